@@ -1,0 +1,86 @@
+# migrate-entry — build, test, install.  See README.md.
+#
+#   make                 build/migrate-entry and build/migrate (system libraries)
+#   make test            unit tests (C), then end-to-end tests against a real PostgreSQL
+#   make asan            the same tests with AddressSanitizer + UndefinedBehaviorSanitizer
+#   make static          a fully static binary (musl; see scripts/build-static.sh)
+#   make install PREFIX=/usr/local DESTDIR=
+#   make bench           benchmarks (bench/)
+
+CC       ?= cc
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+BUILD    ?= build
+VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
+            -Wwrite-strings -Wformat=2 -Wno-format-nonliteral -Werror
+CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L
+OPT      ?= -O2 -g
+CFLAGS   += $(CSTD) $(WARN) $(OPT) -DMIGRATE_VERSION='"$(VERSION)"' -I/usr/include/postgresql
+LDLIBS   += -lpq -lcurl -linih -lcrypto -lpthread
+SANITIZE ?=
+ifneq ($(SANITIZE),)
+CFLAGS   += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS  += -fsanitize=$(SANITIZE)
+endif
+
+SRCS      := $(sort $(wildcard src/*.c))
+LIB_SRCS  := $(filter-out src/main.c,$(SRCS))
+OBJS      := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
+LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+PYTEST    ?= /usr/bin/python3 -m pytest
+
+.PHONY: all test unit e2e asan static install clean bench format
+
+all: $(BUILD)/migrate-entry $(BUILD)/migrate
+
+$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)/obj
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libmigrate.a: $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/migrate-entry: $(BUILD)/obj/main.o $(BUILD)/libmigrate.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/migrate: $(BUILD)/migrate-entry
+	ln -sf migrate-entry $@
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libmigrate.a | $(BUILD)/tests
+	$(CC) $(CFLAGS) -Isrc $(LDFLAGS) -o $@ $< $(BUILD)/libmigrate.a $(LDLIBS)
+
+$(BUILD)/obj $(BUILD)/tests:
+	mkdir -p $@
+
+unit: $(UNIT_BINS)
+	@sh tests/unit/run.sh $(UNIT_BINS)
+
+e2e: all
+	MIGRATE_BIN=$(abspath $(BUILD)/migrate-entry) $(PYTEST) -q tests/e2e
+
+test: unit e2e
+
+asan:
+	$(MAKE) BUILD=build-asan SANITIZE=address,undefined OPT="-O1 -g" test
+
+static:
+	sh scripts/build-static.sh
+
+bench: all
+	sh bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(BUILD)/migrate-entry $(DESTDIR)$(BINDIR)/migrate-entry
+	ln -sf migrate-entry $(DESTDIR)$(BINDIR)/migrate
+
+format:
+	clang-format -i src/*.c src/*.h tests/unit/*.c tests/unit/*.h
+
+clean:
+	rm -rf build build-asan
