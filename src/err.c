@@ -43,13 +43,19 @@ int err_hint(struct err *e, const char *fmt, ...)
 int err_prefix(struct err *e, const char *fmt, ...)
 {
 	char prefix[512];
-	char old[ERR_MSG_MAX];
+	size_t plen, mlen;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(prefix, sizeof prefix, fmt, ap);
+	vsnprintf(prefix, sizeof prefix - 2, fmt, ap);
 	va_end(ap);
-	memcpy(old, e->msg, sizeof old);
-	snprintf(e->msg, sizeof e->msg, "%s: %s", prefix, old);
+	strcat(prefix, ": ");
+	plen = strlen(prefix);
+	mlen = strlen(e->msg);
+	if (plen + mlen >= sizeof e->msg)
+		mlen = sizeof e->msg - 1 - plen;
+	memmove(e->msg + plen, e->msg, mlen);
+	memcpy(e->msg, prefix, plen);
+	e->msg[plen + mlen] = '\0';
 	return -1;
 }
 
