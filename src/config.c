@@ -525,7 +525,9 @@ int config_load(struct config *cfg, const char *explicit_file, const struct conf
 		id = find_setting(section, dot + 1);
 		if (id < 0)
 			return err_set(e, EXIT_FAILURE_GENERIC, "internal: no setting %s", ov[i].name);
-		if (set_value(cfg, (enum config_id)id, ov[i].value, ORIGIN_FLAG, ov[i].flag, e) < 0)
+		char where[128];
+		snprintf(where, sizeof where, "--%s", ov[i].flag);
+		if (set_value(cfg, (enum config_id)id, ov[i].value, ORIGIN_FLAG, where, e) < 0)
 			return -1;
 	}
 	return 0;

@@ -87,7 +87,7 @@ static void build_display(struct db_target *t)
 	if (!port)
 		port = nonempty(getenv("PGPORT"));
 	if (!host)
-		host = "local socket";
+		host = "default socket";
 	if (host[0] == '/')
 		snprintf(buf, sizeof buf, "%s@[%s]:%s/%s", effective_user(t), host, port ? port : "5432",
 			 db_target_dbname(t));
@@ -210,7 +210,8 @@ static void clean_message(const char *msg, char *out, size_t cap)
 	while (*p && o + 1 < cap) {
 		const char *eol = strchr(p, '\n');
 		size_t n = eol ? (size_t)(eol - p) : strlen(p);
-		if (!(n >= 9 && strncmp(p, "LOCATION:", 9) == 0)) {
+		/* Drop LOCATION (verbose) and libpq's tab-indented advice lines. */
+		if (!(n >= 9 && strncmp(p, "LOCATION:", 9) == 0) && !(n > 0 && p[0] == '\t')) {
 			for (size_t i = 0; i < n && o + 1 < cap; i++) {
 				/* "FATAL:  28P01: " -> "FATAL:  " */
 				if (i >= 3 && p[i - 1] == ' ' && p[i - 2] == ' ' && p[i - 3] == ':' &&
@@ -335,8 +336,12 @@ int db_connect(const struct db_target *t, const char *dbname, int64_t deadline, 
 		}
 		if (state == PGRES_POLLING_FAILED)
 			return fail_connect(conn, 0, why, e);
-		ready = wait_fd(PQsocket(conn), state == PGRES_POLLING_READING ? POLLIN : POLLOUT,
-				deadline, e);
+		/* No socket yet or any more (an address failed at once): poll libpq. */
+		if (PQsocket(conn) < 0)
+			ready = sig_check(e) < 0 ? -1 : 1;
+		else
+			ready = wait_fd(PQsocket(conn),
+					state == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline, e);
 		if (ready < 0) {
 			PQfinish(conn);
 			*why = DBF_FATAL;

@@ -1,0 +1,154 @@
+/*
+ * bootstrap.c — see bootstrap.h.  The flow of a container start, top to
+ * bottom; each step lives in its own module.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "bootstrap.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "duration.h"
+#include "lock.h"
+#include "log.h"
+#include "ready.h"
+#include "sig.h"
+
+static void application_name(char *buf, size_t cap)
+{
+	char host[256] = "";
+	if (gethostname(host, sizeof host) != 0)
+		host[0] = '\0';
+	host[sizeof host - 1] = '\0';
+	if (host[0])
+		snprintf(buf, cap, "migrate-entry@%.40s", host);
+	else
+		snprintf(buf, cap, "migrate-entry");
+}
+
+/* Steps 4–6 run under the lock on the target connection.  They are filled
+ * by the init-script, revision and verify modules. */
+static int run_locked_steps(PGconn *conn, const struct config *cfg,
+			    const struct bootstrap_opts *opts, struct err *e)
+{
+	(void)conn;
+	(void)cfg;
+	(void)opts;
+	return sig_check(e);
+}
+
+int bootstrap_run(const struct config *cfg, const struct bootstrap_opts *opts,
+		  struct bootstrap_report *rep, struct err *e)
+{
+	struct db_target target;
+	struct ready_result ready;
+	char appname[64];
+	int64_t start = now_ms();
+	int64_t deadline = start + config_num(cfg, CFG_WAIT_TIMEOUT);
+	int rc = -1;
+
+	memset(rep, 0, sizeof *rep);
+	application_name(appname, sizeof appname);
+	if (db_target_init(&target, config_str(cfg, CFG_DATABASE_URL), appname, e) < 0)
+		return -1;
+	snprintf(rep->target, sizeof rep->target, "%s", target.display);
+
+	/* 1. Wait. */
+	if (ready_wait(&target, deadline, &ready, e) < 0)
+		goto out;
+	rep->wait_ms = ready.wait_ms;
+	rep->attempts = ready.attempts;
+	rep->db_missing = ready.db_missing;
+	if (opts->stop == BOOTSTRAP_STOP_AFTER_WAIT) {
+		rc = 0;
+		goto out;
+	}
+
+	/* 2. Create. */
+	if (ready.db_missing) {
+		if (!config_num(cfg, CFG_DATABASE_CREATE)) {
+			err_set(e, EXIT_FAILURE_GENERIC, "database \"%s\" does not exist",
+				db_target_dbname(&target));
+			err_hint(e, "create it, or let %s create it (database.create = true, no "
+				    "--no-create)",
+				 log_program());
+			goto out;
+		}
+		if (ready_create(&target, cfg, deadline, &ready, e) < 0)
+			goto out;
+		rep->created = ready.created;
+		rep->create_ms = ready.create_ms;
+	}
+	if (opts->stop == BOOTSTRAP_STOP_AFTER_CREATE) {
+		rc = 0;
+		goto out;
+	}
+
+	/* 3. Lock, 4–6 under it. */
+	if (lock_acquire(ready.conn, config_num(cfg, CFG_LOCK_TIMEOUT), &rep->lock_ms, e) < 0)
+		goto out;
+	rc = run_locked_steps(ready.conn, cfg, opts, e);
+	if (rc == 0)
+		rc = lock_release(ready.conn, e);
+out:
+	/* Closing the connection also releases the lock on any error path. */
+	if (ready.conn)
+		PQfinish(ready.conn);
+	db_target_release(&target);
+	rep->total_ms = now_ms() - start;
+	return rc;
+}
+
+static size_t appendf(char *buf, size_t cap, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static size_t appendf(char *buf, size_t cap, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	if (len >= cap)
+		return len;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + len, cap - len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return len;
+	return len + (size_t)n >= cap ? cap - 1 : len + (size_t)n;
+}
+
+void bootstrap_summary(const struct bootstrap_report *rep, const struct bootstrap_opts *opts,
+		       char *const *exec_argv, char *buf, size_t cap)
+{
+	char d1[32], d2[32], d3[32];
+	size_t len = 0;
+
+	len = appendf(buf, cap, len, "ready in %s: postgresql %s answered after %s (%d attempt%s)",
+		      duration_format(rep->total_ms, d1, sizeof d1), rep->target,
+		      duration_format(rep->wait_ms, d2, sizeof d2), rep->attempts,
+		      rep->attempts == 1 ? "" : "s");
+	if (rep->services[0])
+		len = appendf(buf, cap, len, ", services %s", rep->services);
+	if (rep->created)
+		len = appendf(buf, cap, len, "; database created in %s",
+			      duration_format(rep->create_ms, d3, sizeof d3));
+	else if (rep->db_missing)
+		len = appendf(buf, cap, len, "; database created concurrently by another process");
+	else
+		len = appendf(buf, cap, len, "; database exists");
+	len = appendf(buf, cap, len, "; lock %s", duration_format(rep->lock_ms, d1, sizeof d1));
+	len = appendf(buf, cap, len, "; init %s; upgrade %s; verify %s",
+		      opts->no_init ? "skipped" : "not implemented yet",
+		      opts->no_upgrade ? "skipped" : "not implemented yet",
+		      opts->no_verify ? "skipped" : "not implemented yet");
+	if (exec_argv && exec_argv[0]) {
+		len = appendf(buf, cap, len, "; exec");
+		int i;
+		for (i = 0; exec_argv[i] && i < 8; i++)
+			len = appendf(buf, cap, len, " %s", exec_argv[i]);
+		if (exec_argv[i])
+			len = appendf(buf, cap, len, " …");
+	}
+}

@@ -1,0 +1,42 @@
+/*
+ * bootstrap.h — the pipeline of SPEC §4, steps 1–6: wait, create, lock,
+ * init, upgrade, verify.  Step 7 (exec) belongs to the caller, after
+ * bootstrap_run has closed every connection it opened.
+ */
+#ifndef MIGRATE_BOOTSTRAP_H
+#define MIGRATE_BOOTSTRAP_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "err.h"
+
+enum bootstrap_stop {
+	BOOTSTRAP_ALL = 0,
+	BOOTSTRAP_STOP_AFTER_WAIT,   /* `migrate wait` */
+	BOOTSTRAP_STOP_AFTER_CREATE  /* `migrate create` */
+};
+
+struct bootstrap_opts {
+	int no_init, no_upgrade, no_verify;
+	enum bootstrap_stop stop;
+};
+
+/* What happened, for the summary line. */
+struct bootstrap_report {
+	char target[1024];   /* user@host:port/db, no password */
+	int attempts;
+	int64_t wait_ms, create_ms, lock_ms, total_ms;
+	int db_missing, created;
+	char services[1024]; /* services waited for, "" if none */
+};
+
+/* Run the steps.  Every connection is closed on return, success or not. */
+int bootstrap_run(const struct config *cfg, const struct bootstrap_opts *opts,
+		  struct bootstrap_report *rep, struct err *e);
+
+/* Format the one summary line (without the program prefix). */
+void bootstrap_summary(const struct bootstrap_report *rep, const struct bootstrap_opts *opts,
+		       char *const *exec_argv, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,200 @@
+/*
+ * main.c — the command table and dispatch.  One binary, two names:
+ * `migrate-entry` (the Docker entrypoint: no command means bootstrap, then
+ * exec what follows `--`) and `migrate` (the CLI: no command prints help).
+ * Every command works under both names.  Errors come back here as values
+ * and leave as one message and the exit code of SPEC §8.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bootstrap.h"
+#include "cli.h"
+#include "config.h"
+#include "env.h"
+#include "err.h"
+#include "log.h"
+#include "process.h"
+#include "sig.h"
+
+#ifndef MIGRATE_VERSION
+#define MIGRATE_VERSION "0.0.0"
+#endif
+
+struct ctx {
+	struct cli cli;
+	struct config cfg;
+};
+
+typedef int (*command_fn)(struct ctx *c, struct err *e);
+
+struct command {
+	const char *name;
+	command_fn fn;
+	int accepts_exec; /* may be followed by `-- PROGRAM…` */
+	const char *usage;
+	const char *summary;
+};
+
+static int finish_bootstrap(struct ctx *c, enum bootstrap_stop stop, struct err *e)
+{
+	struct bootstrap_opts opts = {
+		.no_init = c->cli.no_init,
+		.no_upgrade = c->cli.no_upgrade,
+		.no_verify = c->cli.no_verify,
+		.stop = stop,
+	};
+	struct bootstrap_report rep;
+	char summary[4096];
+
+	if (bootstrap_run(&c->cfg, &opts, &rep, e) < 0)
+		return -1;
+	switch (stop) {
+	case BOOTSTRAP_STOP_AFTER_WAIT:
+		log_info("postgresql %s is ready (%s)", rep.target,
+			 rep.db_missing ? "database does not exist yet" : "database exists");
+		return 0;
+	case BOOTSTRAP_STOP_AFTER_CREATE:
+		log_info("database %s %s", rep.target,
+			 rep.created ? "created" : rep.db_missing ? "created by another process"
+								  : "already exists");
+		return 0;
+	case BOOTSTRAP_ALL:
+		break;
+	}
+	bootstrap_summary(&rep, &opts, c->cli.exec_argv, summary, sizeof summary);
+	log_info("%s", summary);
+	if (!c->cli.exec_argv)
+		return 0;
+	if (c->cli.init_process) {
+		int code = process_supervise(c->cli.exec_argv, e);
+		if (e->code)
+			return -1;
+		e->code = code;
+		return code ? -1 : 0;
+	}
+	return process_exec(c->cli.exec_argv, e);
+}
+
+static int cmd_bootstrap(struct ctx *c, struct err *e) { return finish_bootstrap(c, BOOTSTRAP_ALL, e); }
+static int cmd_wait(struct ctx *c, struct err *e) { return finish_bootstrap(c, BOOTSTRAP_STOP_AFTER_WAIT, e); }
+static int cmd_create(struct ctx *c, struct err *e) { return finish_bootstrap(c, BOOTSTRAP_STOP_AFTER_CREATE, e); }
+
+static const struct command commands[] = {
+	{"bootstrap", cmd_bootstrap, 1, "bootstrap [-- PROGRAM [ARGS…]]",
+	 "wait, create, lock, init, upgrade, verify (then exec PROGRAM)"},
+	{"wait", cmd_wait, 0, "wait", "wait until PostgreSQL (and wait.services) are ready"},
+	{"create", cmd_create, 0, "create", "wait, then create the database if it is missing"},
+};
+
+static const size_t n_commands = sizeof commands / sizeof commands[0];
+
+static void print_help(FILE *out)
+{
+	fprintf(out,
+		"usage: migrate-entry [OPTIONS] [-- PROGRAM [ARGS…]]\n"
+		"       migrate [OPTIONS] COMMAND [ARGS…]\n"
+		"\n"
+		"As the container entrypoint (migrate-entry with no command): wait for PostgreSQL,\n"
+		"create the database if missing, take the migration lock, run init scripts and\n"
+		"migrations, verify, then exec PROGRAM in place.\n"
+		"\n"
+		"Commands:\n");
+	for (size_t i = 0; i < n_commands; i++)
+		fprintf(out, "  %-34s %s\n", commands[i].usage, commands[i].summary);
+	fprintf(out, "\n%s", cli_options_help());
+	fprintf(out, "\nExit codes: 0 ok, 1 error, 2 usage, 3 configuration, 4 timed out waiting,\n"
+		     "5 authentication/permission, 6 SQL error, 7 verification failed, 8 lock timeout,\n"
+		     "9 revision graph, 126/127 program not executable/not found, 128+N signal N.\n");
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < n_commands; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static int run(int argc, char **argv, struct ctx *c, struct err *e)
+{
+	const char *prog = base_name(argv[0]);
+	int is_entry = strcmp(prog, "migrate") != 0;
+	const struct command *cmd = NULL;
+
+	log_set_program(is_entry ? "migrate-entry" : "migrate");
+	if (cli_parse(argc, argv, &c->cli, e) < 0)
+		return err_hint(e, "see '%s --help'", log_program());
+	if (c->cli.help) {
+		print_help(stdout);
+		return 0;
+	}
+	if (c->cli.version) {
+		printf("migrate-entry %s\n", MIGRATE_VERSION);
+		return 0;
+	}
+	if (c->cli.command) {
+		cmd = find_command(c->cli.command);
+		if (!cmd) {
+			err_set(e, EXIT_USAGE, "unknown command \"%s\"", c->cli.command);
+			return err_hint(e, "to run a program after bootstrap, put it after \"--\": "
+					   "migrate-entry -- %s …",
+					c->cli.command);
+		}
+	} else if (is_entry) {
+		cmd = find_command("bootstrap");
+	} else {
+		print_help(stdout);
+		return 0;
+	}
+	if (c->cli.exec_argv && !cmd->accepts_exec)
+		return err_set(e, EXIT_USAGE, "\"%s\" does not run a program after \"--\"", cmd->name);
+	if (c->cli.nargs > 0)
+		return err_set(e, EXIT_USAGE, "\"%s\" takes no argument \"%s\"", cmd->name, c->cli.args[0]);
+
+	if (sig_install(e) < 0)
+		return -1;
+	if (env_export_libpq_files(e) < 0)
+		return -1;
+	if (config_load(&c->cfg, c->cli.config_file, c->cli.overrides, c->cli.n_overrides, e) < 0)
+		return -1;
+	log_set_level((enum log_level)config_num(&c->cfg, CFG_LOG_LEVEL));
+	log_set_format((enum log_format)config_num(&c->cfg, CFG_LOG_FORMAT));
+	return cmd->fn(c, e);
+}
+
+int main(int argc, char **argv)
+{
+	struct ctx c;
+	struct err e = {0};
+	int rc;
+
+	process_note_inherited_fds();
+	memset(&c, 0, sizeof c);
+	/* Log flags matter before the config is loaded (config errors). */
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--log-format=json") == 0 ||
+		    (strcmp(argv[i], "--log-format") == 0 && i + 1 < argc &&
+		     strcmp(argv[i + 1], "json") == 0))
+			log_set_format(LOG_JSON);
+	rc = run(argc, argv, &c, &e);
+	config_release(&c.cfg);
+	if (rc < 0 || e.code) {
+		if (e.msg[0])
+			log_report(&e);
+		rc = e.code ? e.code : EXIT_FAILURE_GENERIC;
+	}
+	if (fflush(stdout) != 0 && rc == 0) {
+		log_error("cannot write to standard output");
+		rc = EXIT_FAILURE_GENERIC;
+	}
+	return rc;
+}
