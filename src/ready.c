@@ -145,7 +145,9 @@ static int create_database(PGconn *c, const char *dbname, const struct config *c
 		*created = 1;
 		return 0;
 	}
-	if (strcmp(db_last_sqlstate(), "42P04") == 0) {
+	/* 42P04, or 23505 on pg_database's unique index when two CREATE DATABASE
+	 * race past the existence check: someone else created it. */
+	if (strcmp(db_last_sqlstate(), "42P04") == 0 || strcmp(db_last_sqlstate(), "23505") == 0) {
 		log_info("database \"%s\" was created concurrently by another process", dbname);
 		err_clear(e);
 		return 0;

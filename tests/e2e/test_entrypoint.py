@@ -1,0 +1,472 @@
+"""The entrypoint pipeline (SPEC §4) end to end: wait, create, lock, exec."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import BIN, MIGRATE, clean_env, run
+from pgcluster import PASSWORD, Cluster, free_port
+
+PY = sys.executable
+
+
+def test_missing_database_is_created_and_command_execd_with_same_pid(pg, dbname, workdir):
+    assert not pg.database_exists(dbname)
+    p = subprocess.Popen([BIN, "--", PY, "-c", "import os; print(os.getpid())"],
+                         env=clean_env(DATABASE_URL=pg.url(dbname)), cwd=workdir,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err
+    assert out.strip() == str(p.pid), "the program must replace the entrypoint (same pid)"
+    assert pg.database_exists(dbname)
+    assert f'created database "{dbname}"' in err
+    summary = err.strip().splitlines()[-1]
+    assert summary.startswith("migrate-entry: ready in ")
+    assert "database created in" in summary and "exec " in summary
+
+
+def test_warm_start_uses_exactly_one_connection(pg, dbname, runner):
+    pg.sql(f'CREATE DATABASE "{dbname}"')
+    before = pg.log_size()
+    r = runner(["--", "true"], env=clean_env(DATABASE_URL=pg.url(dbname)))
+    assert r.returncode == 0, r.stderr
+    log = pg.log_since(before)
+    authorized = [l for l in log.splitlines()
+                  if "connection authorized" in l and "migrate-entry" in l]
+    assert len(authorized) == 1, log
+    assert f"database={dbname}" in authorized[0]
+    assert "database exists" in r.stderr
+
+
+def test_cold_start_goes_through_maintenance_database(pg, dbname, runner):
+    before = pg.log_size()
+    r = runner(["--", "true"], env=clean_env(DATABASE_URL=pg.url(dbname)))
+    assert r.returncode == 0, r.stderr
+    log = pg.log_since(before)
+    authorized = [l for l in log.splitlines()
+                  if "connection authorized" in l and "migrate-entry" in l]
+    # target (answers 3D000), maintenance database, the new target
+    dbs = [l.split("database=")[1].split()[0] for l in authorized]
+    assert dbs == [dbname, "postgres", dbname], log
+
+
+def test_no_command_after_bootstrap_exits_zero(pg, dbname, runner):
+    r = runner([], env=clean_env(DATABASE_URL=pg.url(dbname)))
+    assert r.returncode == 0, r.stderr
+    assert pg.database_exists(dbname)
+    assert "exec" not in r.stderr.strip().splitlines()[-1]
+
+
+def test_entrypoint_started_before_server_proceeds_once_it_is_up(dbname, workdir):
+    late = Cluster("late")
+    try:
+        port = free_port()
+        url = f"postgresql://postgres:{PASSWORD}@127.0.0.1:{port}/{dbname}"
+        p = subprocess.Popen([BIN, "-v", "--wait-timeout", "120s", "--", "echo", "app-started"],
+                             env=clean_env(DATABASE_URL=url), cwd=workdir,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # Proceed only once the entrypoint has really tried and failed.
+        for line in p.stderr:
+            if "not ready" in line:
+                break
+        assert p.poll() is None
+        late.start(port=port)
+        out, err = p.communicate(timeout=60)
+        assert p.returncode == 0, err
+        assert out.strip() == "app-started"
+        assert late.database_exists(dbname)
+    finally:
+        if p.poll() is None:
+            p.kill()
+        late.destroy()
+
+
+def test_no_server_times_out_with_exit_4(dbname, runner):
+    port = free_port()
+    url = f"postgresql://postgres:{PASSWORD}@127.0.0.1:{port}/{dbname}"
+    t0 = time.monotonic()
+    r = runner(["--wait-timeout", "1s", "--", "true"], env=clean_env(DATABASE_URL=url))
+    elapsed = time.monotonic() - t0
+    assert r.returncode == 4, r.stderr
+    assert elapsed >= 0.9
+    assert elapsed < 20
+    assert f"timed out after 1.0s waiting for postgresql at postgres@127.0.0.1:{port}/{dbname}" in r.stderr
+    assert "Connection refused" in r.stderr
+    assert PASSWORD not in r.stderr + r.stdout
+
+
+def test_wrong_password_fails_at_once_with_exit_5_and_never_prints_it(pg, dbname, runner):
+    wrong = "Wr0ng-Passw0rd-xyz"
+    url = pg.url(dbname, password=wrong)
+    before = pg.log_size()
+    t0 = time.monotonic()
+    r = runner(["--wait-timeout", "60s", "--", "true"], env=clean_env(DATABASE_URL=url))
+    elapsed = time.monotonic() - t0
+    assert r.returncode == 5, r.stderr
+    assert "password authentication failed" in r.stderr
+    assert "hint:" in r.stderr
+    assert wrong not in r.stderr + r.stdout
+    assert elapsed < 10, "authentication failures must not be retried until the timeout"
+    # exactly one attempt reached the server
+    assert pg.log_since(before).count("password authentication failed") == 1
+
+
+def test_password_never_printed_in_config_errors(runner):
+    r = runner(["--database-url", "postgresql://u:TopSecret99@h/db?bogus=1"])
+    assert r.returncode == 3, r.stderr
+    assert "TopSecret99" not in r.stderr
+    assert 'invalid database URL "postgresql://u:***@h/db?bogus=1"' in r.stderr
+    r = runner(["--database-url", "postgresql://u:TopSecret99@h:notaport/db"])
+    assert r.returncode == 3, r.stderr
+    assert "TopSecret99" not in r.stderr
+    assert 'invalid integer value "notaport" for connection option "port"' in r.stderr
+
+
+def test_database_url_file_secret(pg, dbname, runner, workdir):
+    secret = workdir / "db_url"
+    secret.write_text(pg.url(dbname) + "\n")
+    r = runner(["--", "true"], env=clean_env(DATABASE_URL_FILE=secret))
+    assert r.returncode == 0, r.stderr
+    assert pg.database_exists(dbname)
+
+
+def test_both_variable_and_file_is_a_config_error(pg, dbname, runner, workdir):
+    secret = workdir / "db_url"
+    secret.write_text(pg.url(dbname))
+    r = runner(["--", "true"], env=clean_env(DATABASE_URL_FILE=secret, DATABASE_URL=pg.url(dbname)))
+    assert r.returncode == 3
+    assert "both DATABASE_URL and DATABASE_URL_FILE are set" in r.stderr
+
+
+def test_pgpassword_file_for_libpq_variables(pg, dbname, runner, workdir):
+    pw = workdir / "pw"
+    pw.write_text(PASSWORD + "\n")
+    env = clean_env(PGHOST="127.0.0.1", PGPORT=pg.port, PGUSER="postgres", PGDATABASE=dbname,
+                    PGPASSWORD_FILE=pw)
+    r = runner(["--", "true"], env=env)
+    assert r.returncode == 0, r.stderr
+    assert pg.database_exists(dbname)
+
+
+@pytest.mark.parametrize("scheme", ["postgresql+psycopg2", "postgres", "postgresql+asyncpg"])
+def test_sqlalchemy_and_short_url_forms(pg, dbname, runner, scheme):
+    r = runner(["--", "true"], env=clean_env(DATABASE_URL=pg.url(dbname, scheme=scheme)))
+    assert r.returncode == 0, r.stderr
+    assert pg.database_exists(dbname)
+
+
+def test_libpq_keyword_value_conninfo(pg, dbname, runner):
+    conninfo = f"host=127.0.0.1 port={pg.port} user=postgres password={PASSWORD} dbname={dbname}"
+    r = runner(["--", "true"], env=clean_env(DATABASE_URL=conninfo))
+    assert r.returncode == 0, r.stderr
+    assert PASSWORD not in r.stderr
+
+
+def test_unsupported_url_scheme(runner):
+    r = runner(["--", "true"], env=clean_env(DATABASE_URL="mysql://u:p@h/db"))
+    assert r.returncode == 3
+    assert 'unsupported database URL scheme "mysql"' in r.stderr
+
+
+def test_missing_command_exits_127(pg, dbname, runner):
+    r = runner(["--", "no-such-program-xyz"], env=clean_env(DATABASE_URL=pg.url(dbname)))
+    assert r.returncode == 127
+    assert 'cannot run "no-such-program-xyz": command not found' in r.stderr
+
+
+def test_not_executable_exits_126(pg, dbname, runner, workdir):
+    f = workdir / "script.sh"
+    f.write_text("#!/bin/sh\necho hi\n")
+    f.chmod(0o644)
+    r = runner(["--", str(f)], env=clean_env(DATABASE_URL=pg.url(dbname)))
+    assert r.returncode == 126
+    assert "Permission denied" in r.stderr
+
+
+def test_no_create_with_missing_database(pg, dbname, runner):
+    r = runner(["--no-create", "--", "true"], env=clean_env(DATABASE_URL=pg.url(dbname)))
+    assert r.returncode == 1
+    assert f'database "{dbname}" does not exist' in r.stderr
+    assert not pg.database_exists(dbname)
+
+
+def test_concurrent_creators_all_succeed(pg, dbname, workdir):
+    env = clean_env(DATABASE_URL=pg.url(dbname))
+    procs = [subprocess.Popen([BIN, "--", "true"], env=env, cwd=workdir,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(6)]
+    results = [(p.wait(timeout=60), p.stderr.read()) for p in procs]
+    for p in procs:
+        p.stdout.close()
+        p.stderr.close()
+    assert all(rc == 0 for rc, _ in results), results
+    assert sum('created database' in err for _, err in results) == 1
+    assert pg.database_exists(dbname)
+
+
+def test_create_without_privilege_is_exit_5(pg, dbname, runner):
+    role = "nocreate_" + dbname
+    pg.sql(f"CREATE ROLE {role} LOGIN PASSWORD 'pw-{role}'")
+    url = pg.url(dbname, user=role, password=f"pw-{role}")
+    r = runner(["--", "true"], env=clean_env(DATABASE_URL=url))
+    assert r.returncode == 5, r.stderr
+    assert f'cannot create database "{dbname}"' in r.stderr
+    assert "permission denied" in r.stderr
+    assert "CREATEDB" in r.stderr
+
+
+def test_no_connect_privilege_is_exit_5(pg, dbname, runner):
+    role = "noconn_" + dbname
+    pg.sql(f'CREATE DATABASE "{dbname}"')
+    pg.sql(f'REVOKE CONNECT ON DATABASE "{dbname}" FROM PUBLIC')
+    pg.sql(f"CREATE ROLE {role} LOGIN PASSWORD 'pw-{role}'")
+    t0 = time.monotonic()
+    r = runner(["--", "true"], env=clean_env(DATABASE_URL=pg.url(dbname, user=role,
+                                                                  password=f"pw-{role}")))
+    assert r.returncode == 5, r.stderr
+    assert "permission denied for database" in r.stderr
+    assert time.monotonic() - t0 < 10
+
+
+def test_sigterm_while_waiting_exits_promptly_with_143(dbname, workdir):
+    url = f"postgresql://postgres:x@127.0.0.1:{free_port()}/{dbname}"
+    p = subprocess.Popen([BIN, "-v", "--wait-timeout", "120s", "--", "true"],
+                         env=clean_env(DATABASE_URL=url), cwd=workdir,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in p.stderr:
+        if "not ready" in line:
+            break
+    p.send_signal(signal.SIGTERM)
+    t0 = time.monotonic()
+    rc = p.wait(timeout=10)
+    elapsed = time.monotonic() - t0
+    rest = p.stderr.read()
+    p.stdout.close()
+    p.stderr.close()
+    assert rc == 128 + signal.SIGTERM
+    assert "interrupted by SIGTERM" in rest
+    assert elapsed < 2.0
+
+
+def test_sigint_while_waiting_for_lock_exits_130(pg, dbname, workdir):
+    pg.sql(f'CREATE DATABASE "{dbname}"')
+    holder = pg.connect(dbname)
+    try:
+        holder.cursor().execute("SELECT pg_advisory_lock(7883946363647714593)")
+        p = subprocess.Popen([BIN, "--", "true"], env=clean_env(DATABASE_URL=pg.url(dbname)),
+                             cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+        for line in p.stderr:
+            if "waiting for the migration lock" in line:
+                break
+        p.send_signal(signal.SIGINT)
+        assert p.wait(timeout=10) == 130
+        p.stdout.close()
+        p.stderr.close()
+    finally:
+        holder.close()
+
+
+def test_lock_timeout_names_the_holder_and_exits_8(pg, dbname, runner):
+    pg.sql(f'CREATE DATABASE "{dbname}"')
+    holder = pg.connect(dbname)
+    try:
+        cur = holder.cursor()
+        cur.execute("SET application_name = 'other-replica'")
+        cur.execute("SELECT pg_advisory_lock(7883946363647714593), pg_backend_pid()")
+        pid = cur.fetchone()[1]
+        r = runner(["--lock-timeout", "1s", "--", "true"], env=clean_env(DATABASE_URL=pg.url(dbname)))
+        assert r.returncode == 8, r.stderr
+        assert f"held by pid {pid} (other-replica from local" in r.stderr
+        assert "timed out after 1.0s waiting for the migration lock" in r.stderr
+    finally:
+        holder.close()
+
+
+def test_lock_serialises_and_proceeds_when_released(pg, dbname, workdir):
+    pg.sql(f'CREATE DATABASE "{dbname}"')
+    holder = pg.connect(dbname)
+    holder.cursor().execute("SELECT pg_advisory_lock(7883946363647714593)")
+    p = subprocess.Popen([BIN, "--", "echo", "after-lock"], env=clean_env(DATABASE_URL=pg.url(dbname)),
+                         cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in p.stderr:
+        if "waiting for the migration lock" in line:
+            break
+    holder.close()
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err
+    assert out.strip() == "after-lock"
+    # released before exec: nothing holds it afterwards
+    assert pg.sql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'", db=dbname)[0][0] == 0
+
+
+def test_exec_restores_signal_dispositions_and_mask(pg, dbname, workdir):
+    def ignore_and_block():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
+
+    p = subprocess.run([BIN, "--", "cat", "/proc/self/status"],
+                       env=clean_env(DATABASE_URL=pg.url(dbname)), cwd=workdir,
+                       preexec_fn=ignore_and_block, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    status = dict(l.split(":\t", 1) for l in p.stdout.splitlines() if ":\t" in l)
+    assert int(status["SigBlk"].strip(), 16) == 0
+    assert int(status["SigIgn"].strip(), 16) == 0
+
+
+def test_exec_closes_own_descriptors_and_keeps_inherited_ones(pg, dbname, workdir):
+    r_fd, w_fd = os.pipe()
+    os.set_inheritable(r_fd, True)
+    try:
+        p = subprocess.run([BIN, "--", "sh", "-c", "ls /proc/$$/fd"],
+                           env=clean_env(DATABASE_URL=pg.url(dbname)), cwd=workdir,
+                           pass_fds=(r_fd,), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, timeout=60)
+    finally:
+        os.close(r_fd)
+        os.close(w_fd)
+    assert p.returncode == 0, p.stderr
+    fds = sorted(int(x) for x in p.stdout.split())
+    assert fds == sorted({0, 1, 2, r_fd}), fds
+
+
+def test_pid1_in_a_pid_namespace(pg, dbname, workdir):
+    if subprocess.run(["unshare", "--pid", "--fork", "true"]).returncode != 0:
+        pytest.skip("unshare --pid not permitted here")
+    p = subprocess.run(["unshare", "--pid", "--fork", BIN, "--", PY, "-c",
+                        "import os; print(os.getpid())"],
+                       env=clean_env(DATABASE_URL=pg.url(dbname)), cwd=workdir,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "1"
+
+
+def test_pid1_sigterm_while_waiting(dbname, workdir):
+    if subprocess.run(["unshare", "--pid", "--fork", "true"]).returncode != 0:
+        pytest.skip("unshare --pid not permitted here")
+    url = f"postgresql://postgres:x@127.0.0.1:{free_port()}/{dbname}"
+    # unshare --fork forwards nothing; signal our PID 1 from inside the namespace's parent view
+    p = subprocess.Popen(["unshare", "--pid", "--fork", "--kill-child", BIN, "-v",
+                          "--wait-timeout", "120s"],
+                         env=clean_env(DATABASE_URL=url), cwd=workdir,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in p.stderr:
+        if "not ready" in line:
+            break
+    child = int(subprocess.run(["pgrep", "-P", str(p.pid)], stdout=subprocess.PIPE,
+                               text=True).stdout.split()[0])
+    os.kill(child, signal.SIGTERM)
+    rc = p.wait(timeout=10)
+    p.stdout.close()
+    p.stderr.close()
+    assert rc == 143
+
+
+def test_init_mode_forwards_signals_and_returns_child_status(pg, dbname, workdir):
+    code = ("import signal, sys, time\n"
+            "signal.signal(signal.SIGTERM, lambda *a: sys.exit(42))\n"
+            "print('ready', flush=True)\n"
+            "time.sleep(60)\n")
+    p = subprocess.Popen([BIN, "--init", "--", PY, "-c", code],
+                         env=clean_env(DATABASE_URL=pg.url(dbname)), cwd=workdir,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "ready"
+    p.send_signal(signal.SIGTERM)
+    assert p.wait(timeout=10) == 42
+    p.stdout.close()
+    p.stderr.close()
+
+
+def test_init_mode_reports_signal_death_as_128_plus_n(pg, dbname, runner):
+    r = runner(["--init", "--", "sh", "-c", "kill -KILL $$"], env=clean_env(DATABASE_URL=pg.url(dbname)))
+    assert r.returncode == 137
+
+
+def test_init_mode_exit_status_and_missing_program(pg, dbname, runner):
+    env = clean_env(DATABASE_URL=pg.url(dbname))
+    assert runner(["--init", "--", "sh", "-c", "exit 3"], env=env).returncode == 3
+    r = runner(["--init", "--", "no-such-program-xyz"], env=env)
+    assert r.returncode == 127
+    assert "command not found" in r.stderr
+
+
+def test_init_mode_reaps_orphans(pg, dbname, runner):
+    # The child leaves a grandchild behind that exits later: it must be reaped,
+    # not left as a zombie, and the exit status is still the child's.
+    r = runner(["--init", "--", "sh", "-c", "(sleep 0.2 &) ; exit 0"],
+               env=clean_env(DATABASE_URL=pg.url(dbname)))
+    assert r.returncode == 0, r.stderr
+
+
+def test_json_logs(pg, dbname, runner):
+    r = runner(["--log-format", "json", "--", "true"], env=clean_env(DATABASE_URL=pg.url(dbname)))
+    assert r.returncode == 0, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert lines
+    records = [json.loads(l) for l in lines]
+    assert all({"time", "level", "msg"} <= rec.keys() for rec in records)
+    assert records[-1]["msg"].startswith("ready in ")
+
+
+def test_json_log_for_errors(runner):
+    r = runner(["--log-format=json", "--database-url", "mysql://x/y"])
+    assert r.returncode == 3
+    rec = json.loads(r.stderr.strip().splitlines()[0])
+    assert rec["level"] == "error"
+    assert "unsupported database URL scheme" in rec["msg"]
+
+
+def test_quiet_prints_nothing_on_success(pg, dbname, runner):
+    r = runner(["-q", "--", "true"], env=clean_env(DATABASE_URL=pg.url(dbname)))
+    assert r.returncode == 0
+    assert r.stderr == ""
+    assert r.stdout == ""
+
+
+def test_wait_and_create_commands(pg, dbname, runner):
+    env = clean_env(DATABASE_URL=pg.url(dbname))
+    r = run(["wait"], env=env, binary=MIGRATE)
+    assert r.returncode == 0, r.stderr
+    assert "database does not exist yet" in r.stderr
+    assert not pg.database_exists(dbname)
+    r = run(["create"], env=env, binary=MIGRATE)
+    assert r.returncode == 0, r.stderr
+    assert pg.database_exists(dbname)
+    r = run(["create"], env=env, binary=MIGRATE)
+    assert r.returncode == 0
+    assert "already exists" in r.stderr
+
+
+def test_bootstrap_command_under_both_names(pg, dbname):
+    env = clean_env(DATABASE_URL=pg.url(dbname))
+    for binary in (BIN, MIGRATE):
+        r = run(["bootstrap", "--", "echo", "ok"], env=env, binary=binary)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.strip() == "ok"
+
+
+def test_migrate_without_command_prints_help(runner):
+    r = run([], binary=MIGRATE)
+    assert r.returncode == 0
+    assert "usage:" in r.stdout and "bootstrap" in r.stdout
+
+
+def test_usage_errors_exit_2(runner):
+    r = run(["frobnicate"], binary=MIGRATE)
+    assert r.returncode == 2
+    assert 'unknown command "frobnicate"' in r.stderr
+    r = run(["--no-such-flag"])
+    assert r.returncode == 2
+    r = run(["wait", "--", "true"], binary=MIGRATE)
+    assert r.returncode == 2
+
+
+def test_version(runner):
+    r = run(["--version"])
+    assert r.returncode == 0
+    assert r.stdout.startswith("migrate-entry ")
