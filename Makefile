@@ -61,7 +61,7 @@ unit: $(UNIT_BINS)
 	@sh tests/unit/run.sh $(UNIT_BINS)
 
 e2e: all
-	MIGRATE_BIN=$(abspath $(BUILD)/migrate-entry) $(PYTEST) -q tests/e2e
+	MIGRATE_ENTRY_BINARY=$(abspath $(BUILD)/migrate-entry) $(PYTEST) -q tests/e2e
 
 test: unit e2e
 

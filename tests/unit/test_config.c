@@ -1,0 +1,342 @@
+/* Unit tests: configuration sources, precedence and errors (SPEC §3). */
+#define _POSIX_C_SOURCE 200809L
+#include "tap.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "config.h"
+
+static char dir[] = "/tmp/migrate-config-test-XXXXXX";
+
+static void write_file(const char *name, const char *text)
+{
+	FILE *f = fopen(name, "w");
+	fputs(text, f);
+	fclose(f);
+}
+
+static void clear_env(void)
+{
+	extern char **environ;
+	/* drop anything that could leak in from the caller */
+	for (int again = 1; again;) {
+		again = 0;
+		for (char **e = environ; *e; e++) {
+			if (strncmp(*e, "MIGRATE_", 8) == 0 || strncmp(*e, "DATABASE_URL", 12) == 0 ||
+			    strncmp(*e, "TEST_", 5) == 0) {
+				char name[256];
+				size_t n = strcspn(*e, "=");
+				snprintf(name, sizeof name, "%.*s", (int)n, *e);
+				unsetenv(name);
+				again = 1;
+				break;
+			}
+		}
+	}
+	unlink("migrate.ini");
+	unlink("alembic.ini");
+	unlink("other.ini");
+}
+
+/* Load with the given overrides; returns 0 or the exit code, message in e. */
+static int load(struct config *cfg, const char *explicit_file, const struct config_override *ov,
+		size_t n, struct err *e)
+{
+	err_clear(e);
+	if (config_load(cfg, explicit_file, ov, n, e) < 0)
+		return e->code;
+	return 0;
+}
+
+static void test_defaults(void)
+{
+	struct config cfg;
+	struct err e;
+	clear_env();
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 0);
+	CHECK(config_str(&cfg, CFG_DATABASE_URL) == NULL);
+	CHECK_INT(config_num(&cfg, CFG_DATABASE_CREATE), 1);
+	CHECK_INT(config_num(&cfg, CFG_WAIT_TIMEOUT), 60000);
+	CHECK_INT(config_num(&cfg, CFG_LOCK_TIMEOUT), 15 * 60000);
+	CHECK_STR(config_str(&cfg, CFG_INIT_DIR), "sql/init");
+	CHECK_STR(config_str(&cfg, CFG_MIGRATIONS_DIR), "migrations");
+	CHECK_STR(config_str(&cfg, CFG_MIGRATIONS_VERSION_TABLE), "alembic_version");
+	CHECK_STR(config_str(&cfg, CFG_VERIFY_SCHEMA), "public");
+	CHECK(!config_is_set(&cfg, CFG_VERIFY_MIN_TABLES));
+	CHECK(cfg.v[CFG_INIT_DIR].origin == ORIGIN_DEFAULT);
+	CHECK(cfg.file == NULL);
+	config_release(&cfg);
+}
+
+static void test_file_values_and_expansion(void)
+{
+	struct config cfg;
+	struct err e;
+	clear_env();
+	setenv("TEST_PW", "pw", 1);
+	write_file("migrate.ini", "; comment\n"
+				  "[database]\n"
+				  "url = postgresql://app:${TEST_PW}@${TEST_HOST:-db}:5432/app\n"
+				  "create = no\n"
+				  "[wait]\n"
+				  "timeout = 2m\n"
+				  "services = tcp://redis:6379\n"
+				  "  http://api/health\n"
+				  "[verify]\n"
+				  "min_tables = 126\n"
+				  "[init]\n"
+				  "dir = costs$$5\n");
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 0);
+	CHECK_STR(e.msg, "");
+	CHECK_STR(cfg.file, "migrate.ini");
+	CHECK_STR(config_str(&cfg, CFG_DATABASE_URL), "postgresql://app:pw@db:5432/app");
+	CHECK_STR(cfg.v[CFG_DATABASE_URL].where, "migrate.ini:3");
+	CHECK_INT(config_num(&cfg, CFG_DATABASE_CREATE), 0);
+	CHECK_INT(config_num(&cfg, CFG_WAIT_TIMEOUT), 120000);
+	CHECK_STR(config_str(&cfg, CFG_WAIT_SERVICES), "tcp://redis:6379 http://api/health");
+	CHECK_INT(config_num(&cfg, CFG_VERIFY_MIN_TABLES), 126);
+	CHECK_STR(config_str(&cfg, CFG_INIT_DIR), "costs$5");
+	CHECK(cfg.v[CFG_INIT_DIR].origin == ORIGIN_FILE);
+	config_release(&cfg);
+}
+
+static void test_file_errors_name_file_and_line(void)
+{
+	struct config cfg;
+	struct err e;
+	clear_env();
+	write_file("migrate.ini", "[wait]\ntimeout = 30s\n\n[verify]\nmintables = 3\n");
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 3);
+	CHECK_STR(e.msg, "migrate.ini:5: unknown key \"mintables\" in section [verify]");
+	config_release(&cfg);
+
+	write_file("migrate.ini", "[wiat]\ntimeout = 30s\n");
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 3);
+	CHECK_STR(e.msg, "migrate.ini:2: unknown section [wiat]");
+	config_release(&cfg);
+
+	write_file("migrate.ini", "[wait]\n\ntimeout = 30 seconds\n");
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 3);
+	CHECK_STR(e.msg, "migrate.ini:3: invalid wait.timeout \"30 seconds\": expected a duration "
+			 "such as 500ms, 30s, 5m or 1h");
+	config_release(&cfg);
+
+	write_file("migrate.ini", "[database]\ncreate = maybe\n");
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 3);
+	CHECK_STR(e.msg, "migrate.ini:2: invalid database.create \"maybe\": expected true or false");
+	config_release(&cfg);
+
+	write_file("migrate.ini", "[database]\nurl = postgresql://${TEST_UNSET_VAR}/db\n");
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 3);
+	CHECK_STR(e.msg, "migrate.ini:2: database.url: environment variable \"TEST_UNSET_VAR\" is not "
+			 "set (use ${TEST_UNSET_VAR:-default} for a default)");
+	config_release(&cfg);
+
+	write_file("migrate.ini", "[lock]\ntimeout = 1m\ntimeout = 2m\n");
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 3);
+	CHECK_STR(e.msg, "migrate.ini:3: lock.timeout is already set at line 2");
+	config_release(&cfg);
+
+	write_file("migrate.ini", "[lock]\nthis line has no equals sign\n");
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 3);
+	CHECK_STR(e.msg, "migrate.ini:2: syntax error (expected [section] or key = value)");
+	config_release(&cfg);
+
+	write_file("migrate.ini", "[log]\nlevel = loud\n");
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 3);
+	CHECK_STR(e.msg, "migrate.ini:2: invalid log.level \"loud\": expected error, warn, info or debug");
+	config_release(&cfg);
+}
+
+static void test_long_line(void)
+{
+	struct config cfg;
+	struct err e;
+	char text[1024];
+	clear_env();
+	snprintf(text, sizeof text, "[database]\n\nurl = postgresql://%0400d/db\n[wait]\ntimeout = 5\n", 0);
+	write_file("migrate.ini", text);
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 3);
+	CHECK(strncmp(e.msg, "migrate.ini:3: line too long", 28) == 0);
+	config_release(&cfg);
+}
+
+static void test_precedence(void)
+{
+	struct config cfg;
+	struct err e;
+	struct config_override ov[] = {{"wait.timeout", "7s", "wait-timeout"}};
+	clear_env();
+	write_file("migrate.ini", "[wait]\ntimeout = 3s\n[lock]\ntimeout = 4s\n[verify]\nschema = s1\n");
+	setenv("MIGRATE_WAIT_TIMEOUT", "5s", 1);
+	setenv("MIGRATE_LOCK_TIMEOUT", "6s", 1);
+	CHECK_INT(load(&cfg, NULL, ov, 1, &e), 0);
+	CHECK_INT(config_num(&cfg, CFG_WAIT_TIMEOUT), 7000);  /* flag > env > file */
+	CHECK_STR(cfg.v[CFG_WAIT_TIMEOUT].where, "--wait-timeout");
+	CHECK_INT(config_num(&cfg, CFG_LOCK_TIMEOUT), 6000);  /* env > file */
+	CHECK_STR(cfg.v[CFG_LOCK_TIMEOUT].where, "MIGRATE_LOCK_TIMEOUT");
+	CHECK_STR(config_str(&cfg, CFG_VERIFY_SCHEMA), "s1"); /* file > default */
+	config_release(&cfg);
+}
+
+static void test_database_url_sources(void)
+{
+	struct config cfg;
+	struct err e;
+	clear_env();
+	write_file("migrate.ini", "[database]\nurl = postgresql://file/db\n");
+	setenv("DATABASE_URL", "postgresql://env/db", 1);
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 0);
+	CHECK_STR(config_str(&cfg, CFG_DATABASE_URL), "postgresql://env/db");
+	config_release(&cfg);
+
+	setenv("MIGRATE_DATABASE_URL", "postgresql://direct/db", 1);
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 0);
+	CHECK_STR(config_str(&cfg, CFG_DATABASE_URL), "postgresql://direct/db");
+	config_release(&cfg);
+}
+
+static void test_file_secrets(void)
+{
+	struct config cfg;
+	struct err e;
+	clear_env();
+	write_file("secret", "postgresql://u:from-file@h/db\n");
+	setenv("MIGRATE_DATABASE_URL_FILE", "secret", 1);
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 0);
+	CHECK_STR(config_str(&cfg, CFG_DATABASE_URL), "postgresql://u:from-file@h/db");
+	config_release(&cfg);
+
+	setenv("MIGRATE_DATABASE_URL", "x", 1);
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 3);
+	CHECK_STR(e.msg, "both MIGRATE_DATABASE_URL and MIGRATE_DATABASE_URL_FILE are set; use one");
+	config_release(&cfg);
+
+	clear_env();
+	setenv("DATABASE_URL_FILE", "no-such-secret", 1);
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 3);
+	CHECK_STR(e.msg, "DATABASE_URL_FILE: cannot read \"no-such-secret\": No such file or directory");
+	config_release(&cfg);
+
+	/* ${VAR} in the file also honours VAR_FILE */
+	clear_env();
+	write_file("pw", "s3cret\n");
+	setenv("TEST_DB_PASSWORD_FILE", "pw", 1);
+	write_file("migrate.ini", "[database]\nurl = postgresql://u:${TEST_DB_PASSWORD}@h/db\n");
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 0);
+	CHECK_STR(config_str(&cfg, CFG_DATABASE_URL), "postgresql://u:s3cret@h/db");
+	config_release(&cfg);
+	unlink("pw");
+	unlink("secret");
+}
+
+static void test_env_errors(void)
+{
+	struct config cfg;
+	struct err e;
+	clear_env();
+	setenv("MIGRATE_VERIFY_MINTABLES", "3", 1);
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 3);
+	CHECK_STR(e.msg, "unknown setting in environment variable MIGRATE_VERIFY_MINTABLES");
+	config_release(&cfg);
+
+	clear_env();
+	setenv("MIGRATE_SOMETHING_ELSE", "3", 1); /* not one of our sections: ignored */
+	setenv("MIGRATE_VERIFY_MIN_TABLES", "many", 1);
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 3);
+	CHECK_STR(e.msg, "MIGRATE_VERIFY_MIN_TABLES: invalid verify.min_tables \"many\": expected a "
+			 "non-negative integer");
+	config_release(&cfg);
+}
+
+static void test_config_file_choice(void)
+{
+	struct config cfg;
+	struct err e;
+	clear_env();
+	write_file("other.ini", "[verify]\nschema = other\n");
+	write_file("migrate.ini", "[verify]\nschema = default\n");
+	CHECK_INT(load(&cfg, "other.ini", NULL, 0, &e), 0);
+	CHECK_STR(config_str(&cfg, CFG_VERIFY_SCHEMA), "other");
+	config_release(&cfg);
+
+	setenv("MIGRATE_CONFIG", "other.ini", 1);
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 0);
+	CHECK_STR(config_str(&cfg, CFG_VERIFY_SCHEMA), "other");
+	config_release(&cfg);
+
+	CHECK_INT(load(&cfg, "missing.ini", NULL, 0, &e), 3);
+	CHECK_STR(e.msg, "cannot open config file \"missing.ini\": No such file or directory");
+	config_release(&cfg);
+}
+
+static void test_alembic_ini_fallback(void)
+{
+	struct config cfg;
+	struct err e;
+	clear_env();
+	write_file("alembic.ini", "[alembic]\nscript_location = alembic\n"
+				  "sqlalchemy.url = postgresql+psycopg2://u:p%%40x@h/db\n"
+				  "[loggers]\nkeys = root\n");
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 0);
+	CHECK_STR(config_str(&cfg, CFG_DATABASE_URL), "postgresql+psycopg2://u:p%40x@h/db");
+	CHECK_STR(cfg.v[CFG_DATABASE_URL].where, "alembic.ini:3");
+	config_release(&cfg);
+
+	/* Alembic's template placeholder is not a URL */
+	write_file("alembic.ini", "[alembic]\nsqlalchemy.url = driver://user:pass@localhost/dbname\n");
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 0);
+	CHECK(config_str(&cfg, CFG_DATABASE_URL) == NULL);
+	config_release(&cfg);
+
+	/* migrate.ini wins over alembic.ini */
+	write_file("migrate.ini", "[wait]\ntimeout = 1s\n");
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 0);
+	CHECK(config_str(&cfg, CFG_DATABASE_URL) == NULL);
+	config_release(&cfg);
+}
+
+static void test_expand(void)
+{
+	struct err e = {0};
+	char *out = NULL;
+	setenv("TEST_A", "alpha", 1);
+	setenv("TEST_EMPTY", "", 1);
+	CHECK_INT(config_expand("x${TEST_A}y", &out, &e), 0);
+	CHECK_STR(out, "xalphay");
+	free(out);
+	CHECK_INT(config_expand("${TEST_EMPTY:-dflt}", &out, &e), 0);
+	CHECK_STR(out, "dflt");
+	free(out);
+	CHECK_INT(config_expand("${TEST_EMPTY}", &out, &e), 0);
+	CHECK_STR(out, "");
+	free(out);
+	CHECK_INT(config_expand("$HOME and $$ and ${TEST_A:-b}", &out, &e), 0);
+	CHECK_STR(out, "$HOME and $ and alpha");
+	free(out);
+	CHECK_INT(config_expand("${TEST_A", &out, &e), -1);
+	CHECK_STR(e.msg, "unterminated \"${\" in \"${TEST_A\"");
+	CHECK_INT(config_expand("${BAD-NAME}", &out, &e), -1);
+	CHECK_STR(e.msg, "invalid variable name \"BAD-NAME\"");
+}
+
+int main(void)
+{
+	if (!mkdtemp(dir) || chdir(dir) != 0)
+		return 1;
+	RUN(test_defaults);
+	RUN(test_file_values_and_expansion);
+	RUN(test_file_errors_name_file_and_line);
+	RUN(test_long_line);
+	RUN(test_precedence);
+	RUN(test_database_url_sources);
+	RUN(test_file_secrets);
+	RUN(test_env_errors);
+	RUN(test_config_file_choice);
+	RUN(test_alembic_ini_fallback);
+	RUN(test_expand);
+	clear_env();
+	rmdir(dir);
+	return tap_done();
+}
