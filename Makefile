@@ -69,10 +69,10 @@ asan:
 	$(MAKE) BUILD=build-asan SANITIZE=address,undefined OPT="-O1 -g" test
 
 static:
-	sh scripts/build-static.sh
+	bash scripts/build-static.sh
 
 bench: all
-	sh bench/run.sh
+	bash bench/run.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR)
