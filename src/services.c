@@ -239,6 +239,7 @@ static int lookup_finish(struct lookup *l, struct addrinfo **res, int *sys_errno
 /* The wait no longer cares about this lookup. */
 static void lookup_abandon(struct lookup *l)
 {
+	pthread_t thread = l->thread;
 	int done;
 	pthread_mutex_lock(&l->mu);
 	done = l->done;
@@ -246,10 +247,12 @@ static void lookup_abandon(struct lookup *l)
 		l->abandoned = 1;
 	pthread_mutex_unlock(&l->mu);
 	if (done) {
-		pthread_join(l->thread, NULL);
+		pthread_join(thread, NULL);
 		lookup_free(l);
 	} else {
-		pthread_detach(l->thread);
+		/* From here on l belongs to the helper (it may be gone already):
+		 * only the thread id, copied above, may still be used. */
+		pthread_detach(thread);
 	}
 }
 
@@ -294,7 +297,8 @@ struct services {
 	int wake_fds[2]; /* services_cancel → thread */
 	CURLM *multi;
 
-	int rc; /* the thread's outcome */
+	int rc;          /* the thread's outcome */
+	int interrupted; /* the thread saw the signal pipe readable */
 	struct err result;
 	char *summary;
 };
@@ -983,11 +987,8 @@ static void *wait_main(void *arg)
 		int64_t now = now_ms();
 		int64_t due;
 		unsigned n = 0;
+		int sig_idx = -1;
 
-		if (sig_check(&s->result) < 0) {
-			s->rc = -1;
-			break;
-		}
 		advance(s, now);
 		if (all_ready(s)) {
 			s->rc = 0;
@@ -1000,8 +1001,10 @@ static void *wait_main(void *arg)
 		}
 
 		fds[n++] = (struct pollfd){.fd = s->wake_fds[0], .events = POLLIN};
-		if (sig_fd() >= 0)
+		if (sig_fd() >= 0) {
+			sig_idx = (int)n;
 			fds[n++] = (struct pollfd){.fd = sig_fd(), .events = POLLIN};
+		}
 		for (size_t i = 0; i < s->n; i++) {
 			struct service *v = &s->v[i];
 			v->pollidx = -1;
@@ -1018,6 +1021,13 @@ static void *wait_main(void *arg)
 
 		if (fds[0].revents) {
 			s->rc = err_set(&s->result, EXIT_FAILURE_GENERIC, "wait for services cancelled");
+			break;
+		}
+		if (sig_idx >= 0 && fds[sig_idx].revents) {
+			/* services_finish turns it into 128+N on the caller's
+			 * thread, where the signal number is safe to read. */
+			s->interrupted = 1;
+			s->rc = -1;
 			break;
 		}
 		now = now_ms();
@@ -1137,6 +1147,11 @@ int services_finish(struct services *s, struct err *e)
 	}
 	if (s->rc == 0)
 		return 0;
+	if (s->interrupted) {
+		if (sig_check(e) < 0)
+			return -1;
+		return err_set(e, EXIT_FAILURE_GENERIC, "wait for services interrupted");
+	}
 	*e = s->result;
 	return -1;
 }
