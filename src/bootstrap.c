@@ -15,6 +15,7 @@
 #include "lock.h"
 #include "log.h"
 #include "ready.h"
+#include "services.h"
 #include "sig.h"
 
 static void application_name(char *buf, size_t cap)
@@ -44,7 +45,8 @@ int bootstrap_run(const struct config *cfg, const struct bootstrap_opts *opts,
 		  struct bootstrap_report *rep, struct err *e)
 {
 	struct db_target target;
-	struct ready_result ready;
+	struct ready_result ready = {0};
+	struct services *services = NULL;
 	char appname[64];
 	int64_t start = now_ms();
 	int64_t deadline = start + config_num(cfg, CFG_WAIT_TIMEOUT);
@@ -52,13 +54,25 @@ int bootstrap_run(const struct config *cfg, const struct bootstrap_opts *opts,
 
 	memset(rep, 0, sizeof *rep);
 	application_name(appname, sizeof appname);
-	if (db_target_init(&target, config_str(cfg, CFG_DATABASE_URL), appname, e) < 0)
+	if (services_parse(config_str(cfg, CFG_WAIT_SERVICES), &services, e) < 0)
 		return -1;
+	if (db_target_init(&target, config_str(cfg, CFG_DATABASE_URL), appname, e) < 0) {
+		services_free(services);
+		return -1;
+	}
 	snprintf(rep->target, sizeof rep->target, "%s", target.display);
 
-	/* 1. Wait. */
-	if (ready_wait(&target, deadline, &ready, e) < 0)
+	/* 1. Wait: the services in their thread, PostgreSQL here. */
+	if (services_start(services, deadline, e) < 0)
 		goto out;
+	if (ready_wait(&target, deadline, &ready, e) < 0) {
+		services_cancel(services);
+		services_finish(services, &(struct err){0});
+		goto out;
+	}
+	if (services_finish(services, e) < 0)
+		goto out;
+	snprintf(rep->services, sizeof rep->services, "%s", services_summary(services));
 	rep->wait_ms = ready.wait_ms;
 	rep->attempts = ready.attempts;
 	rep->db_missing = ready.db_missing;
@@ -97,6 +111,7 @@ out:
 	/* Closing the connection also releases the lock on any error path. */
 	if (ready.conn)
 		PQfinish(ready.conn);
+	services_free(services);
 	db_target_release(&target);
 	rep->total_ms = now_ms() - start;
 	return rc;
