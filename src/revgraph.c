@@ -367,9 +367,6 @@ static int fill_table(struct revgraph *g, struct err *e)
 	for (size_t i = 0; i < g->n; i++) {
 		const struct slot *old = table_put(g, g->nodes[i].id, i, 0);
 		if (old) {
-			char a[512], b[512];
-			name_rev(g, old->idx, a, sizeof a);
-			name_rev(g, i, b, sizeof b);
 			err_set(e, EXIT_GRAPH, "duplicate revision id \"%s\": %s and %s",
 				g->nodes[i].id, file_of(g, old->idx), file_of(g, i));
 			return err_hint(e, "every revision file needs its own id; give one of them a "
@@ -1378,7 +1375,8 @@ static int topo_sort(struct planner *p, const size_t *heads, size_t n_heads, str
 				goto nomem;
 		}
 	}
-	qsort(fr.v, fr.n, sizeof *fr.v, cmp_size);
+	if (fr.n > 1)
+		qsort(fr.v, fr.n, sizeof *fr.v, cmp_size);
 	size_t idx = 0;
 	while (fr.n) {
 		size_t cand = fr.v[idx];
@@ -1831,10 +1829,13 @@ static int downgrade_target(struct planner *p, const char *target, char *branch,
 					/* the branch heads among everything applied */
 					size_t b;
 					unsigned ep;
-					if (lookup_impl(g, br, &b, 1, e) != 0 ||
-					    !(ep = mark_lineage(&p->s, b))) {
+					if (lookup_impl(g, br, &b, 1, e) != 0) {
 						vec_free(&cur);
-						return e->code ? -1 : oom(e);
+						return -1;
+					}
+					if (!(ep = mark_lineage(&p->s, b))) {
+						vec_free(&cur);
+						return oom(e);
 					}
 					for (size_t i = 0; i < g->n; i++) {
 						if (!p->applied[i] || p->s.mark[i] != ep)

@@ -139,7 +139,6 @@ struct revgraph_plan {
 	size_t n_steps;
 	const char **heads; /* version-table rows after the last step */
 	size_t n_heads;
-	char warning[256]; /* "" or something the caller should print */
 };
 
 /*
