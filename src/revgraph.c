@@ -81,7 +81,7 @@ static const char *file_of(const struct revgraph *g, size_t i)
 	return g->nodes[i].file ? g->nodes[i].file : "";
 }
 
-/* "id (file)" or "id" into a rotating static-free buffer owned by caller. */
+/* "id (file)", or "id" when no file was given, into dst. */
 static void name_rev(const struct revgraph *g, size_t i, char *dst, size_t cap)
 {
 	if (g->nodes[i].file && g->nodes[i].file[0])
