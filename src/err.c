@@ -49,7 +49,10 @@ int err_prefix(struct err *e, const char *fmt, ...)
 	vsnprintf(prefix, sizeof prefix, fmt, ap);
 	va_end(ap);
 	memcpy(old, e->msg, sizeof old);
-	snprintf(e->msg, sizeof e->msg, "%s: %s", prefix, old);
+	/* Truncation is fine (see the file comment); checking the result tells
+	 * gcc's -Wformat-truncation so. */
+	if (snprintf(e->msg, sizeof e->msg, "%s: %s", prefix, old) >= (int)sizeof e->msg)
+		e->msg[sizeof e->msg - 1] = '\0';
 	return -1;
 }
 
