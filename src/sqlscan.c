@@ -44,9 +44,10 @@ enum state {
 	ST_XQ,		  /* '…' without backslash escapes (also B X N U&) */
 	ST_XE,		  /* E'…' */
 	ST_XE_BS,	  /* E'…\ */
-	ST_QS0,		  /* after a closing quote (psql's xqs), no newline yet */
-	ST_QS0_DASH,
-	ST_QS0_COMMENT,
+	ST_QS0,		  /* right after a closing quote (psql's xqs) */
+	ST_QSH,		  /* … then horizontal space or comments, no newline yet */
+	ST_QSH_DASH,
+	ST_QSH_COMMENT,
 	ST_QS1,		  /* … after a newline: a quote continues the string */
 	ST_QS1_DASH,
 	ST_QS1_COMMENT,
@@ -922,14 +923,20 @@ static enum sqlscan_result scan_sql(struct sqlscan *s, const char *buf, size_t l
 		/* psql's xqs state: {xqdouble} and {quotecontinue} go back into the
 		 * string; anything else ends it and is scanned again. */
 		case ST_QS0:
-			if (c == '\'') {
+			if (c == '\'') { /* {xqdouble} */
 				enter_string(s, s->qmode);
-			} else if (is_horiz_space(c)) {
+				break;
+			}
+			s->state = ST_QSH;
+			goto again;
+
+		case ST_QSH:
+			if (is_horiz_space(c)) {
 			} else if (is_newline(c)) {
 				s->state = ST_QS1;
 			} else if (c == '-') {
-				s->state = ST_QS0_DASH;
-			} else {
+				s->state = ST_QSH_DASH;
+			} else { /* a quote here starts a new string */
 				s->state = ST_INIT;
 				goto again;
 			}
@@ -947,16 +954,16 @@ static enum sqlscan_result scan_sql(struct sqlscan *s, const char *buf, size_t l
 			}
 			break;
 
-		case ST_QS0_DASH:
+		case ST_QSH_DASH:
 		case ST_QS1_DASH:
 			if (c == '-') {
-				s->state = s->state == ST_QS0_DASH ? ST_QS0_COMMENT : ST_QS1_COMMENT;
+				s->state = s->state == ST_QSH_DASH ? ST_QSH_COMMENT : ST_QS1_COMMENT;
 				break;
 			}
 			s->state = ST_DASH; /* the - was an operator after the string */
 			goto again;
 
-		case ST_QS0_COMMENT:
+		case ST_QSH_COMMENT:
 		case ST_QS1_COMMENT:
 			if (is_newline(c))
 				s->state = ST_QS1;
