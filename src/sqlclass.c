@@ -190,18 +190,25 @@ static bool has_word(const struct toks *t, size_t i, const char *kw)
 	return find_word(t, i, kw) < t->n;
 }
 
-/* "name = false" (or off, 0, 'false', 'off') among the options. */
+/* "name = false" or "name false" (also off, 0, 'false', 'off') among the
+ * options. */
 static bool option_false(const struct toks *t, const char *name)
 {
-	for (size_t i = 0; i + 2 < t->n; i++) {
+	for (size_t i = 0; i + 1 < t->n; i++) {
 		const struct tok *v;
-		if (!is_word(t, i, name) || !is_punct(t, i + 1, '='))
+		size_t k = i + 1;
+		if (!is_word(t, i, name))
 			continue;
-		v = &t->t[i + 2];
-		if (is_word(t, i + 2, "false") || is_word(t, i + 2, "off") ||
+		if (is_punct(t, k, '='))
+			k++;
+		if (k >= t->n)
+			break;
+		v = &t->t[k];
+		if (is_word(t, k, "false") || is_word(t, k, "off") ||
 		    (v->kind == T_NUMBER && v->n == 1 && v->p[0] == '0') ||
-		    (v->kind == T_STRING && (v->n == 7 || v->n == 5) &&
-		     (memcmp(v->p, "'false'", v->n) == 0 || memcmp(v->p, "'off'", v->n) == 0)))
+		    (v->kind == T_STRING &&
+		     ((v->n == 7 && memcmp(v->p, "'false'", 7) == 0) ||
+		      (v->n == 5 && memcmp(v->p, "'off'", 5) == 0))))
 			return true;
 	}
 	return false;
