@@ -358,7 +358,7 @@ int db_connect(const struct db_target *t, const char *dbname, int64_t deadline, 
 
 /* ---- queries ------------------------------------------------------------- */
 
-static int result_error(const PGresult *r, struct err *e)
+int db_result_error(const PGresult *r, struct err *e)
 {
 	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
 	const char *primary = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
@@ -378,67 +378,103 @@ static int result_error(const PGresult *r, struct err *e)
 	return -1;
 }
 
-/* Collect the results of the query in flight.  On a signal, cancel it on
- * the server and keep draining so the connection stays usable. */
-static int collect(PGconn *c, PGresult **res, struct err *e)
+int db_wait_io(PGconn *c, int want_write, struct err *e)
 {
-	PGresult *last = NULL;
-	int failed = 0, cancelled = 0;
-	struct err first = {0};
+	struct pollfd pfd[2] = {{.fd = PQsocket(c), .events = (short)(POLLIN | (want_write ? POLLOUT : 0))},
+				{.fd = sig_fd(), .events = POLLIN}};
+	int rc;
+	if (sig_check(e) < 0)
+		return -1;
+	rc = poll(pfd, sig_fd() >= 0 ? 2 : 1, 1000);
+	if (rc < 0 && errno != EINTR)
+		return err_set(e, EXIT_FAILURE_GENERIC, "poll: %s", strerror(errno));
+	return sig_check(e);
+}
 
-	last_sqlstate[0] = '\0';
+void db_cancel(PGconn *c)
+{
+	PGcancel *cancel = PQgetCancel(c);
+	char buf[256];
+	if (cancel) {
+		PQcancel(cancel, buf, sizeof buf);
+		PQfreeCancel(cancel);
+	}
+}
+
+int db_next_result(PGconn *c, PGresult **r, struct err *e)
+{
+	int cancelled = 0;
+	*r = NULL;
 	for (;;) {
 		int flush = PQflush(c);
 		if (flush < 0)
 			break;
 		if (flush == 0 && !PQisBusy(c)) {
-			PGresult *r = PQgetResult(c);
-			ExecStatusType st;
-			if (!r)
-				break;
-			st = PQresultStatus(r);
-			if (st == PGRES_FATAL_ERROR && !failed) {
-				failed = 1;
-				result_error(r, &first);
-			} else if (st == PGRES_COPY_IN) {
-				PQputCopyEnd(c, "COPY FROM STDIN is not supported here");
-			} else if (st == PGRES_COPY_OUT) {
-				char *buf;
-				while (PQgetCopyData(c, &buf, 0) > 0)
-					PQfreemem(buf);
+			*r = PQgetResult(c);
+			if (cancelled) {
+				/* Drain what the cancelled query still sends. */
+				while (*r) {
+					PQclear(*r);
+					*r = PQgetResult(c);
+				}
+				return sig_check(e);
 			}
-			PQclear(last);
-			last = r;
-			continue;
+			return 0;
 		}
-		{
-			struct pollfd pfd[2] = {
-				{.fd = PQsocket(c), .events = (short)(POLLIN | (flush ? POLLOUT : 0))},
-				{.fd = sig_fd(), .events = POLLIN}};
-			int rc = poll(pfd, sig_fd() >= 0 && !cancelled ? 2 : 1, 1000);
-			if (rc < 0 && errno != EINTR)
-				break;
-		}
-		if (sig_received() && !cancelled) {
-			PGcancel *cancel = PQgetCancel(c);
-			char buf[256];
-			if (cancel) {
-				PQcancel(cancel, buf, sizeof buf);
-				PQfreeCancel(cancel);
+		if (db_wait_io(c, flush, e) < 0) {
+			if (!sig_received())
+				return -1;
+			if (!cancelled) {
+				db_cancel(c);
+				cancelled = 1;
 			}
-			cancelled = 1;
+			/* keep draining without the signal pipe waking us */
+			struct pollfd pfd = {.fd = PQsocket(c), .events = POLLIN};
+			poll(&pfd, 1, 1000);
 		}
 		if (!PQconsumeInput(c))
 			break;
 	}
-	if (PQstatus(c) == CONNECTION_BAD) {
+	return err_set(e, EXIT_FAILURE_GENERIC, "lost the connection to the server: %s",
+		       PQerrorMessage(c));
+}
+
+/* Collect every result of the query in flight; keep the last one. */
+static int collect(PGconn *c, PGresult **res, struct err *e)
+{
+	PGresult *last = NULL, *r;
+	int failed = 0;
+	struct err first = {0};
+
+	last_sqlstate[0] = '\0';
+	for (;;) {
+		if (db_next_result(c, &r, e) < 0) {
+			PQclear(last);
+			return -1;
+		}
+		if (!r)
+			break;
+		switch (PQresultStatus(r)) {
+		case PGRES_FATAL_ERROR:
+			if (!failed) {
+				failed = 1;
+				db_result_error(r, &first);
+			}
+			break;
+		case PGRES_COPY_IN:
+			PQputCopyEnd(c, "COPY FROM STDIN is not supported here");
+			break;
+		case PGRES_COPY_OUT: {
+			char *buf;
+			while (PQgetCopyData(c, &buf, 0) > 0)
+				PQfreemem(buf);
+			break;
+		}
+		default:
+			break;
+		}
 		PQclear(last);
-		return err_set(e, EXIT_FAILURE_GENERIC, "lost the connection to the server: %s",
-			       PQerrorMessage(c));
-	}
-	if (cancelled) {
-		PQclear(last);
-		return sig_check(e);
+		last = r;
 	}
 	if (failed) {
 		PQclear(last);

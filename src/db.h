@@ -62,6 +62,22 @@ int db_exec(PGconn *c, const char *sql, PGresult **res, struct err *e);
 int db_exec_params(PGconn *c, const char *sql, int n, const char *const *params, PGresult **res,
 		   struct err *e);
 
+/* Wait for the next result of the query in flight: 0 with *r (NULL when
+ * the query is complete; caller PQclears), -1 on a lost connection or a
+ * signal (the query is then cancelled and drained, e = 128+N). */
+int db_next_result(PGconn *c, PGresult **r, struct err *e);
+
+/* Poll the connection's socket (and for writing, want_write) together with
+ * the signal pipe, up to one second.  -1 with e set on a signal. */
+int db_wait_io(PGconn *c, int want_write, struct err *e);
+
+/* Ask the server to cancel the query in flight (best effort). */
+void db_cancel(PGconn *c);
+
+/* Fill e from an error result: "message (SQLSTATE x); detail: …" and the
+ * hint, code EXIT_SQL.  Returns -1. */
+int db_result_error(const PGresult *r, struct err *e);
+
 /* The SQLSTATE of the last error db_exec reported on this thread ("" if
  * none), for callers that treat some states as success (42P04). */
 const char *db_last_sqlstate(void);
