@@ -53,6 +53,18 @@
  *   SQLSCAN_ERROR  err is filled (message, line, col, offset of the start
  *       of the offending construct); further calls return the same error.
  *
+ * What psql accepts and this scanner does not (each is an ERROR, never a
+ * silent difference, except the first two):
+ *   - psql variables (:name, :'name', :"name") are not substituted: the
+ *     text is passed on as written (psql does the same for unset ones);
+ *   - standard_conforming_strings = off (backslashes in '…') is not
+ *     modelled; pg_dump sets it on;
+ *   - "\;" and "\:" (a ';' or ':' forced into the query text) — ERROR;
+ *   - a meta-command after SQL text of an unfinished statement (psql runs
+ *     it, e.g. "SELECT 1 \g") — ERROR;
+ *   - text after "COPY … FROM STDIN;" on the same line (psql runs it after
+ *     the data) — ERROR, unless it is whitespace or a -- comment.
+ *
  * Positions: lines are counted by '\n' (1-based); columns are 1-based and
  * counted in BYTES from the start of the line (a UTF-8 BOM at the very
  * start of the input is skipped and not counted); offsets are 0-based byte

@@ -696,10 +696,50 @@ static void test_errors_sticky(void)
 	CHECK_STR(sqlscan_result_name(SQLSCAN_COPY_DATA), "copy-data");
 }
 
+/* Random inputs over the characters that matter: every chunking gives the
+ * same transcript, and nothing reads outside the buffer (ASan build). */
+static void test_random_chunking(void)
+{
+	static const char *const atoms[] = {
+		"'", "''", "E'", "e'", "\\", "\\\\", "$", "$$", "$a$", "$b$", "$1", "a$b", "\"",
+		"--", "/*", "*/", "*", "/", "-", "(", ")", ";", ";", ";", "\n", "\r\n", " ",
+		"\t", "U&", "u&'", "x'", "b'", "n'", "1", "1e", ".", ":", "::", "abc", "begin",
+		"end", "case", "create ", "function ", "copy ", "from ", "stdin", "\\.",
+		"\\set x 'a b'", "\xc3\xa9", "\xEF\xBB\xBF"};
+	unsigned long seed = 12345;
+	size_t natoms = sizeof atoms / sizeof atoms[0];
+	for (int round = 0; round < 3000; round++) {
+		struct str in = {0};
+		char *ref;
+		int n;
+		str_add(&in, "", 0);
+		seed = seed * 6364136223846793005ul + 1442695040888963407ul;
+		n = (int)((seed >> 33) % 40);
+		for (int k = 0; k < n; k++) {
+			const char *a;
+			seed = seed * 6364136223846793005ul + 1442695040888963407ul;
+			a = atoms[(seed >> 33) % natoms];
+			str_add(&in, a, strlen(a));
+		}
+		ref = transcript(in.p, in.n, 0);
+		for (size_t chunk = 1; chunk <= 4; chunk++) {
+			char *got = transcript(in.p, in.n, chunk);
+			tap_current = in.p;
+			CHECK_STR(got, ref);
+			free(got);
+		}
+		free(ref);
+		free(in.p);
+	}
+	tap_current = "test_random_chunking";
+	CHECK_INT(check_failures, 0);
+}
+
 int main(void)
 {
 	RUN(test_cases);
 	RUN(test_chunk_invariance);
+	RUN(test_random_chunking);
 	RUN(test_fixtures);
 	RUN(test_linear_small_chunks);
 	RUN(test_copy_streams);
