@@ -16,28 +16,18 @@
 #include "log.h"
 #include "ready.h"
 #include "services.h"
+#include "session.h"
 #include "sig.h"
-
-static void application_name(char *buf, size_t cap)
-{
-	char host[256] = "";
-	if (gethostname(host, sizeof host) != 0)
-		host[0] = '\0';
-	host[sizeof host - 1] = '\0';
-	if (host[0])
-		snprintf(buf, cap, "migrate-entry@%.40s", host);
-	else
-		snprintf(buf, cap, "migrate-entry");
-}
 
 /* Steps 4–6 run under the lock on the target connection.  They are filled
  * by the init-script, revision and verify modules. */
 static int run_locked_steps(PGconn *conn, const struct config *cfg,
-			    const struct bootstrap_opts *opts, struct err *e)
+			    const struct bootstrap_opts *opts, struct bootstrap_report *rep,
+			    struct err *e)
 {
-	(void)conn;
-	(void)cfg;
-	(void)opts;
+	struct init_opts io = {.strict = opts->strict};
+	if (!opts->no_init && init_run(conn, cfg, &io, &rep->init, e) < 0)
+		return -1;
 	return sig_check(e);
 }
 
@@ -53,7 +43,7 @@ int bootstrap_run(const struct config *cfg, const struct bootstrap_opts *opts,
 	int rc = -1;
 
 	memset(rep, 0, sizeof *rep);
-	application_name(appname, sizeof appname);
+	session_application_name(appname, sizeof appname);
 	if (services_parse(config_str(cfg, CFG_WAIT_SERVICES), &services, e) < 0)
 		return -1;
 	if (db_target_init(&target, config_str(cfg, CFG_DATABASE_URL), appname, e) < 0) {
@@ -104,7 +94,7 @@ int bootstrap_run(const struct config *cfg, const struct bootstrap_opts *opts,
 	/* 3. Lock, 4–6 under it. */
 	if (lock_acquire(ready.conn, config_num(cfg, CFG_LOCK_TIMEOUT), &rep->lock_ms, e) < 0)
 		goto out;
-	rc = run_locked_steps(ready.conn, cfg, opts, e);
+	rc = run_locked_steps(ready.conn, cfg, opts, rep, e);
 	if (rc == 0)
 		rc = lock_release(ready.conn, e);
 out:
@@ -154,8 +144,16 @@ void bootstrap_summary(const struct bootstrap_report *rep, const struct bootstra
 	else
 		len = appendf(buf, cap, len, "; database exists");
 	len = appendf(buf, cap, len, "; lock %s", duration_format(rep->lock_ms, d1, sizeof d1));
-	len = appendf(buf, cap, len, "; init %s; upgrade %s; verify %s",
-		      opts->no_init ? "skipped" : "not implemented yet",
+	if (opts->no_init)
+		len = appendf(buf, cap, len, "; init skipped");
+	else if (rep->init.files == 0)
+		len = appendf(buf, cap, len, "; no init scripts");
+	else
+		len = appendf(buf, cap, len, "; init %d of %d script%s ran%s (%s)", rep->init.ran,
+			      rep->init.files, rep->init.files == 1 ? "" : "s",
+			      rep->init.baselined ? ", rest recorded as baselined" : "",
+			      duration_format(rep->init.ms, d2, sizeof d2));
+	len = appendf(buf, cap, len, "; upgrade %s; verify %s",
 		      opts->no_upgrade ? "skipped" : "not implemented yet",
 		      opts->no_verify ? "skipped" : "not implemented yet");
 	if (exec_argv && exec_argv[0]) {

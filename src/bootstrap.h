@@ -17,8 +17,11 @@ enum bootstrap_stop {
 	BOOTSTRAP_STOP_AFTER_CREATE  /* `migrate create` */
 };
 
+#include "initdir.h"
+
 struct bootstrap_opts {
 	int no_init, no_upgrade, no_verify;
+	int strict;
 	enum bootstrap_stop stop;
 };
 
@@ -29,6 +32,7 @@ struct bootstrap_report {
 	int64_t wait_ms, create_ms, lock_ms, total_ms;
 	int db_missing, created;
 	char services[1024]; /* services waited for, "" if none */
+	struct init_report init;
 };
 
 /* Run the steps.  Every connection is closed on return, success or not. */

@@ -14,6 +14,7 @@ enum opt_kind {
 	OPT_NO_UPGRADE,
 	OPT_NO_VERIFY,
 	OPT_INIT_PROCESS,
+	OPT_STRICT,
 	OPT_HELP,
 	OPT_VERSION
 };
@@ -44,6 +45,7 @@ static const struct opt options[] = {
 	{"no-upgrade", 0, OPT_NO_UPGRADE, NULL, NULL},
 	{"no-verify", 0, OPT_NO_VERIFY, NULL, NULL},
 	{"init", 0, OPT_INIT_PROCESS, NULL, NULL},
+	{"strict", 0, OPT_STRICT, NULL, NULL},
 	{"help", 'h', OPT_HELP, NULL, NULL},
 	{"version", 'V', OPT_VERSION, NULL, NULL},
 };
@@ -66,6 +68,7 @@ const char *cli_options_help(void)
 	       "  --no-upgrade           skip applying revisions\n"
 	       "  --no-verify            skip verification\n"
 	       "  --init                 run PROGRAM as a supervised child (signals forwarded, zombies reaped)\n"
+	       "  --strict               an init script changed after it was applied is an error\n"
 	       "  --log-format FMT       text or json\n"
 	       "  -q, --quiet            warnings and errors only\n"
 	       "  -v, --verbose          debug output\n"
@@ -128,6 +131,9 @@ static int apply(struct cli *cli, const struct opt *o, const char *value, const 
 		return 0;
 	case OPT_INIT_PROCESS:
 		cli->init_process = 1;
+		return 0;
+	case OPT_STRICT:
+		cli->strict = 1;
 		return 0;
 	case OPT_HELP:
 		cli->help = 1;

@@ -23,6 +23,7 @@ struct cli {
 	size_t n_overrides;
 	int no_init, no_upgrade, no_verify; /* skip steps */
 	int init_process;                   /* --init: supervise the program as a child */
+	int strict;                         /* --strict: changed applied files are errors */
 	int help, version;
 };
 

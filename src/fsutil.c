@@ -4,6 +4,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "fsutil.h"
 
+#include "digest.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -51,7 +53,8 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int fs_list(const char *dir, const char *suffix, char ***names, size_t *n, struct err *e)
+static int list_entries(const char *dir, const char *suffix, int want_dirs, char ***names,
+			size_t *n, struct err *e)
 {
 	DIR *d = opendir(dir);
 	struct dirent *ent;
@@ -75,7 +78,7 @@ int fs_list(const char *dir, const char *suffix, char ***names, size_t *n, struc
 		if (ent->d_name[0] == '.' || len < slen || strcmp(ent->d_name + len - slen, suffix) != 0)
 			continue;
 		path = fs_join(dir, ent->d_name);
-		if (!path || stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
+		if (!path || stat(path, &st) < 0 || (want_dirs ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))) {
 			free(path);
 			continue;
 		}
@@ -95,6 +98,43 @@ int fs_list(const char *dir, const char *suffix, char ***names, size_t *n, struc
 	qsort(list, count, sizeof *list, by_name);
 	*names = list;
 	*n = count;
+	return 0;
+}
+
+int fs_list(const char *dir, const char *suffix, char ***names, size_t *n, struct err *e)
+{
+	return list_entries(dir, suffix, 0, names, n, e);
+}
+
+int fs_list_dirs(const char *dir, char ***names, size_t *n, struct err *e)
+{
+	return list_entries(dir, "", 1, names, n, e);
+}
+
+int fs_digest_file(const char *path, char hex[DIGEST_HEX_LEN + 1], struct err *e)
+{
+	char buf[64 * 1024];
+	struct digest *d;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(e, EXIT_FAILURE_GENERIC, "cannot open \"%s\": %s", path, strerror(errno));
+	d = digest_new();
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int saved = errno;
+			close(fd);
+			digest_finish(d, hex);
+			return err_set(e, EXIT_FAILURE_GENERIC, "cannot read \"%s\": %s", path, strerror(saved));
+		}
+		if (n == 0)
+			break;
+		digest_update(d, buf, (size_t)n);
+	}
+	close(fd);
+	digest_finish(d, hex);
 	return 0;
 }
 

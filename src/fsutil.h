@@ -18,6 +18,12 @@ int fs_read_file(const char *path, char **out, size_t *len, struct err *e);
 int fs_list(const char *dir, const char *suffix, char ***names, size_t *n, struct err *e);
 void fs_free_list(char **names, size_t n);
 
+/* The same for subdirectories (any name not starting with '.'). */
+int fs_list_dirs(const char *dir, char ***names, size_t *n, struct err *e);
+
+/* SHA-256 of a file's contents, streamed. */
+int fs_digest_file(const char *path, char hex[65], struct err *e);
+
 /* 1 if path is an existing directory. */
 int fs_is_dir(const char *path);
 

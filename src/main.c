@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bootstrap.h"
 #include "cli.h"
+#include "commands.h"
 #include "config.h"
 #include "env.h"
 #include "err.h"
@@ -23,70 +23,23 @@
 #define MIGRATE_VERSION "0.0.0"
 #endif
 
-struct ctx {
-	struct cli cli;
-	struct config cfg;
-};
-
 typedef int (*command_fn)(struct ctx *c, struct err *e);
 
 struct command {
 	const char *name;
 	command_fn fn;
 	int accepts_exec; /* may be followed by `-- PROGRAM…` */
+	int max_args;     /* positional arguments */
 	const char *usage;
 	const char *summary;
 };
 
-static int finish_bootstrap(struct ctx *c, enum bootstrap_stop stop, struct err *e)
-{
-	struct bootstrap_opts opts = {
-		.no_init = c->cli.no_init,
-		.no_upgrade = c->cli.no_upgrade,
-		.no_verify = c->cli.no_verify,
-		.stop = stop,
-	};
-	struct bootstrap_report rep;
-	char summary[4096];
-
-	if (bootstrap_run(&c->cfg, &opts, &rep, e) < 0)
-		return -1;
-	switch (stop) {
-	case BOOTSTRAP_STOP_AFTER_WAIT:
-		log_info("postgresql %s is ready (%s)", rep.target,
-			 rep.db_missing ? "database does not exist yet" : "database exists");
-		return 0;
-	case BOOTSTRAP_STOP_AFTER_CREATE:
-		log_info("database %s %s", rep.target,
-			 rep.created ? "created" : rep.db_missing ? "created by another process"
-								  : "already exists");
-		return 0;
-	case BOOTSTRAP_ALL:
-		break;
-	}
-	bootstrap_summary(&rep, &opts, c->cli.exec_argv, summary, sizeof summary);
-	log_info("%s", summary);
-	if (!c->cli.exec_argv)
-		return 0;
-	if (c->cli.init_process) {
-		int code = process_supervise(c->cli.exec_argv, e);
-		if (e->code)
-			return -1;
-		e->code = code;
-		return code ? -1 : 0;
-	}
-	return process_exec(c->cli.exec_argv, e);
-}
-
-static int cmd_bootstrap(struct ctx *c, struct err *e) { return finish_bootstrap(c, BOOTSTRAP_ALL, e); }
-static int cmd_wait(struct ctx *c, struct err *e) { return finish_bootstrap(c, BOOTSTRAP_STOP_AFTER_WAIT, e); }
-static int cmd_create(struct ctx *c, struct err *e) { return finish_bootstrap(c, BOOTSTRAP_STOP_AFTER_CREATE, e); }
-
 static const struct command commands[] = {
-	{"bootstrap", cmd_bootstrap, 1, "bootstrap [-- PROGRAM [ARGS…]]",
+	{"bootstrap", cmd_bootstrap, 1, 0, "bootstrap [-- PROGRAM [ARGS…]]",
 	 "wait, create, lock, init, upgrade, verify (then exec PROGRAM)"},
-	{"wait", cmd_wait, 0, "wait", "wait until PostgreSQL (and wait.services) are ready"},
-	{"create", cmd_create, 0, "create", "wait, then create the database if it is missing"},
+	{"wait", cmd_wait, 0, 0, "wait", "wait until PostgreSQL (and wait.services) are ready"},
+	{"create", cmd_create, 0, 0, "create", "wait, then create the database if it is missing"},
+	{"init", cmd_init, 0, 0, "init [--strict]", "run the init scripts that have not run yet"},
 };
 
 static const size_t n_commands = sizeof commands / sizeof commands[0];
@@ -157,8 +110,9 @@ static int run(int argc, char **argv, struct ctx *c, struct err *e)
 	}
 	if (c->cli.exec_argv && !cmd->accepts_exec)
 		return err_set(e, EXIT_USAGE, "\"%s\" does not run a program after \"--\"", cmd->name);
-	if (c->cli.nargs > 0)
-		return err_set(e, EXIT_USAGE, "\"%s\" takes no argument \"%s\"", cmd->name, c->cli.args[0]);
+	if (c->cli.nargs > cmd->max_args)
+		return err_set(e, EXIT_USAGE, "\"%s\" takes no argument \"%s\"", cmd->name,
+			       c->cli.args[cmd->max_args]);
 
 	if (sig_install(e) < 0)
 		return -1;

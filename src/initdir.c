@@ -1,0 +1,322 @@
+/*
+ * initdir.c — see initdir.h.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "initdir.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "datedir.h"
+#include "db.h"
+#include "digest.h"
+#include "duration.h"
+#include "fsutil.h"
+#include "log.h"
+#include "progress.h"
+#include "runner.h"
+#include "sig.h"
+#include "store.h"
+
+struct init_file {
+	char *key;  /* "<date dir>/<file>", the bookkeeping key */
+	char *path; /* init.dir/<date dir>/<file> */
+	long date;
+};
+
+struct init_list {
+	struct init_file *files;
+	size_t n, cap;
+};
+
+static void list_release(struct init_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->files[i].key);
+		free(l->files[i].path);
+	}
+	free(l->files);
+	memset(l, 0, sizeof *l);
+}
+
+static int by_date_then_name(const void *a, const void *b)
+{
+	const struct init_file *x = a, *y = b;
+	if (x->date != y->date)
+		return x->date < y->date ? -1 : 1;
+	return natural_cmp(x->key, y->key);
+}
+
+/* Find the init files in order.  A missing default directory is no files;
+ * a missing directory named explicitly is a configuration error. */
+static int discover(const struct config *cfg, struct init_list *l, struct err *e)
+{
+	const char *root = config_str(cfg, CFG_INIT_DIR);
+	char **dirs = NULL;
+	size_t ndirs = 0;
+	int rc = -1;
+
+	memset(l, 0, sizeof *l);
+	if (!fs_is_dir(root)) {
+		if (cfg->v[CFG_INIT_DIR].origin == ORIGIN_DEFAULT)
+			return 0;
+		return err_set(e, EXIT_CONFIG, "%s: init directory \"%s\" does not exist",
+			       cfg->v[CFG_INIT_DIR].where, root);
+	}
+	if (fs_list_dirs(root, &dirs, &ndirs, e) < 0)
+		return -1;
+	for (size_t d = 0; d < ndirs; d++) {
+		long date;
+		const char *why;
+		char *dir;
+		char **files = NULL;
+		size_t nfiles = 0;
+
+		if (datedir_parse(dirs[d], &date, &why) < 0) {
+			err_set(e, EXIT_CONFIG, "init directory \"%s/%s\" is %s", root, dirs[d], why);
+			goto out;
+		}
+		dir = fs_join(root, dirs[d]);
+		if (!dir || fs_list(dir, ".sql", &files, &nfiles, e) < 0) {
+			free(dir);
+			goto out;
+		}
+		for (size_t f = 0; f < nfiles; f++) {
+			struct init_file *it;
+			if (l->n == l->cap) {
+				size_t cap = l->cap ? l->cap * 2 : 32;
+				struct init_file *p = realloc(l->files, cap * sizeof *p);
+				if (!p)
+					break;
+				l->files = p;
+				l->cap = cap;
+			}
+			it = &l->files[l->n++];
+			it->date = date;
+			it->key = fs_join(dirs[d], files[f]);
+			it->path = fs_join(dir, files[f]);
+		}
+		fs_free_list(files, nfiles);
+		free(dir);
+	}
+	qsort(l->files, l->n, sizeof *l->files, by_date_then_name);
+	rc = 0;
+out:
+	fs_free_list(dirs, ndirs);
+	return rc;
+}
+
+/* The applied rows: key -> sha256 (a small sorted array would do; the
+ * number of init files is small, a linear scan per file is fine). */
+struct applied {
+	PGresult *r;
+};
+
+static const char *applied_sha(const struct applied *a, const char *key)
+{
+	for (int i = 0; a->r && i < PQntuples(a->r); i++)
+		if (strcmp(PQgetvalue(a->r, i, 0), key) == 0)
+			return PQgetvalue(a->r, i, 1);
+	return NULL;
+}
+
+static int record(struct store *s, const char *key, const char *sha, int64_t ms, const char *status,
+		  struct err *e)
+{
+	char sql[STORE_NAME_MAX + 200];
+	char dur[32];
+	const char *params[4] = {key, sha, dur, status};
+	snprintf(dur, sizeof dur, "%lld", (long long)ms);
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO %s (path, sha256, duration_ms, status) VALUES ($1, $2, $3, $4)", s->init);
+	return db_exec_params(s->c, sql, 4, params, NULL, e);
+}
+
+static int record_all_baselined(struct store *s, const struct init_list *l, const struct applied *a,
+				struct init_report *rep, struct err *e)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		char sha[DIGEST_HEX_LEN + 1];
+		if (applied_sha(a, l->files[i].key))
+			continue;
+		if (fs_digest_file(l->files[i].path, sha, e) < 0 ||
+		    record(s, l->files[i].key, sha, 0, "baselined", e) < 0)
+			return -1;
+		rep->baselined++;
+	}
+	return 0;
+}
+
+/* Run one file: in one transaction unless it needs autocommit. */
+static int run_file(struct store *s, const struct config *cfg, const struct init_file *f,
+		    struct init_report *rep, struct err *e)
+{
+	struct runner_scan scan;
+	struct runner_stats st = {0};
+	struct progress bar;
+	struct runner_opts o = {.root = config_str(cfg, CFG_INIT_DIR)};
+	int64_t start = now_ms();
+	char took[32];
+	int rc;
+
+	if (runner_scan_file(f->path, o.root, &scan, e) < 0)
+		return -1;
+	o.autocommit = scan.autocommit;
+	progress_start(&bar, f->key, scan.bytes);
+	o.progress = progress_update;
+	o.progress_ctx = &bar;
+	if (scan.autocommit)
+		log_info("running init script %s (statement by statement: %s)", f->key, scan.reason);
+	else
+		log_debug("running init script %s in one transaction", f->key);
+
+	if (!scan.autocommit && db_exec(s->c, "BEGIN", NULL, e) < 0) {
+		progress_end(&bar);
+		return -1;
+	}
+	rc = runner_run_file(s->c, f->path, &o, &st, e);
+	progress_end(&bar);
+	if (rc == 0)
+		rc = record(s, f->key, scan.sha256, now_ms() - start, "applied", e);
+	if (!scan.autocommit) {
+		if (rc == 0)
+			rc = db_exec(s->c, "COMMIT", NULL, e);
+		else
+			db_exec(s->c, "ROLLBACK", NULL, &(struct err){0});
+	}
+	if (rc < 0) {
+		if (!scan.autocommit && e->code == EXIT_SQL)
+			err_hint(e, "%s%s%s", e->hint, e->hint[0] ? "; " : "",
+				 "the script was rolled back: nothing of it was applied");
+		return -1;
+	}
+	rep->ran++;
+	rep->statements += st.statements;
+	log_info("ran init script %s: %llu statements in %s", f->key,
+		 (unsigned long long)st.statements, duration_format(now_ms() - start, took, sizeof took));
+	return 0;
+}
+
+static int load_state(struct store *s, const struct config *cfg, const struct init_list *l,
+		      struct applied *a, struct init_report *rep, struct err *e)
+{
+	char sql[STORE_NAME_MAX + 64];
+	int have_init, have_version;
+	char **heads = NULL;
+	size_t nheads = 0;
+
+	if (store_exists(s, s->init, &have_init, e) < 0)
+		return -1;
+	if (!have_init) {
+		if (store_exists(s, s->version, &have_version, e) < 0)
+			return -1;
+		if (have_version && store_heads(s, &heads, &nheads, e) < 0)
+			return -1;
+		if (nheads > 0) {
+			/* Adoption: set up by the old script and stamped by Alembic. */
+			log_info("adopting a database Alembic stamped at %s: recording %zu init "
+				 "script%s as baselined without running them",
+				 heads[0], l->n, l->n == 1 ? "" : "s");
+			store_free_heads(heads, nheads);
+			if (store_ensure_init(s, e) < 0 || record_all_baselined(s, l, a, rep, e) < 0)
+				return -1;
+		} else {
+			long tables;
+			const char *schema = config_str(cfg, CFG_VERIFY_SCHEMA);
+			store_free_heads(heads, nheads);
+			if (store_count_tables(s, schema, &tables, e) < 0)
+				return -1;
+			if (tables > 0 && l->n > 0) {
+				err_set(e, EXIT_FAILURE_GENERIC,
+					"schema \"%s\" already holds %ld table%s but has no record of init "
+					"scripts or revisions",
+					schema, tables, tables == 1 ? "" : "s");
+				return err_hint(e, "if the init scripts were run by other means, record them "
+						   "with 'migrate baseline [REV]' (it also stamps a revision)");
+			}
+			if (store_ensure_init(s, e) < 0)
+				return -1;
+		}
+	}
+	snprintf(sql, sizeof sql, "SELECT path, sha256, status, applied_at FROM %s", s->init);
+	return db_exec(s->c, sql, &a->r, e);
+}
+
+int init_run(PGconn *c, const struct config *cfg, const struct init_opts *o,
+	     struct init_report *rep, struct err *e)
+{
+	struct init_list l;
+	struct applied a = {0};
+	struct store s;
+	int64_t start = now_ms();
+	int rc = -1;
+
+	memset(rep, 0, sizeof *rep);
+	if (discover(cfg, &l, e) < 0)
+		return -1;
+	rep->files = (int)l.n;
+	if (l.n == 0) {
+		list_release(&l);
+		return 0;
+	}
+	if (store_init(&s, c, cfg, e) < 0 || load_state(&s, cfg, &l, &a, rep, e) < 0)
+		goto out;
+	for (size_t i = 0; i < l.n; i++) {
+		const char *sha = applied_sha(&a, l.files[i].key);
+		if (sig_check(e) < 0)
+			goto out;
+		if (sha) {
+			char now_sha[DIGEST_HEX_LEN + 1];
+			if (fs_digest_file(l.files[i].path, now_sha, e) < 0)
+				goto out;
+			if (strcmp(now_sha, sha) != 0) {
+				rep->changed++;
+				if (o->strict) {
+					err_set(e, EXIT_FAILURE_GENERIC,
+						"init script %s changed after it was applied", l.files[i].path);
+					err_hint(e, "init scripts run once; put new changes in a new dated "
+						    "directory or a revision");
+					goto out;
+				}
+				log_warn("init script %s changed after it was applied (it is not run again; "
+					 "put changes in a new dated directory or a revision)",
+					 l.files[i].path);
+			}
+			continue;
+		}
+		if (run_file(&s, cfg, &l.files[i], rep, e) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	rep->ms = now_ms() - start;
+	PQclear(a.r);
+	list_release(&l);
+	return rc;
+}
+
+int init_baseline(PGconn *c, const struct config *cfg, struct init_report *rep, struct err *e)
+{
+	struct init_list l;
+	struct applied a = {0};
+	struct store s;
+	char sql[STORE_NAME_MAX + 64];
+	int rc = -1;
+
+	memset(rep, 0, sizeof *rep);
+	if (discover(cfg, &l, e) < 0)
+		return -1;
+	rep->files = (int)l.n;
+	if (store_init(&s, c, cfg, e) < 0 || store_ensure_init(&s, e) < 0)
+		goto out;
+	snprintf(sql, sizeof sql, "SELECT path, sha256 FROM %s", s.init);
+	if (db_exec(c, sql, &a.r, e) < 0 || record_all_baselined(&s, &l, &a, rep, e) < 0)
+		goto out;
+	rc = 0;
+out:
+	PQclear(a.r);
+	list_release(&l);
+	return rc;
+}
