@@ -13,6 +13,9 @@
 #include "db.h"
 #include "duration.h"
 #include "lock.h"
+#include "migrate.h"
+#include "revdir.h"
+#include "verify.h"
 #include "log.h"
 #include "ready.h"
 #include "services.h"
@@ -27,6 +30,23 @@ static int run_locked_steps(PGconn *conn, const struct config *cfg,
 {
 	struct init_opts io = {.strict = opts->strict};
 	if (!opts->no_init && init_run(conn, cfg, &io, &rep->init, e) < 0)
+		return -1;
+	if (!opts->no_upgrade) {
+		const struct config_value *dir = &cfg->v[CFG_MIGRATIONS_DIR];
+		struct revdir rd;
+		int rc;
+		if (revdir_load(&rd, dir->text, dir->origin != ORIGIN_DEFAULT, e) < 0)
+			return -1;
+		rc = migrate_report_changed(conn, cfg, &rd, e);
+		/* Every head: branches that are not merged yet all get applied. */
+		if (rc == 0)
+			rc = migrate_upgrade(conn, cfg, &rd, "heads", &rep->upgrade, e);
+		rep->revisions = (int)rd.n;
+		revdir_release(&rd);
+		if (rc < 0)
+			return -1;
+	}
+	if (!opts->no_verify && verify_run(conn, cfg, &rep->verify, e) < 0)
 		return -1;
 	return sig_check(e);
 }
@@ -153,9 +173,17 @@ void bootstrap_summary(const struct bootstrap_report *rep, const struct bootstra
 			      rep->init.files, rep->init.files == 1 ? "" : "s",
 			      rep->init.baselined ? ", rest recorded as baselined" : "",
 			      duration_format(rep->init.ms, d2, sizeof d2));
-	len = appendf(buf, cap, len, "; upgrade %s; verify %s",
-		      opts->no_upgrade ? "skipped" : "not implemented yet",
-		      opts->no_verify ? "skipped" : "not implemented yet");
+	if (opts->no_upgrade)
+		len = appendf(buf, cap, len, "; upgrade skipped");
+	else if (rep->revisions == 0)
+		len = appendf(buf, cap, len, "; no revisions");
+	else if (rep->upgrade.steps == 0)
+		len = appendf(buf, cap, len, "; at head %s", rep->upgrade.to);
+	else
+		len = appendf(buf, cap, len, "; upgraded %s -> %s (%d revision%s, %s)", rep->upgrade.from,
+			      rep->upgrade.to, rep->upgrade.steps, rep->upgrade.steps == 1 ? "" : "s",
+			      duration_format(rep->upgrade.ms, d3, sizeof d3));
+	len = appendf(buf, cap, len, "; %s", opts->no_verify ? "verify skipped" : rep->verify.line);
 	if (exec_argv && exec_argv[0]) {
 		len = appendf(buf, cap, len, "; exec");
 		int i;

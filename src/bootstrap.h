@@ -18,6 +18,8 @@ enum bootstrap_stop {
 };
 
 #include "initdir.h"
+#include "migrate.h"
+#include "verify.h"
 
 struct bootstrap_opts {
 	int no_init, no_upgrade, no_verify;
@@ -33,6 +35,9 @@ struct bootstrap_report {
 	int db_missing, created;
 	char services[1024]; /* services waited for, "" if none */
 	struct init_report init;
+	struct migrate_report upgrade;
+	int revisions; /* revision files found */
+	struct verify_report verify;
 };
 
 /* Run the steps.  Every connection is closed on return, success or not. */

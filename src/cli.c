@@ -4,19 +4,16 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 
+#include <stddef.h>
 #include <string.h>
 
 enum opt_kind {
 	OPT_SETTING,   /* argument becomes a setting override */
 	OPT_FIXED,     /* no argument; sets a setting to a fixed value */
 	OPT_CONFIG,
-	OPT_NO_INIT,
-	OPT_NO_UPGRADE,
-	OPT_NO_VERIFY,
-	OPT_INIT_PROCESS,
-	OPT_STRICT,
-	OPT_HELP,
-	OPT_VERSION
+	OPT_FLAG,      /* no argument; sets the int at offset */
+	OPT_STRING,    /* argument stored at offset */
+	OPT_DEPENDS_ON /* repeatable */
 };
 
 struct opt {
@@ -25,29 +22,43 @@ struct opt {
 	enum opt_kind kind;
 	const char *setting; /* for OPT_SETTING / OPT_FIXED */
 	const char *fixed;   /* for OPT_FIXED */
+	size_t offset;       /* for OPT_FLAG / OPT_STRING: field of struct cli */
 };
 
+#define FLAG(name, s, field) {name, s, OPT_FLAG, NULL, NULL, offsetof(struct cli, field)}
+#define STRING(name, s, field) {name, s, OPT_STRING, NULL, NULL, offsetof(struct cli, field)}
+
 static const struct opt options[] = {
-	{"config", 0, OPT_CONFIG, NULL, NULL},
-	{"database-url", 0, OPT_SETTING, "database.url", NULL},
-	{"wait-timeout", 0, OPT_SETTING, "wait.timeout", NULL},
-	{"wait", 0, OPT_SETTING, "wait.services", NULL},
-	{"lock-timeout", 0, OPT_SETTING, "lock.timeout", NULL},
-	{"init-dir", 0, OPT_SETTING, "init.dir", NULL},
-	{"migrations-dir", 0, OPT_SETTING, "migrations.dir", NULL},
-	{"min-tables", 0, OPT_SETTING, "verify.min_tables", NULL},
-	{"log-format", 0, OPT_SETTING, "log.format", NULL},
-	{"log-level", 0, OPT_SETTING, "log.level", NULL},
-	{"no-create", 0, OPT_FIXED, "database.create", "false"},
-	{"quiet", 'q', OPT_FIXED, "log.level", "warn"},
-	{"verbose", 'v', OPT_FIXED, "log.level", "debug"},
-	{"no-init", 0, OPT_NO_INIT, NULL, NULL},
-	{"no-upgrade", 0, OPT_NO_UPGRADE, NULL, NULL},
-	{"no-verify", 0, OPT_NO_VERIFY, NULL, NULL},
-	{"init", 0, OPT_INIT_PROCESS, NULL, NULL},
-	{"strict", 0, OPT_STRICT, NULL, NULL},
-	{"help", 'h', OPT_HELP, NULL, NULL},
-	{"version", 'V', OPT_VERSION, NULL, NULL},
+	{"config", 0, OPT_CONFIG, NULL, NULL, 0},
+	{"database-url", 0, OPT_SETTING, "database.url", NULL, 0},
+	{"wait-timeout", 0, OPT_SETTING, "wait.timeout", NULL, 0},
+	{"wait", 0, OPT_SETTING, "wait.services", NULL, 0},
+	{"lock-timeout", 0, OPT_SETTING, "lock.timeout", NULL, 0},
+	{"init-dir", 0, OPT_SETTING, "init.dir", NULL, 0},
+	{"migrations-dir", 0, OPT_SETTING, "migrations.dir", NULL, 0},
+	{"min-tables", 0, OPT_SETTING, "verify.min_tables", NULL, 0},
+	{"log-format", 0, OPT_SETTING, "log.format", NULL, 0},
+	{"log-level", 0, OPT_SETTING, "log.level", NULL, 0},
+	{"no-create", 0, OPT_FIXED, "database.create", "false", 0},
+	{"quiet", 'q', OPT_FIXED, "log.level", "warn", 0},
+	{"verbose", 'v', OPT_FIXED, "log.level", "debug", 0},
+	FLAG("no-init", 0, no_init),
+	FLAG("no-upgrade", 0, no_upgrade),
+	FLAG("no-verify", 0, no_verify),
+	FLAG("init", 0, init_process),
+	FLAG("strict", 0, strict),
+	FLAG("help", 'h', help),
+	FLAG("version", 'V', version),
+	FLAG("sql", 0, sql),
+	FLAG("purge", 0, purge),
+	FLAG("splice", 0, splice),
+	STRING("message", 'm', message),
+	STRING("rev-id", 0, rev_id),
+	STRING("head", 0, head),
+	STRING("branch-label", 0, branch_label),
+	STRING("rev-range", 'r', rev_range),
+	STRING("write-manifest", 0, write_manifest),
+	{"depends-on", 0, OPT_DEPENDS_ON, NULL, NULL, 0},
 };
 
 static const size_t n_options = sizeof options / sizeof options[0];
@@ -72,6 +83,15 @@ const char *cli_options_help(void)
 	       "  --log-format FMT       text or json\n"
 	       "  -q, --quiet            warnings and errors only\n"
 	       "  -v, --verbose          debug output\n"
+	       "  --sql                  upgrade/downgrade: print the SQL instead of running it\n"
+	       "  -m, --message MSG      revision/merge: the message\n"
+	       "  --rev-id ID            revision/merge: use ID instead of a random one\n"
+	       "  --head REV             revision: base the new revision on REV (default: the head)\n"
+	       "  --splice               revision: allow --head to name a non-head (a new branch)\n"
+	       "  --branch-label LABEL   revision: label the new revision's branch\n"
+	       "  --depends-on REV       revision: depend on REV (repeatable)\n"
+	       "  --purge                stamp: empty the version table first\n"
+	       "  -r, --rev-range A:B    history: only revisions from A to B\n"
 	       "  -h, --help             this help\n"
 	       "  -V, --version          print the version\n";
 }
@@ -94,7 +114,8 @@ static const struct opt *find_short(char c)
 
 static int takes_argument(const struct opt *o)
 {
-	return o->kind == OPT_SETTING || o->kind == OPT_CONFIG;
+	return o->kind == OPT_SETTING || o->kind == OPT_CONFIG || o->kind == OPT_STRING ||
+	       o->kind == OPT_DEPENDS_ON;
 }
 
 static int add_override(struct cli *cli, const char *setting, const char *value, const char *flag,
@@ -116,30 +137,22 @@ static int apply(struct cli *cli, const struct opt *o, const char *value, const 
 	case OPT_SETTING:
 		return add_override(cli, o->setting, value, flag, e);
 	case OPT_FIXED:
+		if (o->short_name == 'v')
+			cli->verbose = 1;
 		return add_override(cli, o->setting, o->fixed, flag, e);
 	case OPT_CONFIG:
 		cli->config_file = value;
 		return 0;
-	case OPT_NO_INIT:
-		cli->no_init = 1;
+	case OPT_FLAG:
+		*(int *)((char *)cli + o->offset) = 1;
 		return 0;
-	case OPT_NO_UPGRADE:
-		cli->no_upgrade = 1;
+	case OPT_STRING:
+		*(const char **)((char *)cli + o->offset) = value;
 		return 0;
-	case OPT_NO_VERIFY:
-		cli->no_verify = 1;
-		return 0;
-	case OPT_INIT_PROCESS:
-		cli->init_process = 1;
-		return 0;
-	case OPT_STRICT:
-		cli->strict = 1;
-		return 0;
-	case OPT_HELP:
-		cli->help = 1;
-		return 0;
-	case OPT_VERSION:
-		cli->version = 1;
+	case OPT_DEPENDS_ON:
+		if (cli->n_depends_on >= 8)
+			return err_set(e, EXIT_USAGE, "too many --depends-on");
+		cli->depends_on[cli->n_depends_on++] = value;
 		return 0;
 	}
 	return 0;
@@ -176,7 +189,7 @@ int cli_parse(int argc, char **argv, struct cli *cli, struct err *e)
 			}
 			if (apply(cli, o, value, o->name, e) < 0)
 				return -1;
-		} else if (a[0] == '-' && a[1] != '\0') {
+		} else if (a[0] == '-' && a[1] != '\0' && !(a[1] >= '0' && a[1] <= '9')) {
 			/* -qv, -m MSG, -mMSG */
 			for (const char *c = a + 1; *c; c++) {
 				const struct opt *o = find_short(*c);

@@ -25,6 +25,19 @@ struct cli {
 	int init_process;                   /* --init: supervise the program as a child */
 	int strict;                         /* --strict: changed applied files are errors */
 	int help, version;
+	int verbose;                        /* -v: also verbose command output (current, history) */
+	/* revision commands */
+	int sql;                  /* --sql: offline mode */
+	int purge;                /* stamp --purge */
+	int splice;               /* revision --splice */
+	const char *message;      /* -m */
+	const char *rev_id;       /* --rev-id */
+	const char *head;         /* --head */
+	const char *branch_label; /* --branch-label */
+	const char *rev_range;    /* history -r */
+	const char *write_manifest; /* verify --write-manifest */
+	const char *depends_on[8]; /* --depends-on (repeatable) */
+	int n_depends_on;
 };
 
 /* Parse argv[1..argc-1].  Usage errors are EXIT_USAGE. */

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "process.h"
 #include "session.h"
+#include "verify.h"
 
 static int finish_bootstrap(struct ctx *c, enum bootstrap_stop stop, struct err *e)
 {
@@ -57,6 +58,29 @@ static int finish_bootstrap(struct ctx *c, enum bootstrap_stop stop, struct err 
 int cmd_bootstrap(struct ctx *c, struct err *e) { return finish_bootstrap(c, BOOTSTRAP_ALL, e); }
 int cmd_wait(struct ctx *c, struct err *e) { return finish_bootstrap(c, BOOTSTRAP_STOP_AFTER_WAIT, e); }
 int cmd_create(struct ctx *c, struct err *e) { return finish_bootstrap(c, BOOTSTRAP_STOP_AFTER_CREATE, e); }
+
+int cmd_verify(struct ctx *c, struct err *e)
+{
+	struct session s;
+	struct verify_report rep;
+	int rc = -1;
+
+	if (session_open(&s, &c->cfg, 0, e) == 0) {
+		if (c->cli.write_manifest) {
+			long n;
+			if (verify_write_manifest(s.conn, &c->cfg, c->cli.write_manifest, &n, e) == 0) {
+				log_info("wrote %ld tables of %s to %s", n,
+					 config_str(&c->cfg, CFG_VERIFY_SCHEMA), c->cli.write_manifest);
+				rc = 0;
+			}
+		} else if (verify_run(s.conn, &c->cfg, &rep, e) == 0) {
+			printf("%s\n", rep.line);
+			rc = 0;
+		}
+	}
+	session_close(&s);
+	return rc;
+}
 
 int cmd_init(struct ctx *c, struct err *e)
 {

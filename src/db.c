@@ -285,6 +285,22 @@ static int fail_connect(PGconn *conn, int before_polling, enum db_failure *why, 
 	}
 }
 
+/* Server notices (RAISE NOTICE in scripts, …) become log lines. */
+static void on_notice(void *arg, const char *message)
+{
+	char line[ERR_MSG_MAX];
+	size_t n;
+	(void)arg;
+	snprintf(line, sizeof line, "%s", message);
+	n = strlen(line);
+	while (n > 0 && line[n - 1] == '\n')
+		line[--n] = '\0';
+	for (char *p = line; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	log_info("server: %s", line);
+}
+
 /* Wait for fd to be ready for events, or the deadline, or a signal.
  * Returns 1 ready, 0 deadline, -1 signal (e set). */
 static int wait_fd(int fd, short events, int64_t deadline, struct err *e)
@@ -331,6 +347,7 @@ int db_connect(const struct db_target *t, const char *dbname, int64_t deadline, 
 		int ready;
 		if (state == PGRES_POLLING_OK) {
 			PQsetErrorVerbosity(conn, PQERRORS_DEFAULT);
+			PQsetNoticeProcessor(conn, on_notice, NULL);
 			*out = conn;
 			return 0;
 		}

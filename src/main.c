@@ -40,6 +40,20 @@ static const struct command commands[] = {
 	{"wait", cmd_wait, 0, 0, "wait", "wait until PostgreSQL (and wait.services) are ready"},
 	{"create", cmd_create, 0, 0, "create", "wait, then create the database if it is missing"},
 	{"init", cmd_init, 0, 0, "init [--strict]", "run the init scripts that have not run yet"},
+	{"upgrade", cmd_upgrade, 0, 1, "upgrade [TARGET] [--sql]", "apply revisions up to TARGET (default head)"},
+	{"downgrade", cmd_downgrade, 0, 1, "downgrade TARGET [--sql]", "revert revisions down to TARGET (-1, base, REV)"},
+	{"current", cmd_current, 0, 0, "current [-v]", "show the database's revision(s)"},
+	{"history", cmd_history, 0, 0, "history [-r A:B] [-v]", "list revisions, newest first"},
+	{"heads", cmd_heads, 0, 0, "heads [-v]", "show the head revisions"},
+	{"branches", cmd_branches, 0, 0, "branches [-v]", "show the branch points"},
+	{"show", cmd_show, 0, 1, "show REV", "show one revision"},
+	{"stamp", cmd_stamp, 0, 1, "stamp TARGET [--purge]", "set the version table without running anything"},
+	{"revision", cmd_revision, 0, 0, "revision -m MSG [--head REV] …", "create a new revision file"},
+	{"merge", cmd_merge, 0, 64, "merge -m MSG [REV REV…]", "create a revision merging heads"},
+	{"check", cmd_check, 0, 0, "check", "exit 1 and list them if revisions are pending"},
+	{"validate", cmd_validate, 0, 0, "validate", "check revision files and the graph (no database)"},
+	{"verify", cmd_verify, 0, 0, "verify [--write-manifest FILE]", "check the baseline tables (verify.*)"},
+	{"baseline", cmd_baseline, 0, 1, "baseline [REV]", "record init scripts as applied and stamp REV"},
 };
 
 static const size_t n_commands = sizeof commands / sizeof commands[0];

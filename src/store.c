@@ -118,6 +118,11 @@ int store_ensure_version(struct store *s, struct err *e)
 int store_ensure_init(struct store *s, struct err *e)
 {
 	char sql[1024];
+	int exists;
+	if (store_exists(s, s->init, &exists, e) < 0)
+		return -1;
+	if (exists)
+		return 0;
 	snprintf(sql, sizeof sql,
 		 "CREATE TABLE IF NOT EXISTS %s (path text PRIMARY KEY, sha256 text NOT NULL, "
 		 "applied_at timestamptz NOT NULL DEFAULT now(), duration_ms int NOT NULL DEFAULT 0, "
@@ -129,6 +134,11 @@ int store_ensure_init(struct store *s, struct err *e)
 int store_ensure_history(struct store *s, struct err *e)
 {
 	char sql[1024];
+	int exists;
+	if (store_exists(s, s->history, &exists, e) < 0)
+		return -1;
+	if (exists)
+		return 0;
 	snprintf(sql, sizeof sql,
 		 "CREATE TABLE IF NOT EXISTS %s (id bigserial PRIMARY KEY, revision text NOT NULL, "
 		 "direction text NOT NULL, sha256 text, started_at timestamptz NOT NULL, "

@@ -63,6 +63,18 @@ static void test_positional_arguments(void)
 	CHECK_STR(cli.args[0], "extra");
 }
 
+static void test_relative_targets_are_arguments(void)
+{
+	struct cli cli;
+	struct err e;
+	const char *argv[] = {"migrate", "downgrade", "-1", "--sql", NULL};
+	CHECK_INT(parse(&cli, &e, argv), 0);
+	CHECK_STR(cli.command, "downgrade");
+	CHECK_INT(cli.nargs, 1);
+	CHECK_STR(cli.args[0], "-1");
+	CHECK_INT(cli.sql, 1);
+}
+
 static void test_usage_errors(void)
 {
 	struct cli cli;
@@ -99,6 +111,7 @@ int main(void)
 	RUN(test_entry_form);
 	RUN(test_command_with_interleaved_options);
 	RUN(test_positional_arguments);
+	RUN(test_relative_targets_are_arguments);
 	RUN(test_usage_errors);
 	RUN(test_flags);
 	return tap_done();

@@ -1,0 +1,156 @@
+/*
+ * offline.c — see offline.h.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "offline.h"
+
+#include <libpq-fe.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "revgraph.h"
+#include "store.h"
+
+/* Quote an identifier the way PostgreSQL needs it (for the DDL): plain
+ * lowercase names stay bare, as Alembic prints them. */
+static void quote_ident(const char *name, char *out, size_t cap)
+{
+	int plain = (name[0] >= 'a' && name[0] <= 'z') || name[0] == '_';
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+			plain = 0;
+	if (plain) {
+		snprintf(out, cap, "%s", name);
+		return;
+	}
+	size_t o = 0;
+	out[o++] = '"';
+	for (const char *p = name; *p && o + 3 < cap; p++) {
+		if (*p == '"')
+			out[o++] = '"';
+		out[o++] = *p;
+	}
+	out[o++] = '"';
+	out[o] = '\0';
+}
+
+static void print_ddl(FILE *out, const struct config *cfg)
+{
+	const char *table = config_str(cfg, CFG_MIGRATIONS_VERSION_TABLE);
+	const char *schema = config_str(cfg, CFG_MIGRATIONS_VERSION_TABLE_SCHEMA);
+	char t[300], s[300], pkc[300], name[300];
+	quote_ident(table, t, sizeof t);
+	snprintf(name, sizeof name, "%s_pkc", table);
+	quote_ident(name, pkc, sizeof pkc);
+	if (schema) {
+		quote_ident(schema, s, sizeof s);
+		fprintf(out, "CREATE TABLE %s.%s (\n", s, t);
+	} else {
+		fprintf(out, "CREATE TABLE %s (\n", t);
+	}
+	fprintf(out, "    version_num VARCHAR(32) NOT NULL, \n    CONSTRAINT %s PRIMARY KEY (version_num)\n);\n\n",
+		pkc);
+}
+
+/* The body of a section, without the blank lines around it. */
+static void print_body(FILE *out, const char *text, size_t len)
+{
+	while (len > 0 && (*text == '\n' || *text == '\r' || *text == ' ' || *text == '\t'))
+		text++, len--;
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' ' ||
+			   text[len - 1] == '\t'))
+		len--;
+	if (len > 0) {
+		fwrite(text, 1, len, out);
+		fputs("\n\n", out);
+	}
+}
+
+int offline_run(FILE *out, const struct config *cfg, const struct revdir *rd, const char *range,
+		int upgrade, struct err *e)
+{
+	char *from = NULL, *to = NULL;
+	size_t start_revs[256], n_start = 0;
+	const char *current[256];
+	struct revgraph_plan plan = {0};
+	int per_migration = (int)config_num(cfg, CFG_MIGRATIONS_TRANSACTION_PER_MIGRATION);
+	int rc = -1, ddl_pending;
+
+	if (!rd->graph)
+		return err_set(e, EXIT_GRAPH, "no revisions in \"%s\"", rd->dir);
+	if (strchr(range, ':')) {
+		if (revgraph_split_range(range, &from, &to, e) < 0)
+			return -1;
+	} else {
+		to = strdup(range);
+	}
+	if (!upgrade && !from) {
+		err_set(e, EXIT_USAGE, "downgrade with --sql needs a range FROM:TO");
+		goto out;
+	}
+	if (from && strcmp(from, "base") != 0 &&
+	    revgraph_resolve(rd->graph, from, start_revs, 256, &n_start, e) < 0)
+		goto out;
+	for (size_t i = 0; i < n_start; i++)
+		current[i] = revgraph_id(rd->graph, start_revs[i]);
+	if ((upgrade ? revgraph_plan_upgrade : revgraph_plan_downgrade)(
+		    rd->graph, current, n_start, to ? to : "head", &plan, e) < 0)
+		goto out;
+
+	ddl_pending = upgrade && n_start == 0;
+	if (!per_migration) {
+		fputs("BEGIN;\n\n", out);
+		if (ddl_pending)
+			print_ddl(out, cfg);
+		ddl_pending = 0;
+	}
+	for (size_t i = 0; i < plan.n_steps; i++) {
+		const struct revgraph_step *st = &plan.steps[i];
+		const struct revdir_file *f = &rd->files[st->rev];
+		const struct revfile_section *sec = upgrade ? &f->rev.upgrade : &f->rev.downgrade;
+		char what[1024];
+		char *version = revgraph_step_sql(st, config_str(cfg, CFG_MIGRATIONS_VERSION_TABLE),
+						  config_str(cfg, CFG_MIGRATIONS_VERSION_TABLE_SCHEMA));
+		if (!version) {
+			err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+			goto out;
+		}
+		if (!sec->present) {
+			free(version);
+			err_set(e, EXIT_GRAPH, "%s: revision %s has no \"-- migrate:downgrade\" section",
+				f->path, f->rev.revision);
+			goto out;
+		}
+		revgraph_step_describe(rd->graph, st, what, sizeof what);
+		if (sec->transactional) {
+			if (per_migration)
+				fputs("BEGIN;\n\n", out);
+			if (ddl_pending)
+				print_ddl(out, cfg);
+			fprintf(out, "-- Running %s\n\n", what);
+			print_body(out, f->text + sec->offset, sec->length);
+		} else {
+			if (ddl_pending)
+				fputs("BEGIN;\n\n", out), print_ddl(out, cfg), fputs("COMMIT;\n\n", out);
+			if (!per_migration)
+				fputs("COMMIT;\n\n", out);
+			fprintf(out, "-- Running %s (outside a transaction)\n\n", what);
+			print_body(out, f->text + sec->offset, sec->length);
+			fputs("BEGIN;\n\n", out);
+		}
+		ddl_pending = 0;
+		for (char *line = version, *nl; (nl = strchr(line, '\n')) != NULL; line = nl + 1)
+			fprintf(out, "%.*s\n\n", (int)(nl - line), line);
+		if (per_migration)
+			fputs("COMMIT;\n\n", out);
+		free(version);
+	}
+	if (!per_migration)
+		fputs("COMMIT;\n\n", out);
+	rc = 0;
+out:
+	revgraph_plan_release(&plan);
+	free(from);
+	free(to);
+	return rc;
+}
