@@ -17,6 +17,7 @@
 
 #include "duration.h"
 #include "env.h"
+#include "strbuf.h"
 
 enum setting_type { T_STRING, T_BOOL, T_DURATION, T_INT, T_LIST, T_LOG_FORMAT, T_LOG_LEVEL };
 
@@ -192,55 +193,33 @@ static int find_setting(const char *section, const char *key)
 
 /* ---- ${VAR} expansion ---------------------------------------------------- */
 
-struct strbuf {
-	char *s;
-	size_t len, cap;
-};
-
-static int sb_add(struct strbuf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->cap ? b->cap * 2 : 64) + n;
-		char *p = realloc(b->s, cap);
-		if (!p)
-			return -1;
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-	return 0;
-}
-
 int config_expand(const char *text, char **out, struct err *e)
 {
 	struct strbuf b = {0};
 	const char *p = text;
 
-	if (sb_add(&b, "", 0) < 0)
-		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+	strbuf_add(&b, "", 0);
 	while (*p) {
 		const char *dollar = strchr(p, '$');
 		if (!dollar) {
-			sb_add(&b, p, strlen(p));
+			strbuf_puts(&b, p);
 			break;
 		}
-		sb_add(&b, p, (size_t)(dollar - p));
+		strbuf_add(&b, p, (size_t)(dollar - p));
 		if (dollar[1] == '$') {
-			sb_add(&b, "$", 1);
+			strbuf_add(&b, "$", 1);
 			p = dollar + 2;
 			continue;
 		}
 		if (dollar[1] != '{') {
-			sb_add(&b, "$", 1);
+			strbuf_add(&b, "$", 1);
 			p = dollar + 1;
 			continue;
 		}
 		const char *name = dollar + 2;
 		const char *close = strchr(name, '}');
 		if (!close) {
-			free(b.s);
+			strbuf_release(&b);
 			return err_set(e, EXIT_CONFIG, "unterminated \"${\" in \"%s\"", text);
 		}
 		const char *dflt = strstr(name, ":-");
@@ -248,13 +227,13 @@ int config_expand(const char *text, char **out, struct err *e)
 		char var[256];
 		char *value = NULL;
 		if (name_len == 0 || name_len >= sizeof var) {
-			free(b.s);
+			strbuf_release(&b);
 			return err_set(e, EXIT_CONFIG, "invalid variable reference in \"%.*s\"",
 				       (int)(close - dollar + 1), dollar);
 		}
 		for (size_t i = 0; i < name_len; i++) {
 			if (!(isalnum((unsigned char)name[i]) || name[i] == '_')) {
-				free(b.s);
+				strbuf_release(&b);
 				return err_set(e, EXIT_CONFIG, "invalid variable name \"%.*s\"",
 					       (int)name_len, name);
 			}
@@ -262,15 +241,15 @@ int config_expand(const char *text, char **out, struct err *e)
 		memcpy(var, name, name_len);
 		var[name_len] = '\0';
 		if (env_get(var, &value, e) < 0) {
-			free(b.s);
+			strbuf_release(&b);
 			return -1;
 		}
 		if (value && *value) {
-			sb_add(&b, value, strlen(value));
+			strbuf_puts(&b, value);
 		} else if (dflt && dflt < close) {
-			sb_add(&b, dflt + 2, (size_t)(close - dflt - 2));
+			strbuf_add(&b, dflt + 2, (size_t)(close - dflt - 2));
 		} else if (!value) {
-			free(b.s);
+			strbuf_release(&b);
 			return err_set(e, EXIT_CONFIG,
 				       "environment variable \"%s\" is not set (use ${%s:-default} for a "
 				       "default)",
@@ -279,8 +258,8 @@ int config_expand(const char *text, char **out, struct err *e)
 		free(value);
 		p = close + 1;
 	}
-	*out = b.s;
-	return 0;
+	*out = strbuf_detach(&b);
+	return *out ? 0 : err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
 }
 
 /* ---- the config file ----------------------------------------------------- */

@@ -12,6 +12,7 @@
 #include "db.h"
 #include "fsutil.h"
 #include "store.h"
+#include "strbuf.h"
 
 /* Tables of a schema as "schema.table", sorted, without ours. */
 static int list_tables(PGconn *c, const struct config *cfg, PGresult **r, struct err *e)
@@ -122,35 +123,20 @@ int verify_run(PGconn *c, const struct config *cfg, struct verify_report *rep, s
 int verify_write_manifest(PGconn *c, const struct config *cfg, const char *path, long *count,
 			  struct err *e)
 {
+	struct strbuf b = {0};
 	PGresult *r;
-	size_t cap = 4096, len = 0;
-	char *buf;
+	char *text;
 	int rc;
 	if (list_tables(c, cfg, &r, e) < 0)
 		return -1;
 	*count = PQntuples(r);
-	buf = malloc(cap);
-	for (int i = 0; buf && i < PQntuples(r); i++) {
-		const char *name = PQgetvalue(r, i, 0);
-		size_t n = strlen(name);
-		if (len + n + 2 > cap) {
-			char *bigger = realloc(buf, cap * 2 + n);
-			if (!bigger) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = bigger;
-			cap = cap * 2 + n;
-		}
-		memcpy(buf + len, name, n);
-		len += n;
-		buf[len++] = '\n';
-	}
+	for (int i = 0; i < PQntuples(r); i++)
+		strbuf_printf(&b, "%s\n", PQgetvalue(r, i, 0));
 	PQclear(r);
-	if (!buf)
+	text = strbuf_detach(&b);
+	if (!text)
 		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
-	rc = fs_write_file(path, buf, len, 0, e);
-	free(buf);
+	rc = fs_write_file(path, text, strlen(text), 0, e);
+	free(text);
 	return rc;
 }
