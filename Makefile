@@ -39,20 +39,23 @@ PYTEST    ?= /usr/bin/python3 -m pytest
 all: $(BUILD)/migrate-entry $(BUILD)/migrate
 
 $(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)/obj
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/libmigrate.a: $(LIB_OBJS)
-	rm -f $@
-	ar rcs $@ $^
+	@rm -f $@
+	@ar rcs $@ $^
 
 $(BUILD)/migrate-entry: $(BUILD)/obj/main.o $(BUILD)/libmigrate.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/migrate: $(BUILD)/migrate-entry
 	ln -sf migrate-entry $@
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libmigrate.a | $(BUILD)/tests
-	$(CC) $(CFLAGS) -Isrc $(LDFLAGS) -o $@ $< $(BUILD)/libmigrate.a $(LDLIBS)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -Isrc $(LDFLAGS) -o $@ $< $(BUILD)/libmigrate.a $(LDLIBS)
 
 $(BUILD)/obj $(BUILD)/tests:
 	mkdir -p $@
