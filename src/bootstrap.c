@@ -13,37 +13,29 @@
 #include "db.h"
 #include "duration.h"
 #include "lock.h"
-#include "migrate.h"
-#include "revdir.h"
-#include "verify.h"
 #include "log.h"
+#include "migrate.h"
 #include "ready.h"
+#include "revdir.h"
 #include "services.h"
 #include "session.h"
 #include "sig.h"
+#include "verify.h"
 
 /* Steps 4–6 run under the lock on the target connection.  They are filled
  * by the init-script, revision and verify modules. */
 static int run_locked_steps(PGconn *conn, const struct config *cfg,
-			    const struct bootstrap_opts *opts, struct bootstrap_report *rep,
-			    struct err *e)
+			    const struct bootstrap_opts *opts, const struct revdir *rd,
+			    struct bootstrap_report *rep, struct err *e)
 {
 	struct init_opts io = {.strict = opts->strict};
 	if (!opts->no_init && init_run(conn, cfg, &io, &rep->init, e) < 0)
 		return -1;
 	if (!opts->no_upgrade) {
-		const struct config_value *dir = &cfg->v[CFG_MIGRATIONS_DIR];
-		struct revdir rd;
-		int rc;
-		if (revdir_load(&rd, dir->text, dir->origin != ORIGIN_DEFAULT, e) < 0)
+		if (migrate_report_changed(conn, cfg, rd, e) < 0)
 			return -1;
-		rc = migrate_report_changed(conn, cfg, &rd, e);
 		/* Every head: branches that are not merged yet all get applied. */
-		if (rc == 0)
-			rc = migrate_upgrade(conn, cfg, &rd, "heads", &rep->upgrade, e);
-		rep->revisions = (int)rd.n;
-		revdir_release(&rd);
-		if (rc < 0)
+		if (migrate_upgrade(conn, cfg, rd, "heads", &rep->upgrade, e) < 0)
 			return -1;
 	}
 	if (!opts->no_verify && verify_run(conn, cfg, &rep->verify, e) < 0)
@@ -57,6 +49,7 @@ int bootstrap_run(const struct config *cfg, const struct bootstrap_opts *opts,
 	struct db_target target;
 	struct ready_result ready = {0};
 	struct services *services = NULL;
+	struct revdir rd = {0};
 	char appname[64];
 	int64_t start = now_ms();
 	int64_t deadline = start + config_num(cfg, CFG_WAIT_TIMEOUT);
@@ -64,10 +57,22 @@ int bootstrap_run(const struct config *cfg, const struct bootstrap_opts *opts,
 
 	memset(rep, 0, sizeof *rep);
 	session_application_name(appname, sizeof appname);
-	if (services_parse(config_str(cfg, CFG_WAIT_SERVICES), &services, e) < 0)
+	/* A broken image (revision files, graph) fails before touching the database. */
+	if (opts->stop == BOOTSTRAP_ALL && !opts->no_upgrade) {
+		const struct config_value *dir = &cfg->v[CFG_MIGRATIONS_DIR];
+		if (revdir_load(&rd, dir->text, dir->origin != ORIGIN_DEFAULT, e) < 0) {
+			revdir_release(&rd);
+			return -1;
+		}
+		rep->revisions = (int)rd.n;
+	}
+	if (services_parse(config_str(cfg, CFG_WAIT_SERVICES), &services, e) < 0) {
+		revdir_release(&rd);
 		return -1;
+	}
 	if (db_target_init(&target, config_str(cfg, CFG_DATABASE_URL), appname, e) < 0) {
 		services_free(services);
+		revdir_release(&rd);
 		return -1;
 	}
 	snprintf(rep->target, sizeof rep->target, "%s", target.display);
@@ -114,7 +119,7 @@ int bootstrap_run(const struct config *cfg, const struct bootstrap_opts *opts,
 	/* 3. Lock, 4–6 under it. */
 	if (lock_acquire(ready.conn, config_num(cfg, CFG_LOCK_TIMEOUT), &rep->lock_ms, e) < 0)
 		goto out;
-	rc = run_locked_steps(ready.conn, cfg, opts, rep, e);
+	rc = run_locked_steps(ready.conn, cfg, opts, &rd, rep, e);
 	if (rc == 0)
 		rc = lock_release(ready.conn, e);
 out:
@@ -122,6 +127,7 @@ out:
 	if (ready.conn)
 		PQfinish(ready.conn);
 	services_free(services);
+	revdir_release(&rd);
 	db_target_release(&target);
 	rep->total_ms = now_ms() - start;
 	return rc;

@@ -114,3 +114,11 @@ def test_database_at_unknown_revision_is_exit_9(pg, dbname, runner, project):
     r = runner(["--", "true"], env=env)
     assert r.returncode == 9
     assert "the database is at revision ffffeeee0000, which is not in \"migrations\"" in r.stderr
+
+
+def test_broken_revision_files_fail_before_touching_the_database(pg, dbname, runner, project):
+    (project / "migrations" / "bad.sql").write_text("-- revision: has-dash\n-- down_revision: None\n")
+    r = runner(["--", "echo", "must-not-run"], env=clean_env(DATABASE_URL=pg.url(dbname)))
+    assert r.returncode == 9, r.stderr
+    assert "migrations/bad.sql:1" in r.stderr
+    assert not pg.database_exists(dbname)
