@@ -9,7 +9,7 @@ packages=(
   libpq-dev libcurl4-openssl-dev libinih-dev libssl-dev
   postgresql-15 postgresql-client-15
   python3 python3-pytest python3-psycopg2
-  valgrind util-linux procps
+  valgrind util-linux procps pgbouncer
 )
 if [ "${1:-}" = "--static" ]; then
   packages+=(musl-tools musl-dev)

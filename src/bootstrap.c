@@ -50,6 +50,7 @@ int bootstrap_run(const struct config *cfg, const struct bootstrap_opts *opts,
 	struct ready_result ready = {0};
 	struct services *services = NULL;
 	struct revdir rd = {0};
+	struct migration_lock lock = {0};
 	char appname[64];
 	int64_t start = now_ms();
 	int64_t deadline = start + config_num(cfg, CFG_WAIT_TIMEOUT);
@@ -117,12 +118,15 @@ int bootstrap_run(const struct config *cfg, const struct bootstrap_opts *opts,
 	}
 
 	/* 3. Lock, 4–6 under it. */
-	if (lock_acquire(ready.conn, config_num(cfg, CFG_LOCK_TIMEOUT), &rep->lock_ms, e) < 0)
+	if (lock_acquire(&lock, ready.conn, &target, (enum lock_mode)config_num(cfg, CFG_LOCK_MODE),
+			 config_num(cfg, CFG_LOCK_TIMEOUT), &rep->lock_ms, e) < 0)
 		goto out;
 	rc = run_locked_steps(ready.conn, cfg, opts, &rd, rep, e);
 	if (rc == 0)
-		rc = lock_release(ready.conn, e);
+		rc = lock_release(&lock, e);
 out:
+	if (lock.conn)
+		lock_release(&lock, &(struct err){0});
 	/* Closing the connection also releases the lock on any error path. */
 	if (ready.conn)
 		PQfinish(ready.conn);

@@ -19,7 +19,7 @@
 #include "env.h"
 #include "strbuf.h"
 
-enum setting_type { T_STRING, T_BOOL, T_DURATION, T_INT, T_LIST, T_LOG_FORMAT, T_LOG_LEVEL };
+enum setting_type { T_STRING, T_BOOL, T_DURATION, T_INT, T_LIST, T_LOG_FORMAT, T_LOG_LEVEL, T_LOCK_MODE };
 
 struct setting {
 	const char *section;
@@ -47,6 +47,7 @@ static const struct setting settings[CFG_COUNT] = {
 	[CFG_MIGRATIONS_LOCK_TIMEOUT] = {"migrations", "lock_timeout", T_DURATION, NULL},
 	[CFG_MIGRATIONS_STATEMENT_TIMEOUT] = {"migrations", "statement_timeout", T_DURATION, NULL},
 	[CFG_LOCK_TIMEOUT] = {"lock", "timeout", T_DURATION, "15m"},
+	[CFG_LOCK_MODE] = {"lock", "mode", T_LOCK_MODE, "session"},
 	[CFG_VERIFY_SCHEMA] = {"verify", "schema", T_STRING, "public"},
 	[CFG_VERIFY_MIN_TABLES] = {"verify", "min_tables", T_INT, NULL},
 	[CFG_VERIFY_MANIFEST] = {"verify", "manifest", T_STRING, NULL},
@@ -56,6 +57,7 @@ static const struct setting settings[CFG_COUNT] = {
 
 static const char *const log_formats[] = {"text", "json", NULL};
 static const char *const log_levels[] = {"error", "warn", "info", "debug", NULL};
+static const char *const lock_modes[] = {"session", "transaction", NULL};
 
 const char *config_name(enum config_id id)
 {
@@ -122,6 +124,8 @@ static const char *type_expectation(enum setting_type type)
 		return "expected text or json";
 	case T_LOG_LEVEL:
 		return "expected error, warn, info or debug";
+	case T_LOCK_MODE:
+		return "expected session or transaction";
 	default:
 		return "invalid value";
 	}
@@ -154,6 +158,9 @@ static int set_value(struct config *cfg, enum config_id id, const char *text,
 		break;
 	case T_LOG_LEVEL:
 		bad = parse_enum(text, log_levels, &num);
+		break;
+	case T_LOCK_MODE:
+		bad = parse_enum(text, lock_modes, &num);
 		break;
 	case T_STRING:
 	case T_LIST:

@@ -44,19 +44,18 @@ int session_open(struct session *s, const struct config *cfg, int take_lock, str
 		return err_hint(e, "create it with 'migrate create' or 'migrate bootstrap'");
 	}
 	s->conn = ready.conn;
-	if (take_lock) {
-		if (lock_acquire(s->conn, config_num(cfg, CFG_LOCK_TIMEOUT), &waited, e) < 0)
-			return -1;
-		s->locked = 1;
-	}
+	if (take_lock &&
+	    lock_acquire(&s->lock, s->conn, &s->target, (enum lock_mode)config_num(cfg, CFG_LOCK_MODE),
+			 config_num(cfg, CFG_LOCK_TIMEOUT), &waited, e) < 0)
+		return -1;
 	return 0;
 }
 
 void session_close(struct session *s)
 {
-	if (s->conn && s->locked && PQstatus(s->conn) == CONNECTION_OK &&
-	    PQtransactionStatus(s->conn) == PQTRANS_IDLE)
-		lock_release(s->conn, &(struct err){0});
+	if (s->lock.conn && PQstatus(s->lock.conn) == CONNECTION_OK &&
+	    (s->lock.mode == LOCK_TRANSACTION || PQtransactionStatus(s->lock.conn) == PQTRANS_IDLE))
+		lock_release(&s->lock, &(struct err){0});
 	if (s->conn)
 		PQfinish(s->conn);
 	if (s->target_ready)

@@ -13,12 +13,13 @@
 #include "config.h"
 #include "db.h"
 #include "err.h"
+#include "lock.h"
 
 struct session {
 	struct db_target target;
 	int target_ready;
 	PGconn *conn;
-	int locked;
+	struct migration_lock lock;
 };
 
 /* The application_name we connect with: "migrate-entry@<hostname>". */

@@ -63,6 +63,7 @@ static void test_defaults(void)
 	CHECK_STR(config_str(&cfg, CFG_MIGRATIONS_DIR), "migrations");
 	CHECK_STR(config_str(&cfg, CFG_MIGRATIONS_VERSION_TABLE), "alembic_version");
 	CHECK_STR(config_str(&cfg, CFG_VERIFY_SCHEMA), "public");
+	CHECK_INT(config_num(&cfg, CFG_LOCK_MODE), 0);
 	CHECK(!config_is_set(&cfg, CFG_VERIFY_MIN_TABLES));
 	CHECK(cfg.v[CFG_INIT_DIR].origin == ORIGIN_DEFAULT);
 	CHECK(cfg.file == NULL);
@@ -141,6 +142,11 @@ static void test_file_errors_name_file_and_line(void)
 	write_file("migrate.ini", "[lock]\nthis line has no equals sign\n");
 	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 3);
 	CHECK_STR(e.msg, "migrate.ini:2: syntax error (expected [section] or key = value)");
+	config_release(&cfg);
+
+	write_file("migrate.ini", "[lock]\nmode = advisory\n");
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 3);
+	CHECK_STR(e.msg, "migrate.ini:2: invalid lock.mode \"advisory\": expected session or transaction");
 	config_release(&cfg);
 
 	write_file("migrate.ini", "[log]\nlevel = loud\n");
