@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "migrate.h"
 #include "revgraph.h"
 #include "store.h"
 
@@ -110,7 +111,8 @@ int offline_run(FILE *out, const struct config *cfg, const struct revdir *rd, co
 	for (size_t i = 0; i < n_start; i++)
 		current[i] = revgraph_id(rd->graph, start_revs[i]);
 	if ((upgrade ? revgraph_plan_upgrade : revgraph_plan_downgrade)(
-		    rd->graph, current, n_start, to ? to : "head", &plan, e) < 0)
+		    rd->graph, current, n_start, to ? to : "head", &plan, e) < 0 ||
+	    migrate_check_plan(rd, &plan, e) < 0)
 		goto out;
 
 	ddl_pending = upgrade && n_start == 0;
@@ -129,12 +131,6 @@ int offline_run(FILE *out, const struct config *cfg, const struct revdir *rd, co
 						  config_str(cfg, CFG_MIGRATIONS_VERSION_TABLE_SCHEMA));
 		if (!version) {
 			err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
-			goto out;
-		}
-		if (!sec->present) {
-			free(version);
-			err_set(e, EXIT_GRAPH, "%s: revision %s has no \"-- migrate:downgrade\" section",
-				f->path, f->rev.revision);
 			goto out;
 		}
 		revgraph_step_describe(rd->graph, st, what, sizeof what);
