@@ -57,13 +57,15 @@ def write_rev(dirpath, rev, down=None, upgrade="", downgrade="", message=None, l
 
 
 class Mig:
-    """The migrate CLI bound to a database and a migrations directory."""
+    """The migrate CLI bound to a database (pg None: none) and a migrations directory."""
 
     def __init__(self, pg, db, mdir, cwd, **env):
         self.pg, self.db, self.mdir, self.cwd = pg, db, str(mdir), str(cwd)
         self.env = env
 
     def env_for(self, **extra):
+        if self.pg is None:  # commands that need no database
+            return clean_env(**{**self.env, **extra})
         return clean_env(DATABASE_URL=self.pg.url(self.db), **{**self.env, **extra})
 
     def __call__(self, *args, env=None, timeout=60):

@@ -82,7 +82,7 @@ def test_version_table_ddl_is_alembics(pg, pair, tmp_path):
 
 SHOP_STEPS = [
     ("upgrade", "+1"), ("upgrade", "+1"), ("upgrade", ORDERS), ("upgrade", TAGS),
-    ("upgrade", "heads"), ("downgrade", "-1"), ("downgrade", "-1"), ("downgrade", PREFS),
+    ("upgrade", "+1"), ("upgrade", "heads"), ("downgrade", "-1"), ("downgrade", "-1"), ("downgrade", PREFS),
     ("upgrade", STATUS), ("upgrade", "head"), ("downgrade", "-2"), ("downgrade", "base"),
     ("upgrade", "head-1"), ("upgrade", "7b8c+1"), ("downgrade", "6a7b"), ("downgrade", "base"),
     ("upgrade", "6a7b"), ("upgrade", "+1"), ("upgrade", "+2"), ("stamp", ORDERS),
