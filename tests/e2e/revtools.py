@@ -103,7 +103,7 @@ def pg_dump_schema(pg, db, *extra):
     """`pg_dump -s` of db without the tool's own tables and without lines that differ between
     two dumps of equal schemas (comments, \\restrict keys)."""
     r = subprocess.run([f"{PG_BIN}/pg_dump", "-s", "-h", pg.sock, "-p", str(pg.port),
-                        "-U", SUPERUSER, "-T", "migrate_entry_*", *extra, db],
+                        "-U", SUPERUSER, "-T", "*.migrate_entry_*", *extra, db],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, check=True)
     keep = [l for l in r.stdout.splitlines()
             if l and not l.startswith("--") and not l.startswith(("\\restrict", "\\unrestrict"))]

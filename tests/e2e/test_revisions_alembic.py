@@ -78,6 +78,36 @@ def test_version_table_ddl_is_alembics(pg, pair, tmp_path):
     assert dump_b == dump_a
 
 
+def test_version_table_name_and_schema_as_alembic(pg, pair, tmp_path):
+    """migrations.version_table / .version_table_schema against Alembic's version_table /
+    version_table_schema: the same DDL online, the same statements offline."""
+    a, b = pair
+    for db in pair:
+        pg.sql("CREATE SCHEMA meta", db=db)
+    alembic = Alembic(pg.url(a), "shop")
+    alembic.cfg.set_main_option("version_table", "MyVersion")
+    alembic.cfg.set_main_option("version_table_schema", "meta")
+    mig = Mig(pg, b, tree(tmp_path / "m", "shop"), tmp_path,
+              MIGRATE_MIGRATIONS_VERSION_TABLE="MyVersion",
+              MIGRATE_MIGRATIONS_VERSION_TABLE_SCHEMA="meta")
+    assert alembic("upgrade", ORDERS)[0] is None
+    mig.ok("upgrade", ORDERS)
+    assert version_rows(pg, b, 'meta."MyVersion"') == version_rows(pg, a, 'meta."MyVersion"') \
+        == [ORDERS]
+    assert pg_dump_schema(pg, b, "-n", "meta") == \
+        pg_dump_schema(pg, a, "-n", "meta")
+    assert version_rows(pg, b) is None  # nothing in public
+
+    def version_lines(text):
+        return [l for l in text.splitlines() if "MyVersion" in l or l.startswith("-- Running")]
+    for cmd, rng in (("upgrade", "head"), ("downgrade", "head:base")):
+        err, expected = alembic(cmd, rng, sql=True)
+        assert err is None, err
+        ours = mig.ok(cmd, rng, "--sql").stdout
+        assert version_lines(ours) == version_lines(expected)
+        assert 'meta."MyVersion"' in "\n".join(version_lines(ours))
+
+
 # ---- branches and merges step by step ----------------------------------------------------------
 
 SHOP_STEPS = [
