@@ -8,7 +8,7 @@ packages=(
   build-essential make pkg-config ca-certificates
   libpq-dev libcurl4-openssl-dev libinih-dev libssl-dev
   postgresql-15 postgresql-client-15
-  python3 python3-pytest python3-psycopg2
+  python3 python3-pytest python3-psycopg2 alembic
   valgrind util-linux procps pgbouncer
 )
 if [ "${1:-}" = "--static" ]; then

@@ -43,23 +43,67 @@ static int is_head(const struct revgraph *g, size_t i)
 	return revgraph_next(g, i, &next) == 0;
 }
 
-/* "9c1d2e3f4a5b (mylabel) (head) (mergepoint)" */
-static void format_rev(const struct revgraph *g, size_t i, char *buf, size_t cap)
+/* Nothing has i as down revision or dependency (Alembic's _is_real_head). */
+static int is_real_head(const struct revgraph *g, size_t i)
 {
+	const size_t *real;
+	size_t n = revgraph_real_heads(g, &real);
+	for (size_t k = 0; k < n; k++)
+		if (real[k] == i)
+			return 1;
+	return 0;
+}
+
+/* What Script._head_only (alembic/script/base.py) adds to an id. */
+enum {
+	FMT_BRANCHES = 1, /* " (label, …)" */
+	FMT_TREE = 2,     /* " (branchpoint)", " (mergepoint)" */
+	FMT_PARENTS = 4,  /* "down, … (deps) -> " before the id */
+	FMT_DOC = 8       /* ", message" after */
+};
+
+/* "<down> (<deps>) -> 9c1d2e3f4a5b (mylabel) (head) (mergepoint), message":
+ * "(head)" for a real head, "(effective head)" for a head that another
+ * revision depends on, as Alembic prints them. */
+static void format_rev(const struct revdir *rd, size_t i, int flags, char *buf, size_t cap)
+{
+	const struct revgraph *g = rd->graph;
 	const char *const *labels = revgraph_labels(g, i);
-	size_t len = (size_t)snprintf(buf, cap, "%s", revgraph_id(g, i));
-	if (labels && labels[0]) {
-		len += (size_t)snprintf(buf + len, cap - len, " (");
-		for (size_t k = 0; labels[k] && len < cap; k++)
-			len += (size_t)snprintf(buf + len, cap - len, "%s%s", k ? ", " : "", labels[k]);
-		len += (size_t)snprintf(buf + len, cap - len, ")");
+	size_t len = 0;
+	buf[0] = '\0';
+#define ADD(...)                                                                   \
+	do {                                                                       \
+		if (len < cap)                                                     \
+			len += (size_t)snprintf(buf + len, cap - len, __VA_ARGS__); \
+	} while (0)
+	if (flags & FMT_PARENTS) {
+		const size_t *down, *deps;
+		size_t nd = revgraph_down(g, i, &down), np = revgraph_depends(g, i, &deps);
+		for (size_t k = 0; k < nd; k++)
+			ADD("%s%s", k ? ", " : "", revgraph_id(g, down[k]));
+		if (nd == 0)
+			ADD("<base>");
+		for (size_t k = 0; k < np; k++)
+			ADD("%s%s", k ? ", " : " (", revgraph_id(g, deps[k]));
+		ADD("%s -> ", np ? ")" : "");
 	}
-	if (len < cap && is_head(g, i))
-		len += (size_t)snprintf(buf + len, cap - len, " (head)");
-	if (len < cap && revgraph_is_branch_point(g, i))
-		len += (size_t)snprintf(buf + len, cap - len, " (branchpoint)");
-	if (len < cap && revgraph_is_merge_point(g, i))
-		snprintf(buf + len, cap - len, " (mergepoint)");
+	ADD("%s", revgraph_id(g, i));
+	if ((flags & FMT_BRANCHES) && labels && labels[0]) {
+		for (size_t k = 0; labels[k]; k++)
+			ADD("%s%s", k ? ", " : " (", labels[k]);
+		ADD(")");
+	}
+	if (is_real_head(g, i))
+		ADD(" (head)");
+	else if (is_head(g, i))
+		ADD(" (effective head)");
+	if ((flags & FMT_TREE) && revgraph_is_branch_point(g, i))
+		ADD(" (branchpoint)");
+	if ((flags & FMT_TREE) && revgraph_is_merge_point(g, i))
+		ADD(" (mergepoint)");
+	if (flags & FMT_DOC)
+		ADD(", %s", rd->files[i].rev.message ? rd->files[i].rev.message : "");
+#undef ADD
 }
 
 static void format_ids(const struct revgraph *g, const size_t *ids, size_t n, char *buf, size_t cap)
@@ -70,18 +114,16 @@ static void format_ids(const struct revgraph *g, const size_t *ids, size_t n, ch
 		len += (size_t)snprintf(buf + len, cap - len, "%s%s", k ? ", " : "", revgraph_id(g, ids[k]));
 }
 
+/* A history line, as `alembic history`. */
 static void print_short(const struct revdir *rd, size_t i)
 {
-	const struct revgraph *g = rd->graph;
-	const size_t *down;
-	size_t nd = revgraph_down(g, i, &down);
-	char downs[1024], rev[1024];
-	format_ids(g, down, nd, downs, sizeof downs);
-	format_rev(g, i, rev, sizeof rev);
-	printf("%s -> %s, %s\n", nd ? downs : "<base>", rev,
-	       rd->files[i].rev.message ? rd->files[i].rev.message : "");
+	char line[4096];
+	format_rev(rd, i, FMT_PARENTS | FMT_BRANCHES | FMT_TREE | FMT_DOC, line, sizeof line);
+	printf("%s\n", line);
 }
 
+/* Alembic's Script.log_entry: the Rev line has no branch labels (they are
+ * under "Branch names") and "(head)" means no revision builds on it. */
 static void print_verbose(const struct revdir *rd, size_t i)
 {
 	const struct revgraph *g = rd->graph;
@@ -90,11 +132,12 @@ static void print_verbose(const struct revdir *rd, size_t i)
 	size_t nd = revgraph_down(g, i, &down), nn = revgraph_next(g, i, &next);
 	size_t np = revgraph_depends(g, i, &deps);
 	const char *const *labels = revgraph_labels(g, i);
-	char buf[2048], rev[1024];
+	char buf[2048];
 	char *abs = realpath(rd->files[i].path, NULL);
 
-	format_rev(g, i, rev, sizeof rev);
-	printf("Rev: %s\n", rev);
+	printf("Rev: %s%s%s%s\n", revgraph_id(g, i), is_head(g, i) ? " (head)" : "",
+	       revgraph_is_branch_point(g, i) ? " (branchpoint)" : "",
+	       revgraph_is_merge_point(g, i) ? " (mergepoint)" : "");
 	format_ids(g, down, nd, buf, sizeof buf);
 	if (nd > 1)
 		printf("Merges: %s\n", buf);
@@ -110,7 +153,7 @@ static void print_verbose(const struct revdir *rd, size_t i)
 	}
 	if (labels && labels[0]) {
 		size_t len = 0;
-		for (size_t k = 0; labels[k]; k++)
+		for (size_t k = 0; labels[k] && len < sizeof buf; k++)
 			len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", k ? ", " : "", labels[k]);
 		printf("Branch names: %s\n", buf);
 	}
@@ -188,7 +231,7 @@ int cmd_current(struct ctx *c, struct err *e)
 			if (c->cli.verbose) {
 				print_verbose(&rd, idx);
 			} else {
-				format_rev(rd.graph, idx, rev, sizeof rev);
+				format_rev(&rd, idx, FMT_TREE, rev, sizeof rev);
 				printf("%s\n", rev);
 			}
 		}
@@ -337,19 +380,26 @@ int cmd_heads(struct ctx *c, struct err *e)
 			print_verbose(&rd, heads[i]);
 			continue;
 		}
-		format_rev(rd.graph, heads[i], rev, sizeof rev);
+		format_rev(&rd, heads[i], FMT_BRANCHES, rev, sizeof rev);
 		printf("%s\n", rev);
 	}
 	revdir_release(&rd);
 	return 0;
 }
 
+/* As `alembic branches`: each branch point (newest first), the revisions it
+ * branches into, and a blank line; -v gives the full entry and messages. */
 int cmd_branches(struct ctx *c, struct err *e)
 {
 	struct revdir rd;
+	size_t *order = NULL, n = 0;
+	int rc = -1;
 	if (load(c, &rd, e) < 0)
 		return -1;
-	for (size_t i = 0; rd.graph && i < revgraph_count(rd.graph); i++) {
+	if (rd.graph && revgraph_history(rd.graph, NULL, NULL, &order, &n, e) < 0)
+		goto out;
+	for (size_t o = 0; o < n; o++) {
+		size_t i = order[o];
 		const size_t *next;
 		size_t nn;
 		char rev[1024];
@@ -357,19 +407,24 @@ int cmd_branches(struct ctx *c, struct err *e)
 			continue;
 		if (c->cli.verbose) {
 			print_verbose(&rd, i);
-			continue;
+		} else {
+			format_rev(&rd, i, FMT_BRANCHES | FMT_TREE, rev, sizeof rev);
+			printf("%s\n", rev);
 		}
-		format_rev(rd.graph, i, rev, sizeof rev);
-		printf("%s\n", rev);
 		nn = revgraph_next(rd.graph, i, &next);
 		for (size_t k = 0; k < nn; k++) {
-			char to[1024];
-			format_rev(rd.graph, next[k], to, sizeof to);
+			char to[2048];
+			format_rev(&rd, next[k], FMT_BRANCHES | FMT_TREE | (c->cli.verbose ? FMT_DOC : 0), to,
+				   sizeof to);
 			printf("%*s -> %s\n", (int)strlen(revgraph_id(rd.graph, i)), "", to);
 		}
+		printf("\n");
 	}
+	rc = 0;
+out:
+	free(order);
 	revdir_release(&rd);
-	return 0;
+	return rc;
 }
 
 int cmd_show(struct ctx *c, struct err *e)

@@ -79,6 +79,7 @@ struct run {
 	struct store st;
 	int per_migration; /* one transaction per revision */
 	int in_tx;         /* a run-wide transaction is open */
+	int committed;     /* a run-wide transaction was committed early (transaction:false) */
 };
 
 static int exec(struct run *r, const char *sql, struct err *e) { return db_exec(r->c, sql, NULL, e); }
@@ -165,11 +166,6 @@ static int run_step(struct run *r, const struct revgraph_step *step, struct err 
 	int rc;
 
 	revgraph_step_describe(r->rd->graph, step, what, sizeof what);
-	if (!sec->present)
-		return err_set(e, EXIT_GRAPH, "%s: revision %s has no \"-- migrate:downgrade\" section",
-			       f->path, f->rev.revision);
-	if (migrate_check_section(f, up, e) < 0)
-		return -1;
 	log_info("running %s%s%s", what, f->rev.message ? ", " : "", f->rev.message ? f->rev.message : "");
 
 	if (sec->transactional) {
@@ -192,6 +188,7 @@ static int run_step(struct run *r, const struct revgraph_step *step, struct err 
 		 * Alembic's autocommit_block does). */
 		if (r->in_tx && exec(r, "COMMIT", e) < 0)
 			goto failed;
+		r->committed |= r->in_tx;
 		r->in_tx = 0;
 		o.autocommit = 1;
 		rc = set_timeouts(r, 0, e);
@@ -225,13 +222,40 @@ failed:
 		struct err ignored = {0};
 		history(r, f, up ? "upgrade" : "downgrade", now_ms() - start, 0, &ignored);
 	}
-	if (e->code == EXIT_SQL)
-		err_hint(e, "%s%srevision %s was rolled back%s", e->hint, e->hint[0] ? "; " : "",
-			 f->rev.revision,
-			 sec->transactional ? "; the database stays at the previous revision"
-					    : " as far as possible: its section ran outside a transaction, "
-					      "statements before the failing one stay applied");
+	if (e->code == EXIT_SQL && !sec->transactional)
+		err_hint(e, "%s%srevision %s was rolled back as far as possible: its section ran "
+			    "outside a transaction, statements before the failing one stay applied",
+			 e->hint, e->hint[0] ? "; " : "", f->rev.revision);
+	else if (e->code == EXIT_SQL && r->per_migration)
+		err_hint(e, "%s%srevision %s was rolled back; the database stays at the previous "
+			    "revision",
+			 e->hint, e->hint[0] ? "; " : "", f->rev.revision);
+	else if (e->code == EXIT_SQL)
+		err_hint(e, "%s%sthe run was rolled back (migrations.transaction_per_migration = "
+			    "false); the database stays where it was before it%s",
+			 e->hint, e->hint[0] ? "; " : "",
+			 r->committed ? ", except for what ran before the last section outside a "
+					"transaction"
+				      : "");
 	return -1;
+}
+
+/* Before anything runs: every section of the plan exists and may run the
+ * way it is marked, so a bad file late in the plan does not leave the
+ * database half-way. */
+int migrate_check_plan(const struct revdir *rd, const struct revgraph_plan *plan, struct err *e)
+{
+	for (size_t i = 0; i < plan->n_steps; i++) {
+		const struct revdir_file *f = &rd->files[plan->steps[i].rev];
+		int up = plan->steps[i].dir == REVGRAPH_UP;
+		if (!(up ? &f->rev.upgrade : &f->rev.downgrade)->present)
+			return err_set(e, EXIT_GRAPH,
+				       "%s: revision %s has no \"-- migrate:%s\" section", f->path,
+				       f->rev.revision, up ? "upgrade" : "downgrade");
+		if (migrate_check_section(f, up, e) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 static int run_plan(struct run *r, const struct revgraph_plan *plan, struct err *e)
@@ -278,7 +302,8 @@ static int migrate(PGconn *c, const struct config *cfg, const struct revdir *rd,
 		rc = 0;
 		goto out;
 	}
-	if (plan_fn(rd->graph, (const char *const *)heads, n, target, &plan, e) < 0)
+	if (plan_fn(rd->graph, (const char *const *)heads, n, target, &plan, e) < 0 ||
+	    migrate_check_plan(rd, &plan, e) < 0)
 		goto out;
 	if (plan.n_steps > 0 &&
 	    (store_ensure_version(&r.st, e) < 0 || store_ensure_history(&r.st, e) < 0))

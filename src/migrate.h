@@ -51,4 +51,8 @@ int migrate_report_changed(PGconn *c, const struct config *cfg, const struct rev
  * that cannot run in a transaction block (mark it transaction:false). */
 int migrate_check_section(const struct revdir_file *f, int upgrade, struct err *e);
 
+/* Pre-flight for a whole plan (online and offline), before anything runs:
+ * each step's section is present and passes migrate_check_section. */
+int migrate_check_plan(const struct revdir *rd, const struct revgraph_plan *plan, struct err *e);
+
 #endif

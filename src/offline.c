@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "migrate.h"
 #include "revgraph.h"
 #include "store.h"
 
@@ -52,6 +53,22 @@ static void print_ddl(FILE *out, const struct config *cfg)
 		pkc);
 }
 
+/* Alembic's offline mode drops the version table when a run ends with no
+ * heads (a downgrade to base): MigrationContext.run_migrations. */
+static void print_drop(FILE *out, const struct config *cfg)
+{
+	const char *table = config_str(cfg, CFG_MIGRATIONS_VERSION_TABLE);
+	const char *schema = config_str(cfg, CFG_MIGRATIONS_VERSION_TABLE_SCHEMA);
+	char t[300], s[300];
+	quote_ident(table, t, sizeof t);
+	if (schema) {
+		quote_ident(schema, s, sizeof s);
+		fprintf(out, "DROP TABLE %s.%s;\n\n", s, t);
+	} else {
+		fprintf(out, "DROP TABLE %s;\n\n", t);
+	}
+}
+
 /* The body of a section, without the blank lines around it. */
 static void print_body(FILE *out, const char *text, size_t len)
 {
@@ -94,7 +111,8 @@ int offline_run(FILE *out, const struct config *cfg, const struct revdir *rd, co
 	for (size_t i = 0; i < n_start; i++)
 		current[i] = revgraph_id(rd->graph, start_revs[i]);
 	if ((upgrade ? revgraph_plan_upgrade : revgraph_plan_downgrade)(
-		    rd->graph, current, n_start, to ? to : "head", &plan, e) < 0)
+		    rd->graph, current, n_start, to ? to : "head", &plan, e) < 0 ||
+	    migrate_check_plan(rd, &plan, e) < 0)
 		goto out;
 
 	ddl_pending = upgrade && n_start == 0;
@@ -113,12 +131,6 @@ int offline_run(FILE *out, const struct config *cfg, const struct revdir *rd, co
 						  config_str(cfg, CFG_MIGRATIONS_VERSION_TABLE_SCHEMA));
 		if (!version) {
 			err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
-			goto out;
-		}
-		if (!sec->present) {
-			free(version);
-			err_set(e, EXIT_GRAPH, "%s: revision %s has no \"-- migrate:downgrade\" section",
-				f->path, f->rev.revision);
 			goto out;
 		}
 		revgraph_step_describe(rd->graph, st, what, sizeof what);
@@ -145,6 +157,11 @@ int offline_run(FILE *out, const struct config *cfg, const struct revdir *rd, co
 			fputs("COMMIT;\n\n", out);
 		free(version);
 	}
+	/* Alembic drops it inside the run-wide transaction, or after the last
+	 * per-revision COMMIT.  Only when something ran: "base:base" prints
+	 * nothing, as online mode does nothing. */
+	if (plan.n_steps > 0 && plan.n_heads == 0)
+		print_drop(out, cfg);
 	if (!per_migration)
 		fputs("COMMIT;\n\n", out);
 	rc = 0;

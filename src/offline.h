@@ -4,8 +4,10 @@
  * offline mode for PostgreSQL (BEGIN/COMMIT per revision, or one pair for
  * the run with transaction_per_migration = false; the version-table DDL
  * when starting from base; "-- Running upgrade A -> B"; the revision's
- * body; the version-table INSERT/UPDATE/DELETE).  A `transaction:false`
- * section is printed outside any BEGIN … COMMIT.  Feeding the output to
+ * body; the version-table INSERT/UPDATE/DELETE; a DROP of the version
+ * table when a downgrade ends at base, as Alembic does offline).  A
+ * `transaction:false` section is printed outside any BEGIN … COMMIT.  Every
+ * section is checked first (migrate_check_plan).  Feeding the output to
  * psql builds the same schema as the online upgrade.
  */
 #ifndef MIGRATE_OFFLINE_H

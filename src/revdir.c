@@ -23,10 +23,14 @@ int revdir_load(struct revdir *rd, const char *dir, int must_exist, struct err *
 	if (!fs_is_dir(dir)) {
 		if (!must_exist)
 			return 0;
-		return err_set(e, EXIT_CONFIG, "migrations directory \"%s\" does not exist", dir);
-	}
-	if (fs_list(dir, ".sql", &names, &n, e) < 0)
+		err_set(e, EXIT_CONFIG, "migrations directory \"%s\" does not exist", dir);
+		revdir_release(rd);
 		return -1;
+	}
+	if (fs_list(dir, ".sql", &names, &n, e) < 0) {
+		revdir_release(rd);
+		return -1;
+	}
 	rd->files = calloc(n ? n : 1, sizeof *rd->files);
 	inputs = calloc(n ? n : 1, sizeof *inputs);
 	if (!rd->files || !inputs) {
@@ -54,6 +58,8 @@ int revdir_load(struct revdir *rd, const char *dir, int must_exist, struct err *
 out:
 	free(inputs);
 	fs_free_list(names, n);
+	if (rc < 0)
+		revdir_release(rd);
 	return rc;
 }
 

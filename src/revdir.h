@@ -30,7 +30,8 @@ struct revdir {
 
 /* Load dir.  A missing directory is an empty set when must_exist is 0, a
  * configuration error (EXIT_CONFIG) otherwise.  Malformed files and graph
- * errors are EXIT_GRAPH naming the file.  Release with revdir_release. */
+ * errors are EXIT_GRAPH naming the file.  On success release with
+ * revdir_release; on failure nothing is left to release (*rd is zeroed). */
 int revdir_load(struct revdir *rd, const char *dir, int must_exist, struct err *e);
 void revdir_release(struct revdir *rd);
 
