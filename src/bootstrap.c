@@ -53,7 +53,8 @@ int bootstrap_run(const struct config *cfg, const struct bootstrap_opts *opts,
 	struct migration_lock lock = {0};
 	char appname[64];
 	int64_t start = now_ms();
-	int64_t deadline = start + config_num(cfg, CFG_WAIT_TIMEOUT);
+	struct ready_deadline deadline = {start + config_num(cfg, CFG_WAIT_TIMEOUT),
+					  config_num(cfg, CFG_WAIT_TIMEOUT)};
 	int rc = -1;
 
 	memset(rep, 0, sizeof *rep);
@@ -79,7 +80,7 @@ int bootstrap_run(const struct config *cfg, const struct bootstrap_opts *opts,
 	snprintf(rep->target, sizeof rep->target, "%s", target.display);
 
 	/* 1. Wait: the services in their thread, PostgreSQL here. */
-	if (services_start(services, deadline, e) < 0)
+	if (services_start(services, deadline.at, e) < 0)
 		goto out;
 	if (ready_wait(&target, deadline, &ready, e) < 0) {
 		services_cancel(services);

@@ -31,7 +31,7 @@ static const char *short_reason(const char *msg)
 
 /* Connect to dbname (NULL = the target's) with retries until deadline. */
 static int connect_with_retry(const struct db_target *t, const char *dbname, const char *what,
-			      int64_t deadline, PGconn **conn, enum db_failure *why, int *attempts,
+			      struct ready_deadline d, PGconn **conn, enum db_failure *why, int *attempts,
 			      struct err *e)
 {
 	struct backoff b;
@@ -45,7 +45,7 @@ static int connect_with_retry(const struct db_target *t, const char *dbname, con
 		int64_t delay, now;
 
 		(*attempts)++;
-		if (db_connect(t, dbname, deadline, conn, why, e) == 0)
+		if (db_connect(t, dbname, d.at, conn, why, e) == 0)
 			return 0;
 		if (*why != DBF_RETRY)
 			return -1;
@@ -53,9 +53,9 @@ static int connect_with_retry(const struct db_target *t, const char *dbname, con
 		if (!(last[0] && strcmp(e->msg, "timeout while connecting") == 0))
 			memcpy(last, e->msg, sizeof last);
 		now = now_ms();
-		if (now >= deadline) {
+		if (now >= d.at) {
 			char took[32];
-			duration_format(now - start, took, sizeof took);
+			duration_format(d.timeout_ms, took, sizeof took);
 			return err_set(e, EXIT_TIMEOUT, "timed out after %s waiting for %s: %s", took, what,
 				       short_reason(last));
 		}
@@ -68,7 +68,7 @@ static int connect_with_retry(const struct db_target *t, const char *dbname, con
 		} else {
 			log_debug("%s not ready: %s", what, last);
 		}
-		delay = backoff_next(&b, now, deadline);
+		delay = backoff_next(&b, now, d.at);
 		if (sig_sleep(delay, e) < 0)
 			return -1;
 	}
@@ -81,7 +81,8 @@ static int auth_error(struct err *e, const struct db_target *t)
 			   "PGPASSFILE); retrying cannot help, so no retry was made");
 }
 
-int ready_wait(const struct db_target *t, int64_t deadline, struct ready_result *r, struct err *e)
+int ready_wait(const struct db_target *t, struct ready_deadline d, struct ready_result *r,
+	       struct err *e)
 {
 	char what[1200];
 	enum db_failure why;
@@ -90,7 +91,7 @@ int ready_wait(const struct db_target *t, int64_t deadline, struct ready_result 
 	memset(r, 0, sizeof *r);
 	snprintf(what, sizeof what, "postgresql at %s", t->display);
 	log_debug("waiting for %s", what);
-	if (connect_with_retry(t, NULL, what, deadline, &r->conn, &why, &r->attempts, e) == 0) {
+	if (connect_with_retry(t, NULL, what, d, &r->conn, &why, &r->attempts, e) == 0) {
 		r->wait_ms = now_ms() - start;
 		return 0;
 	}
@@ -161,7 +162,7 @@ static int create_database(PGconn *c, const char *dbname, const struct config *c
 	return err_prefix(e, "cannot create database \"%s\"", dbname);
 }
 
-int ready_create(const struct db_target *t, const struct config *cfg, int64_t deadline,
+int ready_create(const struct db_target *t, const struct config *cfg, struct ready_deadline d,
 		 struct ready_result *r, struct err *e)
 {
 	const char *maint = config_str(cfg, CFG_DATABASE_MAINTENANCE_DB);
@@ -174,10 +175,10 @@ int ready_create(const struct db_target *t, const struct config *cfg, int64_t de
 	int rc;
 
 	snprintf(what, sizeof what, "maintenance database \"%s\"", maint ? maint : "postgres");
-	rc = connect_with_retry(t, maint ? maint : "postgres", what, deadline, &c, &why, &attempts, e);
+	rc = connect_with_retry(t, maint ? maint : "postgres", what, d, &c, &why, &attempts, e);
 	if (rc < 0 && why == DBF_DB_MISSING && !maint) {
 		snprintf(what, sizeof what, "maintenance database \"template1\"");
-		rc = connect_with_retry(t, "template1", what, deadline, &c, &why, &attempts, e);
+		rc = connect_with_retry(t, "template1", what, d, &c, &why, &attempts, e);
 	}
 	if (rc < 0) {
 		if (why == DBF_AUTH)
@@ -190,7 +191,7 @@ int ready_create(const struct db_target *t, const struct config *cfg, int64_t de
 		return -1;
 	if (r->created)
 		log_info("created database \"%s\"", dbname);
-	rc = connect_with_retry(t, NULL, "the new database", deadline, &r->conn, &why, &attempts, e);
+	rc = connect_with_retry(t, NULL, "the new database", d, &r->conn, &why, &attempts, e);
 	r->create_ms = now_ms() - start;
 	if (rc < 0) {
 		if (why == DBF_AUTH)

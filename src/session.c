@@ -36,7 +36,9 @@ int session_open(struct session *s, const struct config *cfg, int take_lock, str
 	if (db_target_init(&s->target, config_str(cfg, CFG_DATABASE_URL), appname, e) < 0)
 		return -1;
 	s->target_ready = 1;
-	if (ready_wait(&s->target, now_ms() + config_num(cfg, CFG_WAIT_TIMEOUT), &ready, e) < 0)
+	struct ready_deadline d = {now_ms() + config_num(cfg, CFG_WAIT_TIMEOUT),
+				   config_num(cfg, CFG_WAIT_TIMEOUT)};
+	if (ready_wait(&s->target, d, &ready, e) < 0)
 		return -1;
 	if (ready.db_missing) {
 		err_set(e, EXIT_FAILURE_GENERIC, "database \"%s\" does not exist",
