@@ -3,10 +3,14 @@
 
 It shows that it runs in place of the entrypoint (same pid) and that the
 database is ready when it starts: it connects with DATABASE_URL and prints
-the Alembic revision and the number of application tables.
+the Alembic revision and the number of application tables.  With
+`--serve PORT` it then keeps running as a small HTTP server answering the
+same as JSON, the way a real backend stays up in its container.
 """
+import json
 import os
 import sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 try:
     import psycopg2
@@ -26,12 +30,12 @@ REVISION = """
 """
 
 
-def main():
-    url = os.environ.get("DATABASE_URL", "")
-    print(f"demo app: started as pid {os.getpid()} ({' '.join(sys.argv[1:]) or 'no arguments'})")
-    if not psycopg2 or not url:
-        return 0
+def database_state(url):
     dsn = url.replace("postgresql+psycopg2://", "postgresql://")
+    secret = os.environ.get("PGPASSWORD_FILE")
+    if secret and "PGPASSWORD" not in os.environ:  # Docker secret, as migrate-entry reads it
+        with open(secret) as f:
+            os.environ["PGPASSWORD"] = f.read().rstrip("\n")
     with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
         cur.execute("SELECT current_database()")
         db = cur.fetchone()[0]
@@ -39,9 +43,29 @@ def main():
         tables = cur.fetchone()[0]
         cur.execute(REVISION)
         revision = cur.fetchone()[0]
-    print(f"demo app: database {db} is at revision {revision or 'none'} with {tables} tables in public")
+    return {"database": db, "revision": revision, "tables": tables}
+
+
+def main(argv):
+    url = os.environ.get("DATABASE_URL", "")
+    print(f"demo app: started as pid {os.getpid()} ({' '.join(argv) or 'no arguments'})", flush=True)
+    if not psycopg2 or not url:
+        return 0
+    state = database_state(url)
+    print(f"demo app: database {state['database']} is at revision {state['revision'] or 'none'} "
+          f"with {state['tables']} tables in public", flush=True)
+    if len(argv) == 2 and argv[0] == "--serve":
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                body = json.dumps(database_state(url)).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(body)
+        print(f"demo app: serving on port {argv[1]}", flush=True)
+        HTTPServer(("", int(argv[1])), Handler).serve_forever()
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
