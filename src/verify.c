@@ -28,23 +28,30 @@ static int list_tables(PGconn *c, const struct config *cfg, PGresult **r, struct
 			      2, params, r, e);
 }
 
+#define MISSING_SHOWN_MAX 20
+
+/* One round trip: the listed tables that do not exist, in manifest order. */
+static const char missing_sql[] =
+	"SELECT m.name FROM unnest(string_to_array($1, E'\\n')) WITH ORDINALITY AS m(name, i) "
+	"WHERE NOT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+	"                  WHERE n.nspname || '.' || c.relname = m.name AND c.relkind IN ('r', 'p')) "
+	"ORDER BY m.i";
+
 static int manifest_check(PGconn *c, const struct config *cfg, const char *path,
 			  struct verify_report *rep, struct err *e)
 {
-	char *text, *line, *save = NULL;
+	struct strbuf names = {0}, missing = {0};
+	char *text, *line, *save = NULL, *list;
+	const char *params[1];
 	size_t len;
-	char missing[1024] = "";
-	size_t mlen = 0;
-	long nmissing = 0;
+	PGresult *r;
+	long nmissing;
 
 	if (fs_read_file(path, &text, &len, e) < 0) {
 		e->code = EXIT_CONFIG;
 		return err_prefix(e, "verify.manifest");
 	}
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char name[512], qualified[600];
-		const char *params[1] = {qualified};
-		PGresult *r;
 		size_t n;
 		while (isspace((unsigned char)*line))
 			line++;
@@ -53,35 +60,35 @@ static int manifest_check(PGconn *c, const struct config *cfg, const char *path,
 			n--;
 		if (n == 0)
 			continue;
-		snprintf(name, sizeof name, "%.*s", (int)n, line);
-		if (strchr(name, '.'))
-			snprintf(qualified, sizeof qualified, "%s", name);
-		else
-			snprintf(qualified, sizeof qualified, "%s.%s", config_str(cfg, CFG_VERIFY_SCHEMA), name);
-		rep->listed++;
-		if (db_exec_params(c,
-				   "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-				   "WHERE n.nspname || '.' || c.relname = $1 AND c.relkind IN ('r', 'p')",
-				   1, params, &r, e) < 0) {
-			free(text);
-			return -1;
-		}
-		if (PQntuples(r) == 1) {
-			rep->present++;
-		} else {
-			nmissing++;
-			if (mlen < sizeof missing - 1)
-				mlen += (size_t)snprintf(missing + mlen, sizeof missing - mlen, "%s%s",
-							 nmissing > 1 ? ", " : "", qualified);
-		}
-		PQclear(r);
+		if (rep->listed++)
+			strbuf_add(&names, "\n", 1);
+		if (!memchr(line, '.', n))
+			strbuf_printf(&names, "%s.", config_str(cfg, CFG_VERIFY_SCHEMA));
+		strbuf_add(&names, line, n);
 	}
 	free(text);
+	list = strbuf_detach(&names);
+	if (!list)
+		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+	params[0] = list;
+	if (db_exec_params(c, missing_sql, 1, params, &r, e) < 0) {
+		free(list);
+		return -1;
+	}
+	free(list);
+	nmissing = PQntuples(r);
+	rep->present = rep->listed - nmissing;
+	for (long i = 0; i < nmissing && i < MISSING_SHOWN_MAX; i++)
+		strbuf_printf(&missing, "%s%s", i ? ", " : "", PQgetvalue(r, (int)i, 0));
+	if (nmissing > MISSING_SHOWN_MAX)
+		strbuf_printf(&missing, " and %ld more", nmissing - MISSING_SHOWN_MAX);
+	PQclear(r);
+	list = strbuf_detach(&missing);
 	if (nmissing > 0)
-		return err_set(e, EXIT_VERIFY, "verification failed: %ld of %ld baseline tables missing "
-					       "(manifest %s): %s",
-			       nmissing, rep->listed, path, missing);
-	return 0;
+		err_set(e, EXIT_VERIFY, "verification failed: %ld of %ld baseline tables missing (manifest %s): %s",
+			nmissing, rep->listed, path, list ? list : "");
+	free(list);
+	return nmissing > 0 ? -1 : 0;
 }
 
 int verify_run(PGconn *c, const struct config *cfg, struct verify_report *rep, struct err *e)

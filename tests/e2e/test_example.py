@@ -123,6 +123,18 @@ def test_dropping_a_baseline_table_fails_verify_with_exit_7_naming_it(pg, dbname
     assert "app-started" not in r.stdout
 
 
+def test_many_missing_tables_are_listed_in_one_line_with_a_count(pg, dbname, example):
+    env = clean_env(DATABASE_URL=pg.url(dbname))
+    assert run(["--no-upgrade"], env=env, cwd=example).returncode == 0
+    pg.sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public", db=dbname)
+    r = run(["verify"], env=env, cwd=example, binary=MIGRATE)
+    assert r.returncode == 7, r.stderr
+    line = r.stderr.strip().splitlines()[0]
+    assert "126 of 126 baseline tables missing" in line
+    assert line.endswith(" and 106 more")
+    assert line.count("public.") == 20
+
+
 def test_follow_up_revisions_downgrade_to_the_baseline_and_back(pg, dbname, example):
     env = clean_env(DATABASE_URL=pg.url(dbname))
     assert run([], env=env, cwd=example).returncode == 0
