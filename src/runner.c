@@ -294,7 +294,8 @@ struct exec {
 	size_t nseg, segcap;
 	const char *batch_file;
 	int in_block;      /* inside an explicit BEGIN … COMMIT (autocommit mode) */
-	int restricted;    /* after \restrict KEY */
+	int restricted;    /* after \restrict KEY: SQL runs, meta-commands other
+			    * than \unrestrict KEY are refused (psql 15.14+) */
 	char restrict_key[1024];
 	int depth;
 };
@@ -636,8 +637,6 @@ static int run_statement(struct exec *x, struct source *s, const struct sqlscan_
 			 struct err *e)
 {
 	unsigned flags;
-	if (x->restricted)
-		return err_set(e, EXIT_SQL, "%s:%zu: SQL is not allowed after \\restrict", s->name, it->line);
 	if (it->copy_from_stdin) {
 		if (batch_flush(x, e) < 0)
 			return -1;

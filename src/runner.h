@@ -9,7 +9,10 @@
  * PQputCopyData, and the meta-commands that real scripts contain are
  * honoured: \set and \unset (ON_ERROR_STOP is always on), \i / \include and
  * \ir / \include_relative (confined to the scripts' tree), pg_dump's
- * \restrict / \unrestrict, \connect to the same database, \encoding, and
+ * \restrict KEY / \unrestrict KEY (as psql: SQL between them runs, other
+ * meta-commands there are errors, the keys must match, and a \restrict
+ * left open at the end of the script is an error here — a sign of a
+ * truncated dump), \connect to the same database, \encoding, and
  * \echo / \qecho / \warn.  Any other meta-command is an error naming the
  * file and line.
  *
