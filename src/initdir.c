@@ -149,6 +149,17 @@ static int record_all_baselined(struct store *s, const struct init_list *l, cons
 	return 0;
 }
 
+/* Give the next file (and our own bookkeeping) the session a new `psql -f`
+ * would start with: a script may leave settings behind (pg_dump empties
+ * search_path with set_config(…, false)), a role, or temporary tables.  Not
+ * DISCARD ALL: it would release the migration lock.  In a transactional
+ * file this runs inside its transaction, before the bookkeeping row. */
+static int reset_session(PGconn *c, struct err *e)
+{
+	return db_exec(c, "SET SESSION AUTHORIZATION DEFAULT; RESET ROLE; RESET ALL; DISCARD TEMP",
+		       NULL, e);
+}
+
 /* Run one file: in one transaction unless it needs autocommit. */
 static int run_file(struct store *s, const struct config *cfg, const struct init_file *f,
 		    struct init_report *rep, struct err *e)
@@ -178,6 +189,11 @@ static int run_file(struct store *s, const struct config *cfg, const struct init
 	}
 	rc = runner_run_file(s->c, f->path, &o, &st, e);
 	progress_end(&bar);
+	if (rc == 0 && scan.autocommit && PQtransactionStatus(s->c) != PQTRANS_IDLE)
+		rc = err_set(e, EXIT_SQL, "%s: the script ended inside a transaction block it opened",
+			     f->path);
+	if (rc == 0)
+		rc = reset_session(s->c, e);
 	if (rc == 0)
 		rc = record(s, f->key, scan.sha256, now_ms() - start, "applied", e);
 	if (!scan.autocommit) {
