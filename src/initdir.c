@@ -203,9 +203,12 @@ static int run_file(struct store *s, const struct config *cfg, const struct init
 			db_exec(s->c, "ROLLBACK", NULL, &(struct err){0});
 	}
 	if (rc < 0) {
-		if (!scan.autocommit && e->code == EXIT_SQL)
-			err_hint(e, "%s%s%s", e->hint, e->hint[0] ? "; " : "",
+		if (!scan.autocommit && e->code == EXIT_SQL) {
+			char server_hint[sizeof e->hint]; /* err_hint writes e->hint: no overlap */
+			snprintf(server_hint, sizeof server_hint, "%s", e->hint);
+			err_hint(e, "%s%s%s", server_hint, server_hint[0] ? "; " : "",
 				 "the script was rolled back: nothing of it was applied");
+		}
 		return -1;
 	}
 	rep->ran++;
