@@ -26,6 +26,7 @@
 #define READ_CHUNK (1024 * 1024)
 #define STATEMENT_MAX ((size_t)1 << 30) /* PostgreSQL's own limit for a query */
 #define BATCH_BYTES (256 * 1024)
+#define COPY_CHUNK (256 * 1024) /* bytes per CopyData message */
 #define BATCH_STATEMENTS 1000
 #define INCLUDE_DEPTH_MAX 16
 
@@ -403,25 +404,48 @@ static int batch_flush(struct exec *x, struct err *e)
 	return failed ? -1 : 0;
 }
 
+/* Wait until libpq has handed everything queued to the kernel.  Reading
+ * what the server sends meanwhile keeps poll() from spinning. */
+static int drain_output(struct exec *x, struct err *e)
+{
+	for (;;) {
+		int rc = PQflush(x->c);
+		if (rc < 0)
+			return err_set(e, EXIT_FAILURE_GENERIC, "cannot send COPY data: %s",
+				       PQerrorMessage(x->c));
+		if (rc == 0)
+			return 0;
+		if (db_wait_io(x->c, 1, e) < 0)
+			return -1;
+		if (!PQconsumeInput(x->c))
+			return err_set(e, EXIT_FAILURE_GENERIC, "cannot send COPY data: %s",
+				       PQerrorMessage(x->c));
+	}
+}
+
+/* Stream COPY data.  In non-blocking mode PQputCopyData grows libpq's
+ * output buffer to hold whatever the socket does not take at once, so
+ * without draining it after each chunk a file read faster than the server
+ * parses it would end up in memory whole.  With the drain, at most one
+ * chunk (plus the kernel's socket buffer) is in flight. */
 static int put_copy(struct exec *x, const char *data, size_t len, struct err *e)
 {
 	while (len > 0) {
-		int chunk = len > (1 << 20) ? (1 << 20) : (int)len;
+		int chunk = len > COPY_CHUNK ? COPY_CHUNK : (int)len;
 		int rc = PQputCopyData(x->c, data, chunk);
 		if (rc < 0)
 			return err_set(e, EXIT_FAILURE_GENERIC, "cannot send COPY data: %s",
 				       PQerrorMessage(x->c));
-		if (rc == 0) {
-			if (db_wait_io(x->c, 1, e) < 0)
+		if (rc == 0) { /* nothing queued (no room): wait, then again */
+			if (drain_output(x, e) < 0)
 				return -1;
-			if (PQflush(x->c) < 0 || !PQconsumeInput(x->c))
-				return err_set(e, EXIT_FAILURE_GENERIC, "cannot send COPY data: %s",
-					       PQerrorMessage(x->c));
 			continue;
 		}
 		data += chunk;
 		len -= (size_t)chunk;
 		x->st->copy_bytes += (uint64_t)chunk;
+		if (drain_output(x, e) < 0)
+			return -1;
 	}
 	return 0;
 }
