@@ -170,10 +170,12 @@ static int run_file(struct store *s, const struct config *cfg, const struct init
 	struct runner_opts o = {.root = config_str(cfg, CFG_INIT_DIR)};
 	int64_t start = now_ms();
 	char took[32];
+	char sha256[DIGEST_HEX_LEN + 1] = ""; /* taken while the file runs */
 	int rc;
 
-	if (runner_scan_file(f->path, o.root, &scan, e) < 0)
+	if (runner_scan_file_nodigest(f->path, o.root, &scan, e) < 0)
 		return -1;
+	o.sha256 = sha256;
 	o.autocommit = scan.autocommit;
 	progress_start(&bar, f->key, scan.bytes);
 	o.progress = progress_update;
@@ -192,10 +194,12 @@ static int run_file(struct store *s, const struct config *cfg, const struct init
 	if (rc == 0 && scan.autocommit && PQtransactionStatus(s->c) != PQTRANS_IDLE)
 		rc = err_set(e, EXIT_SQL, "%s: the script ended inside a transaction block it opened",
 			     f->path);
+	if (rc == 0 && !sha256[0])
+		rc = err_set(e, EXIT_FAILURE_GENERIC, "%s: cannot compute its SHA-256", f->path);
 	if (rc == 0)
 		rc = reset_session(s->c, e);
 	if (rc == 0)
-		rc = record(s, f->key, scan.sha256, now_ms() - start, "applied", e);
+		rc = record(s, f->key, sha256, now_ms() - start, "applied", e);
 	if (!scan.autocommit) {
 		if (rc == 0)
 			rc = db_exec(s->c, "COMMIT", NULL, e);

@@ -254,17 +254,29 @@ static int scan_source(struct source *s, const char *root, struct runner_scan *i
 	return 0;
 }
 
-int runner_scan_file(const char *path, const char *root, struct runner_scan *info, struct err *e)
+static int scan_file(const char *path, const char *root, int want_digest,
+		     struct runner_scan *info, struct err *e)
 {
 	struct source s;
 	int rc;
 	memset(info, 0, sizeof *info);
-	if (source_open_file(&s, path, 1, e) < 0)
+	if (source_open_file(&s, path, want_digest, e) < 0)
 		return -1;
 	info->bytes = s.total;
 	rc = scan_source(&s, root, info, 0, e);
-	source_close(&s, info->sha256);
+	source_close(&s, want_digest ? info->sha256 : NULL);
 	return rc;
+}
+
+int runner_scan_file(const char *path, const char *root, struct runner_scan *info, struct err *e)
+{
+	return scan_file(path, root, 1, info, e);
+}
+
+int runner_scan_file_nodigest(const char *path, const char *root, struct runner_scan *info,
+			      struct err *e)
+{
+	return scan_file(path, root, 0, info, e);
 }
 
 int runner_scan_buffer(const char *name, const char *buf, size_t len, size_t first_line,
@@ -732,10 +744,10 @@ int runner_run_file(PGconn *c, const char *path, const struct runner_opts *o,
 {
 	struct source s;
 	int rc;
-	if (source_open_file(&s, path, 0, e) < 0)
+	if (source_open_file(&s, path, o->sha256 != NULL, e) < 0)
 		return -1;
 	rc = run(c, &s, o, st, e);
-	source_close(&s, NULL);
+	source_close(&s, rc == 0 ? o->sha256 : NULL);
 	return rc;
 }
 
