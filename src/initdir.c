@@ -79,7 +79,11 @@ static int discover(const struct config *cfg, struct init_list *l, struct err *e
 			goto out;
 		}
 		dir = fs_join(root, dirs[d]);
-		if (!dir || fs_list(dir, ".sql", &files, &nfiles, e) < 0) {
+		if (!dir) {
+			err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+			goto out;
+		}
+		if (fs_list(dir, ".sql", &files, &nfiles, e) < 0) {
 			free(dir);
 			goto out;
 		}
@@ -88,8 +92,12 @@ static int discover(const struct config *cfg, struct init_list *l, struct err *e
 			if (l->n == l->cap) {
 				size_t cap = l->cap ? l->cap * 2 : 32;
 				struct init_file *p = realloc(l->files, cap * sizeof *p);
-				if (!p)
-					break;
+				if (!p) {
+					fs_free_list(files, nfiles);
+					free(dir);
+					err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+					goto out;
+				}
 				l->files = p;
 				l->cap = cap;
 			}
@@ -105,6 +113,8 @@ static int discover(const struct config *cfg, struct init_list *l, struct err *e
 	rc = 0;
 out:
 	fs_free_list(dirs, ndirs);
+	if (rc < 0)
+		list_release(l);
 	return rc;
 }
 
