@@ -18,3 +18,6 @@ hyperfine -N --warmup 5 --runs "${BENCH_RUNS:-200}" \
 	-n "psql -c 'select 1'" "psql -X -q -d $url -c 'select 1'" \
 	--export-markdown "${BENCH_OUT:-/dev/null}"
 bash bench/revisions.sh
+
+# Init scripts: migrate init vs psql -1 -f, peak RSS (docs/benchmarks.md)
+bash bench/init.sh

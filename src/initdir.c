@@ -79,7 +79,11 @@ static int discover(const struct config *cfg, struct init_list *l, struct err *e
 			goto out;
 		}
 		dir = fs_join(root, dirs[d]);
-		if (!dir || fs_list(dir, ".sql", &files, &nfiles, e) < 0) {
+		if (!dir) {
+			err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+			goto out;
+		}
+		if (fs_list(dir, ".sql", &files, &nfiles, e) < 0) {
 			free(dir);
 			goto out;
 		}
@@ -88,8 +92,12 @@ static int discover(const struct config *cfg, struct init_list *l, struct err *e
 			if (l->n == l->cap) {
 				size_t cap = l->cap ? l->cap * 2 : 32;
 				struct init_file *p = realloc(l->files, cap * sizeof *p);
-				if (!p)
-					break;
+				if (!p) {
+					fs_free_list(files, nfiles);
+					free(dir);
+					err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+					goto out;
+				}
 				l->files = p;
 				l->cap = cap;
 			}
@@ -105,6 +113,8 @@ static int discover(const struct config *cfg, struct init_list *l, struct err *e
 	rc = 0;
 out:
 	fs_free_list(dirs, ndirs);
+	if (rc < 0)
+		list_release(l);
 	return rc;
 }
 
@@ -149,6 +159,17 @@ static int record_all_baselined(struct store *s, const struct init_list *l, cons
 	return 0;
 }
 
+/* Give the next file (and our own bookkeeping) the session a new `psql -f`
+ * would start with: a script may leave settings behind (pg_dump empties
+ * search_path with set_config(…, false)), a role, or temporary tables.  Not
+ * DISCARD ALL: it would release the migration lock.  In a transactional
+ * file this runs inside its transaction, before the bookkeeping row. */
+static int reset_session(PGconn *c, struct err *e)
+{
+	return db_exec(c, "SET SESSION AUTHORIZATION DEFAULT; RESET ROLE; RESET ALL; DISCARD TEMP",
+		       NULL, e);
+}
+
 /* Run one file: in one transaction unless it needs autocommit. */
 static int run_file(struct store *s, const struct config *cfg, const struct init_file *f,
 		    struct init_report *rep, struct err *e)
@@ -159,10 +180,12 @@ static int run_file(struct store *s, const struct config *cfg, const struct init
 	struct runner_opts o = {.root = config_str(cfg, CFG_INIT_DIR)};
 	int64_t start = now_ms();
 	char took[32];
+	char sha256[DIGEST_HEX_LEN + 1] = ""; /* taken while the file runs */
 	int rc;
 
-	if (runner_scan_file(f->path, o.root, &scan, e) < 0)
+	if (runner_scan_file_nodigest(f->path, o.root, &scan, e) < 0)
 		return -1;
+	o.sha256 = sha256;
 	o.autocommit = scan.autocommit;
 	progress_start(&bar, f->key, scan.bytes);
 	o.progress = progress_update;
@@ -178,8 +201,15 @@ static int run_file(struct store *s, const struct config *cfg, const struct init
 	}
 	rc = runner_run_file(s->c, f->path, &o, &st, e);
 	progress_end(&bar);
+	if (rc == 0 && scan.autocommit && PQtransactionStatus(s->c) != PQTRANS_IDLE)
+		rc = err_set(e, EXIT_SQL, "%s: the script ended inside a transaction block it opened",
+			     f->path);
+	if (rc == 0 && !sha256[0])
+		rc = err_set(e, EXIT_FAILURE_GENERIC, "%s: cannot compute its SHA-256", f->path);
 	if (rc == 0)
-		rc = record(s, f->key, scan.sha256, now_ms() - start, "applied", e);
+		rc = reset_session(s->c, e);
+	if (rc == 0)
+		rc = record(s, f->key, sha256, now_ms() - start, "applied", e);
 	if (!scan.autocommit) {
 		if (rc == 0)
 			rc = db_exec(s->c, "COMMIT", NULL, e);
@@ -187,9 +217,12 @@ static int run_file(struct store *s, const struct config *cfg, const struct init
 			db_exec(s->c, "ROLLBACK", NULL, &(struct err){0});
 	}
 	if (rc < 0) {
-		if (!scan.autocommit && e->code == EXIT_SQL)
-			err_hint(e, "%s%s%s", e->hint, e->hint[0] ? "; " : "",
+		if (!scan.autocommit && e->code == EXIT_SQL) {
+			char server_hint[sizeof e->hint]; /* err_hint writes e->hint: no overlap */
+			snprintf(server_hint, sizeof server_hint, "%s", e->hint);
+			err_hint(e, "%s%s%s", server_hint, server_hint[0] ? "; " : "",
 				 "the script was rolled back: nothing of it was applied");
+		}
 		return -1;
 	}
 	rep->ran++;

@@ -26,6 +26,7 @@
 #define READ_CHUNK (1024 * 1024)
 #define STATEMENT_MAX ((size_t)1 << 30) /* PostgreSQL's own limit for a query */
 #define BATCH_BYTES (256 * 1024)
+#define COPY_CHUNK (256 * 1024) /* bytes per CopyData message */
 #define BATCH_STATEMENTS 1000
 #define INCLUDE_DEPTH_MAX 16
 
@@ -253,17 +254,29 @@ static int scan_source(struct source *s, const char *root, struct runner_scan *i
 	return 0;
 }
 
-int runner_scan_file(const char *path, const char *root, struct runner_scan *info, struct err *e)
+static int scan_file(const char *path, const char *root, int want_digest,
+		     struct runner_scan *info, struct err *e)
 {
 	struct source s;
 	int rc;
 	memset(info, 0, sizeof *info);
-	if (source_open_file(&s, path, 1, e) < 0)
+	if (source_open_file(&s, path, want_digest, e) < 0)
 		return -1;
 	info->bytes = s.total;
 	rc = scan_source(&s, root, info, 0, e);
-	source_close(&s, info->sha256);
+	source_close(&s, want_digest ? info->sha256 : NULL);
 	return rc;
+}
+
+int runner_scan_file(const char *path, const char *root, struct runner_scan *info, struct err *e)
+{
+	return scan_file(path, root, 1, info, e);
+}
+
+int runner_scan_file_nodigest(const char *path, const char *root, struct runner_scan *info,
+			      struct err *e)
+{
+	return scan_file(path, root, 0, info, e);
 }
 
 int runner_scan_buffer(const char *name, const char *buf, size_t len, size_t first_line,
@@ -294,7 +307,8 @@ struct exec {
 	size_t nseg, segcap;
 	const char *batch_file;
 	int in_block;      /* inside an explicit BEGIN … COMMIT (autocommit mode) */
-	int restricted;    /* after \restrict KEY */
+	int restricted;    /* after \restrict KEY: SQL runs, meta-commands other
+			    * than \unrestrict KEY are refused (psql 15.14+) */
 	char restrict_key[1024];
 	int depth;
 };
@@ -402,25 +416,48 @@ static int batch_flush(struct exec *x, struct err *e)
 	return failed ? -1 : 0;
 }
 
+/* Wait until libpq has handed everything queued to the kernel.  Reading
+ * what the server sends meanwhile keeps poll() from spinning. */
+static int drain_output(struct exec *x, struct err *e)
+{
+	for (;;) {
+		int rc = PQflush(x->c);
+		if (rc < 0)
+			return err_set(e, EXIT_FAILURE_GENERIC, "cannot send COPY data: %s",
+				       PQerrorMessage(x->c));
+		if (rc == 0)
+			return 0;
+		if (db_wait_io(x->c, 1, e) < 0)
+			return -1;
+		if (!PQconsumeInput(x->c))
+			return err_set(e, EXIT_FAILURE_GENERIC, "cannot send COPY data: %s",
+				       PQerrorMessage(x->c));
+	}
+}
+
+/* Stream COPY data.  In non-blocking mode PQputCopyData grows libpq's
+ * output buffer to hold whatever the socket does not take at once, so
+ * without draining it after each chunk a file read faster than the server
+ * parses it would end up in memory whole.  With the drain, at most one
+ * chunk (plus the kernel's socket buffer) is in flight. */
 static int put_copy(struct exec *x, const char *data, size_t len, struct err *e)
 {
 	while (len > 0) {
-		int chunk = len > (1 << 20) ? (1 << 20) : (int)len;
+		int chunk = len > COPY_CHUNK ? COPY_CHUNK : (int)len;
 		int rc = PQputCopyData(x->c, data, chunk);
 		if (rc < 0)
 			return err_set(e, EXIT_FAILURE_GENERIC, "cannot send COPY data: %s",
 				       PQerrorMessage(x->c));
-		if (rc == 0) {
-			if (db_wait_io(x->c, 1, e) < 0)
+		if (rc == 0) { /* nothing queued (no room): wait, then again */
+			if (drain_output(x, e) < 0)
 				return -1;
-			if (PQflush(x->c) < 0 || !PQconsumeInput(x->c))
-				return err_set(e, EXIT_FAILURE_GENERIC, "cannot send COPY data: %s",
-					       PQerrorMessage(x->c));
 			continue;
 		}
 		data += chunk;
 		len -= (size_t)chunk;
 		x->st->copy_bytes += (uint64_t)chunk;
+		if (drain_output(x, e) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -636,8 +673,6 @@ static int run_statement(struct exec *x, struct source *s, const struct sqlscan_
 			 struct err *e)
 {
 	unsigned flags;
-	if (x->restricted)
-		return err_set(e, EXIT_SQL, "%s:%zu: SQL is not allowed after \\restrict", s->name, it->line);
 	if (it->copy_from_stdin) {
 		if (batch_flush(x, e) < 0)
 			return -1;
@@ -709,10 +744,10 @@ int runner_run_file(PGconn *c, const char *path, const struct runner_opts *o,
 {
 	struct source s;
 	int rc;
-	if (source_open_file(&s, path, 0, e) < 0)
+	if (source_open_file(&s, path, o->sha256 != NULL, e) < 0)
 		return -1;
 	rc = run(c, &s, o, st, e);
-	source_close(&s, NULL);
+	source_close(&s, rc == 0 ? o->sha256 : NULL);
 	return rc;
 }
 

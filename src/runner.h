@@ -9,7 +9,10 @@
  * PQputCopyData, and the meta-commands that real scripts contain are
  * honoured: \set and \unset (ON_ERROR_STOP is always on), \i / \include and
  * \ir / \include_relative (confined to the scripts' tree), pg_dump's
- * \restrict / \unrestrict, \connect to the same database, \encoding, and
+ * \restrict KEY / \unrestrict KEY (as psql: SQL between them runs, other
+ * meta-commands there are errors, the keys must match, and a \restrict
+ * left open at the end of the script is an error here — a sign of a
+ * truncated dump), \connect to the same database, \encoding, and
  * \echo / \qecho / \warn.  Any other meta-command is an error naming the
  * file and line.
  *
@@ -42,6 +45,11 @@ struct runner_opts {
 	int autocommit;       /* see above */
 	runner_progress_fn progress; /* called as the top-level file is consumed; may be NULL */
 	void *progress_ctx;
+	/* runner_run_file only: when not NULL (DIGEST_HEX_LEN + 1 bytes), set on
+	 * success to the SHA-256 of the top-level file's bytes as they were run.
+	 * Taken while the server works, it costs no wall time, unlike a digest
+	 * in the pre-flight scan (see runner_scan_file_nodigest). */
+	char *sha256;
 };
 
 struct runner_stats {
@@ -62,6 +70,12 @@ struct runner_scan {
 /* Scan a file (pre-flight: syntax errors surface here, before anything
  * runs).  Lexical errors are EXIT_SQL naming file:line:col. */
 int runner_scan_file(const char *path, const char *root, struct runner_scan *info, struct err *e);
+
+/* The same without the digest (info->sha256 is left ""): for a caller that
+ * takes it while running the file (runner_opts.sha256).  On a large script
+ * this saves a serial SHA-256 pass over the file before anything runs. */
+int runner_scan_file_nodigest(const char *path, const char *root, struct runner_scan *info,
+			      struct err *e);
 
 /* Scan an in-memory script (a revision section).  first_line is the file
  * line of buf[0], name the file for messages. */
