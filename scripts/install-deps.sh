@@ -2,9 +2,9 @@
 # Install every build and test dependency of migrate-entry with apt-get.
 # Idempotent: packages already present are left alone; safe to run again.
 # Usage: scripts/install-deps.sh [--static]
-#   --static also installs what `make static` needs (musl-gcc, dpkg-source, file) and adds a
-#   deb-src entry for Debian bookworm's main archive, so `apt-get source` can fetch the sources
-#   of PostgreSQL, OpenSSL, curl and inih (scripts/build-static.sh).
+#   --static also installs what `make static` and `make test-static` need (musl-gcc, dpkg-source,
+#   file, openssl) and adds a deb-src entry for Debian bookworm's main archive, so `apt-get source`
+#   can fetch the sources of PostgreSQL, OpenSSL, curl and inih (scripts/build-static.sh).
 set -euo pipefail
 
 static=0
@@ -22,7 +22,7 @@ packages=(
   valgrind util-linux procps
 )
 if [ "$static" -eq 1 ]; then
-  packages+=(musl-tools musl-dev linux-libc-dev dpkg-dev perl xz-utils file)
+  packages+=(musl-tools musl-dev linux-libc-dev dpkg-dev perl xz-utils file openssl)
 fi
 
 SUDO=""
