@@ -314,12 +314,20 @@ if [ "$(cat "$OUT/.deps" 2>/dev/null)" != "$DEPS_KEY" ]; then
 	echo "$DEPS_KEY" >"$OUT/.deps"
 fi
 rm -f "$OUT/migrate-entry" "$OUT/build.log"
+# The same settings, for tests/static/run.sh to build the unit tests against these libraries:
+# (set -a; . build/static/toolchain.env; make BUILD=build/static CC="$MUSL_CC" OPT=-O2 unit)
+printf '%s\n' "MUSL_CC='$MUSL_CC'" \
+	"CFLAGS='-I$PQ/include -I$CURL/include -I$SSL/include -I$INIH/include'" \
+	"LDFLAGS='-static -L$PQ/lib -L$CURL/lib -L$SSL/lib -L$INIH/lib'" \
+	"LDLIBS='-lpq -lpgcommon_shlib -lpgport_shlib -lcurl -lssl -lcrypto -pthread'" \
+	>"$OUT/toolchain.env"
 say "compiling src/*.c with musl-gcc and linking $OUT/migrate-entry"
 t=$SECONDS
-CFLAGS="-I$PQ/include -I$CURL/include -I$SSL/include -I$INIH/include" \
-	LDFLAGS="-static -L$PQ/lib -L$CURL/lib -L$SSL/lib -L$INIH/lib" \
-	LDLIBS="-lpq -lpgcommon_shlib -lpgport_shlib -lcurl -lssl -lcrypto -pthread" \
+(
+	set -a
+	. "$OUT/toolchain.env"
 	run "$OUT/build.log" make --no-print-directory -j"$JOBS" BUILD="$OUT" CC="$MUSL_CC" OPT=-O2 all
+)
 strip --strip-all "$OUT/migrate-entry"
 
 file "$OUT/migrate-entry" | grep -q 'statically linked' ||

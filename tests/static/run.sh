@@ -3,7 +3,8 @@
 # in an otherwise empty root file system — a chroot holding only the binary, the `migrate` link,
 # /etc/hosts and, for the TLS checks, a CA certificate — against a throwaway PostgreSQL 15 on
 # 127.0.0.1: plain TCP, a host name from /etc/hosts, TLS with sslmode=require and verify-full,
-# and the libcurl service waits over HTTP and HTTPS.
+# and the libcurl service waits over HTTPS.  Then the unit tests, linked with musl and the same
+# static libraries, and the end-to-end suite (tests/e2e) against the static binary.
 # Prints "ok"/"not ok" per check and ends with "static: N passed, N failed"; exit 1 on a failure.
 #
 #   MIGRATE_STATIC_BINARY  the binary (default build/static/migrate-entry)
@@ -225,5 +226,27 @@ check_fails "without the CA bundle the https:// wait fails" \
 	--database-url "$(url 127.0.0.1 static_tls sslmode=require)" wait
 check_out "with a certificate error" '[Cc]ertificate|SSL'
 mv "$R/etc/ssl/certs/moved.crt" "$R/etc/ssl/certs/ca-certificates.crt"
+
+# ---- the test suites, with musl and the static libraries ---------------------------------------
+
+# The unit tests, linked like the static binary (musl, and inih built from Debian's sources).
+unit_musl() {
+	[ -f build/static/toolchain.env ] || {
+		echo "build/static/toolchain.env is missing: run \"make static\""
+		return 1
+	}
+	(
+		set -a
+		. build/static/toolchain.env
+		make --no-print-directory BUILD=build/static CC="$MUSL_CC" OPT=-O2 unit
+	)
+}
+check "unit tests linked statically with musl" unit_musl
+echo "# $(grep -E '^unit: ' "$OUT" || echo 'unit: no summary')"
+
+# The end-to-end suite against the static binary (outside the chroot).
+check "end-to-end tests (tests/e2e) against the static binary" \
+	env MIGRATE_ENTRY_BINARY="$BIN" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e
+echo "# e2e: $(tail -n 1 "$OUT")"
 
 finish
