@@ -24,6 +24,11 @@
 set -euo pipefail
 shopt -s inherit_errexit # a failure inside $(…) stops the script too
 
+# Run from `make static`, the outer make's MAKEFLAGS (variables such as CC or BUILD, -j and its
+# jobserver) and MAKELEVEL would leak into the builds below; PostgreSQL's makefiles, for one,
+# skip generating their headers when MAKELEVEL is not 0.
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES GNUMAKEFLAGS
+
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 CACHE=${MIGRATE_STATIC_CACHE:-$HOME/.cache/migrate-entry-static}
@@ -240,6 +245,7 @@ build_libpq() {
 	run "$d/build.log" env CC="$MUSL_CC" CFLAGS="$DEP_CFLAGS" ./configure --without-readline --without-icu \
 		--without-gssapi --without-ldap --without-zstd --without-lz4 --without-zlib \
 		--with-ssl=openssl --with-includes="$ssl/include" --with-libraries="$ssl/lib"
+	run "$d/build.log" make -C src/backend generated-headers
 	run "$d/build.log" make -j"$JOBS" -C src/common
 	run "$d/build.log" make -j"$JOBS" -C src/port
 	run "$d/build.log" make -j"$JOBS" -C src/interfaces/libpq all-static-lib
