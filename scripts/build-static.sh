@@ -90,6 +90,10 @@ exec musl-gcc -idirafter "$KHDR" "\$@"
 EOF
 chmod +x "$MUSL_CC.tmp"
 mv "$MUSL_CC.tmp" "$MUSL_CC"
+# The libraries are built with CC=musl-cc found on PATH, not with the wrapper's full path, and
+# OpenSSL with prefix /usr/local: OpenSSL records its compiler and directories in the binary,
+# and the cache's location should not show there.
+export PATH="$CACHE/bin:$PATH"
 
 # ---- sources ----------------------------------------------------------------------------------
 
@@ -232,17 +236,19 @@ build_openssl() {
 	local d=$1
 	cd "$d/src"
 	# shellcheck disable=SC2086 # DEP_CFLAGS are several flags
-	run "$d/build.log" env CC="$MUSL_CC" ./Configure no-shared no-module no-tests no-comp \
-		no-zlib no-dso no-engine no-async linux-x86_64 --prefix="$d/prefix" --libdir=lib \
+	run "$d/build.log" env CC=musl-cc ./Configure no-shared no-module no-tests no-comp \
+		no-zlib no-dso no-engine no-async linux-x86_64 --prefix=/usr/local --libdir=lib \
 		--openssldir=/etc/ssl $DEP_CFLAGS
 	run "$d/build.log" make -j"$JOBS" build_libs
-	run "$d/build.log" make install_dev
+	run "$d/build.log" make install_dev DESTDIR="$d/dest"
+	ln -sfn dest/usr/local "$d/prefix"
+	sed -i "s|^prefix=.*|prefix=$d/prefix|" "$d"/prefix/lib/pkgconfig/*.pc
 }
 
 build_libpq() {
 	local d=$1 ssl=$2
 	cd "$d/src"
-	run "$d/build.log" env CC="$MUSL_CC" CFLAGS="$DEP_CFLAGS" ./configure --without-readline --without-icu \
+	run "$d/build.log" env CC=musl-cc CFLAGS="$DEP_CFLAGS" ./configure --without-readline --without-icu \
 		--without-gssapi --without-ldap --without-zstd --without-lz4 --without-zlib \
 		--with-ssl=openssl --with-includes="$ssl/include" --with-libraries="$ssl/lib"
 	run "$d/build.log" make -C src/backend generated-headers
@@ -259,7 +265,7 @@ build_libpq() {
 build_curl() {
 	local d=$1 ssl=$2
 	cd "$d/src"
-	run "$d/build.log" env CC="$MUSL_CC" CFLAGS="$DEP_CFLAGS" ./configure --prefix="$d/prefix" \
+	run "$d/build.log" env CC=musl-cc CFLAGS="$DEP_CFLAGS" ./configure --prefix="$d/prefix" \
 		--disable-shared --enable-static --with-openssl="$ssl" --without-zlib \
 		--disable-ldap --disable-ldaps --without-libpsl --without-libidn2 --without-libssh2 \
 		--without-nghttp2 --without-brotli --without-zstd --disable-ftp --disable-file \
@@ -278,7 +284,7 @@ build_inih() {
 	cd "$d/src"
 	mkdir -p "$d/prefix/include" "$d/prefix/lib"
 	# shellcheck disable=SC2086
-	run "$d/build.log" "$MUSL_CC" $DEP_CFLAGS -c -o "$d/ini.o" ini.c
+	run "$d/build.log" musl-cc $DEP_CFLAGS -c -o "$d/ini.o" ini.c
 	run "$d/build.log" ar rcs "$d/prefix/lib/libinih.a" "$d/ini.o"
 	cp ini.h "$d/prefix/include/"
 }
