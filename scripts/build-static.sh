@@ -303,6 +303,7 @@ component() {
 		t=$SECONDS
 		unpack "$pkg" "$v" "$d"
 		("$recipe" "$d" "$@")
+		rm -rf "$d/src" # the build tree (~150 MB); the installed files and build.log stay
 		touch "$d/.done"
 		say "$name $v: built in $((SECONDS - t))s"
 	fi
@@ -319,6 +320,14 @@ SSL=$(component openssl openssl "$OPENSSL_V" build_openssl)/prefix
 PQ=$(component libpq postgresql-15 "$PG_V" build_libpq "$SSL")/prefix
 CURL=$(component curl curl "$CURL_V" build_curl "$SSL")/prefix
 INIH=$(component inih libinih "$INIH_V" build_inih)/prefix
+
+# Entries of earlier versions or recipes are not used again: remove them.
+for old in "$CACHE"/{openssl,libpq,curl,inih}-*-[0-9a-f][0-9a-f][0-9a-f][0-9a-f]*; do
+	[ -d "$old" ] || continue
+	case "$old/prefix" in "$SSL" | "$PQ" | "$CURL" | "$INIH") continue ;; esac
+	say "removing stale cache entry $old"
+	rm -rf "$old"
+done
 
 # ---- migrate-entry ----------------------------------------------------------------------------
 
