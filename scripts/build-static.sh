@@ -2,8 +2,8 @@
 # Build a fully static x86_64 migrate-entry with musl: build/static/migrate-entry (stripped) and
 # build/static/migrate (a link to it).  `make static` runs this script.
 #
-# The libraries are built from Debian bookworm's source packages (`apt-get source`), with
-# musl-gcc, into a cache outside the source tree:
+# The libraries are built from Debian bookworm's source packages (`apt-get source`; libinih
+# from trixie's, see FALLBACK_SUITE), with musl-gcc, into a cache outside the source tree:
 #   OpenSSL 3 (libcrypto, libssl)                      no shared, no modules, no engines
 #   libpq of PostgreSQL 15 (+ libpgcommon, libpgport)  TLS with OpenSSL; no GSSAPI, LDAP, zlib
 #   libcurl                                            HTTP and HTTPS only, TLS with OpenSSL
@@ -128,7 +128,7 @@ fallback_apt() {
 }
 fallback_versions() {
 	local pkg=$1
-	if [ ! -f "$FALLBACK_APT/.updated" ]; then
+	if [ -z "$(find "$FALLBACK_APT/.updated" -mmin -1440 2>/dev/null)" ]; then # a day old
 		mkdir -p "$FALLBACK_APT/sources" "$FALLBACK_APT/lists/partial" \
 			"$FALLBACK_APT/cache/archives/partial"
 		printf '%s\n' 'Types: deb-src' 'URIs: http://deb.debian.org/debian' \
@@ -195,8 +195,12 @@ fetch() {
 			return
 		fi
 	done
-	[ -z "$pin" ] || die "cannot download the pinned version $pkg=$pin; see $CACHE/dl/$pkg.log"
-	fb=$(fallback_versions "$pkg")
+	if [ -n "$pin" ]; then
+		fallback_versions "$pkg" >/dev/null
+		fb=$pin
+	else
+		fb=$(fallback_versions "$pkg")
+	fi
 	if [ -n "$fb" ] && download "$pkg" "$fb" fallback_apt apt-get; then
 		printf '%s\n' "$memo" "$fb" >"$CACHE/dl/$pkg.fallback"
 		say "warning: $pkg: using $FALLBACK_SUITE's $fb (bookworm's $(echo $candidates)" \
@@ -204,7 +208,7 @@ fetch() {
 		echo "$fb"
 		return
 	fi
-	die "no downloadable version of \"$pkg\" (tried: $(echo $candidates) ${fb:+$fb}); see" \
+	die "no downloadable version of \"$pkg\" (tried: $memo${fb:+; from $FALLBACK_SUITE: $fb}); see" \
 		"$CACHE/dl/$pkg.log"
 }
 
