@@ -4,6 +4,7 @@
 #   make test            unit tests (C), then end-to-end tests against a real PostgreSQL
 #   make asan            the same tests with AddressSanitizer + UndefinedBehaviorSanitizer
 #   make static          a fully static binary (musl; see scripts/build-static.sh)
+#   make test-static     tests of the static binary in an empty chroot (tests/static/run.sh)
 #   make install PREFIX=/usr/local DESTDIR=
 #   make bench           benchmarks (bench/)
 
@@ -34,7 +35,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 PYTEST    ?= /usr/bin/python3 -m pytest
 
-.PHONY: all test unit e2e asan static install clean bench format
+.PHONY: all test unit e2e asan static test-static install clean bench format
 
 all: $(BUILD)/migrate-entry $(BUILD)/migrate
 
@@ -73,6 +74,9 @@ asan:
 
 static:
 	bash scripts/build-static.sh
+
+test-static: static
+	bash tests/static/run.sh
 
 bench: all
 	bash bench/run.sh
