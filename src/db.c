@@ -258,6 +258,9 @@ static enum db_failure classify(const char *msg, const char *state, int needs_pa
 	/* Option errors surface before any network activity. */
 	if (before_polling && (strncmp(msg, "invalid ", 8) == 0 || strstr(msg, "could not match")))
 		return DBF_FATAL;
+	/* No user name given and none in /etc/passwd (a scratch image). */
+	if (strstr(msg, "could not look up local user"))
+		return DBF_FATAL;
 	if (strstr(msg, "SSL was required") || strstr(msg, "certificate") ||
 	    strstr(msg, "GSSAPI encryption required"))
 		return DBF_FATAL;

@@ -114,7 +114,7 @@ static int reset_timeouts(struct run *r, struct err *e)
  * Alembic checks online). */
 static int version_change(struct run *r, const struct revgraph_step *step, struct err *e)
 {
-	char *sql = revgraph_step_sql(step, r->st.table, r->st.schema);
+	char *sql = revgraph_step_sql(step, r->st.table, r->st.qualifier);
 	char *p = sql, *end;
 	int rc = 0;
 	if (!sql)

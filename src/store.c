@@ -35,6 +35,20 @@ int store_init(struct store *s, PGconn *c, const struct config *cfg, struct err 
 	s->c = c;
 	s->table = config_str(cfg, CFG_MIGRATIONS_VERSION_TABLE);
 	s->schema = config_str(cfg, CFG_MIGRATIONS_VERSION_TABLE_SCHEMA);
+	if (!s->schema) {
+		/* Pin "the current schema" now: a script that changes search_path
+		 * (pg_dump output sets it to '') must not move our tables. */
+		PGresult *r;
+		if (db_exec(c, "SELECT current_schema()", &r, e) < 0)
+			return -1;
+		if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 0)) {
+			snprintf(s->current_schema, sizeof s->current_schema, "%s", PQgetvalue(r, 0, 0));
+			s->qualifier = s->current_schema;
+		}
+		PQclear(r);
+	} else {
+		s->qualifier = s->schema;
+	}
 	if (strlen(s->table) > 63)
 		return err_set(e, EXIT_CONFIG, "migrations.version_table \"%s\" is longer than 63 bytes",
 			       s->table);
@@ -42,9 +56,9 @@ int store_init(struct store *s, PGconn *c, const struct config *cfg, struct err 
 		snprintf(s->version_plain, sizeof s->version_plain, "%s.%s", s->schema, s->table);
 	else
 		snprintf(s->version_plain, sizeof s->version_plain, "%s", s->table);
-	if (quote(c, s->schema, s->table, s->version, sizeof s->version, e) < 0 ||
-	    quote(c, s->schema, "migrate_entry_init", s->init, sizeof s->init, e) < 0 ||
-	    quote(c, s->schema, "migrate_entry_history", s->history, sizeof s->history, e) < 0)
+	if (quote(c, s->qualifier, s->table, s->version, sizeof s->version, e) < 0 ||
+	    quote(c, s->qualifier, "migrate_entry_init", s->init, sizeof s->init, e) < 0 ||
+	    quote(c, s->qualifier, "migrate_entry_history", s->history, sizeof s->history, e) < 0)
 		return -1;
 	return 0;
 }

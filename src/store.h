@@ -2,7 +2,8 @@
  * store.h — the tool's tables in the database: Alembic's version table
  * (exactly as Alembic creates it on PostgreSQL) and our own bookkeeping,
  * all in the version table's schema (migrations.version_table_schema, else
- * the current schema):
+ * the current schema, pinned when the store is set up, so scripts that
+ * change search_path do not move them):
  *
  *   alembic_version(version_num VARCHAR(32) NOT NULL,
  *                   CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))
@@ -31,6 +32,8 @@ struct store {
 	char version_plain[STORE_NAME_MAX]; /* unquoted "schema.table" or "table", for messages */
 	const char *table;  /* migrations.version_table */
 	const char *schema; /* migrations.version_table_schema or NULL */
+	const char *qualifier;  /* schema used in the quoted names (configured or current) */
+	char current_schema[STORE_NAME_MAX];
 };
 
 int store_init(struct store *s, PGconn *c, const struct config *cfg, struct err *e);

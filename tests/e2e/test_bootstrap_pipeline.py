@@ -122,3 +122,19 @@ def test_broken_revision_files_fail_before_touching_the_database(pg, dbname, run
     assert r.returncode == 9, r.stderr
     assert "migrations/bad.sql:1" in r.stderr
     assert not pg.database_exists(dbname)
+
+
+def test_revision_that_empties_search_path_does_not_lose_the_version_table(pg, dbname, runner,
+                                                                          project):
+    # pg_dump-style bodies set search_path to '': our own tables stay reachable.
+    (project / "migrations" / "aaaa00000001_pgdump_style.sql").write_text(
+        revision("aaaa00000001", "9c1d2e3f4a5b", "pg_dump style",
+                 "SELECT pg_catalog.set_config('search_path', '', false);\n"
+                 "CREATE TABLE public.audit_log (id int);",
+                 "DROP TABLE public.audit_log;"))
+    (project / "migrations" / "aaaa00000002_after.sql").write_text(
+        revision("aaaa00000002", "aaaa00000001", "after", "CREATE TABLE public.after_it (id int);",
+                 "DROP TABLE public.after_it;"))
+    r = runner(["--", "true"], env=clean_env(DATABASE_URL=pg.url(dbname)))
+    assert r.returncode == 0, r.stderr
+    assert pg.sql("SELECT version_num FROM public.alembic_version", db=dbname) == [("aaaa00000002",)]
