@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "datedir.h"
@@ -170,38 +171,51 @@ static int reset_session(PGconn *c, struct err *e)
 		       NULL, e);
 }
 
-/* Run one file: in one transaction unless it needs autocommit. */
+/* Run one file in one transaction (like psql -1 -f).  When it turns out to
+ * need autocommit (its own transaction control, CREATE INDEX CONCURRENTLY,
+ * the directive), everything it did so far is rolled back and the file
+ * runs again statement by statement (like psql -f).  Trying first spares a
+ * pre-flight read of every script, which on large dumps costs as much as
+ * the client's whole share of the work. */
 static int run_file(struct store *s, const struct config *cfg, const struct init_file *f,
 		    struct init_report *rep, struct err *e)
 {
-	struct runner_scan scan;
-	struct runner_stats st = {0};
+	struct runner_stats st;
 	struct progress bar;
-	struct runner_opts o = {.root = config_str(cfg, CFG_INIT_DIR)};
+	struct runner_opts o = {.root = config_str(cfg, CFG_INIT_DIR), .detect_autocommit = 1};
+	struct stat info;
 	int64_t start = now_ms();
 	char took[32];
 	char sha256[DIGEST_HEX_LEN + 1] = ""; /* taken while the file runs */
 	int rc;
 
-	if (runner_scan_file_nodigest(f->path, o.root, &scan, e) < 0)
-		return -1;
 	o.sha256 = sha256;
-	o.autocommit = scan.autocommit;
-	progress_start(&bar, f->key, scan.bytes);
 	o.progress = progress_update;
 	o.progress_ctx = &bar;
-	if (scan.autocommit)
-		log_info("running init script %s (statement by statement: %s)", f->key, scan.reason);
-	else
-		log_debug("running init script %s in one transaction", f->key);
-
-	if (!scan.autocommit && db_exec(s->c, "BEGIN", NULL, e) < 0) {
+	for (;;) {
+		memset(&st, 0, sizeof st);
+		if (!o.autocommit && db_exec(s->c, "BEGIN", NULL, e) < 0)
+			return -1;
+		progress_start(&bar, f->key, stat(f->path, &info) == 0 ? (uint64_t)info.st_size : 0);
+		rc = runner_run_file(s->c, f->path, &o, &st, e);
 		progress_end(&bar);
-		return -1;
+		if (rc != RUNNER_NEEDS_AUTOCOMMIT)
+			break;
+		if (db_exec(s->c, "ROLLBACK", NULL, e) < 0 || reset_session(s->c, e) < 0)
+			return -1;
+		/* Statement by statement nothing can be rolled back: scan the whole
+		 * file (and its includes) first, so a lexical error stops it before
+		 * anything runs. */
+		{
+			struct runner_scan scan;
+			if (runner_scan_file(f->path, o.root, &scan, e) < 0)
+				return -1;
+		}
+		log_info("running init script %s statement by statement (%s)", f->key,
+			 st.autocommit_reason);
+		o.autocommit = 1;
 	}
-	rc = runner_run_file(s->c, f->path, &o, &st, e);
-	progress_end(&bar);
-	if (rc == 0 && scan.autocommit && PQtransactionStatus(s->c) != PQTRANS_IDLE)
+	if (rc == 0 && o.autocommit && PQtransactionStatus(s->c) != PQTRANS_IDLE)
 		rc = err_set(e, EXIT_SQL, "%s: the script ended inside a transaction block it opened",
 			     f->path);
 	if (rc == 0 && !sha256[0])
@@ -210,14 +224,14 @@ static int run_file(struct store *s, const struct config *cfg, const struct init
 		rc = reset_session(s->c, e);
 	if (rc == 0)
 		rc = record(s, f->key, sha256, now_ms() - start, "applied", e);
-	if (!scan.autocommit) {
+	if (!o.autocommit) {
 		if (rc == 0)
 			rc = db_exec(s->c, "COMMIT", NULL, e);
 		else
 			db_exec(s->c, "ROLLBACK", NULL, &(struct err){0});
 	}
 	if (rc < 0) {
-		if (!scan.autocommit && e->code == EXIT_SQL) {
+		if (!o.autocommit && e->code == EXIT_SQL) {
 			char server_hint[sizeof e->hint]; /* err_hint writes e->hint: no overlap */
 			snprintf(server_hint, sizeof server_hint, "%s", e->hint);
 			err_hint(e, "%s%s%s", server_hint, server_hint[0] ? "; " : "",
@@ -227,8 +241,9 @@ static int run_file(struct store *s, const struct config *cfg, const struct init
 	}
 	rep->ran++;
 	rep->statements += st.statements;
-	log_info("ran init script %s: %llu statements in %s", f->key,
-		 (unsigned long long)st.statements, duration_format(now_ms() - start, took, sizeof took));
+	log_info("ran init script %s: %llu statement%s in %s", f->key,
+		 (unsigned long long)st.statements, st.statements == 1 ? "" : "s",
+		 duration_format(now_ms() - start, took, sizeof took));
 	return 0;
 }
 

@@ -254,29 +254,16 @@ static int scan_source(struct source *s, const char *root, struct runner_scan *i
 	return 0;
 }
 
-static int scan_file(const char *path, const char *root, int want_digest,
-		     struct runner_scan *info, struct err *e)
+int runner_scan_file(const char *path, const char *root, struct runner_scan *info, struct err *e)
 {
 	struct source s;
 	int rc;
 	memset(info, 0, sizeof *info);
-	if (source_open_file(&s, path, want_digest, e) < 0)
+	if (source_open_file(&s, path, 0, e) < 0)
 		return -1;
-	info->bytes = s.total;
 	rc = scan_source(&s, root, info, 0, e);
-	source_close(&s, want_digest ? info->sha256 : NULL);
+	source_close(&s, NULL);
 	return rc;
-}
-
-int runner_scan_file(const char *path, const char *root, struct runner_scan *info, struct err *e)
-{
-	return scan_file(path, root, 1, info, e);
-}
-
-int runner_scan_file_nodigest(const char *path, const char *root, struct runner_scan *info,
-			      struct err *e)
-{
-	return scan_file(path, root, 0, info, e);
 }
 
 int runner_scan_buffer(const char *name, const char *buf, size_t len, size_t first_line,
@@ -285,8 +272,6 @@ int runner_scan_buffer(const char *name, const char *buf, size_t len, size_t fir
 	struct source s;
 	memset(info, 0, sizeof *info);
 	source_open_buffer(&s, name, buf, len, first_line);
-	info->bytes = len;
-	digest_hex(buf, len, info->sha256);
 	return scan_source(&s, root, info, 0, e);
 }
 
@@ -673,6 +658,15 @@ static int run_statement(struct exec *x, struct source *s, const struct sqlscan_
 			 struct err *e)
 {
 	unsigned flags;
+	if (!x->o->autocommit && x->o->detect_autocommit) {
+		const char *what;
+		flags = sqlclass_statement(it->text, it->len, &what);
+		if (flags & (SQLCLASS_TRANSACTION_CONTROL | SQLCLASS_NO_TRANSACTION_BLOCK)) {
+			snprintf(x->st->autocommit_reason, sizeof x->st->autocommit_reason, "%s at %s:%zu",
+				 what, s->name, it->line);
+			return RUNNER_NEEDS_AUTOCOMMIT;
+		}
+	}
 	if (it->copy_from_stdin) {
 		if (batch_flush(x, e) < 0)
 			return -1;
@@ -702,6 +696,18 @@ static int run_statement(struct exec *x, struct source *s, const struct sqlscan_
 	return 0;
 }
 
+/* The directive, seen by the scanner so far, in a transactional run. */
+static int directive_seen(struct exec *x, struct source *s)
+{
+	size_t line;
+	if (x->o->autocommit || !x->o->detect_autocommit ||
+	    !sqlscan_no_transaction_directive(&s->sc, &line))
+		return 0;
+	snprintf(x->st->autocommit_reason, sizeof x->st->autocommit_reason,
+		 "-- migrate:no-transaction at %s:%zu", s->name, line + s->line_offset);
+	return 1;
+}
+
 static int run_source(struct exec *x, struct source *s, struct err *e)
 {
 	struct sqlscan_item it;
@@ -710,6 +716,8 @@ static int run_source(struct exec *x, struct source *s, struct err *e)
 		int rc = 0;
 		if (r == SQLSCAN_ERROR)
 			return -1;
+		if (directive_seen(x, s))
+			return RUNNER_NEEDS_AUTOCOMMIT;
 		if (r == SQLSCAN_EOF)
 			return batch_flush(x, e);
 		if (r == SQLSCAN_STATEMENT)
@@ -718,8 +726,8 @@ static int run_source(struct exec *x, struct source *s, struct err *e)
 			rc = run_meta(x, s, &it, e);
 		else /* stray COPY data cannot happen: run_copy consumes it */
 			rc = err_set(e, EXIT_SQL, "%s:%zu: unexpected COPY data", s->name, it.line);
-		if (rc < 0)
-			return -1;
+		if (rc != 0)
+			return rc;
 		if (x->o->progress && x->depth == 0)
 			x->o->progress(x->o->progress_ctx, s->consumed + it.off + it.len, s->total);
 	}

@@ -47,15 +47,24 @@ struct runner_opts {
 	void *progress_ctx;
 	/* runner_run_file only: when not NULL (DIGEST_HEX_LEN + 1 bytes), set on
 	 * success to the SHA-256 of the top-level file's bytes as they were run.
-	 * Taken while the server works, it costs no wall time, unlike a digest
-	 * in the pre-flight scan (see runner_scan_file_nodigest). */
+	 * Taken while the server works, it costs no wall time. */
 	char *sha256;
+	/* Transactional mode only: stop at the first statement (or the
+	 * `-- migrate:no-transaction` directive) that needs autocommit and
+	 * return RUNNER_NEEDS_AUTOCOMMIT, the reason in runner_stats.  The
+	 * caller, whose transaction holds everything run so far, rolls back and
+	 * runs the script again in autocommit mode.  This spares a pre-flight
+	 * read of every (large) script. */
+	int detect_autocommit;
 };
+
+#define RUNNER_NEEDS_AUTOCOMMIT 1
 
 struct runner_stats {
 	uint64_t statements; /* statements executed */
 	uint64_t batches;    /* round trips for statements */
 	uint64_t copy_bytes; /* COPY data streamed */
+	char autocommit_reason[256]; /* with RUNNER_NEEDS_AUTOCOMMIT */
 };
 
 /* What a script needs, found by scanning it without executing (following
@@ -63,26 +72,19 @@ struct runner_stats {
 struct runner_scan {
 	int autocommit;
 	char reason[256]; /* "CREATE INDEX CONCURRENTLY at line 12", "-- migrate:no-transaction at line 1" */
-	uint64_t bytes;   /* size of the top-level file */
-	char sha256[DIGEST_HEX_LEN + 1]; /* of the top-level file's bytes */
 };
 
 /* Scan a file (pre-flight: syntax errors surface here, before anything
  * runs).  Lexical errors are EXIT_SQL naming file:line:col. */
 int runner_scan_file(const char *path, const char *root, struct runner_scan *info, struct err *e);
 
-/* The same without the digest (info->sha256 is left ""): for a caller that
- * takes it while running the file (runner_opts.sha256).  On a large script
- * this saves a serial SHA-256 pass over the file before anything runs. */
-int runner_scan_file_nodigest(const char *path, const char *root, struct runner_scan *info,
-			      struct err *e);
-
 /* Scan an in-memory script (a revision section).  first_line is the file
  * line of buf[0], name the file for messages. */
 int runner_scan_buffer(const char *name, const char *buf, size_t len, size_t first_line,
 		       const char *root, struct runner_scan *info, struct err *e);
 
-/* Execute a file / an in-memory script on c. */
+/* Execute a file / an in-memory script on c.  0, -1 with e set, or
+ * RUNNER_NEEDS_AUTOCOMMIT (see runner_opts.detect_autocommit). */
 int runner_run_file(PGconn *c, const char *path, const struct runner_opts *o,
 		    struct runner_stats *st, struct err *e);
 int runner_run_buffer(PGconn *c, const char *name, const char *buf, size_t len,

@@ -199,3 +199,15 @@ def test_other_meta_commands_are_refused_while_restricted(pg, db, tmp_path):
     assert r.returncode == 6, r.stderr
     assert f"{F}:3: \\set is not allowed after \\restrict" in r.stderr
     assert tables(pg, db) == []
+
+
+def test_directive_at_the_end_still_makes_the_file_autocommit(pg, db, tmp_path):
+    """The file first runs in a transaction; the directive found at its end
+    rolls that back and runs it again statement by statement, like psql -f."""
+    write(tmp_path, {F: "CREATE TABLE kept (id int);\nSELECT 1/0;\n-- migrate:no-transaction\n"})
+    r = migrate(pg, db, tmp_path)
+    assert r.returncode == 6, r.stderr
+    assert "statement by statement (-- migrate:no-transaction at" in r.stderr
+    assert f"{F}:2:" in r.stderr
+    assert tables(pg, db) == ["kept"]
+    assert bookkeeping(pg, db) == {}
