@@ -88,6 +88,9 @@ static int exec_failure(const char *prog, int errnum, struct err *e)
 int process_exec(char **argv, struct err *e)
 {
 	int errnum;
+	/* A stop request that came after the last step must not start the app. */
+	if (sig_check(e) < 0)
+		return -1;
 	close_own_fds();
 	fflush(stdout);
 	fflush(stderr);
@@ -106,12 +109,17 @@ int process_supervise(char **argv, struct err *e)
 	pid_t child;
 	int status = 0, child_done = 0;
 	int report[2];
+	int seen;
 
 	sigemptyset(&set);
 	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
 		sigaddset(&set, forwarded[i]);
 	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &set, &old);
+	if (sig_check(e) < 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return -1;
+	}
 
 	/* The child reports a failed exec through a close-on-exec pipe. */
 	if (pipe(report) < 0)
@@ -154,13 +162,20 @@ int process_supervise(char **argv, struct err *e)
 	}
 	log_debug("supervising %s as pid %ld", argv[0], (long)child);
 
+	seen = sig_count();
 	while (!child_done) {
 		siginfo_t info;
-		struct timespec tick = {1, 0};
+		struct timespec tick = {0, 200 * 1000 * 1000};
 		int signo = sigtimedwait(&set, &info, &tick);
 		if (signo > 0 && signo != SIGCHLD) {
 			log_debug("forwarding signal %d to pid %ld", signo, (long)child);
 			kill(child, signo);
+		}
+		/* A signal our handler caught instead (one that arrived while it
+		 * was not blocked in some thread) is forwarded too. */
+		if (sig_count() != seen) {
+			seen = sig_count();
+			kill(child, sig_last());
 		}
 		/* Reap everything: our child and any orphans reparented to us. */
 		for (;;) {

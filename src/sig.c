@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 static volatile sig_atomic_t received;
+static volatile sig_atomic_t last_signal;
+static volatile sig_atomic_t signal_count;
 static int pipe_fds[2] = {-1, -1};
 
 static const int caught[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
@@ -22,6 +24,8 @@ static void on_signal(int signo)
 	int saved = errno;
 	if (!received)
 		received = signo;
+	last_signal = signo;
+	signal_count++;
 	if (pipe_fds[1] >= 0) {
 		ssize_t ignored = write(pipe_fds[1], "s", 1);
 		(void)ignored;
@@ -57,6 +61,8 @@ int sig_install(struct err *e)
 }
 
 int sig_fd(void) { return pipe_fds[0]; }
+int sig_count(void) { return signal_count; }
+int sig_last(void) { return last_signal; }
 int sig_received(void) { return received; }
 
 static const char *sig_name(int signo)

@@ -18,6 +18,12 @@ int sig_install(struct err *e);
 /* The pipe's read end, to include in poll() sets; -1 before sig_install. */
 int sig_fd(void);
 
+/* How many caught signals the handler has seen, and the latest one: for a
+ * supervisor that normally collects signals with sigtimedwait but must not
+ * lose one the handler took instead. */
+int sig_count(void);
+int sig_last(void);
+
 /* The first terminating signal received, or 0. */
 int sig_received(void);
 
