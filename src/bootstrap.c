@@ -5,7 +5,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "bootstrap.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,6 +19,7 @@
 #include "services.h"
 #include "session.h"
 #include "sig.h"
+#include "strbuf.h"
 #include "verify.h"
 
 /* Steps 4–6 run under the lock on the target connection.  They are filled
@@ -138,69 +138,53 @@ out:
 	return rc;
 }
 
-static size_t appendf(char *buf, size_t cap, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static size_t appendf(char *buf, size_t cap, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-	if (len >= cap)
-		return len;
-	va_start(ap, fmt);
-	n = vsnprintf(buf + len, cap - len, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return len;
-	return len + (size_t)n >= cap ? cap - 1 : len + (size_t)n;
-}
-
-void bootstrap_summary(const struct bootstrap_report *rep, const struct bootstrap_opts *opts,
-		       char *const *exec_argv, char *buf, size_t cap)
+char *bootstrap_summary(const struct bootstrap_report *rep, const struct bootstrap_opts *opts,
+			char *const *exec_argv)
 {
 	char d1[32], d2[32], d3[32];
-	size_t len = 0;
+	struct strbuf b = {0};
 
-	len = appendf(buf, cap, len, "ready in %s: postgresql %s answered after %s (%d attempt%s)",
+	strbuf_printf(&b, "ready in %s: postgresql %s answered after %s (%d attempt%s)",
 		      duration_format(rep->total_ms, d1, sizeof d1), rep->target,
 		      duration_format(rep->wait_ms, d2, sizeof d2), rep->attempts,
 		      rep->attempts == 1 ? "" : "s");
 	if (rep->services[0])
-		len = appendf(buf, cap, len, ", services %s", rep->services);
+		strbuf_printf(&b, ", services %s", rep->services);
 	if (rep->created)
-		len = appendf(buf, cap, len, "; database created in %s",
+		strbuf_printf(&b, "; database created in %s",
 			      duration_format(rep->create_ms, d3, sizeof d3));
 	else if (rep->db_missing)
-		len = appendf(buf, cap, len, "; database created concurrently by another process");
+		strbuf_printf(&b, "; database created concurrently by another process");
 	else
-		len = appendf(buf, cap, len, "; database exists");
-	len = appendf(buf, cap, len, "; lock %s", duration_format(rep->lock_ms, d1, sizeof d1));
+		strbuf_printf(&b, "; database exists");
+	strbuf_printf(&b, "; lock %s", duration_format(rep->lock_ms, d1, sizeof d1));
 	if (opts->no_init)
-		len = appendf(buf, cap, len, "; init skipped");
+		strbuf_printf(&b, "; init skipped");
 	else if (rep->init.files == 0)
-		len = appendf(buf, cap, len, "; no init scripts");
+		strbuf_printf(&b, "; no init scripts");
 	else
-		len = appendf(buf, cap, len, "; init %d of %d script%s ran%s (%s)", rep->init.ran,
+		strbuf_printf(&b, "; init %d of %d script%s ran%s (%s)", rep->init.ran,
 			      rep->init.files, rep->init.files == 1 ? "" : "s",
 			      rep->init.baselined ? ", rest recorded as baselined" : "",
 			      duration_format(rep->init.ms, d2, sizeof d2));
 	if (opts->no_upgrade)
-		len = appendf(buf, cap, len, "; upgrade skipped");
+		strbuf_printf(&b, "; upgrade skipped");
 	else if (rep->revisions == 0)
-		len = appendf(buf, cap, len, "; no revisions");
+		strbuf_printf(&b, "; no revisions");
 	else if (rep->upgrade.steps == 0)
-		len = appendf(buf, cap, len, "; at head %s", rep->upgrade.to);
+		strbuf_printf(&b, "; at head %s", rep->upgrade.to);
 	else
-		len = appendf(buf, cap, len, "; upgraded %s -> %s (%d revision%s, %s)", rep->upgrade.from,
+		strbuf_printf(&b, "; upgraded %s -> %s (%d revision%s, %s)", rep->upgrade.from,
 			      rep->upgrade.to, rep->upgrade.steps, rep->upgrade.steps == 1 ? "" : "s",
 			      duration_format(rep->upgrade.ms, d3, sizeof d3));
-	len = appendf(buf, cap, len, "; %s", opts->no_verify ? "verify skipped" : rep->verify.line);
+	strbuf_printf(&b, "; %s", opts->no_verify ? "verify skipped" : rep->verify.line);
 	if (exec_argv && exec_argv[0]) {
-		len = appendf(buf, cap, len, "; exec");
 		int i;
+		strbuf_printf(&b, "; exec");
 		for (i = 0; exec_argv[i] && i < 8; i++)
-			len = appendf(buf, cap, len, " %s", exec_argv[i]);
+			strbuf_printf(&b, " %s", exec_argv[i]);
 		if (exec_argv[i])
-			len = appendf(buf, cap, len, " …");
+			strbuf_printf(&b, " …");
 	}
+	return strbuf_detach(&b);
 }

@@ -44,8 +44,9 @@ struct bootstrap_report {
 int bootstrap_run(const struct config *cfg, const struct bootstrap_opts *opts,
 		  struct bootstrap_report *rep, struct err *e);
 
-/* Format the one summary line (without the program prefix). */
-void bootstrap_summary(const struct bootstrap_report *rep, const struct bootstrap_opts *opts,
-		       char *const *exec_argv, char *buf, size_t cap);
+/* The one summary line (without the program prefix), malloc'd (caller
+ * frees; NULL on no memory). */
+char *bootstrap_summary(const struct bootstrap_report *rep, const struct bootstrap_opts *opts,
+			char *const *exec_argv);
 
 #endif

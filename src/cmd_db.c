@@ -4,6 +4,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "bootstrap.h"
 #include "commands.h"
@@ -24,7 +25,7 @@ static int finish_bootstrap(struct ctx *c, enum bootstrap_stop stop, struct err 
 		.stop = stop,
 	};
 	struct bootstrap_report rep;
-	char summary[4096];
+	char *summary;
 
 	if (bootstrap_run(&c->cfg, &opts, &rep, e) < 0)
 		return -1;
@@ -41,8 +42,9 @@ static int finish_bootstrap(struct ctx *c, enum bootstrap_stop stop, struct err 
 	case BOOTSTRAP_ALL:
 		break;
 	}
-	bootstrap_summary(&rep, &opts, c->cli.exec_argv, summary, sizeof summary);
-	log_info("%s", summary);
+	summary = bootstrap_summary(&rep, &opts, c->cli.exec_argv);
+	log_info("%s", summary ? summary : "ready");
+	free(summary);
 	if (!c->cli.exec_argv)
 		return 0;
 	if (c->cli.init_process) {

@@ -5,6 +5,8 @@
  * `down_revision = ("a", "b")`: None, one id, or a tuple, quotes optional.
  */
 #include "revfile.h"
+#include "strbuf.h"
+
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -463,61 +465,28 @@ void revfile_release(struct revfile *rf)
 	memset(rf, 0, sizeof *rf);
 }
 
-/* A growable text buffer. */
-struct buf {
-	char *s;
-	size_t n, cap;
-	int failed;
-};
-
-static void buf_add(struct buf *b, const char *s, size_t n)
-{
-	if (b->failed)
-		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		char *p = realloc(b->s, cap);
-		if (!p) {
-			b->failed = 1;
-			return;
-		}
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->n, s, n);
-	b->n += n;
-	b->s[b->n] = '\0';
-}
-
-static void buf_puts(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-static int add_list(struct buf *b, const char *key, const char *what, const char *const *v,
+static int add_list(struct strbuf *b, const char *key, const char *what, const char *const *v,
 		    size_t n, struct err *e)
 {
-	buf_puts(b, "-- ");
-	buf_puts(b, key);
-	buf_puts(b, ": ");
+	strbuf_puts(b, "-- ");
+	strbuf_puts(b, key);
+	strbuf_puts(b, ": ");
 	if (n == 0)
-		buf_puts(b, "None");
+		strbuf_puts(b, "None");
 	for (size_t i = 0; i < n; i++) {
 		const char *why;
 		if (!revfile_id_ok(v[i], strlen(v[i]), &why))
 			return err_set(e, EXIT_USAGE, "invalid %s \"%s\": %s", what, v[i], why);
 		if (i)
-			buf_puts(b, ", ");
-		buf_puts(b, v[i]);
+			strbuf_puts(b, ", ");
+		strbuf_puts(b, v[i]);
 	}
-	buf_puts(b, "\n");
+	strbuf_puts(b, "\n");
 	return 0;
 }
 
 /* Header values are one line: fold CR/LF/tabs to spaces, trim. */
-static void add_one_line(struct buf *b, const char *s)
+static void add_one_line(struct strbuf *b, const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
 	trim(&s, &n);
@@ -525,38 +494,34 @@ static void add_one_line(struct buf *b, const char *s)
 		char c = s[i];
 		if (c == '\n' || c == '\r' || c == '\t')
 			c = ' ';
-		buf_add(b, &c, 1);
+		strbuf_add(b, &c, 1);
 	}
 }
 
 int revfile_format(char **out, const struct revfile_new *nf, struct err *e)
 {
-	struct buf b = { 0 };
+	struct strbuf b = { 0 };
 	const char *why;
 	*out = NULL;
 	if (!nf->revision || !revfile_id_ok(nf->revision, strlen(nf->revision), &why))
 		return err_set(e, EXIT_USAGE, "invalid revision id \"%s\": %s",
 			       nf->revision ? nf->revision : "", nf->revision ? why : "it is empty");
-	buf_puts(&b, "-- revision: ");
-	buf_puts(&b, nf->revision);
-	buf_puts(&b, "\n");
+	strbuf_puts(&b, "-- revision: ");
+	strbuf_puts(&b, nf->revision);
+	strbuf_puts(&b, "\n");
 	if (add_list(&b, "down_revision", "down_revision", nf->down_revisions, nf->n_down, e) != 0 ||
 	    add_list(&b, "branch_labels", "branch label", nf->branch_labels, nf->n_labels, e) != 0 ||
 	    add_list(&b, "depends_on", "depends_on", nf->depends_on, nf->n_depends, e) != 0) {
-		free(b.s);
+		strbuf_release(&b);
 		return -1;
 	}
-	buf_puts(&b, "-- create_date: ");
+	strbuf_puts(&b, "-- create_date: ");
 	add_one_line(&b, nf->create_date);
-	buf_puts(&b, "\n-- message: ");
+	strbuf_puts(&b, "\n-- message: ");
 	add_one_line(&b, nf->message);
-	buf_puts(&b, "\n\n-- migrate:upgrade\n\n-- migrate:downgrade\n");
-	if (b.failed) {
-		free(b.s);
-		return oom(e);
-	}
-	*out = b.s;
-	return 0;
+	strbuf_puts(&b, "\n\n-- migrate:upgrade\n\n-- migrate:downgrade\n");
+	*out = strbuf_detach(&b);
+	return *out ? 0 : oom(e);
 }
 
 size_t revfile_slug(char *dst, size_t cap, const char *message)

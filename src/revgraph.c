@@ -16,6 +16,8 @@
  *    revisions until a head is met, which for a straight line is one step.
  */
 #include "revgraph.h"
+#include "strbuf.h"
+
 
 #include <ctype.h>
 #include <errno.h>
@@ -2142,115 +2144,83 @@ static int needs_quotes(const char *s)
 	return 0;
 }
 
-struct sbuf {
-	char *s;
-	size_t n, cap;
-	int failed;
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->failed)
-		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		char *q = realloc(b->s, cap);
-		if (!q) {
-			b->failed = 1;
-			return;
-		}
-		b->s = q;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->n, s, n);
-	b->n += n;
-	b->s[b->n] = '\0';
-}
-
-static void sb_puts(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-static void sb_ident(struct sbuf *b, const char *s)
+static void sb_ident(struct strbuf *b, const char *s)
 {
 	if (!needs_quotes(s)) {
-		sb_puts(b, s);
+		strbuf_puts(b, s);
 		return;
 	}
-	sb_add(b, "\"", 1);
+	strbuf_add(b, "\"", 1);
 	for (; *s; s++) {
 		if (*s == '"')
-			sb_add(b, "\"", 1);
-		sb_add(b, s, 1);
+			strbuf_add(b, "\"", 1);
+		strbuf_add(b, s, 1);
 	}
-	sb_add(b, "\"", 1);
+	strbuf_add(b, "\"", 1);
 }
 
-static void sb_literal(struct sbuf *b, const char *s)
+static void sb_literal(struct strbuf *b, const char *s)
 {
-	sb_add(b, "'", 1);
+	strbuf_add(b, "'", 1);
 	for (; *s; s++) {
 		if (*s == '\'')
-			sb_add(b, "'", 1);
-		sb_add(b, s, 1);
+			strbuf_add(b, "'", 1);
+		strbuf_add(b, s, 1);
 	}
-	sb_add(b, "'", 1);
+	strbuf_add(b, "'", 1);
 }
 
-static void sb_table(struct sbuf *b, const char *table, const char *schema)
+static void sb_table(struct strbuf *b, const char *table, const char *schema)
 {
 	if (schema && *schema) {
 		sb_ident(b, schema);
-		sb_add(b, ".", 1);
+		strbuf_add(b, ".", 1);
 	}
 	sb_ident(b, table);
 }
 
-static void sql_insert(struct sbuf *b, const char *table, const char *schema, const char *v)
+static void sql_insert(struct strbuf *b, const char *table, const char *schema, const char *v)
 {
-	sb_puts(b, "INSERT INTO ");
+	strbuf_puts(b, "INSERT INTO ");
 	sb_table(b, table, schema);
-	sb_puts(b, " (version_num) VALUES (");
+	strbuf_puts(b, " (version_num) VALUES (");
 	sb_literal(b, v);
-	sb_puts(b, ") RETURNING ");
+	strbuf_puts(b, ") RETURNING ");
 	sb_table(b, table, schema);
-	sb_puts(b, ".version_num;\n");
+	strbuf_puts(b, ".version_num;\n");
 }
 
-static void sql_update(struct sbuf *b, const char *table, const char *schema, const char *from,
+static void sql_update(struct strbuf *b, const char *table, const char *schema, const char *from,
 		       const char *to)
 {
-	sb_puts(b, "UPDATE ");
+	strbuf_puts(b, "UPDATE ");
 	sb_table(b, table, schema);
-	sb_puts(b, " SET version_num=");
+	strbuf_puts(b, " SET version_num=");
 	sb_literal(b, to);
-	sb_puts(b, " WHERE ");
+	strbuf_puts(b, " WHERE ");
 	sb_table(b, table, schema);
-	sb_puts(b, ".version_num = ");
+	strbuf_puts(b, ".version_num = ");
 	sb_literal(b, from);
-	sb_puts(b, ";\n");
+	strbuf_puts(b, ";\n");
 }
 
-static void sql_delete(struct sbuf *b, const char *table, const char *schema, const char *v)
+static void sql_delete(struct strbuf *b, const char *table, const char *schema, const char *v)
 {
-	sb_puts(b, "DELETE FROM ");
+	strbuf_puts(b, "DELETE FROM ");
 	sb_table(b, table, schema);
-	sb_puts(b, " WHERE ");
+	strbuf_puts(b, " WHERE ");
 	sb_table(b, table, schema);
-	sb_puts(b, ".version_num = ");
+	strbuf_puts(b, ".version_num = ");
 	sb_literal(b, v);
-	sb_puts(b, ";\n");
+	strbuf_puts(b, ";\n");
 }
 
 char *revgraph_step_sql(const struct revgraph_step *s, const char *table, const char *schema)
 {
-	struct sbuf b = { 0 };
+	struct strbuf b = { 0 };
 	if (!table || !*table)
 		table = "alembic_version";
-	sb_puts(&b, "");
+	strbuf_puts(&b, "");
 	switch (s->op) {
 	case REVGRAPH_INSERT:
 		for (size_t i = 0; i < s->n_to; i++)
@@ -2277,11 +2247,7 @@ char *revgraph_step_sql(const struct revgraph_step *s, const char *table, const 
 			sql_update(&b, table, schema, s->from[0], s->to[s->n_to - 1]);
 		break;
 	}
-	if (b.failed) {
-		free(b.s);
-		return NULL;
-	}
-	return b.s;
+	return strbuf_detach(&b);
 }
 
 char *revgraph_step_describe(const struct revgraph *g, const struct revgraph_step *s, char *dst,
