@@ -334,37 +334,6 @@ int migrate_downgrade(PGconn *c, const struct config *cfg, const struct revdir *
 
 /* ---- stamp ---------------------------------------------------------------- */
 
-/* Whether a is b or an ancestor of b (down revisions and dependencies). */
-static int reaches(const struct revgraph *g, size_t from, size_t to, unsigned char *seen)
-{
-	size_t *stack, top = 0, n = revgraph_count(g);
-	int found = 0;
-	stack = malloc(n * sizeof *stack);
-	if (!stack)
-		return 0;
-	memset(seen, 0, n);
-	stack[top++] = from;
-	seen[from] = 1;
-	while (top > 0 && !found) {
-		size_t i = stack[--top];
-		const size_t *down, *deps;
-		size_t nd = revgraph_down(g, i, &down), np = revgraph_depends(g, i, &deps);
-		if (i == to) {
-			found = 1;
-			break;
-		}
-		for (size_t k = 0; k < nd + np; k++) {
-			size_t j = k < nd ? down[k] : deps[k - nd];
-			if (!seen[j]) {
-				seen[j] = 1;
-				stack[top++] = j;
-			}
-		}
-	}
-	free(stack);
-	return found;
-}
-
 int migrate_stamp(PGconn *c, const struct config *cfg, const struct revdir *rd, const char *target,
 		  int purge, struct migrate_report *rep, struct err *e)
 {
@@ -372,7 +341,6 @@ int migrate_stamp(PGconn *c, const struct config *cfg, const struct revdir *rd, 
 	size_t want[256], nwant = 0;
 	char **heads = NULL;
 	size_t n = 0;
-	unsigned char *seen = NULL;
 	char sql[STORE_NAME_MAX + 128];
 	int64_t start = now_ms();
 	int rc = -1;
@@ -393,8 +361,6 @@ int migrate_stamp(PGconn *c, const struct config *cfg, const struct revdir *rd, 
 		return -1;
 	}
 	join_ids((const char *const *)heads, n, rep->from, sizeof rep->from);
-	if (rd->graph && !(seen = malloc(revgraph_count(rd->graph))))
-		goto out;
 	if (store_ensure_version(&st, e) < 0 || db_exec(c, "BEGIN", NULL, e) < 0)
 		goto out;
 	if (purge || nwant == 0) {
@@ -408,7 +374,14 @@ int migrate_stamp(PGconn *c, const struct config *cfg, const struct revdir *rd, 
 			const struct revdir_file *f = revdir_find(rd, heads[i]);
 			h = (size_t)(f - rd->files);
 			for (size_t k = 0; k < nwant; k++) {
-				if (reaches(rd->graph, h, want[k], seen) || reaches(rd->graph, want[k], h, seen)) {
+				int related = revgraph_reaches(rd->graph, h, want[k]);
+				if (related == 0)
+					related = revgraph_reaches(rd->graph, want[k], h);
+				if (related < 0) {
+					err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+					goto rollback;
+				}
+				if (related) {
 					const char *params[1] = {heads[i]};
 					snprintf(sql, sizeof sql, "DELETE FROM %s WHERE version_num = $1", st.version);
 					if (db_exec_params(c, sql, 1, params, NULL, e) < 0)
@@ -438,7 +411,6 @@ rollback:
 	db_exec(c, "ROLLBACK", NULL, &(struct err){0});
 out:
 	rep->ms = now_ms() - start;
-	free(seen);
 	store_free_heads(heads, n);
 	return rc;
 }

@@ -2270,3 +2270,37 @@ char *revgraph_step_describe(const struct revgraph *g, const struct revgraph_ste
 		snprintf(dst, cap, "downgrade %s -> %s", nd->id, downs);
 	return dst;
 }
+
+int revgraph_reaches(const struct revgraph *g, size_t from, size_t to)
+{
+	size_t n = g->n, top = 0;
+	size_t *stack = malloc(n * sizeof *stack);
+	unsigned char *seen = calloc(n, 1);
+	int found = 0;
+
+	if (!stack || !seen) {
+		free(stack);
+		free(seen);
+		return -1;
+	}
+	stack[top++] = from;
+	seen[from] = 1;
+	while (top > 0) {
+		size_t i = stack[--top];
+		const struct node *nd = &g->nodes[i];
+		if (i == to) {
+			found = 1;
+			break;
+		}
+		for (size_t k = 0; k < nd->n_down + nd->n_deps; k++) {
+			size_t j = k < nd->n_down ? nd->down[k] : nd->deps[k - nd->n_down];
+			if (!seen[j]) {
+				seen[j] = 1;
+				stack[top++] = j;
+			}
+		}
+	}
+	free(stack);
+	free(seen);
+	return found;
+}

@@ -77,6 +77,10 @@ size_t revgraph_next(const struct revgraph *g, size_t i, const size_t **next);
  * branch point or merge point).  NULL-terminated, owned by the graph. */
 const char *const *revgraph_labels(const struct revgraph *g, size_t i);
 int revgraph_is_branch_point(const struct revgraph *g, size_t i); /* >1 next */
+
+/* Whether `to` is `from` or one of its ancestors (down revisions and
+ * dependencies).  1 or 0; -1 on no memory. */
+int revgraph_reaches(const struct revgraph *g, size_t from, size_t to);
 int revgraph_is_merge_point(const struct revgraph *g, size_t i);  /* >1 down */
 
 /* Lists in input order; the arrays are owned by the graph.  heads: several

@@ -1107,6 +1107,28 @@ static void test_queries(void)
 	revgraph_free(g);
 }
 
+static void test_reaches(void)
+{
+	/* root <- a1 <- m1, root <- b1 <- m1; c1 depends on a1 */
+	static const struct rev_def defs[] = {
+		{"root", "", "", ""},
+		{"a1", "root", "", ""},
+		{"b1", "root", "", ""},
+		{"m1", "a1,b1", "", ""},
+		{"c1", "root", "a1", ""},
+	};
+	struct revgraph *g;
+	struct err e;
+	CHECK_INT(build(&g, defs, 5, &e), 0);
+	CHECK_INT(revgraph_reaches(g, 3, 0), 1); /* m1 reaches root */
+	CHECK_INT(revgraph_reaches(g, 3, 2), 1); /* through its second parent */
+	CHECK_INT(revgraph_reaches(g, 3, 3), 1); /* itself */
+	CHECK_INT(revgraph_reaches(g, 0, 3), 0); /* not downwards */
+	CHECK_INT(revgraph_reaches(g, 1, 2), 0); /* siblings */
+	CHECK_INT(revgraph_reaches(g, 4, 1), 1); /* through depends_on */
+	revgraph_free(g);
+}
+
 static void test_unknown_current(void)
 {
 	struct revgraph *g;
@@ -1333,6 +1355,7 @@ int main(void)
 	RUN(test_alembic_labelled);
 	RUN(test_validation);
 	RUN(test_queries);
+	RUN(test_reaches);
 	RUN(test_unknown_current);
 	RUN(test_history);
 	RUN(test_sql);
