@@ -35,7 +35,7 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"bootstrap", cmd_bootstrap, 1, 0, "bootstrap [-- PROGRAM [ARGS…]]",
+	{"bootstrap", cmd_bootstrap, 1, 0, "bootstrap [-- PROGRAM [ARGS...]]",
 	 "wait, create, lock, init, upgrade, verify (then exec PROGRAM)"},
 	{"wait", cmd_wait, 0, 0, "wait", "wait until PostgreSQL (and wait.services) are ready"},
 	{"create", cmd_create, 0, 0, "create", "wait, then create the database if it is missing"},
@@ -48,8 +48,8 @@ static const struct command commands[] = {
 	{"branches", cmd_branches, 0, 0, "branches [-v]", "show the branch points"},
 	{"show", cmd_show, 0, 1, "show REV", "show one revision"},
 	{"stamp", cmd_stamp, 0, 1, "stamp TARGET [--purge]", "set the version table without running anything"},
-	{"revision", cmd_revision, 0, 0, "revision -m MSG [--head REV] …", "create a new revision file"},
-	{"merge", cmd_merge, 0, 64, "merge -m MSG [REV REV…]", "create a revision merging heads"},
+	{"revision", cmd_revision, 0, 0, "revision -m MSG [--head REV] ...", "create a new revision file"},
+	{"merge", cmd_merge, 0, 64, "merge -m MSG [REV REV...]", "create a revision merging heads"},
 	{"check", cmd_check, 0, 0, "check", "exit 1 and list them if revisions are pending"},
 	{"validate", cmd_validate, 0, 0, "validate", "check revision files and the graph (no database)"},
 	{"verify", cmd_verify, 0, 0, "verify [--write-manifest FILE]", "check the baseline tables (verify.*)"},
