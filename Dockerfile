@@ -16,7 +16,9 @@ ARG DEBIAN_FRONTEND=noninteractive
 WORKDIR /src
 # The dependency list is the project's own (--static adds musl, dpkg-dev and a deb-src entry).
 COPY scripts/install-deps.sh scripts/
-RUN bash scripts/install-deps.sh --static && rm -rf /var/lib/apt/lists/*
+# The apt lists stay: `make static` fetches sources with `apt-get source`, which needs the
+# deb-src indexes (this stage is thrown away anyway).
+RUN bash scripts/install-deps.sh --static
 COPY . .
 RUN --mount=type=cache,target=/root/.cache/migrate-entry-static \
     make static \
