@@ -63,6 +63,8 @@ echo "== 1,000 revisions: migrate upgrade head vs psql -1 -f of the bodies (serv
 hyperfine -N --runs "$runs" --prepare "sh -c \"$fresh\"" \
 	-n "migrate upgrade head (1,000 revisions)" \
 	"env DATABASE_URL=$url $bin -q --migrations-dir $work/m1000 upgrade head" \
+	-n "migrate upgrade head, one transaction (transaction_per_migration = false)" \
+	"env DATABASE_URL=$url MIGRATE_MIGRATIONS_TRANSACTION_PER_MIGRATION=false $bin -q --migrations-dir $work/m1000 upgrade head" \
 	-n "psql -X -1 -v ON_ERROR_STOP=1 -f bodies.sql" \
 	"${PSQL[*]} -d revbench -1 -v ON_ERROR_STOP=1 -f $work/bodies.sql" \
 	$(export_md upgrade)
