@@ -66,6 +66,18 @@ static int discover(const struct config *cfg, struct init_list *l, struct err *e
 		return err_set(e, EXIT_CONFIG, "%s: init directory \"%s\" does not exist",
 			       cfg->v[CFG_INIT_DIR].where, root);
 	}
+	{
+		/* A script beside the dated directories is a mistake worth saying:
+		 * it never runs.  (Other files there, like the manifest, are fine.) */
+		char **stray = NULL;
+		size_t nstray = 0;
+		if (fs_list(root, ".sql", &stray, &nstray, e) < 0)
+			return -1;
+		for (size_t i = 0; i < nstray; i++)
+			log_warn("%s/%s is not in a dated directory and does not run (move it into %s/YYYYMMDD/)",
+				 root, stray[i], root);
+		fs_free_list(stray, nstray);
+	}
 	if (fs_list_dirs(root, &dirs, &ndirs, e) < 0)
 		return -1;
 	for (size_t d = 0; d < ndirs; d++) {

@@ -68,6 +68,17 @@ def test_files_run_in_natural_order_and_other_files_are_ignored(pg, db, tmp_path
                                            "20240101/2_x.sql", "20240101/9_y.sql"]
 
 
+def test_a_script_beside_the_dated_directories_is_named_and_not_run(pg, db, tmp_path):
+    write(tmp_path, {"sql/init/20240101/1_x.sql": recorder("1_x"),
+                     "sql/init/stray.sql": recorder("stray"),
+                     "sql/init/baseline.tables": "public.t\n"})
+    r = migrate(pg, db, tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "sql/init/stray.sql is not in a dated directory and does not run" in r.stderr
+    assert "baseline.tables" not in r.stderr
+    assert run_order(pg, db) == ["1_x"]
+
+
 def test_each_file_runs_once_with_its_sha256_recorded(pg, db, tmp_path):
     files = {"sql/init/20240101/01_a.sql": recorder("a"),
              "sql/init/20240101/02_b.sql": recorder("b")}
