@@ -12,61 +12,15 @@
 #include "revgraph.h"
 #include "store.h"
 
-/* Quote an identifier the way PostgreSQL needs it (for the DDL): plain
- * lowercase names stay bare, as Alembic prints them. */
-static void quote_ident(const char *name, char *out, size_t cap)
-{
-	int plain = (name[0] >= 'a' && name[0] <= 'z') || name[0] == '_';
-	for (const char *p = name; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
-			plain = 0;
-	if (plain) {
-		snprintf(out, cap, "%s", name);
-		return;
-	}
-	size_t o = 0;
-	out[o++] = '"';
-	for (const char *p = name; *p && o + 3 < cap; p++) {
-		if (*p == '"')
-			out[o++] = '"';
-		out[o++] = *p;
-	}
-	out[o++] = '"';
-	out[o] = '\0';
-}
-
-static void print_ddl(FILE *out, const struct config *cfg)
+/* The version table's CREATE (from base) or DROP (down to base). */
+static void print_version_table(FILE *out, const struct config *cfg, int create)
 {
 	const char *table = config_str(cfg, CFG_MIGRATIONS_VERSION_TABLE);
 	const char *schema = config_str(cfg, CFG_MIGRATIONS_VERSION_TABLE_SCHEMA);
-	char t[300], s[300], pkc[300], name[300];
-	quote_ident(table, t, sizeof t);
-	snprintf(name, sizeof name, "%s_pkc", table);
-	quote_ident(name, pkc, sizeof pkc);
-	if (schema) {
-		quote_ident(schema, s, sizeof s);
-		fprintf(out, "CREATE TABLE %s.%s (\n", s, t);
-	} else {
-		fprintf(out, "CREATE TABLE %s (\n", t);
-	}
-	fprintf(out, "    version_num VARCHAR(32) NOT NULL, \n    CONSTRAINT %s PRIMARY KEY (version_num)\n);\n\n",
-		pkc);
-}
-
-/* Alembic's offline mode drops the version table when a run ends with no
- * heads (a downgrade to base): MigrationContext.run_migrations. */
-static void print_drop(FILE *out, const struct config *cfg)
-{
-	const char *table = config_str(cfg, CFG_MIGRATIONS_VERSION_TABLE);
-	const char *schema = config_str(cfg, CFG_MIGRATIONS_VERSION_TABLE_SCHEMA);
-	char t[300], s[300];
-	quote_ident(table, t, sizeof t);
-	if (schema) {
-		quote_ident(schema, s, sizeof s);
-		fprintf(out, "DROP TABLE %s.%s;\n\n", s, t);
-	} else {
-		fprintf(out, "DROP TABLE %s;\n\n", t);
-	}
+	char *sql = create ? revgraph_version_ddl(table, schema) : revgraph_version_drop(table, schema);
+	if (sql)
+		fprintf(out, "%s;\n\n", sql);
+	free(sql);
 }
 
 /* The body of a section, without the blank lines around it. */
@@ -119,7 +73,7 @@ int offline_run(FILE *out, const struct config *cfg, const struct revdir *rd, co
 	if (!per_migration) {
 		fputs("BEGIN;\n\n", out);
 		if (ddl_pending)
-			print_ddl(out, cfg);
+			print_version_table(out, cfg, 1);
 		ddl_pending = 0;
 	}
 	for (size_t i = 0; i < plan.n_steps; i++) {
@@ -138,12 +92,12 @@ int offline_run(FILE *out, const struct config *cfg, const struct revdir *rd, co
 			if (per_migration)
 				fputs("BEGIN;\n\n", out);
 			if (ddl_pending)
-				print_ddl(out, cfg);
+				print_version_table(out, cfg, 1);
 			fprintf(out, "-- Running %s\n\n", what);
 			print_body(out, f->text + sec->offset, sec->length);
 		} else {
 			if (ddl_pending)
-				fputs("BEGIN;\n\n", out), print_ddl(out, cfg), fputs("COMMIT;\n\n", out);
+				fputs("BEGIN;\n\n", out), print_version_table(out, cfg, 1), fputs("COMMIT;\n\n", out);
 			if (!per_migration)
 				fputs("COMMIT;\n\n", out);
 			fprintf(out, "-- Running %s (outside a transaction)\n\n", what);
@@ -161,7 +115,7 @@ int offline_run(FILE *out, const struct config *cfg, const struct revdir *rd, co
 	 * per-revision COMMIT.  Only when something ran: "base:base" prints
 	 * nothing, as online mode does nothing. */
 	if (plan.n_steps > 0 && plan.n_heads == 0)
-		print_drop(out, cfg);
+		print_version_table(out, cfg, 0);
 	if (!per_migration)
 		fputs("COMMIT;\n\n", out);
 	rc = 0;

@@ -2250,6 +2250,36 @@ char *revgraph_step_sql(const struct revgraph_step *s, const char *table, const 
 	return strbuf_detach(&b);
 }
 
+char *revgraph_version_ddl(const char *table, const char *schema)
+{
+	struct strbuf b = {0};
+	struct strbuf pkc = {0};
+	char *name;
+	if (!table || !*table)
+		table = "alembic_version";
+	strbuf_printf(&pkc, "%s_pkc", table);
+	name = strbuf_detach(&pkc);
+	if (!name)
+		return NULL;
+	strbuf_puts(&b, "CREATE TABLE ");
+	sb_table(&b, table, schema);
+	strbuf_puts(&b, " (\n    version_num VARCHAR(32) NOT NULL, \n    CONSTRAINT ");
+	sb_ident(&b, name);
+	strbuf_puts(&b, " PRIMARY KEY (version_num)\n)");
+	free(name);
+	return strbuf_detach(&b);
+}
+
+char *revgraph_version_drop(const char *table, const char *schema)
+{
+	struct strbuf b = {0};
+	if (!table || !*table)
+		table = "alembic_version";
+	strbuf_puts(&b, "DROP TABLE ");
+	sb_table(&b, table, schema);
+	return strbuf_detach(&b);
+}
+
 char *revgraph_step_describe(const struct revgraph *g, const struct revgraph_step *s, char *dst,
 			     size_t cap)
 {

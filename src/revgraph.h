@@ -182,6 +182,12 @@ void revgraph_plan_release(struct revgraph_plan *plan);
  */
 char *revgraph_step_sql(const struct revgraph_step *s, const char *table, const char *schema);
 
+/* The version table's DDL as Alembic emits it for PostgreSQL (without the
+ * final ";"), and the DROP its offline mode ends a downgrade to base with;
+ * table and schema quoted as above.  malloc'd, NULL on no memory. */
+char *revgraph_version_ddl(const char *table, const char *schema);
+char *revgraph_version_drop(const char *table, const char *schema);
+
 /* Alembic's step description, "upgrade a, b -> M" / "downgrade M -> a, b"
  * (down revisions without dependencies; from base: "upgrade  -> X").  Writes
  * at most cap bytes including the NUL; returns dst. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "revgraph.h"
 
 static int quote(PGconn *c, const char *schema, const char *table, char *out, size_t cap,
 		 struct err *e)
@@ -105,28 +106,20 @@ int store_heads(struct store *s, char ***heads, size_t *n, struct err *e)
 	return 0;
 }
 
-void store_version_ddl(const struct store *s, char *buf, size_t cap)
-{
-	char pkc[STORE_NAME_MAX];
-	char *q;
-	snprintf(pkc, sizeof pkc, "%s_pkc", s->table);
-	q = PQescapeIdentifier(s->c, pkc, strlen(pkc));
-	snprintf(buf, cap,
-		 "CREATE TABLE %s (\n    version_num VARCHAR(32) NOT NULL, \n    CONSTRAINT %s PRIMARY KEY (version_num)\n)",
-		 s->version, q ? q : pkc);
-	PQfreemem(q);
-}
-
 int store_ensure_version(struct store *s, struct err *e)
 {
-	char sql[1024];
-	int exists;
+	char *sql;
+	int exists, rc;
 	if (store_exists(s, s->version, &exists, e) < 0)
 		return -1;
 	if (exists)
 		return 0;
-	store_version_ddl(s, sql, sizeof sql);
-	return db_exec(s->c, sql, NULL, e);
+	sql = revgraph_version_ddl(s->table, s->qualifier);
+	if (!sql)
+		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+	rc = db_exec(s->c, sql, NULL, e);
+	free(sql);
+	return rc;
 }
 
 int store_ensure_init(struct store *s, struct err *e)

@@ -50,9 +50,6 @@ int store_ensure_version(struct store *s, struct err *e);
 int store_ensure_init(struct store *s, struct err *e);
 int store_ensure_history(struct store *s, struct err *e);
 
-/* The DDL of the version table, as Alembic prints it offline. */
-void store_version_ddl(const struct store *s, char *buf, size_t cap);
-
 /* Number of tables (ordinary and partitioned) in schema, not counting the
  * tool's own (migrate_entry_*) and the version table. */
 int store_count_tables(struct store *s, const char *schema, long *count, struct err *e);
