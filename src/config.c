@@ -59,7 +59,8 @@ static const char *const log_formats[] = {"text", "json", NULL};
 static const char *const log_levels[] = {"error", "warn", "info", "debug", NULL};
 static const char *const lock_modes[] = {"session", "transaction", NULL};
 
-const char *config_name(enum config_id id)
+/* "section.key" of a setting, for messages. */
+static const char *config_name(enum config_id id)
 {
 	static char names[CFG_COUNT][64];
 	if (!names[id][0])

@@ -82,9 +82,6 @@ const char *config_str(const struct config *cfg, enum config_id id); /* NULL whe
 int64_t config_num(const struct config *cfg, enum config_id id);
 int config_is_set(const struct config *cfg, enum config_id id);
 
-/* "section.key" of a setting, and its MIGRATE_… environment name. */
-const char *config_name(enum config_id id);
-
 /* Expand ${VAR} / ${VAR:-default} / $$ in text (pure apart from getenv and
  * X_FILE reads).  *out is malloc'd.  An unset variable without a default is
  * EXIT_CONFIG naming it. */

@@ -411,7 +411,8 @@ int db_wait_io(PGconn *c, int want_write, struct err *e)
 	return sig_check(e);
 }
 
-void db_cancel(PGconn *c)
+/* Ask the server to cancel the query in flight (best effort). */
+static void db_cancel(PGconn *c)
 {
 	PGcancel *cancel = PQgetCancel(c);
 	char buf[256];

@@ -71,9 +71,6 @@ int db_next_result(PGconn *c, PGresult **r, struct err *e);
  * the signal pipe, up to one second.  -1 with e set on a signal. */
 int db_wait_io(PGconn *c, int want_write, struct err *e);
 
-/* Ask the server to cancel the query in flight (best effort). */
-void db_cancel(PGconn *c);
-
 /* Fill e from an error result: "message (SQLSTATE x); detail: …" and the
  * hint, code EXIT_SQL.  Returns -1. */
 int db_result_error(const PGresult *r, struct err *e);
