@@ -1,7 +1,8 @@
 # migrate-entry — build, test, install.  See README.md.
 #
 #   make                 build/migrate-entry and build/migrate (system libraries)
-#   make test            unit tests (C), then end-to-end tests against a real PostgreSQL
+#   make test            the layer check, unit tests (C), then end-to-end tests against a real
+#                        PostgreSQL
 #   make asan            the same tests with AddressSanitizer + UndefinedBehaviorSanitizer
 #   make static          a fully static binary (musl; see scripts/build-static.sh)
 #   make test-static     tests of the static binary in an empty chroot (tests/static/run.sh)
@@ -26,22 +27,29 @@ CFLAGS   += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover
 LDFLAGS  += -fsanitize=$(SANITIZE)
 endif
 
-SRCS      := $(sort $(wildcard src/*.c))
+# src/ is in folders by layer (README "Layout"); every include names its
+# folder ("db/lock.h"), resolved from -Isrc.  Dependencies on headers come
+# from the compiler (-MMD).
+SRCS      := $(sort $(shell find src -name '*.c'))
 LIB_SRCS  := $(filter-out src/main.c,$(SRCS))
 OBJS      := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
 LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+CFLAGS    += -Isrc
 
 PYTEST    ?= /usr/bin/python3 -m pytest
 
-.PHONY: all test unit e2e asan static test-static install clean bench format
+.PHONY: all test unit e2e asan static test-static install clean bench format check-layers
 
 all: $(BUILD)/migrate-entry $(BUILD)/migrate
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)/obj
+$(BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS) -c -o $@ $<
+	@$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(OBJS:.o=.d)
 
 $(BUILD)/libmigrate.a: $(LIB_OBJS)
 	@rm -f $@
@@ -56,9 +64,9 @@ $(BUILD)/migrate: $(BUILD)/migrate-entry
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libmigrate.a | $(BUILD)/tests
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS) -Isrc $(LDFLAGS) -o $@ $< $(BUILD)/libmigrate.a $(LDLIBS)
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libmigrate.a $(LDLIBS)
 
-$(BUILD)/obj $(BUILD)/tests:
+$(BUILD)/tests:
 	mkdir -p $@
 
 unit: $(UNIT_BINS)
@@ -67,7 +75,10 @@ unit: $(UNIT_BINS)
 e2e: all
 	MIGRATE_ENTRY_BINARY=$(abspath $(BUILD)/migrate-entry) $(PYTEST) -q tests/e2e
 
-test: unit e2e
+check-layers:
+	@sh scripts/check-layers.sh
+
+test: check-layers unit e2e
 
 asan:
 	$(MAKE) BUILD=build-asan SANITIZE=address,undefined OPT="-O1 -g" test
@@ -87,7 +98,7 @@ install: all
 	ln -sf migrate-entry $(DESTDIR)$(BINDIR)/migrate
 
 format:
-	clang-format -i src/*.c src/*.h tests/unit/*.c tests/unit/*.h
+	clang-format -i $(SRCS) $(shell find src -name '*.h') tests/unit/*.c tests/unit/*.h
 
 clean:
 	rm -rf build build-asan

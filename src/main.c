@@ -10,14 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "commands.h"
-#include "config.h"
-#include "env.h"
-#include "err.h"
-#include "log.h"
-#include "process.h"
-#include "sig.h"
+#include "conf/cli.h"
+#include "cmd/commands.h"
+#include "conf/config.h"
+#include "conf/env.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "entry/process.h"
+#include "util/sig.h"
 
 #ifndef MIGRATE_VERSION
 #define MIGRATE_VERSION "0.0.0"

@@ -3,7 +3,7 @@
 
 #include <stdint.h>
 
-#include "backoff.h"
+#include "util/backoff.h"
 
 static void test_growth_cap_and_jitter(void)
 {

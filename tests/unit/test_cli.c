@@ -1,7 +1,7 @@
 /* Unit tests: command-line parsing. */
 #include "tap.h"
 
-#include "cli.h"
+#include "conf/cli.h"
 
 /* argv as string literals: cli_parse never writes through it. */
 static int parse(struct cli *cli, struct err *e, const char **argv)

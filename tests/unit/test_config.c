@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "conf/config.h"
 
 static char dir[] = "/tmp/migrate-config-test-XXXXXX";
 

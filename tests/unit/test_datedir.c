@@ -1,7 +1,7 @@
 /* Unit tests: dated init directories and natural file order (SPEC §5). */
 #include "tap.h"
 
-#include "datedir.h"
+#include "init/datedir.h"
 
 static long date(const char *name)
 {

@@ -3,7 +3,7 @@
 
 #include <stdlib.h>
 
-#include "dburl.h"
+#include "conf/dburl.h"
 
 static char normalized[4096];
 

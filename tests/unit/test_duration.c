@@ -3,7 +3,7 @@
 
 #include <stdint.h>
 
-#include "duration.h"
+#include "util/duration.h"
 
 static int64_t parse(const char *s)
 {

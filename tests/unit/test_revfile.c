@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "revfile.h"
+#include "rev/revfile.h"
 #include "tap.h"
 
 static const char example[] = "-- revision: 9c1d2e3f4a5b\n"

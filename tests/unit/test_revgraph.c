@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "revgraph.h"
+#include "rev/revgraph.h"
 #include "tap.h"
 
 struct rev_def {

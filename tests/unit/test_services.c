@@ -3,9 +3,9 @@
  */
 #include <stdlib.h>
 
-#include "err.h"
-#include "log.h"
-#include "services.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "wait/services.h"
 #include "tap.h"
 
 /* Parse list and expect failure with exactly msg (and code). */

@@ -16,9 +16,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "err.h"
-#include "services.h"
-#include "sig.h"
+#include "util/clock.h"
+#include "util/err.h"
+#include "wait/services.h"
+#include "util/sig.h"
 #include "tap.h"
 
 static char tmpdir[64];

@@ -2,7 +2,7 @@
  * test_sqlclass.c — statement classification and the no-transaction
  * directive, table-driven.
  */
-#include "sqlclass.h"
+#include "sql/sqlclass.h"
 #include "tap.h"
 
 #include <string.h>

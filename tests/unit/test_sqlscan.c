@@ -14,7 +14,7 @@
  * read of discarded or not yet supplied bytes): all transcripts must be
  * identical to the expected one.
  */
-#include "sqlscan.h"
+#include "sql/sqlscan.h"
 #include "tap.h"
 
 #include <stdlib.h>

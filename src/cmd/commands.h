@@ -1,0 +1,40 @@
+/*
+ * commands.h — the subcommands, one function each, called by main.c's
+ * command table after the configuration is loaded.  Each returns 0 or -1
+ * with e set; main reports e and exits with its code.
+ */
+#ifndef MIGRATE_COMMANDS_H
+#define MIGRATE_COMMANDS_H
+
+#include "conf/cli.h"
+#include "conf/config.h"
+#include "util/err.h"
+
+struct ctx {
+	struct cli cli;
+	struct config cfg;
+};
+
+/* cmd_db.c: the database lifecycle */
+int cmd_bootstrap(struct ctx *c, struct err *e);
+int cmd_wait(struct ctx *c, struct err *e);
+int cmd_create(struct ctx *c, struct err *e);
+int cmd_init(struct ctx *c, struct err *e);
+int cmd_verify(struct ctx *c, struct err *e);
+
+/* cmd_rev.c: revisions, with Alembic's vocabulary */
+int cmd_upgrade(struct ctx *c, struct err *e);
+int cmd_downgrade(struct ctx *c, struct err *e);
+int cmd_current(struct ctx *c, struct err *e);
+int cmd_history(struct ctx *c, struct err *e);
+int cmd_heads(struct ctx *c, struct err *e);
+int cmd_branches(struct ctx *c, struct err *e);
+int cmd_show(struct ctx *c, struct err *e);
+int cmd_stamp(struct ctx *c, struct err *e);
+int cmd_revision(struct ctx *c, struct err *e);
+int cmd_merge(struct ctx *c, struct err *e);
+int cmd_check(struct ctx *c, struct err *e);
+int cmd_validate(struct ctx *c, struct err *e);
+int cmd_baseline(struct ctx *c, struct err *e);
+
+#endif

@@ -1,0 +1,49 @@
+/*
+ * ready.h — bootstrap steps 1 and 2 (SPEC §4): wait for PostgreSQL, then
+ * create the target database if it is missing.
+ *
+ * The warm path (database exists) opens exactly one connection: the target
+ * is tried first, and only a "database does not exist" answer (3D000) sends
+ * us through the maintenance database.
+ */
+#ifndef MIGRATE_READY_H
+#define MIGRATE_READY_H
+
+#include <libpq-fe.h>
+#include <stdint.h>
+
+#include "conf/config.h"
+#include "db/db.h"
+#include "util/err.h"
+
+struct ready_result {
+	PGconn *conn;        /* connection to the target database; NULL if missing */
+	int db_missing;      /* the server answered 3D000 for the target */
+	int created;         /* we created it (0 if it existed or someone else did) */
+	int attempts;        /* connection attempts until the server answered */
+	int64_t wait_ms;     /* time until the server answered */
+	int64_t create_ms;   /* time spent creating the database */
+};
+
+/* Step 1: wait until the server accepts a connection to the target or says
+ * the target does not exist, retrying what can change (refused, DNS,
+ * starting up, …) with backoff until deadline.  Authentication and
+ * permission failures stop at once (EXIT_AUTH); the deadline is
+ * EXIT_TIMEOUT naming the server and the last error. */
+/* A deadline and the configured timeout it came from (for messages). */
+struct ready_deadline {
+	int64_t at;         /* now_ms() clock */
+	int64_t timeout_ms; /* wait.timeout */
+};
+
+int ready_wait(const struct db_target *t, struct ready_deadline d, struct ready_result *r,
+	       struct err *e);
+
+/* Step 2: create the target database through the maintenance database
+ * (database.maintenance_db, else "postgres", falling back to "template1"),
+ * with the CREATE DATABASE options of the config, then connect to it.  A
+ * concurrent creator (42P04) is success.  Missing privilege is EXIT_AUTH. */
+int ready_create(const struct db_target *t, const struct config *cfg, struct ready_deadline d,
+		 struct ready_result *r, struct err *e);
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * session.c — see session.h.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "db/session.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db/lock.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "db/ready.h"
+#include "util/sig.h"
+
+void session_application_name(char *buf, size_t cap)
+{
+	char host[256] = "";
+	if (gethostname(host, sizeof host) != 0)
+		host[0] = '\0';
+	host[sizeof host - 1] = '\0';
+	if (host[0])
+		snprintf(buf, cap, "migrate-entry@%.40s", host);
+	else
+		snprintf(buf, cap, "migrate-entry");
+}
+
+int session_open(struct session *s, const struct config *cfg, int take_lock, struct err *e)
+{
+	struct ready_result ready;
+	char appname[64];
+	int64_t waited;
+
+	memset(s, 0, sizeof *s);
+	session_application_name(appname, sizeof appname);
+	if (db_target_init(&s->target, config_str(cfg, CFG_DATABASE_URL), appname, e) < 0)
+		return -1;
+	s->target_ready = 1;
+	struct ready_deadline d = {now_ms() + config_num(cfg, CFG_WAIT_TIMEOUT),
+				   config_num(cfg, CFG_WAIT_TIMEOUT)};
+	if (ready_wait(&s->target, d, &ready, e) < 0)
+		return -1;
+	if (ready.db_missing) {
+		err_set(e, EXIT_FAILURE_GENERIC, "database \"%s\" does not exist",
+			db_target_dbname(&s->target));
+		return err_hint(e, "create it with 'migrate create' or 'migrate bootstrap'");
+	}
+	s->conn = ready.conn;
+	if (take_lock &&
+	    lock_acquire(&s->lock, s->conn, &s->target, (enum lock_mode)config_num(cfg, CFG_LOCK_MODE),
+			 config_num(cfg, CFG_LOCK_TIMEOUT), &waited, e) < 0)
+		return -1;
+	return 0;
+}
+
+void session_close(struct session *s)
+{
+	if (s->lock.conn && PQstatus(s->lock.conn) == CONNECTION_OK &&
+	    (s->lock.mode == LOCK_TRANSACTION || PQtransactionStatus(s->lock.conn) == PQTRANS_IDLE))
+		lock_release(&s->lock, &(struct err){0});
+	if (s->conn)
+		PQfinish(s->conn);
+	if (s->target_ready)
+		db_target_release(&s->target);
+	memset(s, 0, sizeof *s);
+}

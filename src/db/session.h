@@ -1,0 +1,33 @@
+/*
+ * session.h — a connection for the commands that work on an existing
+ * database (`migrate init`, `upgrade`, `current`, …): wait for the server
+ * as the entrypoint does (wait.timeout), refuse a missing database (only
+ * `create` and `bootstrap` create it), and take the migration lock for the
+ * commands that change the database.
+ */
+#ifndef MIGRATE_SESSION_H
+#define MIGRATE_SESSION_H
+
+#include <libpq-fe.h>
+
+#include "conf/config.h"
+#include "db/db.h"
+#include "util/err.h"
+#include "db/lock.h"
+
+struct session {
+	struct db_target target;
+	int target_ready;
+	PGconn *conn;
+	struct migration_lock lock;
+};
+
+/* The application_name we connect with: "migrate-entry@<hostname>". */
+void session_application_name(char *buf, size_t cap);
+
+int session_open(struct session *s, const struct config *cfg, int take_lock, struct err *e);
+
+/* Release the lock (if taken) and close everything; safe on a failed open. */
+void session_close(struct session *s);
+
+#endif

@@ -1,0 +1,191 @@
+/*
+ * bootstrap.c — see bootstrap.h.  The flow of a container start, top to
+ * bottom; each step lives in its own module.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "entry/bootstrap.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db/db.h"
+#include "util/clock.h"
+#include "util/duration.h"
+#include "db/lock.h"
+#include "util/log.h"
+#include "migrate/migrate.h"
+#include "db/ready.h"
+#include "migrate/revdir.h"
+#include "wait/services.h"
+#include "db/session.h"
+#include "util/sig.h"
+#include "util/strbuf.h"
+#include "db/verify.h"
+
+/* Steps 4–6 run under the lock on the target connection.  They are filled
+ * by the init-script, revision and verify modules. */
+static int run_locked_steps(PGconn *conn, const struct config *cfg,
+			    const struct bootstrap_opts *opts, const struct revdir *rd,
+			    struct bootstrap_report *rep, struct err *e)
+{
+	struct init_opts io = {.strict = opts->strict};
+	if (!opts->no_init && init_run(conn, cfg, &io, &rep->init, e) < 0)
+		return -1;
+	if (!opts->no_upgrade) {
+		if (migrate_report_changed(conn, cfg, rd, e) < 0)
+			return -1;
+		/* Every head: branches that are not merged yet all get applied. */
+		if (migrate_upgrade(conn, cfg, rd, "heads", &rep->upgrade, e) < 0)
+			return -1;
+	}
+	if (!opts->no_verify && verify_run(conn, cfg, &rep->verify, e) < 0)
+		return -1;
+	return sig_check(e);
+}
+
+int bootstrap_run(const struct config *cfg, const struct bootstrap_opts *opts,
+		  struct bootstrap_report *rep, struct err *e)
+{
+	struct db_target target;
+	struct ready_result ready = {0};
+	struct services *services = NULL;
+	struct revdir rd = {0};
+	struct migration_lock lock = {0};
+	char appname[64];
+	int64_t start = now_ms();
+	struct ready_deadline deadline = {start + config_num(cfg, CFG_WAIT_TIMEOUT),
+					  config_num(cfg, CFG_WAIT_TIMEOUT)};
+	int rc = -1;
+
+	memset(rep, 0, sizeof *rep);
+	session_application_name(appname, sizeof appname);
+	/* A broken image (revision files, graph) fails before touching the database. */
+	if (opts->stop == BOOTSTRAP_ALL && !opts->no_upgrade) {
+		const struct config_value *dir = &cfg->v[CFG_MIGRATIONS_DIR];
+		if (revdir_load(&rd, dir->text, dir->origin != ORIGIN_DEFAULT, e) < 0) {
+			revdir_release(&rd);
+			return -1;
+		}
+		rep->revisions = (int)rd.n;
+	}
+	if (services_parse(config_str(cfg, CFG_WAIT_SERVICES), &services, e) < 0) {
+		revdir_release(&rd);
+		return -1;
+	}
+	if (db_target_init(&target, config_str(cfg, CFG_DATABASE_URL), appname, e) < 0) {
+		services_free(services);
+		revdir_release(&rd);
+		return -1;
+	}
+	snprintf(rep->target, sizeof rep->target, "%s", target.display);
+
+	/* 1. Wait: the services in their thread, PostgreSQL here. */
+	if (services_start(services, deadline.at, e) < 0)
+		goto out;
+	if (ready_wait(&target, deadline, &ready, e) < 0) {
+		services_cancel(services);
+		services_finish(services, &(struct err){0});
+		goto out;
+	}
+	if (services_finish(services, e) < 0)
+		goto out;
+	snprintf(rep->services, sizeof rep->services, "%s", services_summary(services));
+	rep->wait_ms = ready.wait_ms;
+	rep->attempts = ready.attempts;
+	rep->db_missing = ready.db_missing;
+	if (opts->stop == BOOTSTRAP_STOP_AFTER_WAIT) {
+		rc = 0;
+		goto out;
+	}
+
+	/* 2. Create. */
+	if (ready.db_missing) {
+		if (!config_num(cfg, CFG_DATABASE_CREATE)) {
+			err_set(e, EXIT_FAILURE_GENERIC, "database \"%s\" does not exist",
+				db_target_dbname(&target));
+			err_hint(e, "create it, or let %s create it (database.create = true, no "
+				    "--no-create)",
+				 log_program());
+			goto out;
+		}
+		if (ready_create(&target, cfg, deadline, &ready, e) < 0)
+			goto out;
+		rep->created = ready.created;
+		rep->create_ms = ready.create_ms;
+	}
+	if (opts->stop == BOOTSTRAP_STOP_AFTER_CREATE) {
+		rc = 0;
+		goto out;
+	}
+
+	/* 3. Lock, 4–6 under it. */
+	if (lock_acquire(&lock, ready.conn, &target, (enum lock_mode)config_num(cfg, CFG_LOCK_MODE),
+			 config_num(cfg, CFG_LOCK_TIMEOUT), &rep->lock_ms, e) < 0)
+		goto out;
+	rc = run_locked_steps(ready.conn, cfg, opts, &rd, rep, e);
+	if (rc == 0)
+		rc = lock_release(&lock, e);
+out:
+	if (lock.conn)
+		lock_release(&lock, &(struct err){0});
+	/* Closing the connection also releases the lock on any error path. */
+	if (ready.conn)
+		PQfinish(ready.conn);
+	services_free(services);
+	revdir_release(&rd);
+	db_target_release(&target);
+	rep->total_ms = now_ms() - start;
+	return rc;
+}
+
+char *bootstrap_summary(const struct bootstrap_report *rep, const struct bootstrap_opts *opts,
+			char *const *exec_argv)
+{
+	char d1[32], d2[32], d3[32];
+	struct strbuf b = {0};
+
+	strbuf_printf(&b, "ready in %s: postgresql %s answered after %s (%d attempt%s)",
+		      duration_format(rep->total_ms, d1, sizeof d1), rep->target,
+		      duration_format(rep->wait_ms, d2, sizeof d2), rep->attempts,
+		      rep->attempts == 1 ? "" : "s");
+	if (rep->services[0])
+		strbuf_printf(&b, ", services %s", rep->services);
+	if (rep->created)
+		strbuf_printf(&b, "; database created in %s",
+			      duration_format(rep->create_ms, d3, sizeof d3));
+	else if (rep->db_missing)
+		strbuf_printf(&b, "; database created concurrently by another process");
+	else
+		strbuf_printf(&b, "; database exists");
+	strbuf_printf(&b, "; lock %s", duration_format(rep->lock_ms, d1, sizeof d1));
+	if (opts->no_init)
+		strbuf_printf(&b, "; init skipped");
+	else if (rep->init.files == 0)
+		strbuf_printf(&b, "; no init scripts");
+	else
+		strbuf_printf(&b, "; init %d of %d script%s ran%s (%s)", rep->init.ran,
+			      rep->init.files, rep->init.files == 1 ? "" : "s",
+			      rep->init.baselined ? ", rest recorded as baselined" : "",
+			      duration_format(rep->init.ms, d2, sizeof d2));
+	if (opts->no_upgrade)
+		strbuf_printf(&b, "; upgrade skipped");
+	else if (rep->revisions == 0)
+		strbuf_printf(&b, "; no revisions");
+	else if (rep->upgrade.steps == 0)
+		strbuf_printf(&b, "; at head %s", rep->upgrade.to);
+	else
+		strbuf_printf(&b, "; upgraded %s -> %s (%d revision%s, %s)", rep->upgrade.from,
+			      rep->upgrade.to, rep->upgrade.steps, rep->upgrade.steps == 1 ? "" : "s",
+			      duration_format(rep->upgrade.ms, d3, sizeof d3));
+	strbuf_printf(&b, "; %s", opts->no_verify ? "verify skipped" : rep->verify.line);
+	if (exec_argv && exec_argv[0]) {
+		int i;
+		strbuf_printf(&b, "; exec");
+		for (i = 0; exec_argv[i] && i < 8; i++)
+			strbuf_printf(&b, " %s", exec_argv[i]);
+		if (exec_argv[i])
+			strbuf_printf(&b, " …");
+	}
+	return strbuf_detach(&b);
+}

@@ -1,0 +1,52 @@
+/*
+ * bootstrap.h — the pipeline of SPEC §4, steps 1–6: wait, create, lock,
+ * init, upgrade, verify.  Step 7 (exec) belongs to the caller, after
+ * bootstrap_run has closed every connection it opened.
+ */
+#ifndef MIGRATE_BOOTSTRAP_H
+#define MIGRATE_BOOTSTRAP_H
+
+#include <stdint.h>
+
+#include "conf/config.h"
+#include "util/err.h"
+
+enum bootstrap_stop {
+	BOOTSTRAP_ALL = 0,
+	BOOTSTRAP_STOP_AFTER_WAIT,   /* `migrate wait` */
+	BOOTSTRAP_STOP_AFTER_CREATE  /* `migrate create` */
+};
+
+#include "init/initdir.h"
+#include "migrate/migrate.h"
+#include "db/verify.h"
+
+struct bootstrap_opts {
+	int no_init, no_upgrade, no_verify;
+	int strict;
+	enum bootstrap_stop stop;
+};
+
+/* What happened, for the summary line. */
+struct bootstrap_report {
+	char target[1024];   /* user@host:port/db, no password */
+	int attempts;
+	int64_t wait_ms, create_ms, lock_ms, total_ms;
+	int db_missing, created;
+	char services[1024]; /* services waited for, "" if none */
+	struct init_report init;
+	struct migrate_report upgrade;
+	int revisions; /* revision files found */
+	struct verify_report verify;
+};
+
+/* Run the steps.  Every connection is closed on return, success or not. */
+int bootstrap_run(const struct config *cfg, const struct bootstrap_opts *opts,
+		  struct bootstrap_report *rep, struct err *e);
+
+/* The one summary line (without the program prefix), malloc'd (caller
+ * frees; NULL on no memory). */
+char *bootstrap_summary(const struct bootstrap_report *rep, const struct bootstrap_opts *opts,
+			char *const *exec_argv);
+
+#endif

@@ -1,0 +1,383 @@
+/*
+ * initdir.c — see initdir.h.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "init/initdir.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "init/datedir.h"
+#include "db/db.h"
+#include "util/clock.h"
+#include "util/digest.h"
+#include "util/duration.h"
+#include "util/fsutil.h"
+#include "util/log.h"
+#include "util/progress.h"
+#include "script/runner.h"
+#include "util/sig.h"
+#include "db/store.h"
+
+struct init_file {
+	char *key;  /* "<date dir>/<file>", the bookkeeping key */
+	char *path; /* init.dir/<date dir>/<file> */
+	long date;
+};
+
+struct init_list {
+	struct init_file *files;
+	size_t n, cap;
+};
+
+static void list_release(struct init_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->files[i].key);
+		free(l->files[i].path);
+	}
+	free(l->files);
+	memset(l, 0, sizeof *l);
+}
+
+static int by_date_then_name(const void *a, const void *b)
+{
+	const struct init_file *x = a, *y = b;
+	if (x->date != y->date)
+		return x->date < y->date ? -1 : 1;
+	return natural_cmp(x->key, y->key);
+}
+
+/* Find the init files in order.  A missing default directory is no files;
+ * a missing directory named explicitly is a configuration error. */
+static int discover(const struct config *cfg, struct init_list *l, struct err *e)
+{
+	const char *root = config_str(cfg, CFG_INIT_DIR);
+	char **dirs = NULL;
+	size_t ndirs = 0;
+	int rc = -1;
+
+	memset(l, 0, sizeof *l);
+	if (!fs_is_dir(root)) {
+		if (cfg->v[CFG_INIT_DIR].origin == ORIGIN_DEFAULT)
+			return 0;
+		return err_set(e, EXIT_CONFIG, "%s: init directory \"%s\" does not exist",
+			       cfg->v[CFG_INIT_DIR].where, root);
+	}
+	{
+		/* A script beside the dated directories is a mistake worth saying:
+		 * it never runs.  (Other files there, like the manifest, are fine.) */
+		char **stray = NULL;
+		size_t nstray = 0;
+		if (fs_list(root, ".sql", &stray, &nstray, e) < 0)
+			return -1;
+		for (size_t i = 0; i < nstray; i++)
+			log_warn("%s/%s is not in a dated directory and does not run (move it into %s/YYYYMMDD/)",
+				 root, stray[i], root);
+		fs_free_list(stray, nstray);
+	}
+	if (fs_list_dirs(root, &dirs, &ndirs, e) < 0)
+		return -1;
+	for (size_t d = 0; d < ndirs; d++) {
+		long date;
+		const char *why;
+		char *dir;
+		char **files = NULL;
+		size_t nfiles = 0;
+
+		if (datedir_parse(dirs[d], &date, &why) < 0) {
+			err_set(e, EXIT_CONFIG, "init directory \"%s/%s\" is %s", root, dirs[d], why);
+			goto out;
+		}
+		dir = fs_join(root, dirs[d]);
+		if (!dir) {
+			err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+			goto out;
+		}
+		if (fs_list(dir, ".sql", &files, &nfiles, e) < 0) {
+			free(dir);
+			goto out;
+		}
+		for (size_t f = 0; f < nfiles; f++) {
+			struct init_file *it;
+			if (l->n == l->cap) {
+				size_t cap = l->cap ? l->cap * 2 : 32;
+				struct init_file *p = realloc(l->files, cap * sizeof *p);
+				if (!p) {
+					fs_free_list(files, nfiles);
+					free(dir);
+					err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+					goto out;
+				}
+				l->files = p;
+				l->cap = cap;
+			}
+			it = &l->files[l->n++];
+			it->date = date;
+			it->key = fs_join(dirs[d], files[f]);
+			it->path = fs_join(dir, files[f]);
+		}
+		fs_free_list(files, nfiles);
+		free(dir);
+	}
+	qsort(l->files, l->n, sizeof *l->files, by_date_then_name);
+	rc = 0;
+out:
+	fs_free_list(dirs, ndirs);
+	if (rc < 0)
+		list_release(l);
+	return rc;
+}
+
+/* The applied rows: key -> sha256 (a small sorted array would do; the
+ * number of init files is small, a linear scan per file is fine). */
+struct applied {
+	PGresult *r;
+};
+
+static const char *applied_sha(const struct applied *a, const char *key)
+{
+	for (int i = 0; a->r && i < PQntuples(a->r); i++)
+		if (strcmp(PQgetvalue(a->r, i, 0), key) == 0)
+			return PQgetvalue(a->r, i, 1);
+	return NULL;
+}
+
+static int record(struct store *s, const char *key, const char *sha, int64_t ms, const char *status,
+		  struct err *e)
+{
+	char sql[STORE_NAME_MAX + 200];
+	char dur[32];
+	const char *params[4] = {key, sha, dur, status};
+	snprintf(dur, sizeof dur, "%lld", (long long)ms);
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO %s (path, sha256, duration_ms, status) VALUES ($1, $2, $3, $4)", s->init);
+	return db_exec_params(s->c, sql, 4, params, NULL, e);
+}
+
+static int record_all_baselined(struct store *s, const struct init_list *l, const struct applied *a,
+				struct init_report *rep, struct err *e)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		char sha[DIGEST_HEX_LEN + 1];
+		if (applied_sha(a, l->files[i].key))
+			continue;
+		if (fs_digest_file(l->files[i].path, sha, e) < 0 ||
+		    record(s, l->files[i].key, sha, 0, "baselined", e) < 0)
+			return -1;
+		rep->baselined++;
+	}
+	return 0;
+}
+
+/* Give the next file (and our own bookkeeping) the session a new `psql -f`
+ * would start with: a script may leave settings behind (pg_dump empties
+ * search_path with set_config(…, false)), a role, or temporary tables.  Not
+ * DISCARD ALL: it would release the migration lock.  In a transactional
+ * file this runs inside its transaction, before the bookkeeping row. */
+static int reset_session(PGconn *c, struct err *e)
+{
+	return db_exec(c, "SET SESSION AUTHORIZATION DEFAULT; RESET ROLE; RESET ALL; DISCARD TEMP",
+		       NULL, e);
+}
+
+/* Run one file in one transaction (like psql -1 -f).  When it turns out to
+ * need autocommit (its own transaction control, CREATE INDEX CONCURRENTLY,
+ * the directive), everything it did so far is rolled back and the file
+ * runs again statement by statement (like psql -f).  Trying first spares a
+ * pre-flight read of every script, which on large dumps costs as much as
+ * the client's whole share of the work. */
+static int run_file(struct store *s, const struct config *cfg, const struct init_file *f,
+		    struct init_report *rep, struct err *e)
+{
+	struct runner_stats st;
+	struct progress bar;
+	struct runner_opts o = {.root = config_str(cfg, CFG_INIT_DIR), .detect_autocommit = 1};
+	struct stat info;
+	int64_t start = now_ms();
+	char took[32];
+	char sha256[DIGEST_HEX_LEN + 1] = ""; /* taken while the file runs */
+	int rc;
+
+	o.sha256 = sha256;
+	o.progress = progress_update;
+	o.progress_ctx = &bar;
+	for (;;) {
+		memset(&st, 0, sizeof st);
+		if (!o.autocommit && db_exec(s->c, "BEGIN", NULL, e) < 0)
+			return -1;
+		progress_start(&bar, f->key, stat(f->path, &info) == 0 ? (uint64_t)info.st_size : 0);
+		rc = runner_run_file(s->c, f->path, &o, &st, e);
+		progress_end(&bar);
+		if (rc != RUNNER_NEEDS_AUTOCOMMIT)
+			break;
+		if (db_exec(s->c, "ROLLBACK", NULL, e) < 0 || reset_session(s->c, e) < 0)
+			return -1;
+		/* Statement by statement nothing can be rolled back: scan the whole
+		 * file (and its includes) first, so a lexical error stops it before
+		 * anything runs. */
+		{
+			struct runner_scan scan;
+			if (runner_scan_file(f->path, o.root, &scan, e) < 0)
+				return -1;
+		}
+		log_info("running init script %s statement by statement (%s)", f->key,
+			 st.autocommit_reason);
+		o.autocommit = 1;
+	}
+	if (rc == 0 && o.autocommit && PQtransactionStatus(s->c) != PQTRANS_IDLE)
+		rc = err_set(e, EXIT_SQL, "%s: the script ended inside a transaction block it opened",
+			     f->path);
+	if (rc == 0 && !sha256[0])
+		rc = err_set(e, EXIT_FAILURE_GENERIC, "%s: cannot compute its SHA-256", f->path);
+	if (rc == 0)
+		rc = reset_session(s->c, e);
+	if (rc == 0)
+		rc = record(s, f->key, sha256, now_ms() - start, "applied", e);
+	if (!o.autocommit) {
+		if (rc == 0)
+			rc = db_exec(s->c, "COMMIT", NULL, e);
+		else
+			db_exec(s->c, "ROLLBACK", NULL, &(struct err){0});
+	}
+	if (rc < 0) {
+		if (!o.autocommit && e->code == EXIT_SQL) {
+			char server_hint[sizeof e->hint]; /* err_hint writes e->hint: no overlap */
+			snprintf(server_hint, sizeof server_hint, "%s", e->hint);
+			err_hint(e, "%s%s%s", server_hint, server_hint[0] ? "; " : "",
+				 "the script was rolled back: nothing of it was applied");
+		}
+		return -1;
+	}
+	rep->ran++;
+	rep->statements += st.statements;
+	log_info("ran init script %s: %llu statement%s in %s", f->key,
+		 (unsigned long long)st.statements, st.statements == 1 ? "" : "s",
+		 duration_format(now_ms() - start, took, sizeof took));
+	return 0;
+}
+
+static int load_state(struct store *s, const struct config *cfg, const struct init_list *l,
+		      struct applied *a, struct init_report *rep, struct err *e)
+{
+	char sql[STORE_NAME_MAX + 64];
+	int have_init, have_version;
+	char **heads = NULL;
+	size_t nheads = 0;
+
+	if (store_exists(s, s->init, &have_init, e) < 0)
+		return -1;
+	if (!have_init) {
+		if (store_exists(s, s->version, &have_version, e) < 0)
+			return -1;
+		if (have_version && store_heads(s, &heads, &nheads, e) < 0)
+			return -1;
+		if (nheads > 0) {
+			/* Adoption: set up by the old script and stamped by Alembic. */
+			log_info("adopting a database Alembic stamped at %s: recording %zu init "
+				 "script%s as baselined without running them",
+				 heads[0], l->n, l->n == 1 ? "" : "s");
+			store_free_heads(heads, nheads);
+			if (store_ensure_init(s, e) < 0 || record_all_baselined(s, l, a, rep, e) < 0)
+				return -1;
+		} else {
+			long tables;
+			const char *schema = config_str(cfg, CFG_VERIFY_SCHEMA);
+			store_free_heads(heads, nheads);
+			if (store_count_tables(s, schema, &tables, e) < 0)
+				return -1;
+			if (tables > 0 && l->n > 0) {
+				err_set(e, EXIT_FAILURE_GENERIC,
+					"schema \"%s\" already holds %ld table%s but has no record of init "
+					"scripts or revisions",
+					schema, tables, tables == 1 ? "" : "s");
+				return err_hint(e, "if the init scripts were run by other means, record them "
+						   "with 'migrate baseline [REV]' (it also stamps a revision)");
+			}
+			if (store_ensure_init(s, e) < 0)
+				return -1;
+		}
+	}
+	snprintf(sql, sizeof sql, "SELECT path, sha256, status, applied_at FROM %s", s->init);
+	return db_exec(s->c, sql, &a->r, e);
+}
+
+int init_run(PGconn *c, const struct config *cfg, const struct init_opts *o,
+	     struct init_report *rep, struct err *e)
+{
+	struct init_list l;
+	struct applied a = {0};
+	struct store s;
+	int64_t start = now_ms();
+	int rc = -1;
+
+	memset(rep, 0, sizeof *rep);
+	if (discover(cfg, &l, e) < 0)
+		return -1;
+	rep->files = (int)l.n;
+	if (l.n == 0) {
+		list_release(&l);
+		return 0;
+	}
+	if (store_init(&s, c, cfg, e) < 0 || load_state(&s, cfg, &l, &a, rep, e) < 0)
+		goto out;
+	for (size_t i = 0; i < l.n; i++) {
+		const char *sha = applied_sha(&a, l.files[i].key);
+		if (sig_check(e) < 0)
+			goto out;
+		if (sha) {
+			char now_sha[DIGEST_HEX_LEN + 1];
+			if (fs_digest_file(l.files[i].path, now_sha, e) < 0)
+				goto out;
+			if (strcmp(now_sha, sha) != 0) {
+				rep->changed++;
+				if (o->strict) {
+					err_set(e, EXIT_FAILURE_GENERIC,
+						"init script %s changed after it was applied", l.files[i].path);
+					err_hint(e, "init scripts run once; put new changes in a new dated "
+						    "directory or a revision");
+					goto out;
+				}
+				log_warn("init script %s changed after it was applied (it is not run again; "
+					 "put changes in a new dated directory or a revision)",
+					 l.files[i].path);
+			}
+			continue;
+		}
+		if (run_file(&s, cfg, &l.files[i], rep, e) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	rep->ms = now_ms() - start;
+	PQclear(a.r);
+	list_release(&l);
+	return rc;
+}
+
+int init_baseline(PGconn *c, const struct config *cfg, struct init_report *rep, struct err *e)
+{
+	struct init_list l;
+	struct applied a = {0};
+	struct store s;
+	char sql[STORE_NAME_MAX + 64];
+	int rc = -1;
+
+	memset(rep, 0, sizeof *rep);
+	if (discover(cfg, &l, e) < 0)
+		return -1;
+	rep->files = (int)l.n;
+	if (store_init(&s, c, cfg, e) < 0 || store_ensure_init(&s, e) < 0)
+		goto out;
+	snprintf(sql, sizeof sql, "SELECT path, sha256 FROM %s", s.init);
+	if (db_exec(c, sql, &a.r, e) < 0 || record_all_baselined(&s, &l, &a, rep, e) < 0)
+		goto out;
+	rc = 0;
+out:
+	PQclear(a.r);
+	list_release(&l);
+	return rc;
+}

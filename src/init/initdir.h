@@ -1,0 +1,40 @@
+/*
+ * initdir.h — the dated init scripts (SPEC §5): `sql/init/<date>/NN_name.sql`,
+ * directories in chronological order, files in natural order, each file run
+ * once per database and recorded in migrate_entry_init with its SHA-256.
+ *
+ * Adoption: with no bookkeeping table but a version table that has a row (a
+ * database set up by the old shell script and Alembic), the current files
+ * are recorded as `baselined` without running.  With neither, a schema that
+ * already holds tables is refused with a hint to run `migrate baseline`.
+ */
+#ifndef MIGRATE_INITDIR_H
+#define MIGRATE_INITDIR_H
+
+#include <libpq-fe.h>
+#include <stdint.h>
+
+#include "conf/config.h"
+#include "util/err.h"
+
+struct init_opts {
+	int strict; /* a changed applied file is an error, not a warning */
+};
+
+struct init_report {
+	int files;     /* init files found */
+	int ran;       /* run now */
+	int baselined; /* recorded without running (adoption / baseline) */
+	int changed;   /* applied files whose content changed since */
+	int64_t ms;
+	uint64_t statements;
+};
+
+/* Run the pending init scripts on c (under the caller's migration lock). */
+int init_run(PGconn *c, const struct config *cfg, const struct init_opts *o,
+	     struct init_report *rep, struct err *e);
+
+/* Record every init file not yet recorded as `baselined` (migrate baseline). */
+int init_baseline(PGconn *c, const struct config *cfg, struct init_report *rep, struct err *e);
+
+#endif

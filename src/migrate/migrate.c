@@ -1,0 +1,446 @@
+/*
+ * migrate.c — see migrate.h.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "migrate/migrate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/db.h"
+#include "util/clock.h"
+#include "util/duration.h"
+#include "util/log.h"
+#include "rev/revgraph.h"
+#include "script/runner.h"
+#include "util/sig.h"
+#include "db/store.h"
+
+static void join_ids(const char *const *ids, size_t n, char *buf, size_t cap)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	if (n == 0) {
+		snprintf(buf, cap, "base");
+		return;
+	}
+	for (size_t i = 0; i < n && len + 1 < cap; i++)
+		len += (size_t)snprintf(buf + len, cap - len, "%s%s", i ? ", " : "", ids[i]);
+}
+
+int migrate_heads(PGconn *c, const struct config *cfg, const struct revdir *rd, char ***heads,
+		  size_t *n, struct err *e)
+{
+	struct store s;
+	if (store_init(&s, c, cfg, e) < 0 || store_heads(&s, heads, n, e) < 0)
+		return -1;
+	for (size_t i = 0; i < *n; i++) {
+		if (!revdir_find(rd, (*heads)[i])) {
+			err_set(e, EXIT_GRAPH,
+				"the database is at revision %s, which is not in \"%s\"", (*heads)[i],
+				rd->dir);
+			err_hint(e, "the database was migrated by a newer version of the application; run "
+				    "a build that contains this revision, or stamp the database");
+			store_free_heads(*heads, *n);
+			*heads = NULL;
+			*n = 0;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int migrate_check_section(const struct revdir_file *f, int upgrade, struct err *e)
+{
+	const struct revfile_section *sec = upgrade ? &f->rev.upgrade : &f->rev.downgrade;
+	struct runner_scan scan;
+	if (!sec->present)
+		return 0;
+	if (runner_scan_buffer(f->path, f->text + sec->offset, sec->length, (size_t)sec->line, NULL,
+			       &scan, e) < 0) {
+		e->code = EXIT_GRAPH;
+		return -1;
+	}
+	if (sec->transactional && scan.autocommit) {
+		err_set(e, EXIT_GRAPH, "%s:%d: the %s section needs to run outside a transaction (%s)",
+			f->path, sec->marker_line, upgrade ? "upgrade" : "downgrade", scan.reason);
+		return err_hint(e, "mark it \"-- migrate:%s transaction:false\"",
+				upgrade ? "upgrade" : "downgrade");
+	}
+	return 0;
+}
+
+/* ---- running one step ---------------------------------------------------- */
+
+struct run {
+	PGconn *c;
+	const struct config *cfg;
+	const struct revdir *rd;
+	struct store st;
+	int per_migration; /* one transaction per revision */
+	int in_tx;         /* a run-wide transaction is open */
+	int committed;     /* a run-wide transaction was committed early (transaction:false) */
+};
+
+static int exec(struct run *r, const char *sql, struct err *e) { return db_exec(r->c, sql, NULL, e); }
+
+static int set_timeouts(struct run *r, int local, struct err *e)
+{
+	char sql[128];
+	static const enum config_id ids[] = {CFG_MIGRATIONS_LOCK_TIMEOUT, CFG_MIGRATIONS_STATEMENT_TIMEOUT};
+	static const char *const names[] = {"lock_timeout", "statement_timeout"};
+	for (int i = 0; i < 2; i++) {
+		if (!config_is_set(r->cfg, ids[i]))
+			continue;
+		snprintf(sql, sizeof sql, "SET %s%s = %lld", local ? "LOCAL " : "", names[i],
+			 (long long)config_num(r->cfg, ids[i]));
+		if (exec(r, sql, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int reset_timeouts(struct run *r, struct err *e)
+{
+	if (config_is_set(r->cfg, CFG_MIGRATIONS_LOCK_TIMEOUT) && exec(r, "RESET lock_timeout", e) < 0)
+		return -1;
+	if (config_is_set(r->cfg, CFG_MIGRATIONS_STATEMENT_TIMEOUT) &&
+	    exec(r, "RESET statement_timeout", e) < 0)
+		return -1;
+	return 0;
+}
+
+/* Run the version-table statements of a step, each matching one row (as
+ * Alembic checks online). */
+static int version_change(struct run *r, const struct revgraph_step *step, struct err *e)
+{
+	char *sql = revgraph_step_sql(step, r->st.table, r->st.qualifier);
+	char *p = sql, *end;
+	int rc = 0;
+	if (!sql)
+		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+	while (rc == 0 && (end = strstr(p, ";\n")) != NULL) {
+		PGresult *res;
+		*end = '\0';
+		rc = db_exec(r->c, p, &res, e);
+		if (rc == 0) {
+			const char *tuples = PQcmdTuples(res);
+			if (strcmp(tuples, "1") != 0)
+				rc = err_set(e, EXIT_GRAPH,
+					     "the version table %s did not change as expected (%s rows for "
+					     "\"%s\"); was it changed concurrently?",
+					     r->st.version_plain, tuples, p);
+			PQclear(res);
+		}
+		p = end + 2;
+	}
+	free(sql);
+	return rc;
+}
+
+static int history(struct run *r, const struct revdir_file *f, const char *direction, int64_t ms,
+		   int success, struct err *e)
+{
+	char sql[STORE_NAME_MAX + 400];
+	char dur[32];
+	const char *params[5] = {f->rev.revision, direction, f->sha256, dur, success ? "t" : "f"};
+	snprintf(dur, sizeof dur, "%lld", (long long)ms);
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO %s (revision, direction, sha256, started_at, finished_at, duration_ms, "
+		 "success, applied_by) VALUES ($1, $2, $3, clock_timestamp() - ($4 || ' ms')::interval, "
+		 "clock_timestamp(), $4::int, $5::boolean, session_user || ' via ' || "
+		 "current_setting('application_name'))",
+		 r->st.history);
+	return db_exec_params(r->c, sql, 5, params, NULL, e);
+}
+
+static int run_step(struct run *r, const struct revgraph_step *step, struct err *e)
+{
+	const struct revdir_file *f = &r->rd->files[step->rev];
+	int up = step->dir == REVGRAPH_UP;
+	const struct revfile_section *sec = up ? &f->rev.upgrade : &f->rev.downgrade;
+	struct runner_opts o = {.root = r->rd->dir};
+	struct runner_stats stats = {0};
+	char what[1024], took[32];
+	int64_t start = now_ms();
+	int rc;
+
+	revgraph_step_describe(r->rd->graph, step, what, sizeof what);
+	log_info("running %s%s%s", what, f->rev.message ? ", " : "", f->rev.message ? f->rev.message : "");
+
+	if (sec->transactional) {
+		if (r->per_migration && exec(r, "BEGIN", e) < 0)
+			return -1;
+		rc = set_timeouts(r, 1, e);
+		if (rc == 0)
+			rc = runner_run_buffer(r->c, f->path, f->text + sec->offset, sec->length,
+					       (size_t)sec->line, &o, &stats, e);
+		if (rc == 0)
+			rc = version_change(r, step, e);
+		if (rc == 0)
+			rc = history(r, f, up ? "upgrade" : "downgrade", now_ms() - start, 1, e);
+		if (rc == 0 && r->per_migration)
+			rc = exec(r, "COMMIT", e);
+		if (rc < 0)
+			goto failed;
+	} else {
+		/* Outside any transaction: end the run-wide one first (as
+		 * Alembic's autocommit_block does). */
+		if (r->in_tx && exec(r, "COMMIT", e) < 0)
+			goto failed;
+		r->committed |= r->in_tx;
+		r->in_tx = 0;
+		o.autocommit = 1;
+		rc = set_timeouts(r, 0, e);
+		if (rc == 0)
+			rc = runner_run_buffer(r->c, f->path, f->text + sec->offset, sec->length,
+					       (size_t)sec->line, &o, &stats, e);
+		if (rc == 0)
+			rc = reset_timeouts(r, e);
+		if (rc == 0)
+			rc = exec(r, "BEGIN", e);
+		if (rc == 0)
+			rc = version_change(r, step, e);
+		if (rc == 0)
+			rc = history(r, f, up ? "upgrade" : "downgrade", now_ms() - start, 1, e);
+		if (rc == 0 && r->per_migration)
+			rc = exec(r, "COMMIT", e);
+		else if (rc == 0)
+			r->in_tx = 1;
+		if (rc < 0)
+			goto failed;
+	}
+	log_debug("%s: %llu statements in %s", f->rev.revision, (unsigned long long)stats.statements,
+		  duration_format(now_ms() - start, took, sizeof took));
+	return 0;
+
+failed:
+	if (PQtransactionStatus(r->c) != PQTRANS_IDLE)
+		db_exec(r->c, "ROLLBACK", NULL, &(struct err){0});
+	r->in_tx = 0;
+	if (!sig_received()) {
+		struct err ignored = {0};
+		history(r, f, up ? "upgrade" : "downgrade", now_ms() - start, 0, &ignored);
+	}
+	if (e->code == EXIT_SQL && !sec->transactional)
+		err_hint(e, "%s%srevision %s was rolled back as far as possible: its section ran "
+			    "outside a transaction, statements before the failing one stay applied",
+			 e->hint, e->hint[0] ? "; " : "", f->rev.revision);
+	else if (e->code == EXIT_SQL && r->per_migration)
+		err_hint(e, "%s%srevision %s was rolled back; the database stays at the previous "
+			    "revision",
+			 e->hint, e->hint[0] ? "; " : "", f->rev.revision);
+	else if (e->code == EXIT_SQL)
+		err_hint(e, "%s%sthe run was rolled back (migrations.transaction_per_migration = "
+			    "false); the database stays where it was before it%s",
+			 e->hint, e->hint[0] ? "; " : "",
+			 r->committed ? ", except for what ran before the last section outside a "
+					"transaction"
+				      : "");
+	return -1;
+}
+
+/* Before anything runs: every section of the plan exists and may run the
+ * way it is marked, so a bad file late in the plan does not leave the
+ * database half-way. */
+int migrate_check_plan(const struct revdir *rd, const struct revgraph_plan *plan, struct err *e)
+{
+	for (size_t i = 0; i < plan->n_steps; i++) {
+		const struct revdir_file *f = &rd->files[plan->steps[i].rev];
+		int up = plan->steps[i].dir == REVGRAPH_UP;
+		if (!(up ? &f->rev.upgrade : &f->rev.downgrade)->present)
+			return err_set(e, EXIT_GRAPH,
+				       "%s: revision %s has no \"-- migrate:%s\" section", f->path,
+				       f->rev.revision, up ? "upgrade" : "downgrade");
+		if (migrate_check_section(f, up, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int run_plan(struct run *r, const struct revgraph_plan *plan, struct err *e)
+{
+	if (!r->per_migration) {
+		if (exec(r, "BEGIN", e) < 0)
+			return -1;
+		r->in_tx = 1;
+	}
+	for (size_t i = 0; i < plan->n_steps; i++) {
+		if (sig_check(e) < 0 || run_step(r, &plan->steps[i], e) < 0) {
+			if (r->in_tx)
+				db_exec(r->c, "ROLLBACK", NULL, &(struct err){0});
+			return -1;
+		}
+	}
+	if (r->in_tx) {
+		r->in_tx = 0;
+		return exec(r, "COMMIT", e);
+	}
+	return 0;
+}
+
+typedef int (*planner)(const struct revgraph *g, const char *const *current, size_t n_current,
+		       const char *target, struct revgraph_plan *plan, struct err *e);
+
+static int migrate(PGconn *c, const struct config *cfg, const struct revdir *rd, const char *target,
+		   planner plan_fn, struct migrate_report *rep, struct err *e)
+{
+	struct run r = {.c = c, .cfg = cfg, .rd = rd};
+	struct revgraph_plan plan = {0};
+	char **heads = NULL;
+	size_t n = 0;
+	int64_t start = now_ms();
+	int rc = -1;
+
+	memset(rep, 0, sizeof *rep);
+	r.per_migration = (int)config_num(cfg, CFG_MIGRATIONS_TRANSACTION_PER_MIGRATION);
+	if (store_init(&r.st, c, cfg, e) < 0 || migrate_heads(c, cfg, rd, &heads, &n, e) < 0)
+		return -1;
+	join_ids((const char *const *)heads, n, rep->from, sizeof rep->from);
+	snprintf(rep->to, sizeof rep->to, "%s", rep->from);
+	if (!rd->graph) {
+		rc = 0;
+		goto out;
+	}
+	if (plan_fn(rd->graph, (const char *const *)heads, n, target, &plan, e) < 0 ||
+	    migrate_check_plan(rd, &plan, e) < 0)
+		goto out;
+	if (plan.n_steps > 0 &&
+	    (store_ensure_version(&r.st, e) < 0 || store_ensure_history(&r.st, e) < 0))
+		goto out;
+	if (run_plan(&r, &plan, e) < 0)
+		goto out;
+	rep->steps = (int)plan.n_steps;
+	join_ids(plan.heads, plan.n_heads, rep->to, sizeof rep->to);
+	rc = 0;
+out:
+	rep->ms = now_ms() - start;
+	revgraph_plan_release(&plan);
+	store_free_heads(heads, n);
+	return rc;
+}
+
+int migrate_upgrade(PGconn *c, const struct config *cfg, const struct revdir *rd,
+		    const char *target, struct migrate_report *rep, struct err *e)
+{
+	return migrate(c, cfg, rd, target, revgraph_plan_upgrade, rep, e);
+}
+
+int migrate_downgrade(PGconn *c, const struct config *cfg, const struct revdir *rd,
+		      const char *target, struct migrate_report *rep, struct err *e)
+{
+	return migrate(c, cfg, rd, target, revgraph_plan_downgrade, rep, e);
+}
+
+/* ---- stamp ---------------------------------------------------------------- */
+
+int migrate_stamp(PGconn *c, const struct config *cfg, const struct revdir *rd, const char *target,
+		  int purge, struct migrate_report *rep, struct err *e)
+{
+	struct store st;
+	size_t want[256], nwant = 0;
+	char **heads = NULL;
+	size_t n = 0;
+	char sql[STORE_NAME_MAX + 128];
+	int64_t start = now_ms();
+	int rc = -1;
+
+	memset(rep, 0, sizeof *rep);
+	if (store_init(&st, c, cfg, e) < 0)
+		return -1;
+	if (strcmp(target, "base") != 0) {
+		if (!rd->graph)
+			return err_set(e, EXIT_GRAPH, "no revisions in \"%s\"", rd->dir);
+		if (revgraph_resolve(rd->graph, target, want, 256, &nwant, e) < 0)
+			return -1;
+	}
+	if (purge) {
+		if (store_heads(&st, &heads, &n, e) < 0)
+			return -1;
+	} else if (migrate_heads(c, cfg, rd, &heads, &n, e) < 0) {
+		return -1;
+	}
+	join_ids((const char *const *)heads, n, rep->from, sizeof rep->from);
+	if (store_ensure_version(&st, e) < 0 || db_exec(c, "BEGIN", NULL, e) < 0)
+		goto out;
+	if (purge || nwant == 0) {
+		snprintf(sql, sizeof sql, "DELETE FROM %s", st.version);
+		if (db_exec(c, sql, NULL, e) < 0)
+			goto rollback;
+	} else {
+		/* A target replaces the rows on its own lineage and keeps the others. */
+		for (size_t i = 0; i < n; i++) {
+			size_t h;
+			const struct revdir_file *f = revdir_find(rd, heads[i]);
+			h = (size_t)(f - rd->files);
+			for (size_t k = 0; k < nwant; k++) {
+				int related = revgraph_reaches(rd->graph, h, want[k]);
+				if (related == 0)
+					related = revgraph_reaches(rd->graph, want[k], h);
+				if (related < 0) {
+					err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+					goto rollback;
+				}
+				if (related) {
+					const char *params[1] = {heads[i]};
+					snprintf(sql, sizeof sql, "DELETE FROM %s WHERE version_num = $1", st.version);
+					if (db_exec_params(c, sql, 1, params, NULL, e) < 0)
+						goto rollback;
+					break;
+				}
+			}
+		}
+	}
+	for (size_t k = 0; k < nwant; k++) {
+		const char *params[1] = {revgraph_id(rd->graph, want[k])};
+		snprintf(sql, sizeof sql,
+			 "INSERT INTO %s (version_num) VALUES ($1) ON CONFLICT DO NOTHING", st.version);
+		if (db_exec_params(c, sql, 1, params, NULL, e) < 0)
+			goto rollback;
+	}
+	if (db_exec(c, "COMMIT", NULL, e) < 0)
+		goto out;
+	store_free_heads(heads, n);
+	heads = NULL;
+	if (store_heads(&st, &heads, &n, e) < 0)
+		goto out;
+	join_ids((const char *const *)heads, n, rep->to, sizeof rep->to);
+	rc = 0;
+	goto out;
+rollback:
+	db_exec(c, "ROLLBACK", NULL, &(struct err){0});
+out:
+	rep->ms = now_ms() - start;
+	store_free_heads(heads, n);
+	return rc;
+}
+
+int migrate_report_changed(PGconn *c, const struct config *cfg, const struct revdir *rd,
+			   struct err *e)
+{
+	struct store st;
+	char sql[STORE_NAME_MAX + 512];
+	PGresult *r;
+	int exists;
+	if (store_init(&st, c, cfg, e) < 0 || store_exists(&st, st.history, &exists, e) < 0)
+		return -1;
+	if (!exists)
+		return 0;
+	snprintf(sql, sizeof sql,
+		 "SELECT revision, sha256, finished_at FROM (SELECT DISTINCT ON (revision) revision, "
+		 "sha256, direction, to_char(finished_at, 'YYYY-MM-DD HH24:MI:SS') AS finished_at "
+		 "FROM %s WHERE success AND direction IN ('upgrade', 'downgrade') "
+		 "ORDER BY revision, id DESC) last WHERE direction = 'upgrade'",
+		 st.history);
+	if (db_exec(c, sql, &r, e) < 0)
+		return -1;
+	for (int i = 0; i < PQntuples(r); i++) {
+		const struct revdir_file *f = revdir_find(rd, PQgetvalue(r, i, 0));
+		if (f && strcmp(f->sha256, PQgetvalue(r, i, 1)) != 0)
+			log_warn("revision %s (%s) changed after it was applied on %s", f->rev.revision,
+				 f->path, PQgetvalue(r, i, 2));
+	}
+	PQclear(r);
+	return 0;
+}

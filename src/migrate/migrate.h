@@ -1,0 +1,58 @@
+/*
+ * migrate.h — applying revisions online (SPEC §6): upgrade, downgrade and
+ * stamp on a connection, with Alembic's version-table transitions, our
+ * history table, and one transaction per revision (or one for the whole
+ * run with migrations.transaction_per_migration = false).
+ *
+ * Each revision runs with its version-table change in one transaction, so
+ * a failure leaves the database at the previous revision.  A section marked
+ * `transaction:false` runs statement by statement (autocommit) and the
+ * version is recorded after it.  migrations.lock_timeout and
+ * .statement_timeout are set for the revisions' statements when given.
+ */
+#ifndef MIGRATE_MIGRATE_H
+#define MIGRATE_MIGRATE_H
+
+#include <libpq-fe.h>
+#include <stdint.h>
+
+#include "conf/config.h"
+#include "util/err.h"
+#include "migrate/revdir.h"
+
+struct migrate_report {
+	char from[512]; /* version-table rows before ("base" when none) */
+	char to[512];   /* after */
+	int steps;
+	int64_t ms;
+};
+
+/* The version-table rows, checked against the graph: a revision the
+ * directory does not contain is EXIT_GRAPH ("older image, newer database"). */
+int migrate_heads(PGconn *c, const struct config *cfg, const struct revdir *rd, char ***heads,
+		  size_t *n, struct err *e);
+
+int migrate_upgrade(PGconn *c, const struct config *cfg, const struct revdir *rd,
+		    const char *target, struct migrate_report *rep, struct err *e);
+int migrate_downgrade(PGconn *c, const struct config *cfg, const struct revdir *rd,
+		      const char *target, struct migrate_report *rep, struct err *e);
+
+/* Set the version table to target without running anything.  purge: empty
+ * the table first (also when it holds unknown revisions). */
+int migrate_stamp(PGconn *c, const struct config *cfg, const struct revdir *rd, const char *target,
+		  int purge, struct migrate_report *rep, struct err *e);
+
+/* Warn about applied revisions whose file changed since (history table). */
+int migrate_report_changed(PGconn *c, const struct config *cfg, const struct revdir *rd,
+			   struct err *e);
+
+/* Pre-flight for a revision's section: scans it and refuses a
+ * transactional section that contains transaction control or a statement
+ * that cannot run in a transaction block (mark it transaction:false). */
+int migrate_check_section(const struct revdir_file *f, int upgrade, struct err *e);
+
+/* Pre-flight for a whole plan (online and offline), before anything runs:
+ * each step's section is present and passes migrate_check_section. */
+int migrate_check_plan(const struct revdir *rd, const struct revgraph_plan *plan, struct err *e);
+
+#endif

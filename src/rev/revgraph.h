@@ -1,0 +1,206 @@
+/*
+ * revgraph.h — the revision graph (SPEC §6), following Alembic's RevisionMap
+ * (alembic/script/revision.py) and the version-table bookkeeping of its
+ * HeadMaintainer / RevisionStep (alembic/runtime/migration.py).
+ *
+ * Pure: no I/O, never prints.  Every failure is EXIT_GRAPH (SPEC §8) with a
+ * message naming the revision(s) and file(s), except out-of-memory.
+ *
+ * Vocabulary (Alembic's):
+ *   down revisions   `down_revision` of a file ("versioned" edges)
+ *   dependencies     `depends_on`, resolved to ids (a branch label names the
+ *                    labelled revision)
+ *   normalized downs down revisions + dependencies that no ancestor already
+ *                    depends on; the edges plans and ordering follow
+ *   heads            revisions no other revision has as down revision
+ *                    (`head` must be one of them, alone)
+ *   real heads       revisions nothing has as down revision or dependency
+ *                    (what the target `heads` means)
+ *   bases            revisions without down revision
+ *
+ * Revisions are addressed by index, 0..revgraph_count()-1, in input order;
+ * input order is also the tie-break of every ordering (Alembic uses the
+ * order in which it read the scripts), so give the files sorted by name.
+ * Ids handed out (const char *) are owned by the graph.
+ *
+ * Cost: building, validation, resolution and plans are linear in the size
+ * of the graph, with two exceptions that only matter for unusual graphs:
+ * a revision whose depends_on entry is shared with other revisions walks
+ * its ancestors once, and the upgrade/downgrade ordering walks a side
+ * branch once each time it must hand over to another branch (Alembic's
+ * own sort is quadratic everywhere).
+ */
+#ifndef MIGRATE_REVGRAPH_H
+#define MIGRATE_REVGRAPH_H
+
+#include <stddef.h>
+
+#include "util/err.h"
+#include "rev/revfile.h"
+
+/* One revision as given to revgraph_build.  Strings are copied. */
+struct revgraph_input {
+	const char *id;
+	const char *const *down; /* down_revision ids; n_down == 0 for a base */
+	size_t n_down;
+	const char *const *labels; /* branch_labels */
+	size_t n_labels;
+	const char *const *depends; /* depends_on: ids or branch labels */
+	size_t n_depends;
+	const char *file; /* for messages; may be NULL */
+};
+
+/* Fill *in from a parsed file; *in borrows rf's strings. */
+void revgraph_input_from_revfile(struct revgraph_input *in, const struct revfile *rf);
+
+struct revgraph;
+
+/* Build and validate the graph: duplicate ids, duplicate branch labels (or a
+ * label equal to an id), down_revision / depends_on naming no revision,
+ * self-loops and cycles (of down revisions, then of dependencies).  On
+ * success *out is a graph the caller frees with revgraph_free. */
+int revgraph_build(struct revgraph **out, const struct revgraph_input *revs, size_t n,
+		   struct err *e);
+void revgraph_free(struct revgraph *g);
+
+size_t revgraph_count(const struct revgraph *g);
+const char *revgraph_id(const struct revgraph *g, size_t i);
+const char *revgraph_file(const struct revgraph *g, size_t i); /* "" when none given */
+/* Down revisions as written (versioned), and their number. */
+size_t revgraph_down(const struct revgraph *g, size_t i, const size_t **down);
+/* depends_on resolved to revision indices. */
+size_t revgraph_depends(const struct revgraph *g, size_t i, const size_t **deps);
+/* Revisions that have i as a down revision (Alembic's nextrev). */
+size_t revgraph_next(const struct revgraph *g, size_t i, const size_t **next);
+/* Branch labels of i: its own, then those it inherits (Alembic gives a
+ * label to every descendant and to the ancestors down to the nearest
+ * branch point or merge point).  NULL-terminated, owned by the graph. */
+const char *const *revgraph_labels(const struct revgraph *g, size_t i);
+int revgraph_is_branch_point(const struct revgraph *g, size_t i); /* >1 next */
+
+/* Whether `to` is `from` or one of its ancestors (down revisions and
+ * dependencies).  1 or 0; -1 on no memory. */
+int revgraph_reaches(const struct revgraph *g, size_t from, size_t to);
+int revgraph_is_merge_point(const struct revgraph *g, size_t i);  /* >1 down */
+
+/* Lists in input order; the arrays are owned by the graph.  heads: several
+ * of them is what `validate` reports (a warning or an error is the caller's
+ * choice; `head` is then ambiguous). */
+size_t revgraph_heads(const struct revgraph *g, const size_t **v);
+size_t revgraph_real_heads(const struct revgraph *g, const size_t **v);
+size_t revgraph_bases(const struct revgraph *g, const size_t **v);
+
+/* Index of a revision id or branch label: exact id, exact branch label,
+ * then a unique prefix of an id or label longer than 3 characters (as
+ * Alembic).  Unknown, or an ambiguous prefix (the message lists the
+ * candidates), is an error. */
+int revgraph_lookup(const struct revgraph *g, const char *ident, size_t *index, struct err *e);
+
+/*
+ * Resolve a symbolic revision (no relative +N/-N): `head`, `heads`, `base`,
+ * an id or unique prefix, a branch label, `label@head`, `label@heads`,
+ * `label@base`, `label@<rev>` (rev must share the label's lineage).  Writes
+ * up to cap indices to out and their number to *n; `base` gives 0.  `head`
+ * with several heads is an error suggesting `heads` or `<branch>@head`.
+ */
+int revgraph_resolve(const struct revgraph *g, const char *spec, size_t *out, size_t cap,
+		     size_t *n, struct err *e);
+
+/* A FROM:TO range (offline `--sql`, `history -r`): split at the first ':'.
+ * Either part may be empty (then NULL).  The parts are malloc'd. */
+int revgraph_split_range(const char *range, char **from, char **to, struct err *e);
+
+enum revgraph_dir { REVGRAPH_UP = 0, REVGRAPH_DOWN = 1 };
+
+/*
+ * What a step does to the version table (HeadMaintainer.update_to_step):
+ *   INSERT   from = {}, to = {R}             new head (base or from a branch point)
+ *   UPDATE   from = {X}, to = {Y}            move one head
+ *   DELETE   from = {R}, to = {}             a branch goes back to nothing
+ *   MERGE    from = {a.., z}, to = {M}       DELETE a..; UPDATE z → M
+ *   UNMERGE  from = {M}, to = {a.., z}       INSERT a..; UPDATE M → z
+ */
+enum revgraph_op {
+	REVGRAPH_INSERT,
+	REVGRAPH_UPDATE,
+	REVGRAPH_DELETE,
+	REVGRAPH_MERGE,
+	REVGRAPH_UNMERGE
+};
+
+struct revgraph_step {
+	size_t rev; /* the revision whose upgrade or downgrade runs */
+	enum revgraph_dir dir;
+	enum revgraph_op op;
+	const char **from; /* version-table rows before (see above) */
+	size_t n_from;
+	const char **to;
+	size_t n_to;
+};
+
+struct revgraph_plan {
+	struct revgraph_step *steps; /* in execution order */
+	size_t n_steps;
+	const char **heads; /* version-table rows after the last step */
+	size_t n_heads;
+};
+
+/*
+ * Plan `upgrade TARGET` from the version-table rows current[0..n_current)
+ * (exact ids).  Targets: `head`, `heads`, `<rev>`, `label@head`, `+N`,
+ * `label@+N`, `<rev>+N`, `<rev>-N` / `head-N` (a revision below), as
+ * Alembic's _parse_upgrade_target.  Steps: the revisions the target needs
+ * (down revisions and dependencies) that are not applied, dependencies
+ * first, ordered like Alembic's topological sort.  An id in current that the
+ * graph does not know is an error: the database is at an unknown revision.
+ * Fills *plan (release with revgraph_plan_release).
+ */
+int revgraph_plan_upgrade(const struct revgraph *g, const char *const *current, size_t n_current,
+			  const char *target, struct revgraph_plan *plan, struct err *e);
+
+/*
+ * Plan `downgrade TARGET`: `base`, `<rev>`, `label@base`, `label@<rev>`,
+ * `-N`, `label@-N`, `<rev>-N`, `<rev>+N` (as _parse_downgrade_target); the
+ * applied descendants of the target (and what depends on them), dependents
+ * first.  `-N` with several current heads is an error (Alembic warns and
+ * picks the first row; give `<branch>@-N`).
+ */
+int revgraph_plan_downgrade(const struct revgraph *g, const char *const *current,
+			    size_t n_current, const char *target, struct revgraph_plan *plan,
+			    struct err *e);
+
+void revgraph_plan_release(struct revgraph_plan *plan);
+
+/*
+ * Render the version-table SQL of one step, as Alembic's offline mode
+ * prints it, one statement per line, each ending in ";\n":
+ *   INSERT INTO alembic_version (version_num) VALUES ('X') RETURNING alembic_version.version_num;
+ *   UPDATE alembic_version SET version_num='Y' WHERE alembic_version.version_num = 'X';
+ *   DELETE FROM alembic_version WHERE alembic_version.version_num = 'X';
+ * table (NULL: alembic_version) and schema (NULL or "": none) are quoted
+ * when PostgreSQL needs it.  Returns a malloc'd string, NULL on no memory.
+ */
+char *revgraph_step_sql(const struct revgraph_step *s, const char *table, const char *schema);
+
+/* The version table's DDL as Alembic emits it for PostgreSQL (without the
+ * final ";"), and the DROP its offline mode ends a downgrade to base with;
+ * table and schema quoted as above.  malloc'd, NULL on no memory. */
+char *revgraph_version_ddl(const char *table, const char *schema);
+char *revgraph_version_drop(const char *table, const char *schema);
+
+/* Alembic's step description, "upgrade a, b -> M" / "downgrade M -> a, b"
+ * (down revisions without dependencies; from base: "upgrade  -> X").  Writes
+ * at most cap bytes including the NUL; returns dst. */
+char *revgraph_step_describe(const struct revgraph *g, const struct revgraph_step *s, char *dst,
+			     size_t cap);
+
+/*
+ * `history [-r LOWER:UPPER]`: revisions newest first, as `alembic history`
+ * (walk_revisions: every revision from the real heads down, or from upper
+ * down to and including lower; lower must be an ancestor of upper).  lower
+ * and upper NULL mean `base` and `heads`.  *out is malloc'd (caller frees).
+ */
+int revgraph_history(const struct revgraph *g, const char *lower, const char *upper,
+		     size_t **out, size_t *n, struct err *e);
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * sqlclass.h — classify one SQL statement by its leading keywords, so the
+ * runner can decide whether a script may run in one transaction (SPEC §5:
+ * like `psql -1 -f` unless the script has its own transaction control, a
+ * statement that cannot run in a transaction block, or the directive
+ * `-- migrate:no-transaction`).  Pure: no I/O, no allocation.
+ *
+ * Only the statement's text is looked at (leading whitespace and comments
+ * are skipped; keywords are matched case-insensitively; quoted identifiers,
+ * strings and dollar quotes are single tokens).  Statements that PostgreSQL
+ * decides about from catalog state cannot be judged from text; see
+ * sqlclass.c for the exact list, taken from PreventInTransactionBlock()'s
+ * callers in PostgreSQL 15.
+ */
+#ifndef MIGRATE_SQLCLASS_H
+#define MIGRATE_SQLCLASS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sql/sqlscan.h"
+
+enum sqlclass_flag {
+	/* BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK, ABORT, SAVEPOINT,
+	 * RELEASE, PREPARE TRANSACTION, COMMIT/ROLLBACK PREPARED */
+	SQLCLASS_TRANSACTION_CONTROL = 1u << 0,
+	/* cannot run inside a transaction block (CREATE DATABASE, VACUUM, …) */
+	SQLCLASS_NO_TRANSACTION_BLOCK = 1u << 1,
+	/* COPY … FROM STDIN: data follows in the script */
+	SQLCLASS_COPY_FROM_STDIN = 1u << 2
+};
+
+/* Classify the statement text[0..len) (as returned by sqlscan).  Returns a
+ * set of enum sqlclass_flag bits, 0 for an ordinary statement.  When what
+ * is not NULL it is set to a static string naming the command that decided
+ * a flag ("CREATE INDEX CONCURRENTLY", "COMMIT", …), or "" for none. */
+unsigned sqlclass_statement(const char *text, size_t len, const char **what);
+
+/* Whether the script buf[0..len) (a whole file in memory) contains the
+ * directive line "-- migrate:no-transaction" outside quotes and comments
+ * (see sqlscan_no_transaction_directive).  Returns 1 and sets *line (if
+ * not NULL) to its line, 0 if absent, -1 when the script does not scan
+ * (err filled).  For files streamed through sqlscan, ask the scanner. */
+int sqlclass_script_no_transaction(const char *buf, size_t len, size_t *line,
+				   struct sqlscan_error *err);
+
+#endif

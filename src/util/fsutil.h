@@ -1,0 +1,37 @@
+/*
+ * fsutil.h — small file-system helpers shared by the directory loaders.
+ */
+#ifndef MIGRATE_FSUTIL_H
+#define MIGRATE_FSUTIL_H
+
+#include <stddef.h>
+
+#include "util/err.h"
+
+/* Read a whole file into a malloc'd, NUL-terminated buffer (*len excludes
+ * the NUL).  Errors name the file (EXIT_FAILURE_GENERIC). */
+int fs_read_file(const char *path, char **out, size_t *len, struct err *e);
+
+/* List the regular files of dir whose names end in suffix, sorted by name
+ * (strcmp), as malloc'd names in a malloc'd array (free with
+ * fs_free_list).  A missing directory is -1 with errno-style message. */
+int fs_list(const char *dir, const char *suffix, char ***names, size_t *n, struct err *e);
+void fs_free_list(char **names, size_t n);
+
+/* The same for subdirectories (any name not starting with '.'). */
+int fs_list_dirs(const char *dir, char ***names, size_t *n, struct err *e);
+
+/* SHA-256 of a file's contents, streamed. */
+int fs_digest_file(const char *path, char hex[65], struct err *e);
+
+/* 1 if path is an existing directory. */
+int fs_is_dir(const char *path);
+
+/* Join dir and name with one '/'; malloc'd (NULL on no memory). */
+char *fs_join(const char *dir, const char *name);
+
+/* Write data to path atomically (temp file + rename); refuses to replace
+ * an existing file when exclusive is set. */
+int fs_write_file(const char *path, const char *data, size_t len, int exclusive, struct err *e);
+
+#endif

@@ -1,0 +1,182 @@
+/*
+ * log.c — see log.h.  One write(2)-sized line per message, so lines from
+ * concurrent replicas sharing a log stream do not interleave mid-line.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "util/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LOG_LINE_MAX 8192
+#define MAX_SECRETS 8
+#define SECRET_MAX 512
+
+static const char *program = "migrate";
+static enum log_level current_level = LOG_INFO;
+static enum log_format current_format = LOG_TEXT;
+static char secrets[MAX_SECRETS][SECRET_MAX];
+static size_t secret_count;
+
+void log_set_program(const char *name) { program = name; }
+void log_set_level(enum log_level level) { current_level = level; }
+void log_set_format(enum log_format format) { current_format = format; }
+enum log_level log_get_level(void) { return current_level; }
+enum log_format log_get_format(void) { return current_format; }
+const char *log_program(void) { return program; }
+
+void log_add_secret(const char *secret)
+{
+	if (!secret || strlen(secret) < 3 || strlen(secret) >= SECRET_MAX)
+		return;
+	for (size_t i = 0; i < secret_count; i++)
+		if (strcmp(secrets[i], secret) == 0)
+			return;
+	if (secret_count < MAX_SECRETS)
+		strcpy(secrets[secret_count++], secret);
+}
+
+void log_redact(char *dst, size_t cap, const char *src)
+{
+	size_t out = 0;
+	if (cap == 0)
+		return;
+	while (*src && out + 1 < cap) {
+		size_t matched = 0;
+		for (size_t i = 0; i < secret_count; i++) {
+			size_t len = strlen(secrets[i]);
+			if (strncmp(src, secrets[i], len) == 0) {
+				matched = len;
+				break;
+			}
+		}
+		if (matched) {
+			for (const char *s = "***"; *s && out + 1 < cap; s++)
+				dst[out++] = *s;
+			src += matched;
+		} else {
+			dst[out++] = *src++;
+		}
+	}
+	dst[out] = '\0';
+}
+
+static const char *level_name(enum log_level level)
+{
+	static const char *const names[] = {"error", "warn", "info", "debug"};
+	return names[level];
+}
+
+/* Append s to buf as the body of a JSON string. */
+static size_t json_escape(char *buf, size_t cap, size_t at, const char *s)
+{
+	for (; *s && at + 7 < cap; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\') {
+			buf[at++] = '\\';
+			buf[at++] = (char)c;
+		} else if (c == '\n') {
+			buf[at++] = '\\';
+			buf[at++] = 'n';
+		} else if (c < 0x20) {
+			at += (size_t)snprintf(buf + at, cap - at, "\\u%04x", c);
+		} else {
+			buf[at++] = (char)c;
+		}
+	}
+	buf[at] = '\0';
+	return at;
+}
+
+static void write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+		if (n <= 0)
+			return;
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+static void emit(enum log_level level, const char *prefix, const char *text)
+{
+	char redacted[LOG_LINE_MAX];
+	char line[LOG_LINE_MAX + 256];
+	size_t len;
+
+	log_redact(redacted, sizeof redacted, text);
+	if (current_format == LOG_JSON) {
+		struct timeval tv;
+		struct tm tm;
+		char stamp[40];
+		gettimeofday(&tv, NULL);
+		gmtime_r(&tv.tv_sec, &tm);
+		strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+		len = (size_t)snprintf(line, sizeof line,
+				       "{\"time\":\"%s.%03ldZ\",\"level\":\"%s\",\"program\":\"%s\",\"msg\":\"",
+				       stamp, (long)(tv.tv_usec / 1000), level_name(level), program);
+		if (prefix && strcmp(prefix, "hint: ") == 0)
+			len = json_escape(line, sizeof line, len, prefix);
+		len = json_escape(line, sizeof line, len, redacted);
+		len += (size_t)snprintf(line + len, sizeof line - len, "\"}\n");
+	} else {
+		len = (size_t)snprintf(line, sizeof line, "%s: %s%s\n", program, prefix ? prefix : "",
+				       redacted);
+	}
+	if (len >= sizeof line)
+		len = sizeof line - 1;
+	write_all(STDERR_FILENO, line, len);
+}
+
+static void vlog(enum log_level level, const char *prefix, const char *fmt, va_list ap)
+{
+	char text[LOG_LINE_MAX];
+	if (level > current_level)
+		return;
+	vsnprintf(text, sizeof text, fmt, ap);
+	emit(level, prefix, text);
+}
+
+void log_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vlog(LOG_ERROR, "error: ", fmt, ap);
+	va_end(ap);
+}
+
+void log_warn(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vlog(LOG_WARN, "warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void log_info(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vlog(LOG_INFO, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void log_debug(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vlog(LOG_DEBUG, "debug: ", fmt, ap);
+	va_end(ap);
+}
+
+void log_report(const struct err *e)
+{
+	log_error("%s", e->msg[0] ? e->msg : "unknown error");
+	if (e->hint[0] && LOG_ERROR <= current_level)
+		emit(LOG_ERROR, "hint: ", e->hint);
+}

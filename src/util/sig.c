@@ -1,0 +1,128 @@
+/*
+ * sig.c — see sig.h.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "util/sig.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/clock.h"
+
+static volatile sig_atomic_t received;
+static volatile sig_atomic_t last_signal;
+static volatile sig_atomic_t signal_count;
+static int pipe_fds[2] = {-1, -1};
+
+static const int caught[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
+
+static void on_signal(int signo)
+{
+	int saved = errno;
+	if (!received)
+		received = signo;
+	last_signal = signo;
+	signal_count++;
+	if (pipe_fds[1] >= 0) {
+		ssize_t ignored = write(pipe_fds[1], "s", 1);
+		(void)ignored;
+	}
+	errno = saved;
+}
+
+static int set_flags(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -1;
+	return fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+int sig_install(struct err *e)
+{
+	struct sigaction sa;
+	if (pipe_fds[0] < 0) {
+		if (pipe(pipe_fds) < 0 || set_flags(pipe_fds[0]) < 0 || set_flags(pipe_fds[1]) < 0)
+			return err_set(e, EXIT_FAILURE_GENERIC, "cannot create signal pipe: %s",
+				       strerror(errno));
+	}
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof caught / sizeof caught[0]; i++)
+		sigaction(caught[i], &sa, NULL);
+	/* A peer closing a socket must be an error, not our death. */
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	return 0;
+}
+
+int sig_fd(void) { return pipe_fds[0]; }
+int sig_count(void) { return signal_count; }
+int sig_last(void) { return last_signal; }
+int sig_received(void) { return received; }
+
+static const char *sig_name(int signo)
+{
+	switch (signo) {
+	case SIGTERM:
+		return "SIGTERM";
+	case SIGINT:
+		return "SIGINT";
+	case SIGHUP:
+		return "SIGHUP";
+	case SIGQUIT:
+		return "SIGQUIT";
+	default:
+		return "a signal";
+	}
+}
+
+int sig_check(struct err *e)
+{
+	int signo = received;
+	if (!signo)
+		return 0;
+	return err_set(e, EXIT_SIGNAL_BASE + signo, "interrupted by %s", sig_name(signo));
+}
+
+int sig_sleep(int64_t ms, struct err *e)
+{
+	int64_t end = now_ms() + ms;
+	for (;;) {
+		struct pollfd pfd = {.fd = pipe_fds[0], .events = POLLIN};
+		int64_t left;
+		if (sig_check(e) < 0)
+			return -1;
+		left = end - now_ms();
+		if (left <= 0)
+			return 0;
+		poll(&pfd, pipe_fds[0] >= 0 ? 1 : 0, (int)left);
+	}
+}
+
+void sig_reset_for_exec(void)
+{
+	struct sigaction sa;
+	sigset_t none;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (int signo = 1; signo <= SIGRTMAX; signo++) {
+		if (signo == SIGKILL || signo == SIGSTOP)
+			continue;
+		sigaction(signo, &sa, NULL);
+	}
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (pipe_fds[0] >= 0) {
+		close(pipe_fds[0]);
+		close(pipe_fds[1]);
+		pipe_fds[0] = pipe_fds[1] = -1;
+	}
+}

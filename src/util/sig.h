@@ -1,0 +1,42 @@
+/*
+ * sig.h — signals while the tool works (SPEC §4): SIGTERM, SIGINT, SIGHUP
+ * and SIGQUIT are caught (as PID 1 they would otherwise be ignored), noted,
+ * and announced on a self-pipe so that every wait (poll on a libpq socket,
+ * a backoff sleep) wakes at once.  The work then cancels its query, rolls
+ * back and exits with 128+N.
+ */
+#ifndef MIGRATE_SIG_H
+#define MIGRATE_SIG_H
+
+#include <stdint.h>
+
+#include "util/err.h"
+
+/* Install the handlers and create the self-pipe (close-on-exec). */
+int sig_install(struct err *e);
+
+/* The pipe's read end, to include in poll() sets; -1 before sig_install. */
+int sig_fd(void);
+
+/* How many caught signals the handler has seen, and the latest one: for a
+ * supervisor that normally collects signals with sigtimedwait but must not
+ * lose one the handler took instead. */
+int sig_count(void);
+int sig_last(void);
+
+/* The first terminating signal received, or 0. */
+int sig_received(void);
+
+/* If a signal was received, set e to "interrupted by SIGTERM" with code
+ * 128+N and return -1; else return 0. */
+int sig_check(struct err *e);
+
+/* Sleep up to ms milliseconds, waking early on a signal: returns 0 after a
+ * full sleep, -1 (e set by sig_check) on a signal. */
+int sig_sleep(int64_t ms, struct err *e);
+
+/* Before exec: every signal back to SIG_DFL, the mask emptied, the pipe
+ * closed.  Async-signal-safe (usable in a forked child). */
+void sig_reset_for_exec(void);
+
+#endif
