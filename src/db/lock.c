@@ -9,8 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "db/connect.h"
+#include "db/query.h"
+#include "db/target.h"
 #include "util/backoff.h"
-#include "db/db.h"
 #include "util/clock.h"
 #include "util/duration.h"
 #include "util/log.h"

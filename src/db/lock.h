@@ -24,7 +24,7 @@
 #include <libpq-fe.h>
 #include <stdint.h>
 
-#include "db/db.h"
+#include "db/target.h"
 #include "util/err.h"
 
 /* The advisory lock key: "migrate!" read as a big-endian int64. */

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "db/connect.h"
+#include "db/query.h"
 #include "util/backoff.h"
 #include "util/clock.h"
 #include "util/duration.h"
@@ -149,12 +151,12 @@ static int create_database(PGconn *c, const char *dbname, const struct config *c
 	}
 	/* 42P04, or 23505 on pg_database's unique index when two CREATE DATABASE
 	 * race past the existence check: someone else created it. */
-	if (strcmp(db_last_sqlstate(), "42P04") == 0 || strcmp(db_last_sqlstate(), "23505") == 0) {
+	if (strcmp(e->sqlstate, "42P04") == 0 || strcmp(e->sqlstate, "23505") == 0) {
 		log_info("database \"%s\" was created concurrently by another process", dbname);
 		err_clear(e);
 		return 0;
 	}
-	if (strcmp(db_last_sqlstate(), "42501") == 0) {
+	if (strcmp(e->sqlstate, "42501") == 0) {
 		e->code = EXIT_AUTH;
 		err_prefix(e, "cannot create database \"%s\"", dbname);
 		return err_hint(e, "grant the role CREATEDB, or create the database beforehand and "

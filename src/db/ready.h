@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "conf/config.h"
-#include "db/db.h"
+#include "db/target.h"
 #include "util/err.h"
 
 struct ready_result {

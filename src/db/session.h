@@ -11,7 +11,7 @@
 #include <libpq-fe.h>
 
 #include "conf/config.h"
-#include "db/db.h"
+#include "db/target.h"
 #include "util/err.h"
 #include "db/lock.h"
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db/db.h"
+#include "db/query.h"
 #include "rev/revgraph.h"
 
 static int quote(PGconn *c, const char *schema, const char *table, char *out, size_t cap,

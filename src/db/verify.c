@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db/db.h"
+#include "db/query.h"
 #include "util/fsutil.h"
 #include "db/store.h"
 #include "util/strbuf.h"

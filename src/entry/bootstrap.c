@@ -9,7 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "db/db.h"
+#include "db/query.h"
+#include "db/target.h"
 #include "util/clock.h"
 #include "util/duration.h"
 #include "db/lock.h"

@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "db/query.h"
 #include "init/datedir.h"
-#include "db/db.h"
 #include "util/clock.h"
 #include "util/digest.h"
 #include "util/duration.h"

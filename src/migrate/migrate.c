@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db/db.h"
+#include "db/query.h"
 #include "util/clock.h"
 #include "util/duration.h"
 #include "util/log.h"

@@ -26,7 +26,14 @@ int err_set(struct err *e, int code, const char *fmt, ...)
 	va_end(ap);
 	fold_to_one_line(e->msg);
 	e->hint[0] = '\0';
+	e->sqlstate[0] = '\0';
 	e->code = code;
+	return -1;
+}
+
+int err_sqlstate(struct err *e, const char *state)
+{
+	snprintf(e->sqlstate, sizeof e->sqlstate, "%s", state ? state : "");
 	return -1;
 }
 
@@ -64,4 +71,5 @@ void err_clear(struct err *e)
 	e->code = 0;
 	e->msg[0] = '\0';
 	e->hint[0] = '\0';
+	e->sqlstate[0] = '\0';
 }

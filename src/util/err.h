@@ -3,8 +3,9 @@
  *
  * Every fallible function returns 0 on success and -1 on failure, filling a
  * caller-provided struct err with an exit code (SPEC §8), a one-line message
- * and an optional hint.  Pure modules fill it and return; only the command
- * layer (main.c / entry.c) reports it and exits.  Messages are lowercase, no
+ * and an optional hint, and, when PostgreSQL reported the failure, its
+ * SQLSTATE.  Pure modules fill it and return; only the command layer
+ * (src/cmd, main.c) reports it and exits.  Messages are lowercase, no
  * trailing full stop, the subject quoted: `cannot open "migrate.ini": ...`.
  */
 #ifndef MIGRATE_ERR_H
@@ -12,7 +13,7 @@
 
 #include <stddef.h>
 
-/* Exit codes, SPEC §8.  Stable: scripts depend on them. */
+/* Exit codes (docs/reference.md, "Exit codes").  Stable: scripts depend on them. */
 enum exit_code {
 	EXIT_OK = 0,
 	EXIT_FAILURE_GENERIC = 1, /* check: pending revisions; other errors */
@@ -36,9 +37,10 @@ struct err {
 	int code;                /* enum exit_code; 0 while no error is set */
 	char msg[ERR_MSG_MAX];   /* one line, no trailing newline */
 	char hint[ERR_HINT_MAX]; /* optional, "" when none */
+	char sqlstate[6];        /* PostgreSQL's SQLSTATE of the failure, "" when none */
 };
 
-/* Set code and message (printf-style); clears the hint.  Returns -1 so that
+/* Set code and message (printf-style); clears the hint and the SQLSTATE.  Returns -1 so that
  * callers can write `return err_set(e, EXIT_CONFIG, "bad \"%s\"", k);`. */
 int err_set(struct err *e, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -50,6 +52,10 @@ int err_hint(struct err *e, const char *fmt, ...)
 /* Prefix the existing message with "<prefix>: " (printf-style).  Returns -1. */
 int err_prefix(struct err *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* Record the SQLSTATE PostgreSQL gave for the failure already set
+ * (NULL or "" for none).  Returns -1. */
+int err_sqlstate(struct err *e, const char *state);
 
 /* Reset to "no error". */
 void err_clear(struct err *e);

@@ -211,3 +211,30 @@ def test_directive_at_the_end_still_makes_the_file_autocommit(pg, db, tmp_path):
     assert f"{F}:2:" in r.stderr
     assert tables(pg, db) == ["kept"]
     assert bookkeeping(pg, db) == {}
+
+
+def test_copy_to_stdout_in_a_batch_counts_once_and_errors_after_it_name_their_line(pg, db,
+                                                                                   tmp_path):
+    # COPY … TO STDOUT yields two results (the rows, then the COPY's own);
+    # counted twice, a later failure was blamed on the statement after it.
+    write(tmp_path, {F: (
+        "CREATE TABLE t (id int);\n"
+        "INSERT INTO t VALUES (1), (2);\n"
+        "COPY t TO STDOUT;\n"
+        "SELECT 1 / (SELECT count(*) - 2 FROM t);\n"
+        "SELECT 'after';\n")})
+    r = migrate(pg, db, tmp_path)
+    assert r.returncode == 6, r.stderr
+    assert f"{F}:4:" in r.stderr and "division by zero (SQLSTATE 22012)" in r.stderr, r.stderr
+    assert tables(pg, db) == []
+
+
+def test_copy_to_stdout_counts_as_one_statement(pg, db, tmp_path):
+    write(tmp_path, {F: (
+        "CREATE TABLE t (id int);\n"
+        "INSERT INTO t VALUES (1), (2);\n"
+        "COPY t TO STDOUT;\n"
+        "SELECT 1;\n")})
+    r = migrate(pg, db, tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "01_bad.sql: 4 statements" in r.stderr, r.stderr

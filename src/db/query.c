@@ -1,0 +1,202 @@
+/*
+ * query.c — see query.h.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "db/query.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/sig.h"
+
+int db_result_error(const PGresult *r, struct err *e)
+{
+	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	const char *primary = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+	const char *detail = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL);
+	const char *hint = PQresultErrorField(r, PG_DIAG_MESSAGE_HINT);
+
+	if (!primary)
+		primary = PQresultErrorMessage(r);
+	if (detail)
+		err_set(e, EXIT_SQL, "%s (SQLSTATE %s); detail: %s", primary, state ? state : "?????",
+			detail);
+	else
+		err_set(e, EXIT_SQL, "%s (SQLSTATE %s)", primary, state ? state : "?????");
+	if (hint)
+		err_hint(e, "%s", hint);
+	return err_sqlstate(e, state);
+}
+
+int db_wait_io(PGconn *c, int want_write, struct err *e)
+{
+	struct pollfd pfd[2] = {{.fd = PQsocket(c), .events = (short)(POLLIN | (want_write ? POLLOUT : 0))},
+				{.fd = sig_fd(), .events = POLLIN}};
+	int rc;
+	if (sig_check(e) < 0)
+		return -1;
+	rc = poll(pfd, sig_fd() >= 0 ? 2 : 1, 1000);
+	if (rc < 0 && errno != EINTR)
+		return err_set(e, EXIT_FAILURE_GENERIC, "poll: %s", strerror(errno));
+	return sig_check(e);
+}
+
+/* Ask the server to cancel the query in flight (best effort). */
+static void db_cancel(PGconn *c)
+{
+	PGcancel *cancel = PQgetCancel(c);
+	char buf[256];
+	if (cancel) {
+		PQcancel(cancel, buf, sizeof buf);
+		PQfreeCancel(cancel);
+	}
+}
+
+int db_next_result(PGconn *c, PGresult **r, struct err *e)
+{
+	int cancelled = 0;
+	*r = NULL;
+	for (;;) {
+		int flush = PQflush(c);
+		if (flush < 0)
+			break;
+		if (flush == 0 && !PQisBusy(c)) {
+			*r = PQgetResult(c);
+			if (cancelled) {
+				/* Drain what the cancelled query still sends. */
+				while (*r) {
+					PQclear(*r);
+					*r = PQgetResult(c);
+				}
+				return sig_check(e);
+			}
+			return 0;
+		}
+		if (db_wait_io(c, flush, e) < 0) {
+			if (!sig_received())
+				return -1;
+			if (!cancelled) {
+				db_cancel(c);
+				cancelled = 1;
+			}
+			/* keep draining without the signal pipe waking us */
+			struct pollfd pfd = {.fd = PQsocket(c), .events = POLLIN};
+			poll(&pfd, 1, 1000);
+		}
+		if (!PQconsumeInput(c))
+			break;
+	}
+	return err_set(e, EXIT_FAILURE_GENERIC, "lost the connection to the server: %s",
+		       PQerrorMessage(c));
+}
+
+/* Read and drop the rows of a COPY … TO STDOUT, interruptible. */
+static int drain_copy_out(PGconn *c, struct err *e)
+{
+	for (;;) {
+		char *buf;
+		int n = PQgetCopyData(c, &buf, 1);
+		if (n > 0) {
+			PQfreemem(buf);
+			continue;
+		}
+		if (n == -1)
+			return 0; /* done: the COPY's own result follows */
+		if (n == 0 && db_wait_io(c, 0, e) < 0)
+			return -1;
+		if (n == -2 || !PQconsumeInput(c))
+			return err_set(e, EXIT_FAILURE_GENERIC, "lost the connection to the server: %s",
+				       PQerrorMessage(c));
+	}
+}
+
+int db_collect(PGconn *c, int keep_last, struct db_results *r, struct err *e)
+{
+	PGresult *res;
+	memset(r, 0, sizeof *r);
+	for (;;) {
+		if (db_next_result(c, &res, e) < 0)
+			goto fail;
+		if (!res)
+			return 0;
+		switch (PQresultStatus(res)) {
+		case PGRES_FATAL_ERROR:
+			if (!r->failed) {
+				r->failed = res;
+				continue;
+			}
+			break;
+		case PGRES_COPY_IN:
+			/* Not counted: the server answers with the COPY's error. */
+			PQputCopyEnd(c, "COPY FROM STDIN is not supported here");
+			break;
+		case PGRES_COPY_OUT:
+			/* Not counted: the COPY's own result follows its rows. */
+			if (drain_copy_out(c, e) < 0) {
+				PQclear(res);
+				goto fail;
+			}
+			break;
+		default:
+			if (!r->failed)
+				r->completed++;
+			if (keep_last) {
+				PQclear(r->last);
+				r->last = res;
+				continue;
+			}
+			break;
+		}
+		PQclear(res);
+	}
+fail:
+	PQclear(r->failed);
+	PQclear(r->last);
+	memset(r, 0, sizeof *r);
+	return -1;
+}
+
+/* Collect the results of the query just sent: the last one (when res is
+ * not NULL) or the first error. */
+static int finish_query(PGconn *c, PGresult **res, struct err *e)
+{
+	struct db_results r;
+	if (db_collect(c, res != NULL, &r, e) < 0)
+		return -1;
+	if (r.failed) {
+		db_result_error(r.failed, e);
+		PQclear(r.failed);
+		PQclear(r.last);
+		return -1;
+	}
+	if (res)
+		*res = r.last;
+	return 0;
+}
+
+int db_exec(PGconn *c, const char *sql, PGresult **res, struct err *e)
+{
+	if (res)
+		*res = NULL;
+	if (sig_check(e) < 0)
+		return -1;
+	PQsetnonblocking(c, 1);
+	if (!PQsendQuery(c, sql))
+		return err_set(e, EXIT_FAILURE_GENERIC, "cannot send query: %s", PQerrorMessage(c));
+	return finish_query(c, res, e);
+}
+
+int db_exec_params(PGconn *c, const char *sql, int n, const char *const *params, PGresult **res,
+		   struct err *e)
+{
+	if (res)
+		*res = NULL;
+	if (sig_check(e) < 0)
+		return -1;
+	PQsetnonblocking(c, 1);
+	if (!PQsendQueryParams(c, sql, n, NULL, params, NULL, NULL, 0))
+		return err_set(e, EXIT_FAILURE_GENERIC, "cannot send query: %s", PQerrorMessage(c));
+	return finish_query(c, res, e);
+}

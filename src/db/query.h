@@ -1,0 +1,59 @@
+/*
+ * query.h — queries on an open connection that a signal can interrupt:
+ * every wait polls the libpq socket together with the signal pipe
+ * (util/sig.h), and a query interrupted by a signal is cancelled on the
+ * server and drained before we return.
+ *
+ * Every query's results are read by one collector, db_collect: the plain
+ * queries here, the runner's batches and the end of a COPY all go through
+ * it, so COPY handling and statement counting are decided in one place.
+ */
+#ifndef MIGRATE_QUERY_H
+#define MIGRATE_QUERY_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+
+#include "util/err.h"
+
+/* Run sql (one or more statements) and wait for completion, interruptible.
+ * On success returns 0 and, when res != NULL, the last result (caller
+ * PQclears).  An SQL error is EXIT_SQL (message, SQLSTATE, detail and hint
+ * folded into e, the SQLSTATE also in e->sqlstate); a lost connection
+ * EXIT_FAILURE_GENERIC; a signal cancels the query and gives 128+N. */
+int db_exec(PGconn *c, const char *sql, PGresult **res, struct err *e);
+
+/* Like db_exec with $1… parameters (text format). */
+int db_exec_params(PGconn *c, const char *sql, int n, const char *const *params, PGresult **res,
+		   struct err *e);
+
+/* What the results of the query in flight said. */
+struct db_results {
+	size_t completed; /* statements that completed before the first error */
+	PGresult *failed; /* the first error result, or NULL; caller PQclears */
+	PGresult *last;   /* with keep_last: the last other result; caller PQclears */
+};
+
+/* Read every result of the query in flight (sent with PQsendQuery or the
+ * like).  A COPY … TO STDOUT's rows are read and dropped, and the COPY
+ * counts as one completed statement; a COPY … FROM STDIN nobody feeds is
+ * refused (the server then fails it).  Returns 0 when the query is
+ * complete — an SQL error is r->failed, not a -1 — and -1 with e set on a
+ * lost connection or a signal (the query is then cancelled and drained;
+ * nothing is left in r). */
+int db_collect(PGconn *c, int keep_last, struct db_results *r, struct err *e);
+
+/* Wait for the next result of the query in flight: 0 with *r (NULL when
+ * the query is complete; caller PQclears), -1 on a lost connection or a
+ * signal (the query is then cancelled and drained, e = 128+N). */
+int db_next_result(PGconn *c, PGresult **r, struct err *e);
+
+/* Poll the connection's socket (and for writing, want_write) together with
+ * the signal pipe, up to one second.  -1 with e set on a signal. */
+int db_wait_io(PGconn *c, int want_write, struct err *e);
+
+/* Fill e from an error result: "message (SQLSTATE x); detail: …", the hint,
+ * e->sqlstate, code EXIT_SQL.  Returns -1. */
+int db_result_error(const PGresult *r, struct err *e);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * target.h — where to connect: the database URL (any form conf/dburl.h
+ * accepts) or libpq's environment defaults, parsed once into the keyword
+ * and value arrays PQconnectStartParams takes, with a printable name that
+ * never holds the password.
+ */
+#ifndef MIGRATE_TARGET_H
+#define MIGRATE_TARGET_H
+
+#include <stddef.h>
+
+#include "util/err.h"
+
+/* Connection parameters, parsed once from the URL (or libpq defaults). */
+struct db_target {
+	char **keys; /* NULL-terminated, for PQconnectStartParams; owned */
+	char **vals;
+	size_t n;
+	int dbname_index;   /* index of "dbname" in keys */
+	char *display;      /* "user@host:port/dbname", no password; owned */
+};
+
+/* Parse url (any form dburl_normalize accepts, or NULL for libpq's
+ * environment defaults).  Registers the password as a log secret.  Bad
+ * syntax is EXIT_CONFIG with a redacted URL in the message. */
+int db_target_init(struct db_target *t, const char *url, const char *application_name,
+		   struct err *e);
+void db_target_release(struct db_target *t);
+
+/* The database name libpq will use for this target (explicit, PGDATABASE,
+ * or the user name).  Borrowed from t. */
+const char *db_target_dbname(const struct db_target *t);
+
+#endif

@@ -1,0 +1,189 @@
+/*
+ * meta.c — the meta-commands real scripts contain, as psql's command.c
+ * executes them: \set and \unset (ON_ERROR_STOP is always on), \i /
+ * \include and \ir / \include_relative (confined to the scripts' tree),
+ * pg_dump's \restrict KEY / \unrestrict KEY, \connect to the same database,
+ * \encoding, and \echo / \qecho / \warn.  Anything else is an error naming
+ * the file and line.
+ */
+#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* realpath */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "script/exec.h"
+#include "util/log.h"
+
+int meta_is(const struct sqlscan_item *it, const char *name)
+{
+	return it->name_len == strlen(name) && strncmp(it->name, name, it->name_len) == 0;
+}
+
+int meta_is_include(const struct sqlscan_item *it)
+{
+	return meta_is(it, "i") || meta_is(it, "ir") || meta_is(it, "include") ||
+	       meta_is(it, "include_relative");
+}
+
+/* The first argument of it, unquoted as psql does, into out. */
+static int first_arg(const struct sqlscan_item *it, unsigned flags, char *out, size_t cap)
+{
+	const char *p = it->args, *end = it->args + it->args_len;
+	size_t n;
+	char quote;
+	struct sqlscan_error serr;
+	return sqlscan_next_arg(&p, end, flags, out, cap, &n, &quote, &serr);
+}
+
+/* Resolve the argument of \i (relative to the working directory, as psql)
+ * or \ir (relative to the including file) and confine it to root. */
+int meta_include_path(const struct source *from, const struct sqlscan_item *it, const char *root,
+		      char *out, size_t cap, struct err *e)
+{
+	char arg[PATH_MAX], joined[PATH_MAX * 2], real[PATH_MAX], real_root[PATH_MAX];
+	size_t n;
+	int relative = meta_is(it, "ir") || meta_is(it, "include_relative");
+
+	if (first_arg(it, 0, arg, sizeof arg) != 1)
+		return err_set(e, EXIT_SQL, "%s:%zu: \\%.*s needs a file name", from->name, it->line,
+			       (int)it->name_len, it->name);
+	if (arg[0] != '/' && relative) {
+		const char *slash = strrchr(from->name, '/');
+		if (slash)
+			snprintf(joined, sizeof joined, "%.*s/%s", (int)(slash - from->name), from->name, arg);
+		else
+			snprintf(joined, sizeof joined, "%s", arg);
+	} else {
+		snprintf(joined, sizeof joined, "%s", arg);
+	}
+	if (!realpath(joined, real))
+		return err_set(e, EXIT_SQL, "%s:%zu: cannot include \"%s\": %s", from->name, it->line,
+			       joined, strerror(errno));
+	if (!root || !realpath(root, real_root))
+		return err_set(e, EXIT_SQL, "%s:%zu: \\%.*s is not allowed here", from->name, it->line,
+			       (int)it->name_len, it->name);
+	n = strlen(real_root);
+	if (strncmp(real, real_root, n) != 0 || (real[n] != '/' && real[n] != '\0'))
+		return err_set(e, EXIT_SQL, "%s:%zu: \"%s\" is outside the scripts directory \"%s\"",
+			       from->name, it->line, arg, root);
+	snprintf(out, cap, "%s", joined);
+	return 0;
+}
+
+/* \connect: only to the database (user, host, port) already connected to;
+ * "-" or an omitted part keeps the current one, as in psql. */
+static int meta_connect(struct exec *x, const struct source *s, const struct sqlscan_item *it,
+			struct err *e)
+{
+	static const char *const what[] = {"database", "user", "host", "port"};
+	const char *p = it->args, *end = it->args + it->args_len;
+	char arg[1024];
+	size_t n;
+	char quote;
+	struct sqlscan_error serr;
+	int position = 0;
+
+	while (sqlscan_next_arg(&p, end, SQLSCAN_ARG_SEMICOLON, arg, sizeof arg, &n, &quote, &serr) == 1) {
+		const char *want = NULL, *have = NULL;
+		char *dbname = NULL;
+		if (strncmp(arg, "-reuse-previous", 15) == 0)
+			continue;
+		if (position == 0 && strchr(arg, '=')) {
+			PQconninfoOption *opts = PQconninfoParse(arg, NULL);
+			for (PQconninfoOption *o = opts; o && o->keyword; o++)
+				if (strcmp(o->keyword, "dbname") == 0 && o->val)
+					dbname = strdup(o->val);
+			PQconninfoFree(opts);
+			want = dbname;
+		} else {
+			want = arg;
+		}
+		have = position == 0 ? PQdb(x->c) : position == 1 ? PQuser(x->c)
+					      : position == 2 ? PQhost(x->c) : PQport(x->c);
+		if (want && strcmp(want, "-") != 0 && have && strcmp(want, have) != 0) {
+			err_set(e, EXIT_SQL, "%s:%zu: \\connect to another %s (\"%s\") is not supported",
+				s->name, it->line, what[position < 4 ? position : 3], want);
+			free(dbname);
+			return -1;
+		}
+		free(dbname);
+		position++;
+	}
+	return 0;
+}
+
+/* \i and friends: run the file as part of this script. */
+static int meta_include(struct exec *x, struct source *s, const struct sqlscan_item *it,
+			struct err *e)
+{
+	char path[PATH_MAX * 2];
+	struct source inc;
+	int rc;
+	if (x->depth >= INCLUDE_DEPTH_MAX)
+		return err_set(e, EXIT_SQL, "%s:%zu: includes nested more than %d deep", s->name,
+			       it->line, INCLUDE_DEPTH_MAX);
+	if (meta_include_path(s, it, x->o->root, path, sizeof path, e) < 0)
+		return -1;
+	if (source_open_file(&inc, path, 0, e) < 0)
+		return err_prefix(e, "%s:%zu", s->name, it->line);
+	x->depth++;
+	rc = exec_source(x, &inc, e);
+	x->depth--;
+	source_close(&inc, NULL);
+	return rc;
+}
+
+/* pg_dump's \restrict KEY … \unrestrict KEY: SQL between them runs, other
+ * meta-commands there are errors, and the keys must match. */
+static int meta_restrict(struct exec *x, const struct source *s, const struct sqlscan_item *it,
+			 struct err *e)
+{
+	char arg[1024];
+	if (x->restricted) {
+		if (!meta_is(it, "unrestrict"))
+			return err_set(e, EXIT_SQL, "%s:%zu: \\%.*s is not allowed after \\restrict", s->name,
+				       it->line, (int)it->name_len, it->name);
+		if (first_arg(it, 0, arg, sizeof arg) != 1 || strcmp(arg, x->restrict_key) != 0)
+			return err_set(e, EXIT_SQL, "%s:%zu: \\unrestrict key does not match \\restrict",
+				       s->name, it->line);
+		x->restricted = 0;
+		return 0;
+	}
+	if (meta_is(it, "unrestrict"))
+		return err_set(e, EXIT_SQL, "%s:%zu: \\unrestrict without \\restrict", s->name, it->line);
+	if (first_arg(it, 0, arg, sizeof arg) != 1)
+		return err_set(e, EXIT_SQL, "%s:%zu: \\restrict needs a key", s->name, it->line);
+	snprintf(x->restrict_key, sizeof x->restrict_key, "%s", arg);
+	x->restricted = 1;
+	return 0;
+}
+
+int meta_run(struct exec *x, struct source *s, const struct sqlscan_item *it, struct err *e)
+{
+	char arg[1024];
+
+	if (exec_flush(x, e) < 0)
+		return -1;
+	if (x->restricted || meta_is(it, "restrict") || meta_is(it, "unrestrict"))
+		return meta_restrict(x, s, it, e);
+	if (meta_is(it, "set") || meta_is(it, "unset"))
+		return 0; /* ON_ERROR_STOP is always on; variables are not interpolated */
+	if (meta_is(it, "echo") || meta_is(it, "qecho") || meta_is(it, "warn")) {
+		log_info("%s:%zu: %.*s", s->name, it->line, (int)it->args_len, it->args);
+		return 0;
+	}
+	if (meta_is(it, "encoding")) {
+		if (first_arg(it, 0, arg, sizeof arg) == 1 && PQsetClientEncoding(x->c, arg) != 0)
+			return err_set(e, EXIT_SQL, "%s:%zu: invalid encoding \"%s\"", s->name, it->line, arg);
+		return 0;
+	}
+	if (meta_is(it, "connect") || meta_is(it, "c"))
+		return meta_connect(x, s, it, e);
+	if (meta_is_include(it))
+		return meta_include(x, s, it, e);
+	return err_set(e, EXIT_SQL, "%s:%zu: unsupported meta-command \\%.*s", s->name, it->line,
+		       (int)it->name_len, it->name);
+}

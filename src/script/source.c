@@ -1,0 +1,129 @@
+/*
+ * source.c — see source.h.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "script/source.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define READ_CHUNK (1024 * 1024)
+#define STATEMENT_MAX ((size_t)1 << 30) /* PostgreSQL's own limit for a query */
+
+int source_open_file(struct source *s, const char *path, int want_digest, struct err *e)
+{
+	memset(s, 0, sizeof *s);
+	s->name = path;
+	s->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (s->fd < 0)
+		return err_set(e, EXIT_FAILURE_GENERIC, "cannot open \"%s\": %s", path, strerror(errno));
+	s->total = (uint64_t)lseek(s->fd, 0, SEEK_END);
+	lseek(s->fd, 0, SEEK_SET);
+	s->cap = READ_CHUNK;
+	s->buf = malloc(s->cap);
+	if (!s->buf) {
+		close(s->fd);
+		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+	}
+	if (want_digest)
+		s->digest = digest_new();
+	sqlscan_init(&s->sc);
+	return 0;
+}
+
+void source_open_buffer(struct source *s, const char *name, const char *buf, size_t len,
+			size_t first_line)
+{
+	memset(s, 0, sizeof *s);
+	s->name = name;
+	s->fd = -1;
+	s->buf = (char *)buf;
+	s->len = len;
+	s->eof = 1;
+	s->total = len;
+	s->line_offset = first_line > 0 ? first_line - 1 : 0;
+	sqlscan_init(&s->sc);
+}
+
+void source_close(struct source *s, char *sha256)
+{
+	if (s->fd >= 0) {
+		close(s->fd);
+		free(s->buf);
+	}
+	if (sha256)
+		digest_finish(s->digest, sha256);
+	else if (s->digest)
+		digest_finish(s->digest, (char[DIGEST_HEX_LEN + 1]){0});
+	s->digest = NULL;
+}
+
+/* Make room and read more input after SQLSCAN_INCOMPLETE. */
+static int source_fill(struct source *s, struct err *e)
+{
+	size_t drop = sqlscan_discardable(&s->sc);
+	ssize_t n;
+
+	if (drop > s->len)
+		drop = s->len;
+	if (drop > 0) {
+		memmove(s->buf, s->buf + drop, s->len - drop);
+		s->len -= drop;
+		s->consumed += drop;
+		sqlscan_discard(&s->sc, drop);
+	}
+	if (s->len == s->cap) {
+		size_t cap = s->cap * 2;
+		char *bigger;
+		if (cap > STATEMENT_MAX + READ_CHUNK)
+			return err_set(e, EXIT_SQL, "%s: a statement is larger than 1 GiB", s->name);
+		bigger = realloc(s->buf, cap);
+		if (!bigger)
+			return err_set(e, EXIT_FAILURE_GENERIC, "out of memory reading \"%s\"", s->name);
+		s->buf = bigger;
+		s->cap = cap;
+	}
+	do
+		n = read(s->fd, s->buf + s->len, s->cap - s->len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return err_set(e, EXIT_FAILURE_GENERIC, "cannot read \"%s\": %s", s->name, strerror(errno));
+	if (n == 0)
+		s->eof = 1;
+	if (s->digest)
+		digest_update(s->digest, s->buf + s->len, (size_t)n);
+	s->len += (size_t)n;
+	return 0;
+}
+
+enum sqlscan_result source_next(struct source *s, struct sqlscan_item *it, struct err *e)
+{
+	for (;;) {
+		struct sqlscan_error serr;
+		enum sqlscan_result r = sqlscan_next(&s->sc, s->buf, s->len, s->eof, it, &serr);
+		if (r == SQLSCAN_INCOMPLETE) {
+			if (source_fill(s, e) < 0)
+				return SQLSCAN_ERROR;
+			continue;
+		}
+		if (r == SQLSCAN_ERROR) {
+			err_set(e, EXIT_SQL, "%s:%zu:%zu: %s", s->name, serr.line + s->line_offset, serr.col,
+				serr.msg);
+			return SQLSCAN_ERROR;
+		}
+		it->line += s->line_offset;
+		return r;
+	}
+}
+
+int source_no_transaction_directive(const struct source *s, size_t *line)
+{
+	size_t at;
+	if (!sqlscan_no_transaction_directive(&s->sc, &at))
+		return 0;
+	*line = at + s->line_offset;
+	return 1;
+}
