@@ -1,6 +1,7 @@
 /*
  * commands.h — the subcommands, one function each, called by main.c's
- * command table after the configuration is loaded.  Each returns 0 or -1
+ * command table after the configuration is loaded; the command line is
+ * already checked (conf/cli.h: every option given belongs to the command).  Each returns 0 or -1
  * with e set; main reports e and exits with its code.
  */
 #ifndef MIGRATE_COMMANDS_H
@@ -15,26 +16,30 @@ struct ctx {
 	struct config cfg;
 };
 
-/* cmd_db.c: the database lifecycle */
+/* cmd_steps.c: the bootstrap pipeline and its steps one by one */
 int cmd_bootstrap(struct ctx *c, struct err *e);
 int cmd_wait(struct ctx *c, struct err *e);
 int cmd_create(struct ctx *c, struct err *e);
 int cmd_init(struct ctx *c, struct err *e);
 int cmd_verify(struct ctx *c, struct err *e);
 
-/* cmd_rev.c: revisions, with Alembic's vocabulary */
+/* cmd_migrate.c: revisions on the database, with Alembic's vocabulary */
 int cmd_upgrade(struct ctx *c, struct err *e);
 int cmd_downgrade(struct ctx *c, struct err *e);
 int cmd_current(struct ctx *c, struct err *e);
+int cmd_stamp(struct ctx *c, struct err *e);
+int cmd_check(struct ctx *c, struct err *e);
+int cmd_baseline(struct ctx *c, struct err *e);
+
+/* cmd_history.c: listing revisions (no database) */
 int cmd_history(struct ctx *c, struct err *e);
 int cmd_heads(struct ctx *c, struct err *e);
 int cmd_branches(struct ctx *c, struct err *e);
 int cmd_show(struct ctx *c, struct err *e);
-int cmd_stamp(struct ctx *c, struct err *e);
+
+/* cmd_revision.c: writing and checking revision files (no database) */
 int cmd_revision(struct ctx *c, struct err *e);
 int cmd_merge(struct ctx *c, struct err *e);
-int cmd_check(struct ctx *c, struct err *e);
 int cmd_validate(struct ctx *c, struct err *e);
-int cmd_baseline(struct ctx *c, struct err *e);
 
 #endif

@@ -160,7 +160,7 @@ static int create_database(PGconn *c, const char *dbname, const struct config *c
 		e->code = EXIT_AUTH;
 		err_prefix(e, "cannot create database \"%s\"", dbname);
 		return err_hint(e, "grant the role CREATEDB, or create the database beforehand and "
-				   "run with --no-create");
+				   "run with --skip create");
 	}
 	return err_prefix(e, "cannot create database \"%s\"", dbname);
 }

@@ -31,16 +31,16 @@ static int run_locked_steps(PGconn *conn, const struct config *cfg,
 			    struct bootstrap_report *rep, struct err *e)
 {
 	struct init_opts io = {.strict = opts->strict};
-	if (!opts->no_init && init_run(conn, cfg, &io, &rep->init, e) < 0)
+	if (!opts->skip_init && init_run(conn, cfg, &io, &rep->init, e) < 0)
 		return -1;
-	if (!opts->no_upgrade) {
+	if (!opts->skip_upgrade) {
 		if (migrate_report_changed(conn, cfg, rd, e) < 0)
 			return -1;
 		/* Every head: branches that are not merged yet all get applied. */
 		if (migrate_upgrade(conn, cfg, rd, "heads", &rep->upgrade, e) < 0)
 			return -1;
 	}
-	if (!opts->no_verify && verify_run(conn, cfg, &rep->verify, e) < 0)
+	if (!opts->skip_verify && verify_run(conn, cfg, &rep->verify, e) < 0)
 		return -1;
 	return sig_check(e);
 }
@@ -62,7 +62,7 @@ int bootstrap_run(const struct config *cfg, const struct bootstrap_opts *opts,
 	memset(rep, 0, sizeof *rep);
 	session_application_name(appname, sizeof appname);
 	/* A broken image (revision files, graph) fails before touching the database. */
-	if (opts->stop == BOOTSTRAP_ALL && !opts->no_upgrade) {
+	if (opts->stop == BOOTSTRAP_ALL && !opts->skip_upgrade) {
 		const struct config_value *dir = &cfg->v[CFG_MIGRATIONS_DIR];
 		if (revdir_load(&rd, dir->text, dir->origin != ORIGIN_DEFAULT, e) < 0) {
 			revdir_release(&rd);
@@ -105,8 +105,8 @@ int bootstrap_run(const struct config *cfg, const struct bootstrap_opts *opts,
 		if (!config_num(cfg, CFG_DATABASE_CREATE)) {
 			err_set(e, EXIT_FAILURE_GENERIC, "database \"%s\" does not exist",
 				db_target_dbname(&target));
-			err_hint(e, "create it, or let %s create it (database.create = true, no "
-				    "--no-create)",
+			err_hint(e, "create it, or let %s create it (database.create = true, "
+				    "without --skip create)",
 				 log_program());
 			goto out;
 		}
@@ -160,7 +160,7 @@ char *bootstrap_summary(const struct bootstrap_report *rep, const struct bootstr
 	else
 		strbuf_printf(&b, "; database exists");
 	strbuf_printf(&b, "; lock %s", duration_format(rep->lock_ms, d1, sizeof d1));
-	if (opts->no_init)
+	if (opts->skip_init)
 		strbuf_printf(&b, "; init skipped");
 	else if (rep->init.files == 0)
 		strbuf_printf(&b, "; no init scripts");
@@ -169,7 +169,7 @@ char *bootstrap_summary(const struct bootstrap_report *rep, const struct bootstr
 			      rep->init.files, rep->init.files == 1 ? "" : "s",
 			      rep->init.baselined ? ", rest recorded as baselined" : "",
 			      duration_format(rep->init.ms, d2, sizeof d2));
-	if (opts->no_upgrade)
+	if (opts->skip_upgrade)
 		strbuf_printf(&b, "; upgrade skipped");
 	else if (rep->revisions == 0)
 		strbuf_printf(&b, "; no revisions");
@@ -179,7 +179,7 @@ char *bootstrap_summary(const struct bootstrap_report *rep, const struct bootstr
 		strbuf_printf(&b, "; upgraded %s -> %s (%d revision%s, %s)", rep->upgrade.from,
 			      rep->upgrade.to, rep->upgrade.steps, rep->upgrade.steps == 1 ? "" : "s",
 			      duration_format(rep->upgrade.ms, d3, sizeof d3));
-	strbuf_printf(&b, "; %s", opts->no_verify ? "verify skipped" : rep->verify.line);
+	strbuf_printf(&b, "; %s", opts->skip_verify ? "verify skipped" : rep->verify.line);
 	if (exec_argv && exec_argv[0]) {
 		int i;
 		strbuf_printf(&b, "; exec");

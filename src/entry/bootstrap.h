@@ -22,7 +22,7 @@ enum bootstrap_stop {
 #include "db/verify.h"
 
 struct bootstrap_opts {
-	int no_init, no_upgrade, no_verify;
+	int skip_init, skip_upgrade, skip_verify;
 	int strict;
 	enum bootstrap_stop stop;
 };

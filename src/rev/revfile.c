@@ -96,6 +96,8 @@ int revfile_id_ok(const char *id, size_t len, const char **why)
 		 (len == 4 && memcmp(id, "base", 4) == 0) ||
 		 (len == 4 && memcmp(id, "None", 4) == 0))
 		reason = "it is a reserved word";
+	else if (id[0] == '.')
+		reason = "it starts with a dot (ids name files)";
 	for (size_t i = 0; !reason && i < len; i++) {
 		unsigned char c = (unsigned char)id[i];
 		if (c == '@' || c == '-' || c == '+' || c == ':')
@@ -105,6 +107,8 @@ int revfile_id_ok(const char *id, size_t len, const char **why)
 		else if (c == '\'' || c == '"' || c == ',' || c == '(' || c == ')' || c == '[' ||
 			 c == ']' || c == '\\')
 			reason = "it contains a quote, comma, bracket or backslash";
+		else if (c == '/')
+			reason = "it contains a slash (ids name files)";
 	}
 	if (why)
 		*why = reason;

@@ -23,7 +23,9 @@
  * right after it); other `--` comments and blank lines are allowed there,
  * anything else is an error.  Revision ids follow Alembic's rules plus the
  * VARCHAR(32) of alembic_version: 1..32 bytes, none of `@ - + :`, no
- * whitespace, quotes, commas or parentheses, not `head`, `heads`, `base`.
+ * whitespace, quotes, commas, brackets, parentheses or backslashes, not
+ * `head`, `heads`, `base`, `None`; and, since `migrate revision` names the
+ * new file after its id, no `/` and no leading `.`.
  */
 #ifndef MIGRATE_REVFILE_H
 #define MIGRATE_REVFILE_H

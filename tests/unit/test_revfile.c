@@ -312,6 +312,13 @@ static void test_id_ok(void)
 	CHECK(!revfile_id_ok("base", 4, NULL));
 	CHECK(!revfile_id_ok("heads", 5, NULL));
 	CHECK(!revfile_id_ok("a'b", 3, NULL));
+	/* ids name files (`migrate revision --rev-id`): no path in them */
+	CHECK(!revfile_id_ok("../evil", 7, &why));
+	CHECK_STR(why, "it starts with a dot (ids name files)");
+	CHECK(!revfile_id_ok("a/b", 3, &why));
+	CHECK_STR(why, "it contains a slash (ids name files)");
+	CHECK(!revfile_id_ok("a\\b", 3, NULL));
+	CHECK(revfile_id_ok("v1.2", 4, NULL));
 }
 
 int main(void)

@@ -1,5 +1,5 @@
 /*
- * cmd_db.c — `bootstrap` (also migrate-entry without a command), `wait`,
+ * cmd_steps.c — `bootstrap` (also migrate-entry without a command), `wait`,
  * `create`, `init`: the database lifecycle commands.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -18,9 +18,9 @@
 static int finish_bootstrap(struct ctx *c, enum bootstrap_stop stop, struct err *e)
 {
 	struct bootstrap_opts opts = {
-		.no_init = c->cli.no_init,
-		.no_upgrade = c->cli.no_upgrade,
-		.no_verify = c->cli.no_verify,
+		.skip_init = (c->cli.skip & CLI_SKIP_INIT_SCRIPTS) != 0,
+		.skip_upgrade = (c->cli.skip & CLI_SKIP_UPGRADE) != 0,
+		.skip_verify = (c->cli.skip & CLI_SKIP_VERIFY) != 0,
 		.strict = c->cli.strict,
 		.stop = stop,
 	};
