@@ -86,7 +86,7 @@ def test_verify_failure_stops_before_exec_with_exit_7(pg, dbname, runner, projec
 
 
 def test_skip_flags(pg, dbname, runner, project):
-    r = runner(["--no-init", "--no-upgrade", "--no-verify", "--min-tables", "126", "--", "true"],
+    r = runner(["--skip", "init-scripts,upgrade,verify", "--min-tables", "126", "--", "true"],
                env=clean_env(DATABASE_URL=pg.url(dbname)))
     assert r.returncode == 0, r.stderr
     summary = r.stderr.strip().splitlines()[-1]

@@ -1,4 +1,4 @@
-"""The entrypoint pipeline (SPEC §4) end to end: wait, create, lock, exec."""
+"""The entrypoint pipeline end to end: wait, create, lock, exec."""
 import json
 import os
 import signal
@@ -66,7 +66,8 @@ def test_entrypoint_started_before_server_proceeds_once_it_is_up(dbname, workdir
     try:
         port = free_port()
         url = f"postgresql://postgres:{PASSWORD}@127.0.0.1:{port}/{dbname}"
-        p = subprocess.Popen([BIN, "-v", "--wait-timeout", "120s", "--", "echo", "app-started"],
+        p = subprocess.Popen([BIN, "--log-level", "debug", "--wait-timeout", "120s", "--", "echo",
+                              "app-started"],
                              env=clean_env(DATABASE_URL=url), cwd=workdir,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         # Proceed only once the entrypoint has really tried and failed.
@@ -188,7 +189,7 @@ def test_not_executable_exits_126(pg, dbname, runner, workdir):
 
 
 def test_no_create_with_missing_database(pg, dbname, runner):
-    r = runner(["--no-create", "--", "true"], env=clean_env(DATABASE_URL=pg.url(dbname)))
+    r = runner(["--skip", "create", "--", "true"], env=clean_env(DATABASE_URL=pg.url(dbname)))
     assert r.returncode == 1
     assert f'database "{dbname}" does not exist' in r.stderr
     assert not pg.database_exists(dbname)
@@ -234,7 +235,7 @@ def test_no_connect_privilege_is_exit_5(pg, dbname, runner):
 
 def test_sigterm_while_waiting_exits_promptly_with_143(dbname, workdir):
     url = f"postgresql://postgres:x@127.0.0.1:{free_port()}/{dbname}"
-    p = subprocess.Popen([BIN, "-v", "--wait-timeout", "120s", "--", "true"],
+    p = subprocess.Popen([BIN, "--log-level", "debug", "--wait-timeout", "120s", "--", "true"],
                          env=clean_env(DATABASE_URL=url), cwd=workdir,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     for line in p.stderr:
@@ -279,7 +280,7 @@ def test_lock_timeout_names_the_holder_and_exits_8(pg, dbname, runner):
         cur.execute("SET application_name = 'other-replica'")
         cur.execute("SELECT pg_advisory_lock(7883946363647714593), pg_backend_pid()")
         pid = cur.fetchone()[1]
-        r = runner(["--lock-timeout", "1s", "--", "true"], env=clean_env(DATABASE_URL=pg.url(dbname)))
+        r = runner(["--lock-wait", "1s", "--", "true"], env=clean_env(DATABASE_URL=pg.url(dbname)))
         assert r.returncode == 8, r.stderr
         assert f"held by pid {pid} (other-replica from local" in r.stderr
         assert "timed out after 1.0s waiting for the migration lock" in r.stderr
@@ -353,7 +354,7 @@ def test_pid1_sigterm_while_waiting(dbname, workdir):
         pytest.skip("unshare --pid not permitted here")
     url = f"postgresql://postgres:x@127.0.0.1:{free_port()}/{dbname}"
     # unshare --fork forwards nothing; signal our PID 1 from inside the namespace's parent view
-    p = subprocess.Popen(["unshare", "--pid", "--fork", "--kill-child", BIN, "-v",
+    p = subprocess.Popen(["unshare", "--pid", "--fork", "--kill-child", BIN, "--log-level", "debug",
                           "--wait-timeout", "120s"],
                          env=clean_env(DATABASE_URL=url), cwd=workdir,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -450,12 +451,6 @@ def test_bootstrap_command_under_both_names(pg, dbname):
         r = run(["bootstrap", "--", "echo", "ok"], env=env, binary=binary)
         assert r.returncode == 0, r.stderr
         assert r.stdout.strip() == "ok"
-
-
-def test_migrate_without_command_prints_help(runner):
-    r = run([], binary=MIGRATE)
-    assert r.returncode == 0
-    assert "usage:" in r.stdout and "bootstrap" in r.stdout
 
 
 def test_usage_errors_exit_2(runner):

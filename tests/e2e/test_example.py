@@ -101,7 +101,7 @@ def test_fresh_database_bootstraps_to_126_baseline_tables_at_head(pg, dbname, ex
 
 def test_manifest_is_what_write_manifest_gives_for_the_init_scripts(pg, dbname, example):
     env = clean_env(DATABASE_URL=pg.url(dbname))
-    r = run(["--no-upgrade", "--no-verify"], env=env, cwd=example)
+    r = run(["--skip", "upgrade,verify"], env=env, cwd=example)
     assert r.returncode == 0, r.stderr
     r = run(["verify", "--write-manifest", str(example / "written.tables")], env=env, cwd=example,
             binary=MIGRATE)
@@ -125,7 +125,7 @@ def test_dropping_a_baseline_table_fails_verify_with_exit_7_naming_it(pg, dbname
 
 def test_many_missing_tables_are_listed_in_one_line_with_a_count(pg, dbname, example):
     env = clean_env(DATABASE_URL=pg.url(dbname))
-    assert run(["--no-upgrade"], env=env, cwd=example).returncode == 0
+    assert run(["--skip", "upgrade"], env=env, cwd=example).returncode == 0
     pg.sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public", db=dbname)
     r = run(["verify"], env=env, cwd=example, binary=MIGRATE)
     assert r.returncode == 7, r.stderr
