@@ -26,17 +26,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "util/backoff.h"
-#include "conf/dburl.h"
 #include "util/clock.h"
 #include "util/duration.h"
 #include "util/log.h"
 #include "util/sig.h"
+#include "wait/svcurl.h"
 
 #ifndef MIGRATE_VERSION
 #define MIGRATE_VERSION "0.0.0"
@@ -46,9 +45,6 @@
 #define HTTP_ATTEMPT_MS 5000    /* one HTTP request, connect included */
 #define LOG_EVERY_MS 5000       /* a progress line per awaited service */
 #define LAST_ERROR_MAX 256
-
-static const char expected_kinds[] =
-	"expected tcp://host:port, http://..., https://... or unix:///path.sock";
 
 /* ---------------------------------------------------------------------- */
 /* Small helpers                                                           */
@@ -258,18 +254,12 @@ static void lookup_abandon(struct lookup *l)
 }
 
 /* ---------------------------------------------------------------------- */
-/* The list                                                                */
+/* The services and their state                                            */
 
-enum svc_kind { SVC_TCP, SVC_UNIX, SVC_HTTP };
 enum svc_state { ST_IDLE, ST_RESOLVING, ST_CONNECTING, ST_HTTP, ST_READY };
 
 struct service {
-	enum svc_kind kind;
-	char *url;   /* as given; handed to curl */
-	char *shown; /* as printed: password redacted */
-	char *host;  /* tcp */
-	char port[6];
-	const char *path; /* unix: points into url */
+	const struct svcurl *u; /* the URL, in s->urls */
 
 	enum svc_state state;
 	struct backoff bo;
@@ -289,8 +279,9 @@ struct service {
 };
 
 struct services {
-	struct service *v;
-	size_t n, n_http;
+	struct svcurl_list urls;
+	struct service *v; /* one per URL, in the same order */
+	size_t n_http;     /* how many of them are http(s) */
 
 	int64_t start, deadline;
 	pthread_t thread;
@@ -303,197 +294,6 @@ struct services {
 	struct err result;
 	char *summary;
 };
-
-static int invalid(struct err *e, const char *shown, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int invalid(struct err *e, const char *shown, const char *fmt, ...)
-{
-	char reason[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(reason, sizeof reason, fmt, ap);
-	va_end(ap);
-	return err_set(e, EXIT_CONFIG, "invalid service \"%s\": %s", shown, reason);
-}
-
-/* A decimal port 1–65535 of n bytes at p, copied to out. */
-static int parse_port(const char *p, size_t n, char out[6])
-{
-	long v = 0;
-	if (n == 0 || n > 5)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return -1;
-		v = v * 10 + (p[i] - '0');
-	}
-	if (v < 1 || v > 65535)
-		return -1;
-	snprintf(out, 6, "%ld", v);
-	return 0;
-}
-
-/* Split "host:port" or "[v6]:port" (n bytes at p) into host and port.
- * what: "tcp://host:port" or similar, for messages.  port_optional: http. */
-static int parse_hostport(const char *p, size_t n, int port_optional, const char *what,
-			  const char *shown, char **host, char port[6], struct err *e)
-{
-	const char *end = p + n, *h = p, *h_end, *colon = NULL;
-
-	if (n > 0 && p[0] == '[') {
-		const char *close = memchr(p, ']', n);
-		if (!close)
-			return invalid(e, shown, "unterminated \"[\" in the host (expected %s)", what);
-		h = p + 1;
-		h_end = close;
-		if (close + 1 < end) {
-			if (close[1] != ':')
-				return invalid(e, shown, "unexpected text after \"]\" (expected %s)",
-					       what);
-			colon = close + 1;
-		}
-	} else {
-		for (const char *q = p; q < end; q++)
-			if (*q == ':')
-				colon = q;
-		h_end = colon ? colon : end;
-		if (memchr(h, ':', (size_t)(h_end - h)))
-			return invalid(e, shown, "an IPv6 address needs brackets (expected %s)", what);
-	}
-	if (h_end == h)
-		return invalid(e, shown, "missing host (expected %s)", what);
-	if (!colon) {
-		if (!port_optional)
-			return invalid(e, shown, "missing port (expected %s)", what);
-		port[0] = '\0';
-	} else if (parse_port(colon + 1, (size_t)(end - colon - 1), port) < 0) {
-		return invalid(e, shown, "invalid port \"%.*s\" (expected 1-65535)",
-			       (int)(end - colon - 1), colon + 1);
-	}
-	if (host) {
-		*host = strndup(h, (size_t)(h_end - h));
-		if (!*host)
-			return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
-	}
-	return 0;
-}
-
-static int parse_tcp(struct service *v, const char *rest, struct err *e)
-{
-	const char *what = "tcp://host:port";
-	size_t n = strlen(rest);
-	size_t hp;
-
-	if (n > 0 && rest[n - 1] == '/')
-		n--; /* tcp://redis:6379/ is harmless */
-	hp = strcspn(rest, "/?#@");
-	if (hp < n && rest[hp] == '@')
-		return invalid(e, v->shown, "unexpected user name (expected %s)", what);
-	if (hp < n)
-		return invalid(e, v->shown, "unexpected path \"%.*s\" (expected %s)", (int)(n - hp),
-			       rest + hp, what);
-	return parse_hostport(rest, n, 0, what, v->shown, &v->host, v->port, e);
-}
-
-static int parse_unix(struct service *v, const char *rest, struct err *e)
-{
-	struct sockaddr_un sun;
-	if (rest[0] != '/')
-		return invalid(e, v->shown, "expected an absolute path (unix:///path/to/socket)");
-	if (strlen(rest) >= sizeof sun.sun_path)
-		return invalid(e, v->shown, "socket path is too long (at most %zu bytes)",
-			       sizeof sun.sun_path - 1);
-	v->path = rest;
-	return 0;
-}
-
-static int parse_http(struct service *v, const char *scheme, const char *rest, struct err *e)
-{
-	char what[40];
-	size_t auth_len = strcspn(rest, "/?#");
-	const char *at = NULL;
-	char port[6];
-
-	snprintf(what, sizeof what, "%s://host[:port]/path", scheme);
-	for (const char *q = rest; q < rest + auth_len; q++)
-		if (*q == '@')
-			at = q;
-	if (at) {
-		/* Register the password so it is redacted from every log line,
-		 * curl's messages included. */
-		const char *colon = memchr(rest, ':', (size_t)(at - rest));
-		if (colon) {
-			char *password = strndup(colon + 1, (size_t)(at - colon - 1));
-			if (!password)
-				return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
-			log_add_secret(password);
-			free(password);
-		}
-		auth_len -= (size_t)(at + 1 - rest);
-		rest = at + 1;
-	}
-	return parse_hostport(rest, auth_len, 1, what, v->shown, NULL, port, e);
-}
-
-static int has_prefix(const char *s, const char *prefix)
-{
-	return strncasecmp(s, prefix, strlen(prefix)) == 0;
-}
-
-/* Parse one entry (n bytes at word) into v. */
-static int parse_entry(struct service *v, const char *word, size_t n, struct err *e)
-{
-	size_t cap = 2 * n + 16;
-
-	v->fd = -1;
-	v->ready_after = -1;
-	v->url = strndup(word, n);
-	v->shown = malloc(cap);
-	if (!v->url || !v->shown)
-		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
-	if (dburl_is_uri(v->url))
-		dburl_redact(v->url, v->shown, cap);
-	else
-		snprintf(v->shown, cap, "%s", v->url);
-
-	for (const char *p = v->url; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return invalid(e, v->shown, "contains a control character");
-
-	if (has_prefix(v->url, "tcp://")) {
-		v->kind = SVC_TCP;
-		return parse_tcp(v, v->url + 6, e);
-	}
-	if (has_prefix(v->url, "unix://")) {
-		v->kind = SVC_UNIX;
-		return parse_unix(v, v->url + 7, e);
-	}
-	if (has_prefix(v->url, "http://")) {
-		v->kind = SVC_HTTP;
-		return parse_http(v, "http", v->url + 7, e);
-	}
-	if (has_prefix(v->url, "https://")) {
-		v->kind = SVC_HTTP;
-		return parse_http(v, "https", v->url + 8, e);
-	}
-
-	err_set(e, EXIT_CONFIG, "unsupported service \"%s\" (%s)", v->shown, expected_kinds);
-	if (!dburl_is_uri(v->url)) {
-		/* "redis:6379": probably meant tcp:// */
-		const char *colon = strrchr(v->url, ':');
-		char port[6];
-		if (colon && colon != v->url && parse_port(colon + 1, strlen(colon + 1), port) == 0)
-			err_hint(e, "write it as \"tcp://%s\"", v->url);
-	}
-	return -1;
-}
-
-static void service_release(struct service *v)
-{
-	free(v->url);
-	free(v->shown);
-	free(v->host);
-}
 
 void services_free(struct services *s)
 {
@@ -511,8 +311,7 @@ void services_free(struct services *s)
 	for (int i = 0; i < 2; i++)
 		if (s->wake_fds[i] >= 0)
 			close(s->wake_fds[i]);
-	for (size_t i = 0; i < s->n; i++)
-		service_release(&s->v[i]);
+	svcurl_list_release(&s->urls);
 	free(s->v);
 	free(s->summary);
 	free(s);
@@ -520,68 +319,41 @@ void services_free(struct services *s)
 
 int services_parse(const char *list, struct services **out, struct err *e)
 {
+	struct svcurl_list urls;
 	struct services *s;
-	const char *p = list;
 
 	*out = NULL;
-	if (!list)
+	if (svcurl_list_parse(list, SERVICES_MAX, &urls, e) < 0)
+		return -1;
+	if (urls.n == 0)
 		return 0;
 	s = calloc(1, sizeof *s);
-	if (!s)
+	if (s)
+		s->v = calloc(urls.n, sizeof *s->v);
+	if (!s || !s->v) {
+		free(s);
+		svcurl_list_release(&urls);
 		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
-	s->wake_fds[0] = s->wake_fds[1] = -1;
-
-	for (;;) {
-		const char *word;
-		size_t n;
-		int duplicate = 0;
-
-		while (isspace((unsigned char)*p))
-			p++;
-		if (!*p)
-			break;
-		word = p;
-		while (*p && !isspace((unsigned char)*p))
-			p++;
-		n = (size_t)(p - word);
-
-		for (size_t i = 0; i < s->n; i++)
-			if (strlen(s->v[i].url) == n && strncmp(s->v[i].url, word, n) == 0)
-				duplicate = 1;
-		if (duplicate)
-			continue;
-		if (s->n == SERVICES_MAX) {
-			services_free(s);
-			return err_set(e, EXIT_CONFIG, "too many services to wait for (at most %d)",
-				       SERVICES_MAX);
-		}
-		if (!s->v) {
-			s->v = calloc(SERVICES_MAX, sizeof *s->v);
-			if (!s->v) {
-				services_free(s);
-				return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
-			}
-		}
-		if (parse_entry(&s->v[s->n++], word, n, e) < 0) {
-			services_free(s);
-			return -1;
-		}
-		if (s->v[s->n - 1].kind == SVC_HTTP)
-			s->n_http++;
 	}
-	if (s->n == 0) {
-		services_free(s);
-		return 0;
+	s->urls = urls;
+	s->wake_fds[0] = s->wake_fds[1] = -1;
+	for (size_t i = 0; i < s->urls.n; i++) {
+		struct service *v = &s->v[i];
+		v->u = &s->urls.v[i];
+		v->fd = -1;
+		v->ready_after = -1;
+		if (v->u->kind == SVCURL_HTTP)
+			s->n_http++;
 	}
 	*out = s;
 	return 0;
 }
 
-size_t services_count(const struct services *s) { return s ? s->n : 0; }
+size_t services_count(const struct services *s) { return s ? s->urls.n : 0; }
 
 const char *services_name(const struct services *s, size_t i)
 {
-	return s && i < s->n ? s->v[i].shown : NULL;
+	return s && i < s->urls.n ? s->urls.v[i].shown : NULL;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -632,7 +404,7 @@ static void mark_ready(struct services *s, struct service *v, int64_t now)
 	attempt_release(s, v);
 	v->state = ST_READY;
 	v->ready_after = now - s->start;
-	log_debug("%s is ready (%s)", v->shown, fmt_elapsed(v->ready_after, took, sizeof took));
+	log_debug("%s is ready (%s)", v->u->shown, fmt_elapsed(v->ready_after, took, sizeof took));
 }
 
 /* Start a non-blocking connect.  1: connected, 0: in progress (*fd set),
@@ -692,7 +464,7 @@ static void unix_start(struct services *s, struct service *v, int64_t now)
 
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, v->path, strlen(v->path) + 1); /* length checked by parse */
+	memcpy(sun.sun_path, v->u->path, strlen(v->u->path) + 1); /* length checked by parse */
 	rc = connect_start(AF_UNIX, (const struct sockaddr *)&sun, sizeof sun, &v->fd);
 	if (rc == 1) {
 		mark_ready(s, v, now);
@@ -733,7 +505,7 @@ static void http_start(struct services *s, struct service *v, int64_t now)
 	v->easy = h;
 	v->curl_error[0] = '\0';
 	/* Any failed option leaves rc nonzero. */
-	rc |= curl_easy_setopt(h, CURLOPT_URL, v->url);
+	rc |= curl_easy_setopt(h, CURLOPT_URL, v->u->url);
 	rc |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	rc |= curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	rc |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout);
@@ -784,9 +556,9 @@ static void http_done(struct services *s, struct service *v, CURLcode result, in
 static void attempt_start(struct services *s, struct service *v, int64_t now)
 {
 	char buf[128];
-	switch (v->kind) {
-	case SVC_TCP:
-		v->lookup = lookup_start(v->host, v->port);
+	switch (v->u->kind) {
+	case SVCURL_TCP:
+		v->lookup = lookup_start(v->u->host, v->u->port);
 		if (!v->lookup) {
 			set_error(v, "cannot start a name lookup: %s", errstr(errno, buf, sizeof buf));
 			attempt_failed(s, v, now);
@@ -794,10 +566,10 @@ static void attempt_start(struct services *s, struct service *v, int64_t now)
 		}
 		v->state = ST_RESOLVING;
 		return;
-	case SVC_UNIX:
+	case SVCURL_UNIX:
 		unix_start(s, v, now);
 		return;
-	case SVC_HTTP:
+	case SVCURL_HTTP:
 		http_start(s, v, now);
 		return;
 	}
@@ -819,7 +591,7 @@ static void on_resolved(struct services *s, struct service *v, int64_t now)
 			snprintf(buf, sizeof buf, "%s", gai_strerror(rc));
 			lower_first(buf);
 		}
-		set_error(v, "cannot resolve \"%s\": %s", v->host, buf);
+		set_error(v, "cannot resolve \"%s\": %s", v->u->host, buf);
 		attempt_failed(s, v, now);
 		return;
 	}
@@ -845,7 +617,7 @@ static void on_connect_event(struct services *s, struct service *v, int64_t now,
 		set_error(v, "%s", errstr(soerr, buf, sizeof buf));
 	close(v->fd);
 	v->fd = -1;
-	if (v->kind == SVC_TCP)
+	if (v->u->kind == SVCURL_TCP)
 		tcp_connect_next(s, v, now);
 	else
 		attempt_failed(s, v, now);
@@ -875,14 +647,14 @@ static const char *service_status(const struct service *v)
 static void advance(struct services *s, int64_t now)
 {
 	char took[32];
-	for (size_t i = 0; i < s->n; i++) {
+	for (size_t i = 0; i < s->urls.n; i++) {
 		struct service *v = &s->v[i];
 		if (v->state == ST_IDLE && now >= v->next_attempt && now < s->deadline)
 			attempt_start(s, v, now);
 		if (v->state == ST_CONNECTING && now >= v->step_deadline)
 			on_connect_event(s, v, now, 1);
 		if (v->state != ST_READY && now >= v->next_log) {
-			log_info("waiting for %s (%s): %s", v->shown,
+			log_info("waiting for %s (%s): %s", v->u->shown,
 				 fmt_elapsed(now - s->start, took, sizeof took), service_status(v));
 			while (v->next_log <= now)
 				v->next_log += LOG_EVERY_MS;
@@ -892,7 +664,7 @@ static void advance(struct services *s, int64_t now)
 
 static int all_ready(const struct services *s)
 {
-	for (size_t i = 0; i < s->n; i++)
+	for (size_t i = 0; i < s->urls.n; i++)
 		if (s->v[i].state != ST_READY)
 			return 0;
 	return 1;
@@ -902,7 +674,7 @@ static int all_ready(const struct services *s)
 static int64_t next_due(const struct services *s)
 {
 	int64_t due = s->deadline;
-	for (size_t i = 0; i < s->n; i++) {
+	for (size_t i = 0; i < s->urls.n; i++) {
 		const struct service *v = &s->v[i];
 		if (v->state == ST_READY)
 			continue;
@@ -956,7 +728,7 @@ static void http_collect(struct services *s, int64_t now)
 		CURLcode result = msg->data.result;
 		if (msg->msg != CURLMSG_DONE)
 			continue;
-		for (size_t i = 0; i < s->n; i++)
+		for (size_t i = 0; i < s->urls.n; i++)
 			if (s->v[i].easy == h)
 				http_done(s, &s->v[i], result, now);
 	}
@@ -969,11 +741,11 @@ static void report_timeout(struct services *s)
 
 	snprintf(msg, sizeof msg, "timed out after %s waiting for ",
 		 fmt_timeout(s->deadline - s->start, after, sizeof after));
-	for (size_t i = 0; i < s->n; i++) {
+	for (size_t i = 0; i < s->urls.n; i++) {
 		const struct service *v = &s->v[i];
 		if (v->state == ST_READY)
 			continue;
-		appendf(msg, sizeof msg, "%s%s: %s", sep, v->shown, service_status(v));
+		appendf(msg, sizeof msg, "%s%s: %s", sep, v->u->shown, service_status(v));
 		sep = ", ";
 	}
 	err_set(&s->result, EXIT_TIMEOUT, "%s", msg);
@@ -1006,7 +778,7 @@ static void *wait_main(void *arg)
 			sig_idx = (int)n;
 			fds[n++] = (struct pollfd){.fd = sig_fd(), .events = POLLIN};
 		}
-		for (size_t i = 0; i < s->n; i++) {
+		for (size_t i = 0; i < s->urls.n; i++) {
 			struct service *v = &s->v[i];
 			v->pollidx = -1;
 			if (v->state == ST_RESOLVING) {
@@ -1032,7 +804,7 @@ static void *wait_main(void *arg)
 			break;
 		}
 		now = now_ms();
-		for (size_t i = 0; i < s->n; i++) {
+		for (size_t i = 0; i < s->urls.n; i++) {
 			struct service *v = &s->v[i];
 			if (v->pollidx < 0 || !fds[v->pollidx].revents)
 				continue;
@@ -1045,7 +817,7 @@ static void *wait_main(void *arg)
 			http_collect(s, now);
 	}
 
-	for (size_t i = 0; i < s->n; i++)
+	for (size_t i = 0; i < s->urls.n; i++)
 		attempt_release(s, &s->v[i]);
 	return NULL;
 }
@@ -1078,14 +850,14 @@ int services_start(struct services *s, int64_t deadline, struct err *e)
 	}
 
 	seed = (unsigned)s->start ^ (unsigned)getpid() * 2654435761u;
-	for (size_t i = 0; i < s->n; i++) {
+	for (size_t i = 0; i < s->urls.n; i++) {
 		struct service *v = &s->v[i];
 		backoff_init(&v->bo, 0, 0, seed + (unsigned)i * 40503u);
 		v->state = ST_IDLE;
 		v->next_attempt = s->start;
 		v->next_log = s->start + LOG_EVERY_MS;
 		v->pollidx = -1;
-		appendf(names, sizeof names, "%s%s", i ? ", " : "", v->shown);
+		appendf(names, sizeof names, "%s%s", i ? ", " : "", v->u->shown);
 	}
 	log_debug("waiting for %s", names);
 
@@ -1119,21 +891,21 @@ void services_cancel(struct services *s)
 static void build_summary(struct services *s)
 {
 	size_t cap = 64;
-	for (size_t i = 0; i < s->n; i++)
-		cap += strlen(s->v[i].shown) + 32;
+	for (size_t i = 0; i < s->urls.n; i++)
+		cap += strlen(s->urls.v[i].shown) + 32;
 	free(s->summary);
 	s->summary = malloc(cap);
 	if (!s->summary)
 		return;
 	s->summary[0] = '\0';
-	for (size_t i = 0; i < s->n; i++) {
+	for (size_t i = 0; i < s->urls.n; i++) {
 		const struct service *v = &s->v[i];
 		char took[32];
 		if (v->ready_after >= 0)
-			appendf(s->summary, cap, "%s%s (%s)", i ? ", " : "", v->shown,
+			appendf(s->summary, cap, "%s%s (%s)", i ? ", " : "", v->u->shown,
 				fmt_elapsed(v->ready_after, took, sizeof took));
 		else
-			appendf(s->summary, cap, "%s%s (not ready)", i ? ", " : "", v->shown);
+			appendf(s->summary, cap, "%s%s (not ready)", i ? ", " : "", v->u->shown);
 	}
 }
 
