@@ -14,10 +14,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "wait/services.h"
 
-#include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
@@ -35,7 +33,9 @@
 #include "util/duration.h"
 #include "util/log.h"
 #include "util/sig.h"
+#include "wait/lookup.h"
 #include "wait/svcurl.h"
+#include "wait/waitsys.h"
 
 #ifndef MIGRATE_VERSION
 #define MIGRATE_VERSION "0.0.0"
@@ -48,47 +48,6 @@
 
 /* ---------------------------------------------------------------------- */
 /* Small helpers                                                           */
-
-/* Make fd non-blocking and close-on-exec. */
-static int fd_setup(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
-		return -1;
-	return fcntl(fd, F_SETFD, FD_CLOEXEC);
-}
-
-static int pipe_setup(int fds[2])
-{
-	if (pipe(fds) < 0)
-		return -1;
-	if (fd_setup(fds[0]) < 0 || fd_setup(fds[1]) < 0) {
-		int saved = errno;
-		close(fds[0]);
-		close(fds[1]);
-		fds[0] = fds[1] = -1;
-		errno = saved;
-		return -1;
-	}
-	return 0;
-}
-
-/* "Connection refused" → "connection refused"; "HTTP 503" stays. */
-static void lower_first(char *s)
-{
-	if (isupper((unsigned char)s[0]) && islower((unsigned char)s[1]))
-		s[0] = (char)tolower((unsigned char)s[0]);
-}
-
-/* strerror, thread-safe, lowercased like our other messages
- * ("connection refused"). */
-static const char *errstr(int errnum, char *buf, size_t cap)
-{
-	if (strerror_r(errnum, buf, cap) != 0)
-		snprintf(buf, cap, "error %d", errnum);
-	lower_first(buf);
-	return buf;
-}
 
 /* Elapsed time for humans: "0.4s", "12.3s", then duration_format's "1m5s". */
 static char *fmt_elapsed(int64_t ms, char *buf, size_t cap)
@@ -126,131 +85,6 @@ static void appendf(char *buf, size_t cap, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf + len, cap - len, fmt, ap);
 	va_end(ap);
-}
-
-/* ---------------------------------------------------------------------- */
-/* Name lookups in helper threads                                          */
-
-/*
- * getaddrinfo cannot be interrupted, so each lookup runs in its own thread
- * and announces its end on its own pipe.  If the wait ends first, the lookup
- * is abandoned: the helper is detached and frees everything itself when
- * getaddrinfo returns.  The mutex decides who frees.
- */
-struct lookup {
-	pthread_mutex_t mu;
-	pthread_t thread;
-	int done;      /* the helper has stored its result */
-	int abandoned; /* the waiter has gone; the helper frees */
-	int rc;        /* getaddrinfo's result */
-	int sys_errno; /* errno for EAI_SYSTEM */
-	struct addrinfo *res;
-	int pipe_fds[2];
-	char *host;
-	char port[6];
-};
-
-static void lookup_free(struct lookup *l)
-{
-	if (l->res)
-		freeaddrinfo(l->res);
-	if (l->pipe_fds[0] >= 0)
-		close(l->pipe_fds[0]);
-	if (l->pipe_fds[1] >= 0)
-		close(l->pipe_fds[1]);
-	pthread_mutex_destroy(&l->mu);
-	free(l->host);
-	free(l);
-}
-
-static void *lookup_main(void *arg)
-{
-	struct lookup *l = arg;
-	struct addrinfo hints, *res = NULL;
-	int rc, abandoned;
-
-	memset(&hints, 0, sizeof hints);
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	rc = getaddrinfo(l->host, l->port, &hints, &res);
-
-	pthread_mutex_lock(&l->mu);
-	l->rc = rc;
-	l->sys_errno = errno;
-	l->res = rc == 0 ? res : NULL;
-	l->done = 1;
-	abandoned = l->abandoned;
-	pthread_mutex_unlock(&l->mu);
-
-	if (abandoned) {
-		lookup_free(l);
-	} else {
-		ssize_t ignored = write(l->pipe_fds[1], "x", 1);
-		(void)ignored;
-	}
-	return NULL;
-}
-
-/* Start resolving host:port.  NULL with errno set on failure. */
-static struct lookup *lookup_start(const char *host, const char *port)
-{
-	struct lookup *l = calloc(1, sizeof *l);
-	int rc;
-
-	if (!l)
-		return NULL;
-	l->pipe_fds[0] = l->pipe_fds[1] = -1;
-	pthread_mutex_init(&l->mu, NULL);
-	snprintf(l->port, sizeof l->port, "%s", port);
-	l->host = strdup(host);
-	if (!l->host || pipe_setup(l->pipe_fds) < 0) {
-		int saved = errno;
-		lookup_free(l);
-		errno = saved;
-		return NULL;
-	}
-	rc = pthread_create(&l->thread, NULL, lookup_main, l);
-	if (rc != 0) {
-		lookup_free(l);
-		errno = rc;
-		return NULL;
-	}
-	return l;
-}
-
-/* The lookup announced its end: join it and take its result (*res owned by
- * the caller then).  Returns getaddrinfo's code. */
-static int lookup_finish(struct lookup *l, struct addrinfo **res, int *sys_errno)
-{
-	int rc;
-	pthread_join(l->thread, NULL);
-	rc = l->rc;
-	*sys_errno = l->sys_errno;
-	*res = l->res;
-	l->res = NULL;
-	lookup_free(l);
-	return rc;
-}
-
-/* The wait no longer cares about this lookup. */
-static void lookup_abandon(struct lookup *l)
-{
-	pthread_t thread = l->thread;
-	int done;
-	pthread_mutex_lock(&l->mu);
-	done = l->done;
-	if (!done)
-		l->abandoned = 1;
-	pthread_mutex_unlock(&l->mu);
-	if (done) {
-		pthread_join(thread, NULL);
-		lookup_free(l);
-	} else {
-		/* From here on l belongs to the helper (it may be gone already):
-		 * only the thread id, copied above, may still be used. */
-		pthread_detach(thread);
-	}
 }
 
 /* ---------------------------------------------------------------------- */
@@ -366,7 +200,7 @@ static void set_error(struct service *v, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(v->last_error, sizeof v->last_error, fmt, ap);
 	va_end(ap);
-	lower_first(v->last_error);
+	waitsys_lower_first(v->last_error);
 }
 
 /* Release whatever the current attempt holds. */
@@ -414,7 +248,7 @@ static int connect_start(int family, const struct sockaddr *addr, socklen_t len,
 	int sock = socket(family, SOCK_STREAM, 0);
 	if (sock < 0)
 		return -1;
-	if (fd_setup(sock) < 0)
+	if (waitsys_nonblock(sock) < 0)
 		goto fail;
 	if (connect(sock, addr, len) == 0) {
 		close(sock);
@@ -451,7 +285,7 @@ static void tcp_connect_next(struct services *s, struct service *v, int64_t now)
 			v->step_deadline = now + CONNECT_ATTEMPT_MS;
 			return;
 		}
-		set_error(v, "%s", errstr(errno, buf, sizeof buf));
+		set_error(v, "%s", waitsys_strerror(errno, buf, sizeof buf));
 	}
 	attempt_failed(s, v, now);
 }
@@ -472,7 +306,7 @@ static void unix_start(struct services *s, struct service *v, int64_t now)
 		v->state = ST_CONNECTING;
 		v->step_deadline = now + CONNECT_ATTEMPT_MS;
 	} else {
-		set_error(v, "%s", errstr(errno, buf, sizeof buf));
+		set_error(v, "%s", waitsys_strerror(errno, buf, sizeof buf));
 		attempt_failed(s, v, now);
 	}
 }
@@ -560,7 +394,7 @@ static void attempt_start(struct services *s, struct service *v, int64_t now)
 	case SVCURL_TCP:
 		v->lookup = lookup_start(v->u->host, v->u->port);
 		if (!v->lookup) {
-			set_error(v, "cannot start a name lookup: %s", errstr(errno, buf, sizeof buf));
+			set_error(v, "cannot start a name lookup: %s", waitsys_strerror(errno, buf, sizeof buf));
 			attempt_failed(s, v, now);
 			return;
 		}
@@ -579,19 +413,12 @@ static void attempt_start(struct services *s, struct service *v, int64_t now)
 static void on_resolved(struct services *s, struct service *v, int64_t now)
 {
 	struct addrinfo *res = NULL;
-	int sys_errno = 0;
-	int rc = lookup_finish(v->lookup, &res, &sys_errno);
-	char buf[128];
+	char why[128];
+	int rc = lookup_finish(v->lookup, &res, why, sizeof why);
 
 	v->lookup = NULL;
-	if (rc != 0) {
-		if (rc == EAI_SYSTEM) {
-			errstr(sys_errno, buf, sizeof buf);
-		} else {
-			snprintf(buf, sizeof buf, "%s", gai_strerror(rc));
-			lower_first(buf);
-		}
-		set_error(v, "cannot resolve \"%s\": %s", v->u->host, buf);
+	if (rc < 0) {
+		set_error(v, "cannot resolve \"%s\": %s", v->u->host, why);
 		attempt_failed(s, v, now);
 		return;
 	}
@@ -609,12 +436,12 @@ static void on_connect_event(struct services *s, struct service *v, int64_t now,
 	if (timed_out)
 		set_error(v, "connect timed out");
 	else if (getsockopt(v->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
-		set_error(v, "%s", errstr(errno, buf, sizeof buf));
+		set_error(v, "%s", waitsys_strerror(errno, buf, sizeof buf));
 	else if (soerr == 0) {
 		mark_ready(s, v, now);
 		return;
 	} else
-		set_error(v, "%s", errstr(soerr, buf, sizeof buf));
+		set_error(v, "%s", waitsys_strerror(soerr, buf, sizeof buf));
 	close(v->fd);
 	v->fd = -1;
 	if (v->u->kind == SVCURL_TCP)
@@ -783,7 +610,7 @@ static void *wait_main(void *arg)
 			v->pollidx = -1;
 			if (v->state == ST_RESOLVING) {
 				v->pollidx = (int)n;
-				fds[n++] = (struct pollfd){.fd = v->lookup->pipe_fds[0], .events = POLLIN};
+				fds[n++] = (struct pollfd){.fd = lookup_fd(v->lookup), .events = POLLIN};
 			} else if (v->state == ST_CONNECTING) {
 				v->pollidx = (int)n;
 				fds[n++] = (struct pollfd){.fd = v->fd, .events = POLLOUT};
@@ -838,7 +665,7 @@ int services_start(struct services *s, int64_t deadline, struct err *e)
 		return err_set(e, EXIT_FAILURE_GENERIC, "services wait already started");
 	s->start = now_ms();
 	s->deadline = deadline;
-	if (pipe_setup(s->wake_fds) < 0)
+	if (waitsys_pipe(s->wake_fds) < 0)
 		return err_set(e, EXIT_FAILURE_GENERIC, "cannot create a pipe: %s", strerror(errno));
 	if (s->n_http > 0) {
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
