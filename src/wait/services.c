@@ -24,8 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "util/backoff.h"
@@ -34,15 +32,10 @@
 #include "util/log.h"
 #include "util/sig.h"
 #include "wait/lookup.h"
+#include "wait/probe.h"
 #include "wait/svcurl.h"
 #include "wait/waitsys.h"
 
-#ifndef MIGRATE_VERSION
-#define MIGRATE_VERSION "0.0.0"
-#endif
-
-#define CONNECT_ATTEMPT_MS 3000 /* one TCP/unix connect (per address) */
-#define HTTP_ATTEMPT_MS 5000    /* one HTTP request, connect included */
 #define LOG_EVERY_MS 5000       /* a progress line per awaited service */
 #define LAST_ERROR_MAX 256
 
@@ -241,127 +234,49 @@ static void mark_ready(struct services *s, struct service *v, int64_t now)
 	log_debug("%s is ready (%s)", v->u->shown, fmt_elapsed(v->ready_after, took, sizeof took));
 }
 
-/* Start a non-blocking connect.  1: connected, 0: in progress (*fd set),
- * -1: failed (errno set). */
-static int connect_start(int family, const struct sockaddr *addr, socklen_t len, int *fd)
+/* A connect started by probe_connect_*: ready, in progress or failed. */
+static void connect_started(struct services *s, struct service *v, int rc, const char *why,
+			    int64_t now)
 {
-	int sock = socket(family, SOCK_STREAM, 0);
-	if (sock < 0)
-		return -1;
-	if (waitsys_nonblock(sock) < 0)
-		goto fail;
-	if (connect(sock, addr, len) == 0) {
-		close(sock);
-		return 1;
+	if (why[0])
+		set_error(v, "%s", why);
+	if (rc == 1) {
+		mark_ready(s, v, now);
+	} else if (rc == 0) {
+		v->state = ST_CONNECTING;
+		v->step_deadline = now + PROBE_CONNECT_MS;
+	} else {
+		attempt_failed(s, v, now);
 	}
-	if (errno != EINPROGRESS)
-		goto fail;
-	*fd = sock;
-	return 0;
-fail:
-	{
-		int saved = errno;
-		close(sock);
-		errno = saved;
-	}
-	return -1;
 }
 
 /* Try the remaining addresses of a tcp service in turn. */
 static void tcp_connect_next(struct services *s, struct service *v, int64_t now)
 {
-	char buf[128];
-	while (v->next_addr) {
-		struct addrinfo *ai = v->next_addr;
-		int rc;
-		v->next_addr = ai->ai_next;
-		rc = connect_start(ai->ai_family, ai->ai_addr, ai->ai_addrlen, &v->fd);
-		if (rc == 1) {
-			mark_ready(s, v, now);
-			return;
-		}
-		if (rc == 0) {
-			v->state = ST_CONNECTING;
-			v->step_deadline = now + CONNECT_ATTEMPT_MS;
-			return;
-		}
-		set_error(v, "%s", waitsys_strerror(errno, buf, sizeof buf));
-	}
-	attempt_failed(s, v, now);
+	char why[LAST_ERROR_MAX];
+	int rc = probe_connect_next(&v->next_addr, &v->fd, why, sizeof why);
+	connect_started(s, v, rc, why, now);
 }
 
 static void unix_start(struct services *s, struct service *v, int64_t now)
 {
-	struct sockaddr_un sun;
-	char buf[128];
-	int rc;
-
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, v->u->path, strlen(v->u->path) + 1); /* length checked by parse */
-	rc = connect_start(AF_UNIX, (const struct sockaddr *)&sun, sizeof sun, &v->fd);
-	if (rc == 1) {
-		mark_ready(s, v, now);
-	} else if (rc == 0) {
-		v->state = ST_CONNECTING;
-		v->step_deadline = now + CONNECT_ATTEMPT_MS;
-	} else {
-		set_error(v, "%s", waitsys_strerror(errno, buf, sizeof buf));
-		attempt_failed(s, v, now);
-	}
-}
-
-static size_t discard_body(char *data, size_t size, size_t nmemb, void *user)
-{
-	(void)data;
-	(void)user;
-	return size * nmemb;
+	char why[LAST_ERROR_MAX];
+	int rc = probe_connect_unix(v->u->path, &v->fd, why, sizeof why);
+	connect_started(s, v, rc, why, now);
 }
 
 static void http_start(struct services *s, struct service *v, int64_t now)
 {
-	long timeout = HTTP_ATTEMPT_MS;
-	long connect_timeout = CONNECT_ATTEMPT_MS;
-	CURLcode rc = CURLE_OK;
-	CURL *h = curl_easy_init();
+	char why[LAST_ERROR_MAX];
 
-	if (s->deadline - now < timeout)
-		timeout = (long)(s->deadline - now);
-	if (timeout < 1)
-		timeout = 1;
-	if (connect_timeout > timeout)
-		connect_timeout = timeout;
-	if (!h) {
-		set_error(v, "cannot create an HTTP request");
+	v->easy = probe_http_new(v->u->url, s->deadline - now, v->curl_error, why, sizeof why);
+	if (!v->easy) {
+		set_error(v, "%s", why);
 		attempt_failed(s, v, now);
 		return;
 	}
-	v->easy = h;
-	v->curl_error[0] = '\0';
-	/* Any failed option leaves rc nonzero. */
-	rc |= curl_easy_setopt(h, CURLOPT_URL, v->u->url);
-	rc |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	rc |= curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-	rc |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout);
-	rc |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout);
-	rc |= curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
-	rc |= curl_easy_setopt(h, CURLOPT_DNS_CACHE_TIMEOUT, 0L); /* resolve every attempt */
-	rc |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_body);
-	rc |= curl_easy_setopt(h, CURLOPT_ERRORBUFFER, v->curl_error);
-	rc |= curl_easy_setopt(h, CURLOPT_USERAGENT, "migrate-entry/" MIGRATE_VERSION);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	rc |= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-	rc |= curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-	if (rc != CURLE_OK) {
-		set_error(v, "cannot set up the HTTP request: %s",
-			  v->curl_error[0] ? v->curl_error : "unsupported option");
-		attempt_failed(s, v, now);
-		return;
-	}
-	if (curl_multi_add_handle(s->multi, h) != CURLM_OK) {
-		curl_easy_cleanup(h);
+	if (curl_multi_add_handle(s->multi, v->easy) != CURLM_OK) {
+		curl_easy_cleanup(v->easy);
 		v->easy = NULL;
 		set_error(v, "cannot start the HTTP request");
 		attempt_failed(s, v, now);
@@ -372,18 +287,13 @@ static void http_start(struct services *s, struct service *v, int64_t now)
 
 static void http_done(struct services *s, struct service *v, CURLcode result, int64_t now)
 {
-	long status = 0;
-	if (result != CURLE_OK) {
-		set_error(v, "%s", v->curl_error[0] ? v->curl_error : curl_easy_strerror(result));
-		attempt_failed(s, v, now);
-		return;
-	}
-	curl_easy_getinfo(v->easy, CURLINFO_RESPONSE_CODE, &status);
-	if (status >= 200 && status < 400) {
+	char why[LAST_ERROR_MAX];
+
+	if (probe_http_result(v->easy, result, v->curl_error, why, sizeof why) == 0) {
 		mark_ready(s, v, now);
 		return;
 	}
-	set_error(v, "HTTP %ld", status);
+	set_error(v, "%s", why);
 	attempt_failed(s, v, now);
 }
 
@@ -413,7 +323,7 @@ static void attempt_start(struct services *s, struct service *v, int64_t now)
 static void on_resolved(struct services *s, struct service *v, int64_t now)
 {
 	struct addrinfo *res = NULL;
-	char why[128];
+	char why[LAST_ERROR_MAX];
 	int rc = lookup_finish(v->lookup, &res, why, sizeof why);
 
 	v->lookup = NULL;
@@ -429,19 +339,16 @@ static void on_resolved(struct services *s, struct service *v, int64_t now)
 /* The connecting socket reported an event or its time ran out. */
 static void on_connect_event(struct services *s, struct service *v, int64_t now, int timed_out)
 {
-	int soerr = 0;
-	socklen_t len = sizeof soerr;
-	char buf[128];
+	char why[LAST_ERROR_MAX];
 
-	if (timed_out)
+	if (timed_out) {
 		set_error(v, "connect timed out");
-	else if (getsockopt(v->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
-		set_error(v, "%s", waitsys_strerror(errno, buf, sizeof buf));
-	else if (soerr == 0) {
+	} else if (probe_connect_result(v->fd, why, sizeof why) == 0) {
 		mark_ready(s, v, now);
 		return;
-	} else
-		set_error(v, "%s", waitsys_strerror(soerr, buf, sizeof buf));
+	} else {
+		set_error(v, "%s", why);
+	}
 	close(v->fd);
 	v->fd = -1;
 	if (v->u->kind == SVCURL_TCP)
