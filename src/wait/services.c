@@ -9,7 +9,9 @@
  * pipe together — through curl_multi_poll when there are HTTP services, so
  * that curl's sockets are part of the same wait — and sleeps no longer than
  * the next thing due: a retry, a connect timeout, a progress line, the
- * deadline.
+ * deadline.  The attempts themselves are probe.c's and lookup.c's; this
+ * file decides when they start, what their outcome means for the service
+ * and what is logged.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "wait/services.h"
@@ -40,7 +42,7 @@
 #define LAST_ERROR_MAX 256
 
 /* ---------------------------------------------------------------------- */
-/* Small helpers                                                           */
+/* Text for the log and the messages                                       */
 
 /* Elapsed time for humans: "0.4s", "12.3s", then duration_format's "1m5s". */
 static char *fmt_elapsed(int64_t ms, char *buf, size_t cap)
@@ -304,7 +306,8 @@ static void attempt_start(struct services *s, struct service *v, int64_t now)
 	case SVCURL_TCP:
 		v->lookup = lookup_start(v->u->host, v->u->port);
 		if (!v->lookup) {
-			set_error(v, "cannot start a name lookup: %s", waitsys_strerror(errno, buf, sizeof buf));
+			set_error(v, "cannot start a name lookup: %s",
+				  waitsys_strerror(errno, buf, sizeof buf));
 			attempt_failed(s, v, now);
 			return;
 		}

@@ -256,8 +256,8 @@ int svcurl_list_parse(const char *list, size_t max, struct svcurl_list *out, str
 			continue;
 		if (l.n == max) {
 			svcurl_list_release(&l);
-			return err_set(e, EXIT_CONFIG, "too many services to wait for (at most %zu)",
-				       max);
+			return err_set(e, EXIT_CONFIG,
+				       "too many services to wait for (at most %zu)", max);
 		}
 		if (!l.v) {
 			l.v = calloc(max, sizeof *l.v);
