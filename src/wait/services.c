@@ -9,15 +9,15 @@
  * pipe together — through curl_multi_poll when there are HTTP services, so
  * that curl's sockets are part of the same wait — and sleeps no longer than
  * the next thing due: a retry, a connect timeout, a progress line, the
- * deadline.
+ * deadline.  The attempts themselves are probe.c's and lookup.c's; this
+ * file decides when they start, what their outcome means for the service
+ * and what is logged.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "wait/services.h"
 
-#include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
@@ -26,73 +26,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "util/backoff.h"
-#include "conf/dburl.h"
 #include "util/clock.h"
 #include "util/duration.h"
 #include "util/log.h"
 #include "util/sig.h"
+#include "wait/lookup.h"
+#include "wait/probe.h"
+#include "wait/svcurl.h"
+#include "wait/waitsys.h"
 
-#ifndef MIGRATE_VERSION
-#define MIGRATE_VERSION "0.0.0"
-#endif
-
-#define CONNECT_ATTEMPT_MS 3000 /* one TCP/unix connect (per address) */
-#define HTTP_ATTEMPT_MS 5000    /* one HTTP request, connect included */
 #define LOG_EVERY_MS 5000       /* a progress line per awaited service */
 #define LAST_ERROR_MAX 256
 
-static const char expected_kinds[] =
-	"expected tcp://host:port, http://..., https://... or unix:///path.sock";
-
 /* ---------------------------------------------------------------------- */
-/* Small helpers                                                           */
-
-/* Make fd non-blocking and close-on-exec. */
-static int fd_setup(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
-		return -1;
-	return fcntl(fd, F_SETFD, FD_CLOEXEC);
-}
-
-static int pipe_setup(int fds[2])
-{
-	if (pipe(fds) < 0)
-		return -1;
-	if (fd_setup(fds[0]) < 0 || fd_setup(fds[1]) < 0) {
-		int saved = errno;
-		close(fds[0]);
-		close(fds[1]);
-		fds[0] = fds[1] = -1;
-		errno = saved;
-		return -1;
-	}
-	return 0;
-}
-
-/* "Connection refused" → "connection refused"; "HTTP 503" stays. */
-static void lower_first(char *s)
-{
-	if (isupper((unsigned char)s[0]) && islower((unsigned char)s[1]))
-		s[0] = (char)tolower((unsigned char)s[0]);
-}
-
-/* strerror, thread-safe, lowercased like our other messages
- * ("connection refused"). */
-static const char *errstr(int errnum, char *buf, size_t cap)
-{
-	if (strerror_r(errnum, buf, cap) != 0)
-		snprintf(buf, cap, "error %d", errnum);
-	lower_first(buf);
-	return buf;
-}
+/* Text for the log and the messages                                       */
 
 /* Elapsed time for humans: "0.4s", "12.3s", then duration_format's "1m5s". */
 static char *fmt_elapsed(int64_t ms, char *buf, size_t cap)
@@ -133,143 +83,12 @@ static void appendf(char *buf, size_t cap, const char *fmt, ...)
 }
 
 /* ---------------------------------------------------------------------- */
-/* Name lookups in helper threads                                          */
+/* The services and their state                                            */
 
-/*
- * getaddrinfo cannot be interrupted, so each lookup runs in its own thread
- * and announces its end on its own pipe.  If the wait ends first, the lookup
- * is abandoned: the helper is detached and frees everything itself when
- * getaddrinfo returns.  The mutex decides who frees.
- */
-struct lookup {
-	pthread_mutex_t mu;
-	pthread_t thread;
-	int done;      /* the helper has stored its result */
-	int abandoned; /* the waiter has gone; the helper frees */
-	int rc;        /* getaddrinfo's result */
-	int sys_errno; /* errno for EAI_SYSTEM */
-	struct addrinfo *res;
-	int pipe_fds[2];
-	char *host;
-	char port[6];
-};
-
-static void lookup_free(struct lookup *l)
-{
-	if (l->res)
-		freeaddrinfo(l->res);
-	if (l->pipe_fds[0] >= 0)
-		close(l->pipe_fds[0]);
-	if (l->pipe_fds[1] >= 0)
-		close(l->pipe_fds[1]);
-	pthread_mutex_destroy(&l->mu);
-	free(l->host);
-	free(l);
-}
-
-static void *lookup_main(void *arg)
-{
-	struct lookup *l = arg;
-	struct addrinfo hints, *res = NULL;
-	int rc, abandoned;
-
-	memset(&hints, 0, sizeof hints);
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	rc = getaddrinfo(l->host, l->port, &hints, &res);
-
-	pthread_mutex_lock(&l->mu);
-	l->rc = rc;
-	l->sys_errno = errno;
-	l->res = rc == 0 ? res : NULL;
-	l->done = 1;
-	abandoned = l->abandoned;
-	pthread_mutex_unlock(&l->mu);
-
-	if (abandoned) {
-		lookup_free(l);
-	} else {
-		ssize_t ignored = write(l->pipe_fds[1], "x", 1);
-		(void)ignored;
-	}
-	return NULL;
-}
-
-/* Start resolving host:port.  NULL with errno set on failure. */
-static struct lookup *lookup_start(const char *host, const char *port)
-{
-	struct lookup *l = calloc(1, sizeof *l);
-	int rc;
-
-	if (!l)
-		return NULL;
-	l->pipe_fds[0] = l->pipe_fds[1] = -1;
-	pthread_mutex_init(&l->mu, NULL);
-	snprintf(l->port, sizeof l->port, "%s", port);
-	l->host = strdup(host);
-	if (!l->host || pipe_setup(l->pipe_fds) < 0) {
-		int saved = errno;
-		lookup_free(l);
-		errno = saved;
-		return NULL;
-	}
-	rc = pthread_create(&l->thread, NULL, lookup_main, l);
-	if (rc != 0) {
-		lookup_free(l);
-		errno = rc;
-		return NULL;
-	}
-	return l;
-}
-
-/* The lookup announced its end: join it and take its result (*res owned by
- * the caller then).  Returns getaddrinfo's code. */
-static int lookup_finish(struct lookup *l, struct addrinfo **res, int *sys_errno)
-{
-	int rc;
-	pthread_join(l->thread, NULL);
-	rc = l->rc;
-	*sys_errno = l->sys_errno;
-	*res = l->res;
-	l->res = NULL;
-	lookup_free(l);
-	return rc;
-}
-
-/* The wait no longer cares about this lookup. */
-static void lookup_abandon(struct lookup *l)
-{
-	pthread_t thread = l->thread;
-	int done;
-	pthread_mutex_lock(&l->mu);
-	done = l->done;
-	if (!done)
-		l->abandoned = 1;
-	pthread_mutex_unlock(&l->mu);
-	if (done) {
-		pthread_join(thread, NULL);
-		lookup_free(l);
-	} else {
-		/* From here on l belongs to the helper (it may be gone already):
-		 * only the thread id, copied above, may still be used. */
-		pthread_detach(thread);
-	}
-}
-
-/* ---------------------------------------------------------------------- */
-/* The list                                                                */
-
-enum svc_kind { SVC_TCP, SVC_UNIX, SVC_HTTP };
 enum svc_state { ST_IDLE, ST_RESOLVING, ST_CONNECTING, ST_HTTP, ST_READY };
 
 struct service {
-	enum svc_kind kind;
-	char *url;   /* as given; handed to curl */
-	char *shown; /* as printed: password redacted */
-	char *host;  /* tcp */
-	char port[6];
-	const char *path; /* unix: points into url */
+	const struct svcurl *u; /* the URL, in s->urls */
 
 	enum svc_state state;
 	struct backoff bo;
@@ -289,8 +108,9 @@ struct service {
 };
 
 struct services {
-	struct service *v;
-	size_t n, n_http;
+	struct svcurl_list urls;
+	struct service *v; /* one per URL, in the same order */
+	size_t n_http;     /* how many of them are http(s) */
 
 	int64_t start, deadline;
 	pthread_t thread;
@@ -303,197 +123,6 @@ struct services {
 	struct err result;
 	char *summary;
 };
-
-static int invalid(struct err *e, const char *shown, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int invalid(struct err *e, const char *shown, const char *fmt, ...)
-{
-	char reason[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(reason, sizeof reason, fmt, ap);
-	va_end(ap);
-	return err_set(e, EXIT_CONFIG, "invalid service \"%s\": %s", shown, reason);
-}
-
-/* A decimal port 1–65535 of n bytes at p, copied to out. */
-static int parse_port(const char *p, size_t n, char out[6])
-{
-	long v = 0;
-	if (n == 0 || n > 5)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return -1;
-		v = v * 10 + (p[i] - '0');
-	}
-	if (v < 1 || v > 65535)
-		return -1;
-	snprintf(out, 6, "%ld", v);
-	return 0;
-}
-
-/* Split "host:port" or "[v6]:port" (n bytes at p) into host and port.
- * what: "tcp://host:port" or similar, for messages.  port_optional: http. */
-static int parse_hostport(const char *p, size_t n, int port_optional, const char *what,
-			  const char *shown, char **host, char port[6], struct err *e)
-{
-	const char *end = p + n, *h = p, *h_end, *colon = NULL;
-
-	if (n > 0 && p[0] == '[') {
-		const char *close = memchr(p, ']', n);
-		if (!close)
-			return invalid(e, shown, "unterminated \"[\" in the host (expected %s)", what);
-		h = p + 1;
-		h_end = close;
-		if (close + 1 < end) {
-			if (close[1] != ':')
-				return invalid(e, shown, "unexpected text after \"]\" (expected %s)",
-					       what);
-			colon = close + 1;
-		}
-	} else {
-		for (const char *q = p; q < end; q++)
-			if (*q == ':')
-				colon = q;
-		h_end = colon ? colon : end;
-		if (memchr(h, ':', (size_t)(h_end - h)))
-			return invalid(e, shown, "an IPv6 address needs brackets (expected %s)", what);
-	}
-	if (h_end == h)
-		return invalid(e, shown, "missing host (expected %s)", what);
-	if (!colon) {
-		if (!port_optional)
-			return invalid(e, shown, "missing port (expected %s)", what);
-		port[0] = '\0';
-	} else if (parse_port(colon + 1, (size_t)(end - colon - 1), port) < 0) {
-		return invalid(e, shown, "invalid port \"%.*s\" (expected 1-65535)",
-			       (int)(end - colon - 1), colon + 1);
-	}
-	if (host) {
-		*host = strndup(h, (size_t)(h_end - h));
-		if (!*host)
-			return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
-	}
-	return 0;
-}
-
-static int parse_tcp(struct service *v, const char *rest, struct err *e)
-{
-	const char *what = "tcp://host:port";
-	size_t n = strlen(rest);
-	size_t hp;
-
-	if (n > 0 && rest[n - 1] == '/')
-		n--; /* tcp://redis:6379/ is harmless */
-	hp = strcspn(rest, "/?#@");
-	if (hp < n && rest[hp] == '@')
-		return invalid(e, v->shown, "unexpected user name (expected %s)", what);
-	if (hp < n)
-		return invalid(e, v->shown, "unexpected path \"%.*s\" (expected %s)", (int)(n - hp),
-			       rest + hp, what);
-	return parse_hostport(rest, n, 0, what, v->shown, &v->host, v->port, e);
-}
-
-static int parse_unix(struct service *v, const char *rest, struct err *e)
-{
-	struct sockaddr_un sun;
-	if (rest[0] != '/')
-		return invalid(e, v->shown, "expected an absolute path (unix:///path/to/socket)");
-	if (strlen(rest) >= sizeof sun.sun_path)
-		return invalid(e, v->shown, "socket path is too long (at most %zu bytes)",
-			       sizeof sun.sun_path - 1);
-	v->path = rest;
-	return 0;
-}
-
-static int parse_http(struct service *v, const char *scheme, const char *rest, struct err *e)
-{
-	char what[40];
-	size_t auth_len = strcspn(rest, "/?#");
-	const char *at = NULL;
-	char port[6];
-
-	snprintf(what, sizeof what, "%s://host[:port]/path", scheme);
-	for (const char *q = rest; q < rest + auth_len; q++)
-		if (*q == '@')
-			at = q;
-	if (at) {
-		/* Register the password so it is redacted from every log line,
-		 * curl's messages included. */
-		const char *colon = memchr(rest, ':', (size_t)(at - rest));
-		if (colon) {
-			char *password = strndup(colon + 1, (size_t)(at - colon - 1));
-			if (!password)
-				return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
-			log_add_secret(password);
-			free(password);
-		}
-		auth_len -= (size_t)(at + 1 - rest);
-		rest = at + 1;
-	}
-	return parse_hostport(rest, auth_len, 1, what, v->shown, NULL, port, e);
-}
-
-static int has_prefix(const char *s, const char *prefix)
-{
-	return strncasecmp(s, prefix, strlen(prefix)) == 0;
-}
-
-/* Parse one entry (n bytes at word) into v. */
-static int parse_entry(struct service *v, const char *word, size_t n, struct err *e)
-{
-	size_t cap = 2 * n + 16;
-
-	v->fd = -1;
-	v->ready_after = -1;
-	v->url = strndup(word, n);
-	v->shown = malloc(cap);
-	if (!v->url || !v->shown)
-		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
-	if (dburl_is_uri(v->url))
-		dburl_redact(v->url, v->shown, cap);
-	else
-		snprintf(v->shown, cap, "%s", v->url);
-
-	for (const char *p = v->url; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return invalid(e, v->shown, "contains a control character");
-
-	if (has_prefix(v->url, "tcp://")) {
-		v->kind = SVC_TCP;
-		return parse_tcp(v, v->url + 6, e);
-	}
-	if (has_prefix(v->url, "unix://")) {
-		v->kind = SVC_UNIX;
-		return parse_unix(v, v->url + 7, e);
-	}
-	if (has_prefix(v->url, "http://")) {
-		v->kind = SVC_HTTP;
-		return parse_http(v, "http", v->url + 7, e);
-	}
-	if (has_prefix(v->url, "https://")) {
-		v->kind = SVC_HTTP;
-		return parse_http(v, "https", v->url + 8, e);
-	}
-
-	err_set(e, EXIT_CONFIG, "unsupported service \"%s\" (%s)", v->shown, expected_kinds);
-	if (!dburl_is_uri(v->url)) {
-		/* "redis:6379": probably meant tcp:// */
-		const char *colon = strrchr(v->url, ':');
-		char port[6];
-		if (colon && colon != v->url && parse_port(colon + 1, strlen(colon + 1), port) == 0)
-			err_hint(e, "write it as \"tcp://%s\"", v->url);
-	}
-	return -1;
-}
-
-static void service_release(struct service *v)
-{
-	free(v->url);
-	free(v->shown);
-	free(v->host);
-}
 
 void services_free(struct services *s)
 {
@@ -511,8 +140,7 @@ void services_free(struct services *s)
 	for (int i = 0; i < 2; i++)
 		if (s->wake_fds[i] >= 0)
 			close(s->wake_fds[i]);
-	for (size_t i = 0; i < s->n; i++)
-		service_release(&s->v[i]);
+	svcurl_list_release(&s->urls);
 	free(s->v);
 	free(s->summary);
 	free(s);
@@ -520,68 +148,41 @@ void services_free(struct services *s)
 
 int services_parse(const char *list, struct services **out, struct err *e)
 {
+	struct svcurl_list urls;
 	struct services *s;
-	const char *p = list;
 
 	*out = NULL;
-	if (!list)
+	if (svcurl_list_parse(list, SERVICES_MAX, &urls, e) < 0)
+		return -1;
+	if (urls.n == 0)
 		return 0;
 	s = calloc(1, sizeof *s);
-	if (!s)
+	if (s)
+		s->v = calloc(urls.n, sizeof *s->v);
+	if (!s || !s->v) {
+		free(s);
+		svcurl_list_release(&urls);
 		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
-	s->wake_fds[0] = s->wake_fds[1] = -1;
-
-	for (;;) {
-		const char *word;
-		size_t n;
-		int duplicate = 0;
-
-		while (isspace((unsigned char)*p))
-			p++;
-		if (!*p)
-			break;
-		word = p;
-		while (*p && !isspace((unsigned char)*p))
-			p++;
-		n = (size_t)(p - word);
-
-		for (size_t i = 0; i < s->n; i++)
-			if (strlen(s->v[i].url) == n && strncmp(s->v[i].url, word, n) == 0)
-				duplicate = 1;
-		if (duplicate)
-			continue;
-		if (s->n == SERVICES_MAX) {
-			services_free(s);
-			return err_set(e, EXIT_CONFIG, "too many services to wait for (at most %d)",
-				       SERVICES_MAX);
-		}
-		if (!s->v) {
-			s->v = calloc(SERVICES_MAX, sizeof *s->v);
-			if (!s->v) {
-				services_free(s);
-				return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
-			}
-		}
-		if (parse_entry(&s->v[s->n++], word, n, e) < 0) {
-			services_free(s);
-			return -1;
-		}
-		if (s->v[s->n - 1].kind == SVC_HTTP)
-			s->n_http++;
 	}
-	if (s->n == 0) {
-		services_free(s);
-		return 0;
+	s->urls = urls;
+	s->wake_fds[0] = s->wake_fds[1] = -1;
+	for (size_t i = 0; i < s->urls.n; i++) {
+		struct service *v = &s->v[i];
+		v->u = &s->urls.v[i];
+		v->fd = -1;
+		v->ready_after = -1;
+		if (v->u->kind == SVCURL_HTTP)
+			s->n_http++;
 	}
 	*out = s;
 	return 0;
 }
 
-size_t services_count(const struct services *s) { return s ? s->n : 0; }
+size_t services_count(const struct services *s) { return s ? s->urls.n : 0; }
 
 const char *services_name(const struct services *s, size_t i)
 {
-	return s && i < s->n ? s->v[i].shown : NULL;
+	return s && i < s->urls.n ? s->urls.v[i].shown : NULL;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -594,7 +195,7 @@ static void set_error(struct service *v, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(v->last_error, sizeof v->last_error, fmt, ap);
 	va_end(ap);
-	lower_first(v->last_error);
+	waitsys_lower_first(v->last_error);
 }
 
 /* Release whatever the current attempt holds. */
@@ -632,130 +233,52 @@ static void mark_ready(struct services *s, struct service *v, int64_t now)
 	attempt_release(s, v);
 	v->state = ST_READY;
 	v->ready_after = now - s->start;
-	log_debug("%s is ready (%s)", v->shown, fmt_elapsed(v->ready_after, took, sizeof took));
+	log_debug("%s is ready (%s)", v->u->shown, fmt_elapsed(v->ready_after, took, sizeof took));
 }
 
-/* Start a non-blocking connect.  1: connected, 0: in progress (*fd set),
- * -1: failed (errno set). */
-static int connect_start(int family, const struct sockaddr *addr, socklen_t len, int *fd)
+/* A connect started by probe_connect_*: ready, in progress or failed. */
+static void connect_started(struct services *s, struct service *v, int rc, const char *why,
+			    int64_t now)
 {
-	int sock = socket(family, SOCK_STREAM, 0);
-	if (sock < 0)
-		return -1;
-	if (fd_setup(sock) < 0)
-		goto fail;
-	if (connect(sock, addr, len) == 0) {
-		close(sock);
-		return 1;
+	if (why[0])
+		set_error(v, "%s", why);
+	if (rc == 1) {
+		mark_ready(s, v, now);
+	} else if (rc == 0) {
+		v->state = ST_CONNECTING;
+		v->step_deadline = now + PROBE_CONNECT_MS;
+	} else {
+		attempt_failed(s, v, now);
 	}
-	if (errno != EINPROGRESS)
-		goto fail;
-	*fd = sock;
-	return 0;
-fail:
-	{
-		int saved = errno;
-		close(sock);
-		errno = saved;
-	}
-	return -1;
 }
 
 /* Try the remaining addresses of a tcp service in turn. */
 static void tcp_connect_next(struct services *s, struct service *v, int64_t now)
 {
-	char buf[128];
-	while (v->next_addr) {
-		struct addrinfo *ai = v->next_addr;
-		int rc;
-		v->next_addr = ai->ai_next;
-		rc = connect_start(ai->ai_family, ai->ai_addr, ai->ai_addrlen, &v->fd);
-		if (rc == 1) {
-			mark_ready(s, v, now);
-			return;
-		}
-		if (rc == 0) {
-			v->state = ST_CONNECTING;
-			v->step_deadline = now + CONNECT_ATTEMPT_MS;
-			return;
-		}
-		set_error(v, "%s", errstr(errno, buf, sizeof buf));
-	}
-	attempt_failed(s, v, now);
+	char why[LAST_ERROR_MAX];
+	int rc = probe_connect_next(&v->next_addr, &v->fd, why, sizeof why);
+	connect_started(s, v, rc, why, now);
 }
 
 static void unix_start(struct services *s, struct service *v, int64_t now)
 {
-	struct sockaddr_un sun;
-	char buf[128];
-	int rc;
-
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	memcpy(sun.sun_path, v->path, strlen(v->path) + 1); /* length checked by parse */
-	rc = connect_start(AF_UNIX, (const struct sockaddr *)&sun, sizeof sun, &v->fd);
-	if (rc == 1) {
-		mark_ready(s, v, now);
-	} else if (rc == 0) {
-		v->state = ST_CONNECTING;
-		v->step_deadline = now + CONNECT_ATTEMPT_MS;
-	} else {
-		set_error(v, "%s", errstr(errno, buf, sizeof buf));
-		attempt_failed(s, v, now);
-	}
-}
-
-static size_t discard_body(char *data, size_t size, size_t nmemb, void *user)
-{
-	(void)data;
-	(void)user;
-	return size * nmemb;
+	char why[LAST_ERROR_MAX];
+	int rc = probe_connect_unix(v->u->path, &v->fd, why, sizeof why);
+	connect_started(s, v, rc, why, now);
 }
 
 static void http_start(struct services *s, struct service *v, int64_t now)
 {
-	long timeout = HTTP_ATTEMPT_MS;
-	long connect_timeout = CONNECT_ATTEMPT_MS;
-	CURLcode rc = CURLE_OK;
-	CURL *h = curl_easy_init();
+	char why[LAST_ERROR_MAX];
 
-	if (s->deadline - now < timeout)
-		timeout = (long)(s->deadline - now);
-	if (timeout < 1)
-		timeout = 1;
-	if (connect_timeout > timeout)
-		connect_timeout = timeout;
-	if (!h) {
-		set_error(v, "cannot create an HTTP request");
+	v->easy = probe_http_new(v->u->url, s->deadline - now, v->curl_error, why, sizeof why);
+	if (!v->easy) {
+		set_error(v, "%s", why);
 		attempt_failed(s, v, now);
 		return;
 	}
-	v->easy = h;
-	v->curl_error[0] = '\0';
-	/* Any failed option leaves rc nonzero. */
-	rc |= curl_easy_setopt(h, CURLOPT_URL, v->url);
-	rc |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	rc |= curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-	rc |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout);
-	rc |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout);
-	rc |= curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
-	rc |= curl_easy_setopt(h, CURLOPT_DNS_CACHE_TIMEOUT, 0L); /* resolve every attempt */
-	rc |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_body);
-	rc |= curl_easy_setopt(h, CURLOPT_ERRORBUFFER, v->curl_error);
-	rc |= curl_easy_setopt(h, CURLOPT_USERAGENT, "migrate-entry/" MIGRATE_VERSION);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	rc |= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-	rc |= curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-	if (rc != CURLE_OK) {
-		set_error(v, "cannot set up the HTTP request: %s",
-			  v->curl_error[0] ? v->curl_error : "unsupported option");
-		attempt_failed(s, v, now);
-		return;
-	}
-	if (curl_multi_add_handle(s->multi, h) != CURLM_OK) {
-		curl_easy_cleanup(h);
+	if (curl_multi_add_handle(s->multi, v->easy) != CURLM_OK) {
+		curl_easy_cleanup(v->easy);
 		v->easy = NULL;
 		set_error(v, "cannot start the HTTP request");
 		attempt_failed(s, v, now);
@@ -766,38 +289,34 @@ static void http_start(struct services *s, struct service *v, int64_t now)
 
 static void http_done(struct services *s, struct service *v, CURLcode result, int64_t now)
 {
-	long status = 0;
-	if (result != CURLE_OK) {
-		set_error(v, "%s", v->curl_error[0] ? v->curl_error : curl_easy_strerror(result));
-		attempt_failed(s, v, now);
-		return;
-	}
-	curl_easy_getinfo(v->easy, CURLINFO_RESPONSE_CODE, &status);
-	if (status >= 200 && status < 400) {
+	char why[LAST_ERROR_MAX];
+
+	if (probe_http_result(v->easy, result, v->curl_error, why, sizeof why) == 0) {
 		mark_ready(s, v, now);
 		return;
 	}
-	set_error(v, "HTTP %ld", status);
+	set_error(v, "%s", why);
 	attempt_failed(s, v, now);
 }
 
 static void attempt_start(struct services *s, struct service *v, int64_t now)
 {
 	char buf[128];
-	switch (v->kind) {
-	case SVC_TCP:
-		v->lookup = lookup_start(v->host, v->port);
+	switch (v->u->kind) {
+	case SVCURL_TCP:
+		v->lookup = lookup_start(v->u->host, v->u->port);
 		if (!v->lookup) {
-			set_error(v, "cannot start a name lookup: %s", errstr(errno, buf, sizeof buf));
+			set_error(v, "cannot start a name lookup: %s",
+				  waitsys_strerror(errno, buf, sizeof buf));
 			attempt_failed(s, v, now);
 			return;
 		}
 		v->state = ST_RESOLVING;
 		return;
-	case SVC_UNIX:
+	case SVCURL_UNIX:
 		unix_start(s, v, now);
 		return;
-	case SVC_HTTP:
+	case SVCURL_HTTP:
 		http_start(s, v, now);
 		return;
 	}
@@ -807,19 +326,12 @@ static void attempt_start(struct services *s, struct service *v, int64_t now)
 static void on_resolved(struct services *s, struct service *v, int64_t now)
 {
 	struct addrinfo *res = NULL;
-	int sys_errno = 0;
-	int rc = lookup_finish(v->lookup, &res, &sys_errno);
-	char buf[128];
+	char why[LAST_ERROR_MAX];
+	int rc = lookup_finish(v->lookup, &res, why, sizeof why);
 
 	v->lookup = NULL;
-	if (rc != 0) {
-		if (rc == EAI_SYSTEM) {
-			errstr(sys_errno, buf, sizeof buf);
-		} else {
-			snprintf(buf, sizeof buf, "%s", gai_strerror(rc));
-			lower_first(buf);
-		}
-		set_error(v, "cannot resolve \"%s\": %s", v->host, buf);
+	if (rc < 0) {
+		set_error(v, "cannot resolve \"%s\": %s", v->u->host, why);
 		attempt_failed(s, v, now);
 		return;
 	}
@@ -830,22 +342,19 @@ static void on_resolved(struct services *s, struct service *v, int64_t now)
 /* The connecting socket reported an event or its time ran out. */
 static void on_connect_event(struct services *s, struct service *v, int64_t now, int timed_out)
 {
-	int soerr = 0;
-	socklen_t len = sizeof soerr;
-	char buf[128];
+	char why[LAST_ERROR_MAX];
 
-	if (timed_out)
+	if (timed_out) {
 		set_error(v, "connect timed out");
-	else if (getsockopt(v->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
-		set_error(v, "%s", errstr(errno, buf, sizeof buf));
-	else if (soerr == 0) {
+	} else if (probe_connect_result(v->fd, why, sizeof why) == 0) {
 		mark_ready(s, v, now);
 		return;
-	} else
-		set_error(v, "%s", errstr(soerr, buf, sizeof buf));
+	} else {
+		set_error(v, "%s", why);
+	}
 	close(v->fd);
 	v->fd = -1;
-	if (v->kind == SVC_TCP)
+	if (v->u->kind == SVCURL_TCP)
 		tcp_connect_next(s, v, now);
 	else
 		attempt_failed(s, v, now);
@@ -875,14 +384,14 @@ static const char *service_status(const struct service *v)
 static void advance(struct services *s, int64_t now)
 {
 	char took[32];
-	for (size_t i = 0; i < s->n; i++) {
+	for (size_t i = 0; i < s->urls.n; i++) {
 		struct service *v = &s->v[i];
 		if (v->state == ST_IDLE && now >= v->next_attempt && now < s->deadline)
 			attempt_start(s, v, now);
 		if (v->state == ST_CONNECTING && now >= v->step_deadline)
 			on_connect_event(s, v, now, 1);
 		if (v->state != ST_READY && now >= v->next_log) {
-			log_info("waiting for %s (%s): %s", v->shown,
+			log_info("waiting for %s (%s): %s", v->u->shown,
 				 fmt_elapsed(now - s->start, took, sizeof took), service_status(v));
 			while (v->next_log <= now)
 				v->next_log += LOG_EVERY_MS;
@@ -892,7 +401,7 @@ static void advance(struct services *s, int64_t now)
 
 static int all_ready(const struct services *s)
 {
-	for (size_t i = 0; i < s->n; i++)
+	for (size_t i = 0; i < s->urls.n; i++)
 		if (s->v[i].state != ST_READY)
 			return 0;
 	return 1;
@@ -902,7 +411,7 @@ static int all_ready(const struct services *s)
 static int64_t next_due(const struct services *s)
 {
 	int64_t due = s->deadline;
-	for (size_t i = 0; i < s->n; i++) {
+	for (size_t i = 0; i < s->urls.n; i++) {
 		const struct service *v = &s->v[i];
 		if (v->state == ST_READY)
 			continue;
@@ -956,7 +465,7 @@ static void http_collect(struct services *s, int64_t now)
 		CURLcode result = msg->data.result;
 		if (msg->msg != CURLMSG_DONE)
 			continue;
-		for (size_t i = 0; i < s->n; i++)
+		for (size_t i = 0; i < s->urls.n; i++)
 			if (s->v[i].easy == h)
 				http_done(s, &s->v[i], result, now);
 	}
@@ -969,11 +478,11 @@ static void report_timeout(struct services *s)
 
 	snprintf(msg, sizeof msg, "timed out after %s waiting for ",
 		 fmt_timeout(s->deadline - s->start, after, sizeof after));
-	for (size_t i = 0; i < s->n; i++) {
+	for (size_t i = 0; i < s->urls.n; i++) {
 		const struct service *v = &s->v[i];
 		if (v->state == ST_READY)
 			continue;
-		appendf(msg, sizeof msg, "%s%s: %s", sep, v->shown, service_status(v));
+		appendf(msg, sizeof msg, "%s%s: %s", sep, v->u->shown, service_status(v));
 		sep = ", ";
 	}
 	err_set(&s->result, EXIT_TIMEOUT, "%s", msg);
@@ -1006,12 +515,12 @@ static void *wait_main(void *arg)
 			sig_idx = (int)n;
 			fds[n++] = (struct pollfd){.fd = sig_fd(), .events = POLLIN};
 		}
-		for (size_t i = 0; i < s->n; i++) {
+		for (size_t i = 0; i < s->urls.n; i++) {
 			struct service *v = &s->v[i];
 			v->pollidx = -1;
 			if (v->state == ST_RESOLVING) {
 				v->pollidx = (int)n;
-				fds[n++] = (struct pollfd){.fd = v->lookup->pipe_fds[0], .events = POLLIN};
+				fds[n++] = (struct pollfd){.fd = lookup_fd(v->lookup), .events = POLLIN};
 			} else if (v->state == ST_CONNECTING) {
 				v->pollidx = (int)n;
 				fds[n++] = (struct pollfd){.fd = v->fd, .events = POLLOUT};
@@ -1032,7 +541,7 @@ static void *wait_main(void *arg)
 			break;
 		}
 		now = now_ms();
-		for (size_t i = 0; i < s->n; i++) {
+		for (size_t i = 0; i < s->urls.n; i++) {
 			struct service *v = &s->v[i];
 			if (v->pollidx < 0 || !fds[v->pollidx].revents)
 				continue;
@@ -1045,7 +554,7 @@ static void *wait_main(void *arg)
 			http_collect(s, now);
 	}
 
-	for (size_t i = 0; i < s->n; i++)
+	for (size_t i = 0; i < s->urls.n; i++)
 		attempt_release(s, &s->v[i]);
 	return NULL;
 }
@@ -1066,7 +575,7 @@ int services_start(struct services *s, int64_t deadline, struct err *e)
 		return err_set(e, EXIT_FAILURE_GENERIC, "services wait already started");
 	s->start = now_ms();
 	s->deadline = deadline;
-	if (pipe_setup(s->wake_fds) < 0)
+	if (waitsys_pipe(s->wake_fds) < 0)
 		return err_set(e, EXIT_FAILURE_GENERIC, "cannot create a pipe: %s", strerror(errno));
 	if (s->n_http > 0) {
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
@@ -1078,14 +587,14 @@ int services_start(struct services *s, int64_t deadline, struct err *e)
 	}
 
 	seed = (unsigned)s->start ^ (unsigned)getpid() * 2654435761u;
-	for (size_t i = 0; i < s->n; i++) {
+	for (size_t i = 0; i < s->urls.n; i++) {
 		struct service *v = &s->v[i];
 		backoff_init(&v->bo, 0, 0, seed + (unsigned)i * 40503u);
 		v->state = ST_IDLE;
 		v->next_attempt = s->start;
 		v->next_log = s->start + LOG_EVERY_MS;
 		v->pollidx = -1;
-		appendf(names, sizeof names, "%s%s", i ? ", " : "", v->shown);
+		appendf(names, sizeof names, "%s%s", i ? ", " : "", v->u->shown);
 	}
 	log_debug("waiting for %s", names);
 
@@ -1119,21 +628,21 @@ void services_cancel(struct services *s)
 static void build_summary(struct services *s)
 {
 	size_t cap = 64;
-	for (size_t i = 0; i < s->n; i++)
-		cap += strlen(s->v[i].shown) + 32;
+	for (size_t i = 0; i < s->urls.n; i++)
+		cap += strlen(s->urls.v[i].shown) + 32;
 	free(s->summary);
 	s->summary = malloc(cap);
 	if (!s->summary)
 		return;
 	s->summary[0] = '\0';
-	for (size_t i = 0; i < s->n; i++) {
+	for (size_t i = 0; i < s->urls.n; i++) {
 		const struct service *v = &s->v[i];
 		char took[32];
 		if (v->ready_after >= 0)
-			appendf(s->summary, cap, "%s%s (%s)", i ? ", " : "", v->shown,
+			appendf(s->summary, cap, "%s%s (%s)", i ? ", " : "", v->u->shown,
 				fmt_elapsed(v->ready_after, took, sizeof took));
 		else
-			appendf(s->summary, cap, "%s%s (not ready)", i ? ", " : "", v->shown);
+			appendf(s->summary, cap, "%s%s (not ready)", i ? ", " : "", v->u->shown);
 	}
 }
 

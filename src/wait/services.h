@@ -1,8 +1,8 @@
 /*
- * services.h — waiting for the extra dependencies of `wait.services`
- * (SPEC §3, §4 step 1): TCP ports, unix sockets and HTTP(S) health URLs,
- * all concurrently, in one background thread, while the main thread waits
- * for PostgreSQL.
+ * services.h — waiting for the extra dependencies of `wait.services` (the
+ * first step of the bootstrap): TCP ports, unix sockets and HTTP(S) health
+ * URLs, all concurrently, in one background thread, while the main thread
+ * waits for PostgreSQL.
  *
  * Readiness:
  *   tcp://host:port        a completed connect (the name is resolved again on
@@ -21,15 +21,19 @@
  * SIGTERM/SIGINT; services_finish then reports 128+N.  The thread blocks all
  * signals itself, so handlers run on the other threads.
  *
- * HTTP(S) uses libcurl's multi interface (CURLOPT_NOSIGNAL, a per-attempt
- * timeout); curl_global_init is called by services_start only when there is
- * an http(s) service, and undone by services_free.  The proxy environment
- * variables (http_proxy, no_proxy, …) apply as they do for curl.
+ * HTTP(S) uses libcurl's multi interface; curl_global_init is called by
+ * services_start only when there is an http(s) service, and undone by
+ * services_free.  The proxy environment variables (http_proxy, no_proxy, …)
+ * apply as they do for curl.
  *
  * Known limit: a host name lookup cannot be interrupted (neither
  * getaddrinfo nor curl's resolver can be).  Lookups run in helper threads,
  * so the wait still ends on time; a lookup still hanging then is abandoned
  * and its helper thread finishes (and frees its memory) on its own.
+ *
+ * The pieces: svcurl.h parses the list, lookup.h runs the name lookups,
+ * probe.h makes one connect or HTTP attempt, services.c is the event loop
+ * and the thread.
  *
  * Life cycle: services_parse → services_start → services_finish →
  * services_summary → services_free.  One struct services is used by one
