@@ -5,7 +5,6 @@
 #include "util/sig.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/clock.h"
+#include "util/fd.h"
 
 static volatile sig_atomic_t received;
 static volatile sig_atomic_t last_signal;
@@ -35,19 +35,11 @@ static void on_signal(int signo)
 	errno = saved;
 }
 
-static int set_flags(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
-		return -1;
-	return fcntl(fd, F_SETFD, FD_CLOEXEC);
-}
-
 int sig_install(struct err *e)
 {
 	struct sigaction sa;
 	if (pipe_fds[0] < 0) {
-		if (pipe(pipe_fds) < 0 || set_flags(pipe_fds[0]) < 0 || set_flags(pipe_fds[1]) < 0)
+		if (fd_pipe(pipe_fds) < 0)
 			return err_set(e, EXIT_FAILURE_GENERIC, "cannot create signal pipe: %s",
 				       strerror(errno));
 	}

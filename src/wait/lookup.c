@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "util/fd.h"
 #include "wait/waitsys.h"
 
 struct lookup {
@@ -86,7 +87,7 @@ struct lookup *lookup_start(const char *host, const char *port)
 	pthread_mutex_init(&l->mu, NULL);
 	snprintf(l->port, sizeof l->port, "%s", port);
 	l->host = strdup(host);
-	if (!l->host || waitsys_pipe(l->pipe_fds) < 0) {
+	if (!l->host || fd_pipe(l->pipe_fds) < 0) {
 		int saved = errno;
 		lookup_free(l);
 		errno = saved;

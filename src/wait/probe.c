@@ -25,6 +25,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "util/fd.h"
 #include "wait/waitsys.h"
 
 #ifndef MIGRATE_VERSION
@@ -38,7 +39,7 @@ static int connect_start(int family, const struct sockaddr *addr, socklen_t len,
 	int sock = socket(family, SOCK_STREAM, 0);
 	if (sock < 0)
 		return -1;
-	if (waitsys_nonblock(sock) < 0)
+	if (fd_nonblock_cloexec(sock) < 0)
 		goto fail;
 	if (connect(sock, addr, len) == 0) {
 		close(sock);

@@ -31,6 +31,7 @@
 #include "util/backoff.h"
 #include "util/clock.h"
 #include "util/duration.h"
+#include "util/fd.h"
 #include "util/log.h"
 #include "util/sig.h"
 #include "wait/lookup.h"
@@ -575,7 +576,7 @@ int services_start(struct services *s, int64_t deadline, struct err *e)
 		return err_set(e, EXIT_FAILURE_GENERIC, "services wait already started");
 	s->start = now_ms();
 	s->deadline = deadline;
-	if (waitsys_pipe(s->wake_fds) < 0)
+	if (fd_pipe(s->wake_fds) < 0)
 		return err_set(e, EXIT_FAILURE_GENERIC, "cannot create a pipe: %s", strerror(errno));
 	if (s->n_http > 0) {
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
