@@ -1,5 +1,5 @@
 /*
- * config.h — settings (SPEC §3): defaults < config file < environment <
+ * config.h — settings (docs/reference.md §3, §4): defaults < config file < environment <
  * command-line flags.
  *
  * The config file is --config PATH, else $MIGRATE_CONFIG, else ./migrate.ini

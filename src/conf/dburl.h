@@ -1,5 +1,5 @@
 /*
- * dburl.h — database URL forms (SPEC §3), pure string work, no libpq.
+ * dburl.h — database URL forms (docs/reference.md §5), pure string work, no libpq.
  *
  * Accepted: postgresql://…, postgres://…, SQLAlchemy's postgresql+DRIVER://…
  * (psycopg2, asyncpg, psycopg, pg8000: the +DRIVER part is dropped), and

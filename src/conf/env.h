@@ -1,5 +1,5 @@
 /*
- * env.h — environment lookups with the Docker-secrets convention (SPEC §3):
+ * env.h — environment lookups with the Docker-secrets convention (docs/reference.md §4.5):
  * any variable X may instead be given as X_FILE naming a file whose
  * contents, less one trailing newline, are the value.
  */

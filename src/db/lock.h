@@ -1,9 +1,9 @@
 /*
- * lock.h — the migration lock (SPEC §4 step 3): a PostgreSQL advisory lock
+ * lock.h — the migration lock (docs/reference.md §7.4): a PostgreSQL advisory lock
  * on the target database, so replicas starting together are serialised.
  * We poll pg_try_advisory_*lock with backoff instead of blocking in
  * pg_advisory_lock: a runner blocked in the lock call can deadlock with
- * another runner's CREATE INDEX CONCURRENTLY (see FIELD-NOTES).  Advisory
+ * another runner's CREATE INDEX CONCURRENTLY (docs/reference.md §14.1).  Advisory
  * locks are per database, so one fixed key serves every database.
  *
  * Two modes (lock.mode):

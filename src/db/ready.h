@@ -1,5 +1,5 @@
 /*
- * ready.h — bootstrap steps 1 and 2 (SPEC §4): wait for PostgreSQL, then
+ * ready.h — bootstrap steps 1 and 2 (docs/reference.md §7.2, §7.3): wait for PostgreSQL, then
  * create the target database if it is missing.
  *
  * The warm path (database exists) opens exactly one connection: the target

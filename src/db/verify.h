@@ -1,5 +1,5 @@
 /*
- * verify.h — the baseline check (SPEC §7): count the tables (ordinary and
+ * verify.h — the baseline check (docs/reference.md §13): count the tables (ordinary and
  * partitioned) of verify.schema, leaving out the tool's own tables, against
  * verify.min_tables; with verify.manifest, check that every listed table
  * exists and name the missing ones.  Failure is EXIT_VERIFY.

@@ -1,5 +1,5 @@
 /*
- * bootstrap.h — the pipeline of SPEC §4, steps 1–6: wait, create, lock,
+ * bootstrap.h — the pipeline (docs/reference.md §7), steps 1–6: wait, create, lock,
  * init, upgrade, verify.  Step 7 (exec) belongs to the caller, after
  * bootstrap_run has closed every connection it opened.
  */

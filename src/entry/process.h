@@ -1,5 +1,5 @@
 /*
- * process.h — handing over to the application (SPEC §4 step 7).
+ * process.h — handing over to the application (docs/reference.md §7.7, §7.8).
  *
  * process_exec replaces this process (the application keeps our pid, PID 1
  * in a container): descriptors we opened are closed, descriptors we

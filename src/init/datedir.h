@@ -1,6 +1,6 @@
 /*
  * datedir.h — the names of dated init-script directories and the order of
- * files within them (SPEC §5).  Pure.
+ * files within them (docs/reference.md §8.1).  Pure.
  *
  * A directory name is a date written YYYYMMDD, YYYY-MM-DD or MMDDYYYY
  * (the existing "08032025" is 3 August 2025).  Eight digits are read both

@@ -1,5 +1,5 @@
 /*
- * initdir.h — the dated init scripts (SPEC §5): `sql/init/<date>/NN_name.sql`,
+ * initdir.h — the dated init scripts (docs/reference.md §8): `sql/init/<date>/NN_name.sql`,
  * directories in chronological order, files in natural order, each file run
  * once per database and recorded in migrate_entry_init with its SHA-256.
  *

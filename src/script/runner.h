@@ -1,6 +1,6 @@
 /*
  * runner.h — execute psql scripts the way `psql -X -v ON_ERROR_STOP=1 -f`
- * does (SPEC §5), on one connection.
+ * does (docs/reference.md §9), on one connection.
  *
  * The script is streamed through sqlscan (memory stays flat however large
  * the file: only the largest single statement must fit), statements are

@@ -1,5 +1,5 @@
 /*
- * backoff.h — retry delays for waits (SPEC §4): start ~50 ms, grow 1.5x,
+ * backoff.h — retry delays for waits (docs/reference.md §7.2): start ~50 ms, grow 1.5x,
  * cap ~1 s, each delay jittered to 50–100 % of its nominal value so that
  * replicas started together do not knock in step.  Pure apart from rand_r.
  */

@@ -1,5 +1,5 @@
 /*
- * duration.h — durations as written in configuration (SPEC §3):
+ * duration.h — durations as written in configuration (docs/reference.md §3.2):
  * "500ms", "30s", "5m", "1h", a bare number meaning seconds; decimals
  * ("1.5s") are accepted.  Pure.
  */

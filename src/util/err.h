@@ -2,7 +2,7 @@
  * err.h — errors carried as values.
  *
  * Every fallible function returns 0 on success and -1 on failure, filling a
- * caller-provided struct err with an exit code (SPEC §8), a one-line message
+ * caller-provided struct err with an exit code (docs/reference.md §6), a one-line message
  * and an optional hint, and, when PostgreSQL reported the failure, its
  * SQLSTATE.  Pure modules fill it and return; only the command layer
  * (src/cmd, main.c) reports it and exits.  Messages are lowercase, no

@@ -1,5 +1,5 @@
 /*
- * progress.h — a progress bar for long scripts on a terminal (SPEC §4):
+ * progress.h — a progress bar for long scripts on a terminal (docs/reference.md §7.10):
  * drawn on stderr only when it is a terminal, logs are text and the level
  * is info or more, and the script is large (over 4 MiB); otherwise nothing.
  */

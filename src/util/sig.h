@@ -1,5 +1,5 @@
 /*
- * sig.h — signals while the tool works (SPEC §4): SIGTERM, SIGINT, SIGHUP
+ * sig.h — signals while the tool works (docs/reference.md §7.6): SIGTERM, SIGINT, SIGHUP
  * and SIGQUIT are caught (as PID 1 they would otherwise be ignored), noted,
  * and announced on a self-pipe so that every wait (poll on a libpq socket,
  * a backoff sleep) wakes at once.  The work then cancels its query, rolls

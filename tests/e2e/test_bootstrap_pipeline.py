@@ -1,4 +1,4 @@
-"""The whole bootstrap pipeline (SPEC §4): init scripts, revisions and verify
+"""The whole bootstrap pipeline (docs/reference.md §7): init scripts, revisions and verify
 under the migration lock, as the entrypoint runs them on every start."""
 import subprocess
 

@@ -1,4 +1,4 @@
-"""Configuration through the real binary (SPEC §3): files, alembic.ini, errors."""
+"""Configuration through the real binary (docs/reference.md §3, §4): files, alembic.ini, errors."""
 
 from conftest import clean_env
 from pgcluster import PASSWORD, free_port

@@ -1,4 +1,4 @@
-"""The shipped Synapse DT example end to end (issue 5, SPEC §7 and §9).
+"""The shipped Synapse DT example end to end (README, docs/reference.md §13).
 
 Each test runs the real binary in a copy of the repository's sql/,
 migrations/ and migrate.ini, so it sees the example exactly as a container

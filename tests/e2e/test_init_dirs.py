@@ -1,4 +1,4 @@
-"""Init directories (SPEC §5): dated subdirectories in chronological order,
+"""Init directories (docs/reference.md §8): dated subdirectories in chronological order,
 natural file order, run-once bookkeeping with SHA-256, changed files,
 adoption of an Alembic-stamped database, the refusal on a non-empty schema
 with no history, and the missing-directory rules.

@@ -1,4 +1,4 @@
-"""Errors in init scripts (SPEC §5, exit code 6): the message names
+"""Errors in init scripts (docs/reference.md §9.5, exit code 6): the message names
 file:line:col of the failing token (PostgreSQL's error position mapped back
 into the file), PostgreSQL's message, SQLSTATE, DETAIL and HINT; a
 transactional file leaves nothing behind and no bookkeeping row; an

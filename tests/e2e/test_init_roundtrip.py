@@ -1,4 +1,4 @@
-"""The headline test of issue 3: a plain pg_dump restored through
+"""The headline test of the runner: a plain pg_dump restored through
 `migrate init` gives the same database as the same dump restored through
 `psql -X -v ON_ERROR_STOP=1 -1 -f` — compared by pg_dump'ing both results.
 

@@ -1,4 +1,4 @@
-"""Behind PgBouncer in transaction pooling mode (SPEC §4 step 3).
+"""Behind PgBouncer in transaction pooling mode (docs/reference.md §7.4, §14.3).
 
 A session-level advisory lock does not survive transaction pooling; the tool
 detects that and stops with a hint, and `lock.mode = transaction` (the lock

@@ -1,4 +1,4 @@
-"""Revisions end to end (SPEC §6, §8, issue 4): failures, transaction:false, validate, the
+"""Revisions end to end (docs/reference.md §10-§12, §6): failures, transaction:false, validate, the
 commands, the history table, timeouts and signals, against a real PostgreSQL."""
 import hashlib
 import os

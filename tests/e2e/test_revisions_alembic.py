@@ -1,4 +1,4 @@
-"""Revisions against real Alembic (Debian's 1.8.1, SPEC §1 and §6, issue 4).
+"""Revisions against real Alembic (Debian's 1.8.1; docs/reference.md §11).
 
 tests/fixtures/alembic is an Alembic script directory whose Python revisions are twins of
 tests/fixtures/migrations/{shop,audit}: same ids, down_revisions, branch labels, depends_on and

@@ -1,4 +1,4 @@
-"""wait.services (SPEC §4 step 1): extra dependencies waited for with PostgreSQL."""
+"""wait.services (docs/reference.md §7.2): extra dependencies waited for with PostgreSQL."""
 import http.server
 import socket
 import threading

@@ -1,4 +1,4 @@
-/* Unit tests: configuration sources, precedence and errors (SPEC §3). */
+/* Unit tests: configuration sources, precedence and errors (docs/reference.md §3, §4). */
 #define _POSIX_C_SOURCE 200809L
 #include "tap.h"
 

@@ -1,4 +1,4 @@
-/* Unit tests: dated init directories and natural file order (SPEC §5). */
+/* Unit tests: dated init directories and natural file order (docs/reference.md §8.1). */
 #include "tap.h"
 
 #include "init/datedir.h"

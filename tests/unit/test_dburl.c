@@ -1,4 +1,4 @@
-/* Unit tests: database URL forms and password redaction (SPEC §3). */
+/* Unit tests: database URL forms and password redaction (docs/reference.md §5). */
 #include "tap.h"
 
 #include <stdlib.h>

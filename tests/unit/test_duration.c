@@ -1,4 +1,4 @@
-/* Unit tests: duration parsing and formatting (SPEC §3 durations). */
+/* Unit tests: duration parsing and formatting (docs/reference.md §3.2). */
 #include "tap.h"
 
 #include <stdint.h>
