@@ -16,8 +16,8 @@
  *    revisions until a head is met, which for a straight line is one step.
  */
 #include "rev/revgraph.h"
+#include "rev/revfile.h"
 #include "util/strbuf.h"
-
 
 #include <ctype.h>
 #include <errno.h>
@@ -270,19 +270,6 @@ size_t revgraph_bases(const struct revgraph *g, const size_t **v)
 {
 	*v = g->bases;
 	return g->n_bases;
-}
-
-void revgraph_input_from_revfile(struct revgraph_input *in, const struct revfile *rf)
-{
-	memset(in, 0, sizeof *in);
-	in->id = rf->revision;
-	in->down = (const char *const *)rf->down_revisions;
-	in->n_down = rf->n_down;
-	in->labels = (const char *const *)rf->branch_labels;
-	in->n_labels = rf->n_labels;
-	in->depends = (const char *const *)rf->depends_on;
-	in->n_depends = rf->n_depends;
-	in->file = rf->file;
 }
 
 /* ------------------------------------------------------------------ */

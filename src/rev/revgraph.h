@@ -36,7 +36,6 @@
 #include <stddef.h>
 
 #include "util/err.h"
-#include "rev/revfile.h"
 
 /* One revision as given to revgraph_build.  Strings are copied. */
 struct revgraph_input {
@@ -49,9 +48,6 @@ struct revgraph_input {
 	size_t n_depends;
 	const char *file; /* for messages; may be NULL */
 };
-
-/* Fill *in from a parsed file; *in borrows rf's strings. */
-void revgraph_input_from_revfile(struct revgraph_input *in, const struct revfile *rf);
 
 struct revgraph;
 
