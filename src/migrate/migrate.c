@@ -13,6 +13,7 @@
 #include "util/duration.h"
 #include "util/log.h"
 #include "rev/revgraph.h"
+#include "rev/versionsql.h"
 #include "script/runner.h"
 #include "util/sig.h"
 #include "db/store.h"
@@ -115,7 +116,7 @@ static int reset_timeouts(struct run *r, struct err *e)
  * Alembic checks online). */
 static int version_change(struct run *r, const struct revgraph_step *step, struct err *e)
 {
-	char *sql = revgraph_step_sql(step, r->st.table, r->st.qualifier);
+	char *sql = versionsql_step(step, r->st.table, r->st.qualifier);
 	char *p = sql, *end;
 	int rc = 0;
 	if (!sql)

@@ -10,6 +10,7 @@
 
 #include "migrate/migrate.h"
 #include "rev/revgraph.h"
+#include "rev/versionsql.h"
 #include "db/store.h"
 
 /* The version table's CREATE (from base) or DROP (down to base). */
@@ -17,7 +18,7 @@ static void print_version_table(FILE *out, const struct config *cfg, int create)
 {
 	const char *table = config_str(cfg, CFG_MIGRATIONS_VERSION_TABLE);
 	const char *schema = config_str(cfg, CFG_MIGRATIONS_VERSION_TABLE_SCHEMA);
-	char *sql = create ? revgraph_version_ddl(table, schema) : revgraph_version_drop(table, schema);
+	char *sql = create ? versionsql_ddl(table, schema) : versionsql_drop(table, schema);
 	if (sql)
 		fprintf(out, "%s;\n\n", sql);
 	free(sql);
@@ -81,7 +82,7 @@ int offline_run(FILE *out, const struct config *cfg, const struct revdir *rd, co
 		const struct revdir_file *f = &rd->files[st->rev];
 		const struct revfile_section *sec = upgrade ? &f->rev.upgrade : &f->rev.downgrade;
 		char what[1024];
-		char *version = revgraph_step_sql(st, config_str(cfg, CFG_MIGRATIONS_VERSION_TABLE),
+		char *version = versionsql_step(st, config_str(cfg, CFG_MIGRATIONS_VERSION_TABLE),
 						  config_str(cfg, CFG_MIGRATIONS_VERSION_TABLE_SCHEMA));
 		if (!version) {
 			err_set(e, EXIT_FAILURE_GENERIC, "out of memory");

@@ -167,23 +167,6 @@ int revgraph_plan_downgrade(const struct revgraph *g, const char *const *current
 
 void revgraph_plan_release(struct revgraph_plan *plan);
 
-/*
- * Render the version-table SQL of one step, as Alembic's offline mode
- * prints it, one statement per line, each ending in ";\n":
- *   INSERT INTO alembic_version (version_num) VALUES ('X') RETURNING alembic_version.version_num;
- *   UPDATE alembic_version SET version_num='Y' WHERE alembic_version.version_num = 'X';
- *   DELETE FROM alembic_version WHERE alembic_version.version_num = 'X';
- * table (NULL: alembic_version) and schema (NULL or "": none) are quoted
- * when PostgreSQL needs it.  Returns a malloc'd string, NULL on no memory.
- */
-char *revgraph_step_sql(const struct revgraph_step *s, const char *table, const char *schema);
-
-/* The version table's DDL as Alembic emits it for PostgreSQL (without the
- * final ";"), and the DROP its offline mode ends a downgrade to base with;
- * table and schema quoted as above.  malloc'd, NULL on no memory. */
-char *revgraph_version_ddl(const char *table, const char *schema);
-char *revgraph_version_drop(const char *table, const char *schema);
-
 /* Alembic's step description, "upgrade a, b -> M" / "downgrade M -> a, b"
  * (down revisions without dependencies; from base: "upgrade  -> X").  Writes
  * at most cap bytes including the NUL; returns dst. */

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "rev/revgraph.h"
+#include "rev/versionsql.h"
 #include "tap.h"
 
 struct rev_def {
@@ -109,7 +110,7 @@ static char *render(const struct revgraph *g, const char *current, const char *c
 		char *sql = NULL;
 		if (i < plan.n_steps) {
 			char d[512];
-			sql = revgraph_step_sql(&plan.steps[i], NULL, NULL);
+			sql = versionsql_step(&plan.steps[i], NULL, NULL);
 			snprintf(line, sizeof line, "-- %s\n",
 				 revgraph_step_describe(g, &plan.steps[i], d, sizeof d));
 		} else {
@@ -1204,23 +1205,23 @@ static void test_sql(void)
 	st.op = REVGRAPH_INSERT;
 	st.to = y;
 	st.n_to = 1;
-	s = revgraph_step_sql(&st, NULL, NULL);
+	s = versionsql_step(&st, NULL, NULL);
 	CHECK_STR(s, "INSERT INTO alembic_version (version_num) VALUES ('Y') RETURNING "
 		     "alembic_version.version_num;\n");
 	free(s);
-	s = revgraph_step_sql(&st, "version", "My Schema");
+	s = versionsql_step(&st, "version", "My Schema");
 	CHECK_STR(s, "INSERT INTO \"My Schema\".version (version_num) VALUES ('Y') RETURNING "
 		     "\"My Schema\".version.version_num;\n");
 	free(s);
 	st.op = REVGRAPH_UPDATE;
 	st.from = x;
 	st.n_from = 1;
-	s = revgraph_step_sql(&st, "user", "app");
+	s = versionsql_step(&st, "user", "app");
 	CHECK_STR(s, "UPDATE app.\"user\" SET version_num='Y' WHERE app.\"user\".version_num = 'X';\n");
 	free(s);
 	st.op = REVGRAPH_DELETE;
 	st.n_to = 0;
-	s = revgraph_step_sql(&st, "ver\"sions", "");
+	s = versionsql_step(&st, "ver\"sions", "");
 	CHECK_STR(s, "DELETE FROM \"ver\"\"sions\" WHERE \"ver\"\"sions\".version_num = 'X';\n");
 	free(s);
 	st.op = REVGRAPH_MERGE;
@@ -1228,7 +1229,7 @@ static void test_sql(void)
 	st.n_from = 3;
 	st.to = y;
 	st.n_to = 1;
-	s = revgraph_step_sql(&st, NULL, NULL);
+	s = versionsql_step(&st, NULL, NULL);
 	CHECK_STR(s, "DELETE FROM alembic_version WHERE alembic_version.version_num = 'a';\n"
 		     "DELETE FROM alembic_version WHERE alembic_version.version_num = 'b';\n"
 		     "UPDATE alembic_version SET version_num='Y' WHERE alembic_version.version_num = "
@@ -1239,7 +1240,7 @@ static void test_sql(void)
 	st.n_from = 1;
 	st.to = ab;
 	st.n_to = 2;
-	s = revgraph_step_sql(&st, "t1", "s_1");
+	s = versionsql_step(&st, "t1", "s_1");
 	CHECK_STR(s, "INSERT INTO s_1.t1 (version_num) VALUES ('a') RETURNING s_1.t1.version_num;\n"
 		     "UPDATE s_1.t1 SET version_num='b' WHERE s_1.t1.version_num = 'X';\n");
 	free(s);
