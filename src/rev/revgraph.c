@@ -15,7 +15,7 @@
  *    another head?") are answered by walking up from it through applied
  *    revisions until a head is met, which for a straight line is one step.
  */
-#include "rev/revgraph.h"
+#include "rev/revgraph_int.h"
 #include "rev/revfile.h"
 
 #include <ctype.h>
@@ -28,45 +28,8 @@
 #define NONE_POS ((long)-1) /* Alembic's None: before the bases / at the heads */
 #define BASE_POS ((long)-2) /* the string "base" a downward walk ends at */
 
-struct node {
-	char *id;
-	char *file;
-	size_t *down, n_down;       /* versioned down revisions */
-	size_t *deps, n_deps;       /* resolved depends_on */
-	size_t *ndown, n_ndown;     /* normalized: down + deps not implied by ancestors */
-	size_t *next, n_next;       /* nextrev: has us as down revision */
-	size_t *allnext, n_allnext; /* _all_nextrev: down revision or dependency */
-	size_t *nchild, n_nchild;   /* has us in its normalized downs */
-	char **own_labels;
-	size_t n_own;
-	const char **labels; /* own + inherited, NULL-terminated */
-	size_t n_labels, cap_labels;
-};
-
-struct slot {
-	const char *key;
-	size_t idx;
-	int used;
-	int is_label;
-};
-
-struct revgraph {
-	struct node *nodes;
-	size_t n;
-	struct slot *table;
-	size_t table_cap; /* power of two */
-	size_t *heads, n_heads;
-	size_t *real_heads, n_real_heads;
-	size_t *bases, n_bases;
-};
-
 /* ------------------------------------------------------------------ */
 /* small helpers                                                       */
-
-static int oom(struct err *e)
-{
-	return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
-}
 
 static char *xstrdup(const char *s)
 {
@@ -82,8 +45,7 @@ static const char *file_of(const struct revgraph *g, size_t i)
 	return g->nodes[i].file ? g->nodes[i].file : "";
 }
 
-/* "id (file)", or "id" when no file was given, into dst. */
-static void name_rev(const struct revgraph *g, size_t i, char *dst, size_t cap)
+void revgraph_name_rev(const struct revgraph *g, size_t i, char *dst, size_t cap)
 {
 	if (g->nodes[i].file && g->nodes[i].file[0])
 		snprintf(dst, cap, "%s (%s)", g->nodes[i].id, g->nodes[i].file);
@@ -91,10 +53,8 @@ static void name_rev(const struct revgraph *g, size_t i, char *dst, size_t cap)
 		snprintf(dst, cap, "%s", g->nodes[i].id);
 }
 
-/* Append "a, b, c" of ids (with files when with_files) to dst, at most max
- * of them, then ", ..." */
-static void join_ids(const struct revgraph *g, const size_t *v, size_t n, int with_files,
-		     char *dst, size_t cap)
+void revgraph_join_ids(const struct revgraph *g, const size_t *v, size_t n, int with_files,
+		       char *dst, size_t cap)
 {
 	size_t len = 0;
 	dst[0] = '\0';
@@ -105,7 +65,7 @@ static void join_ids(const struct revgraph *g, const size_t *v, size_t n, int wi
 			return;
 		}
 		if (with_files)
-			name_rev(g, v[i], one, sizeof one);
+			revgraph_name_rev(g, v[i], one, sizeof one);
 		else
 			snprintf(one, sizeof one, "%s", g->nodes[v[i]].id);
 		int w = snprintf(dst + len, cap - len, "%s%s", i ? ", " : "", one);
@@ -115,33 +75,6 @@ static void join_ids(const struct revgraph *g, const size_t *v, size_t n, int wi
 		if (len >= cap)
 			len = cap - 1;
 	}
-}
-
-/* A growable array of indices. */
-struct vec {
-	size_t *v;
-	size_t n, cap;
-};
-
-static int vec_push(struct vec *a, size_t x)
-{
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 8;
-		size_t *v = realloc(a->v, cap * sizeof *v);
-		if (!v)
-			return -1;
-		a->v = v;
-		a->cap = cap;
-	}
-	a->v[a->n++] = x;
-	return 0;
-}
-
-static void vec_free(struct vec *a)
-{
-	free(a->v);
-	a->v = NULL;
-	a->n = a->cap = 0;
 }
 
 static int contains(const size_t *v, size_t n, size_t x)
@@ -171,7 +104,7 @@ static uint64_t hash_str(const char *s)
 	return h;
 }
 
-static const struct slot *table_find(const struct revgraph *g, const char *key)
+const struct slot *revgraph_find_key(const struct revgraph *g, const char *key)
 {
 	size_t mask = g->table_cap - 1;
 	for (size_t i = (size_t)hash_str(key) & mask;; i = (i + 1) & mask) {
@@ -367,8 +300,8 @@ static int fill_table(struct revgraph *g, struct err *e)
 			const struct slot *old = table_put(g, label, i, 1);
 			if (old) {
 				char a[512], b[512];
-				name_rev(g, i, a, sizeof a);
-				name_rev(g, old->idx, b, sizeof b);
+				revgraph_name_rev(g, i, a, sizeof a);
+				revgraph_name_rev(g, old->idx, b, sizeof b);
 				return err_set(e, EXIT_GRAPH,
 					       "branch label \"%s\" of revision %s is already used by %s%s",
 					       label, a, old->is_label ? "revision " : "the revision id of ",
@@ -386,7 +319,7 @@ static int resolve_edges(struct revgraph *g, const struct revgraph_input *revs, 
 		const struct revgraph_input *in = &revs[i];
 		struct node *nd = &g->nodes[i];
 		char me[512];
-		name_rev(g, i, me, sizeof me);
+		revgraph_name_rev(g, i, me, sizeof me);
 		if (in->n_down) {
 			nd->down = malloc(in->n_down * sizeof *nd->down);
 			if (!nd->down)
@@ -394,7 +327,7 @@ static int resolve_edges(struct revgraph *g, const struct revgraph_input *revs, 
 		}
 		for (size_t k = 0; k < in->n_down; k++) {
 			const char *d = in->down[k] ? in->down[k] : "";
-			const struct slot *s = table_find(g, d);
+			const struct slot *s = revgraph_find_key(g, d);
 			if (strcmp(d, nd->id) == 0)
 				return err_set(e, EXIT_GRAPH,
 					       "self-loop: revision %s is its own down_revision", me);
@@ -416,7 +349,7 @@ static int resolve_edges(struct revgraph *g, const struct revgraph_input *revs, 
 		}
 		for (size_t k = 0; k < in->n_depends; k++) {
 			const char *d = in->depends[k] ? in->depends[k] : "";
-			const struct slot *s = table_find(g, d);
+			const struct slot *s = revgraph_find_key(g, d);
 			if (!s)
 				return err_set(e, EXIT_GRAPH,
 					       "revision %s depends on \"%s\", which is neither a "
@@ -545,7 +478,7 @@ static int check_cycles(const struct revgraph *g, int with_deps, struct err *e)
 			if (!gone[i])
 				queue[m++] = i;
 		char list[ERR_MSG_MAX - 100];
-		join_ids(g, queue, m, 1, list, sizeof list);
+		revgraph_join_ids(g, queue, m, 1, list, sizeof list);
 		rc = err_set(e, EXIT_GRAPH, "%s detected in revisions %s",
 			     with_deps ? "dependency cycle" : "cycle", list);
 		err_hint(e, "%s", with_deps ? "a depends_on points at a later revision"
@@ -567,10 +500,13 @@ static int normalize_deps(struct revgraph *g, struct err *e)
 {
 	size_t n = g->n;
 	size_t *dependents = calloc(n ? n : 1, sizeof *dependents);
-	size_t *mark = calloc(n ? n : 1, sizeof *mark);
-	struct vec stack = { 0 };
+	struct revwalk w;
 	int rc = 0;
-	if (!dependents || !mark) {
+	if (revwalk_init(&w, g) != 0) {
+		free(dependents);
+		return oom(e);
+	}
+	if (!dependents) {
 		rc = oom(e);
 		goto out;
 	}
@@ -588,26 +524,14 @@ static int normalize_deps(struct revgraph *g, struct err *e)
 		for (size_t k = 0; k < nd->n_down; k++)
 			nd->ndown[nd->n_ndown++] = nd->down[k];
 		int shared = 0;
+		unsigned ep = 0; /* marks i's strict versioned ancestors */
 		for (size_t k = 0; k < nd->n_deps; k++)
 			shared |= dependents[nd->deps[k]] > 1;
 		if (shared) {
-			/* mark strict versioned ancestors with i + 1 */
-			stack.n = 0;
-			for (size_t k = 0; k < nd->n_down; k++)
-				if (vec_push(&stack, nd->down[k]) != 0) {
-					rc = oom(e);
-					goto out;
-				}
-			while (stack.n) {
-				size_t a = stack.v[--stack.n];
-				if (mark[a] == i + 1)
-					continue;
-				mark[a] = i + 1;
-				for (size_t k = 0; k < g->nodes[a].n_down; k++)
-					if (vec_push(&stack, g->nodes[a].down[k]) != 0) {
-						rc = oom(e);
-						goto out;
-					}
+			ep = revwalk_epoch(&w);
+			if (revwalk_run(&w, ep, nd->down, nd->n_down, REVWALK_DOWN, NULL, NULL) < 0) {
+				rc = oom(e);
+				goto out;
 			}
 		}
 		for (size_t k = 0; k < nd->n_deps; k++) {
@@ -617,7 +541,7 @@ static int normalize_deps(struct revgraph *g, struct err *e)
 				/* does an ancestor of i also depend on d? */
 				for (size_t c = 0; c < g->nodes[d].n_allnext && !implied; c++) {
 					size_t a = g->nodes[d].allnext[c];
-					if (a != i && mark[a] == i + 1 &&
+					if (a != i && w.mark[a] == ep &&
 					    contains(g->nodes[a].deps, g->nodes[a].n_deps, d))
 						implied = 1;
 				}
@@ -645,8 +569,7 @@ static int normalize_deps(struct revgraph *g, struct err *e)
 		}
 out:
 	free(dependents);
-	free(mark);
-	vec_free(&stack);
+	revwalk_release(&w);
 	return rc;
 }
 
@@ -668,6 +591,20 @@ static int add_label(struct node *nd, const char *label)
 	return 0;
 }
 
+struct labelling {
+	struct revgraph *g;
+	const struct node *src; /* whose own labels are given */
+};
+
+static enum revwalk_visit give_labels(void *arg, size_t x)
+{
+	const struct labelling *l = arg;
+	for (size_t k = 0; k < l->src->n_own; k++)
+		if (add_label(&l->g->nodes[x], l->src->own_labels[k]) != 0)
+			return REVWALK_FAIL;
+	return REVWALK_ENTER;
+}
+
 /*
  * Alembic's _add_branches: a label applies to its revision, every
  * descendant (down_revision edges), and the ancestors down to the nearest
@@ -675,10 +612,9 @@ static int add_label(struct node *nd, const char *label)
  */
 static int inherit_labels(struct revgraph *g, struct err *e)
 {
-	size_t *mark = calloc(g->n ? g->n : 1, sizeof *mark);
-	struct vec stack = { 0 };
+	struct revwalk w;
 	int rc = 0;
-	if (!mark)
+	if (revwalk_init(&w, g) != 0)
 		return oom(e);
 	for (size_t i = 0; i < g->n; i++)
 		for (size_t k = 0; k < g->nodes[i].n_own; k++)
@@ -688,21 +624,9 @@ static int inherit_labels(struct revgraph *g, struct err *e)
 		const struct node *src = &g->nodes[i];
 		if (!src->n_own)
 			continue;
-		stack.n = 0;
-		if (vec_push(&stack, i) != 0)
+		struct labelling l = { g, src };
+		if (revwalk_run(&w, revwalk_epoch(&w), &i, 1, REVWALK_NEXT, give_labels, &l) != 0)
 			goto nomem;
-		while (stack.n) {
-			size_t x = stack.v[--stack.n];
-			if (mark[x] == i + 1)
-				continue;
-			mark[x] = i + 1;
-			for (size_t k = 0; k < src->n_own; k++)
-				if (add_label(&g->nodes[x], src->own_labels[k]) != 0)
-					goto nomem;
-			for (size_t k = 0; k < g->nodes[x].n_next; k++)
-				if (vec_push(&stack, g->nodes[x].next[k]) != 0)
-					goto nomem;
-		}
 		size_t p = i;
 		for (;;) {
 			const struct node *pn = &g->nodes[p];
@@ -720,8 +644,7 @@ static int inherit_labels(struct revgraph *g, struct err *e)
 nomem:
 	rc = oom(e);
 out:
-	free(mark);
-	vec_free(&stack);
+	revwalk_release(&w);
 	return rc;
 }
 
@@ -769,186 +692,12 @@ int revgraph_build(struct revgraph **out, const struct revgraph_input *revs, siz
 }
 
 /* ------------------------------------------------------------------ */
-/* traversal scratch                                                   */
-
-/* Per-call scratch: marks stamped with an epoch, so a mark is cleared by
- * bumping the epoch instead of a memset. */
-struct scratch {
-	const struct revgraph *g;
-	unsigned *mark;
-	unsigned epoch;
-	struct vec stack;
-};
-
-static int scratch_init(struct scratch *s, const struct revgraph *g, struct err *e)
-{
-	memset(s, 0, sizeof *s);
-	s->g = g;
-	s->mark = calloc(g->n ? g->n : 1, sizeof *s->mark);
-	return s->mark ? 0 : oom(e);
-}
-
-static void scratch_release(struct scratch *s)
-{
-	free(s->mark);
-	vec_free(&s->stack);
-}
-
-static unsigned scratch_epoch(struct scratch *s)
-{
-	if (++s->epoch == 0) {
-		memset(s->mark, 0, s->g->n * sizeof *s->mark);
-		s->epoch = 1;
-	}
-	return s->epoch;
-}
-
-enum walk_edges { EDGES_DOWN, EDGES_NDOWN, EDGES_NEXT, EDGES_ALLNEXT };
-
-static void edges_of(const struct node *nd, enum walk_edges k, const size_t **v, size_t *n)
-{
-	switch (k) {
-	case EDGES_DOWN:
-		*v = nd->down;
-		*n = nd->n_down;
-		break;
-	case EDGES_NDOWN:
-		*v = nd->ndown;
-		*n = nd->n_ndown;
-		break;
-	case EDGES_NEXT:
-		*v = nd->next;
-		*n = nd->n_next;
-		break;
-	case EDGES_ALLNEXT:
-		*v = nd->allnext;
-		*n = nd->n_allnext;
-		break;
-	}
-}
-
-/* Set out[x] = 1 for every node reachable from seeds (seeds included). */
-static int reach(struct scratch *s, const size_t *seeds, size_t nseeds, enum walk_edges k,
-		 unsigned char *out, struct err *e)
-{
-	const struct revgraph *g = s->g;
-	s->stack.n = 0;
-	for (size_t i = 0; i < nseeds; i++)
-		if (vec_push(&s->stack, seeds[i]) != 0)
-			return oom(e);
-	while (s->stack.n) {
-		size_t x = s->stack.v[--s->stack.n];
-		if (out[x])
-			continue;
-		out[x] = 1;
-		const size_t *v;
-		size_t nv;
-		edges_of(&g->nodes[x], k, &v, &nv);
-		for (size_t j = 0; j < nv; j++)
-			if (!out[v[j]] && vec_push(&s->stack, v[j]) != 0)
-				return oom(e);
-	}
-	return 0;
-}
-
-/* Ancestors (normalized edges) of seeds into out, failing when one seed is
- * an ancestor of another (Alembic's check=True: "overlaps"). */
-static int ancestors_checked(struct scratch *s, const size_t *seeds, size_t nseeds,
-			     unsigned char *out, struct err *e)
-{
-	const struct revgraph *g = s->g;
-	unsigned ep = scratch_epoch(s); /* mark == ep: is a seed */
-	for (size_t i = 0; i < nseeds; i++)
-		s->mark[seeds[i]] = ep;
-	for (size_t i = 0; i < nseeds; i++) {
-		s->stack.n = 0;
-		if (vec_push(&s->stack, seeds[i]) != 0)
-			return oom(e);
-		while (s->stack.n) {
-			size_t x = s->stack.v[--s->stack.n];
-			if (x != seeds[i] && s->mark[x] == ep) {
-				char a[512], b[512];
-				name_rev(g, seeds[i], a, sizeof a);
-				name_rev(g, x, b, sizeof b);
-				return err_set(e, EXIT_GRAPH,
-					       "requested revision %s overlaps with other requested "
-					       "revision %s (one is an ancestor of the other)",
-					       a, b);
-			}
-			if (out[x])
-				continue;
-			out[x] = 1;
-			const struct node *nd = &g->nodes[x];
-			for (size_t j = 0; j < nd->n_ndown; j++)
-				if (vec_push(&s->stack, nd->ndown[j]) != 0)
-					return oom(e);
-		}
-	}
-	return 0;
-}
-
-/* 1 when a is an ancestor-or-self of b along versioned edges, or b of a. */
-static int shares_lineage(struct scratch *s, size_t a, size_t b)
-{
-	const struct revgraph *g = s->g;
-	for (int dir = 0; dir < 2; dir++) {
-		unsigned ep = scratch_epoch(s);
-		s->stack.n = 0;
-		if (vec_push(&s->stack, a) != 0)
-			return -1;
-		while (s->stack.n) {
-			size_t x = s->stack.v[--s->stack.n];
-			if (x == b)
-				return 1;
-			if (s->mark[x] == ep)
-				continue;
-			s->mark[x] = ep;
-			const size_t *v;
-			size_t nv;
-			edges_of(&g->nodes[x], dir ? EDGES_NEXT : EDGES_DOWN, &v, &nv);
-			for (size_t j = 0; j < nv; j++)
-				if (vec_push(&s->stack, v[j]) != 0)
-					return -1;
-		}
-	}
-	return 0;
-}
-
-/* Mark (with a fresh epoch) the lineage of r: versioned ancestors and
- * descendants, r included.  Returns the epoch, 0 on no memory. */
-static unsigned mark_lineage(struct scratch *s, size_t r)
-{
-	const struct revgraph *g = s->g;
-	unsigned ep = scratch_epoch(s);
-	for (int dir = 0; dir < 2; dir++) {
-		s->stack.n = 0;
-		if (vec_push(&s->stack, r) != 0)
-			return 0;
-		int first = 1;
-		while (s->stack.n) {
-			size_t x = s->stack.v[--s->stack.n];
-			if (s->mark[x] == ep && !(first && x == r))
-				continue;
-			first = 0;
-			s->mark[x] = ep;
-			const size_t *v;
-			size_t nv;
-			edges_of(&g->nodes[x], dir ? EDGES_NEXT : EDGES_DOWN, &v, &nv);
-			for (size_t j = 0; j < nv; j++)
-				if (s->mark[v[j]] != ep && vec_push(&s->stack, v[j]) != 0)
-					return 0;
-		}
-	}
-	return ep;
-}
-
-/* ------------------------------------------------------------------ */
 /* resolution                                                          */
 
 static int lookup_impl(const struct revgraph *g, const char *ident, size_t *index, int branch,
 		       struct err *e)
 {
-	const struct slot *s = table_find(g, ident);
+	const struct slot *s = revgraph_find_key(g, ident);
 	if (s) {
 		*index = s->idx;
 		return 0;
@@ -996,24 +745,24 @@ int revgraph_lookup(const struct revgraph *g, const char *ident, size_t *index, 
 
 /* Filter v[0..*n) in place to those sharing lineage with branch (an id,
  * prefix or label). */
-static int filter_lineage(struct scratch *s, const char *branch, size_t *v, size_t *n,
+static int filter_lineage(struct revwalk *w, const char *branch, size_t *v, size_t *n,
 			  struct err *e)
 {
 	size_t b;
-	if (lookup_impl(s->g, branch, &b, 1, e) != 0)
+	if (lookup_impl(w->g, branch, &b, 1, e) != 0)
 		return -1;
-	unsigned ep = mark_lineage(s, b);
+	unsigned ep = revwalk_lineage(w, b);
 	if (!ep)
 		return oom(e);
 	size_t m = 0;
 	for (size_t i = 0; i < *n; i++)
-		if (s->mark[v[i]] == ep)
+		if (w->mark[v[i]] == ep)
 			v[m++] = v[i];
 	*n = m;
 	return 0;
 }
 
-static int has_label(const struct revgraph *g, size_t i, const char *label)
+int revgraph_has_label(const struct revgraph *g, size_t i, const char *label)
 {
 	for (size_t k = 0; k < g->nodes[i].n_labels; k++)
 		if (strcmp(g->nodes[i].labels[k], label) == 0)
@@ -1022,16 +771,16 @@ static int has_label(const struct revgraph *g, size_t i, const char *label)
 }
 
 /* Result of resolving a spec: a list of revisions (empty = base). */
-static int walk(struct scratch *s, long start, long steps, const char *branch, long *res,
+static int walk(struct revwalk *w, long start, long steps, const char *branch, long *res,
 		struct err *e);
 
 /*
  * Alembic's get_revisions(spec) for one string: `[branch@]heads`,
  * `[branch@]head`, `[branch@]base`, `branch@-N`, `[branch@]ident`.
  */
-static int resolve_into(struct scratch *s, const char *spec, struct vec *out, struct err *e)
+static int resolve_into(struct revwalk *w, const char *spec, struct vec *out, struct err *e)
 {
-	const struct revgraph *g = s->g;
+	const struct revgraph *g = w->g;
 	char branch[256];
 	const char *id = spec;
 	const char *at = strchr(spec, '@');
@@ -1053,18 +802,18 @@ static int resolve_into(struct scratch *s, const char *spec, struct vec *out, st
 			if (vec_push(out, v[i]) != 0)
 				return oom(e);
 		if (has_branch)
-			return filter_lineage(s, branch, out->v, &out->n, e);
+			return filter_lineage(w, branch, out->v, &out->n, e);
 		return 0;
 	}
 	if (strcmp(id, "head") == 0) {
 		for (size_t i = 0; i < g->n_heads; i++)
 			if (vec_push(out, g->heads[i]) != 0)
 				return oom(e);
-		if (has_branch && filter_lineage(s, branch, out->v, &out->n, e) != 0)
+		if (has_branch && filter_lineage(w, branch, out->v, &out->n, e) != 0)
 			return -1;
 		if (out->n > 1) {
 			char list[1024];
-			join_ids(g, out->v, out->n, 0, list, sizeof list);
+			revgraph_join_ids(g, out->v, out->n, 0, list, sizeof list);
 			err_set(e, EXIT_GRAPH, "multiple heads are present for \"%s%s%s\": %s",
 				has_branch ? branch : "", has_branch ? "@" : "", "head", list);
 			return err_hint(e, "use \"heads\" for all of them, \"<branch>@head\" for one "
@@ -1081,9 +830,9 @@ static int resolve_into(struct scratch *s, const char *spec, struct vec *out, st
 		for (size_t i = 0; i < nh; i++) {
 			size_t h = g->real_heads[i];
 			long r;
-			if (has_branch && !has_label(g, h, branch))
+			if (has_branch && !revgraph_has_label(g, h, branch))
 				continue;
-			if (walk(s, (long)h, steps, NULL, &r, e) != 0)
+			if (walk(w, (long)h, steps, NULL, &r, e) != 0)
 				return -1;
 			if (r >= 0 && vec_push(out, (size_t)r) != 0)
 				return oom(e);
@@ -1096,10 +845,10 @@ static int resolve_into(struct scratch *s, const char *spec, struct vec *out, st
 	if (lookup_impl(g, id, &r, 0, e) != 0)
 		return -1;
 	if (has_branch) {
-		int sh = shares_lineage(s, r, b);
-		if (sh < 0)
+		unsigned ep = revwalk_lineage(w, b);
+		if (!ep)
 			return oom(e);
-		if (!sh)
+		if (w->mark[r] != ep)
 			return err_set(e, EXIT_GRAPH, "revision %s is not a member of branch \"%s\"",
 				       g->nodes[r].id, branch);
 	}
@@ -1109,32 +858,32 @@ static int resolve_into(struct scratch *s, const char *spec, struct vec *out, st
 int revgraph_resolve(const struct revgraph *g, const char *spec, size_t *out, size_t cap,
 		     size_t *n, struct err *e)
 {
-	struct scratch s;
+	struct revwalk w;
 	struct vec v = { 0 };
 	int rc;
 	*n = 0;
-	if (scratch_init(&s, g, e) != 0)
-		return -1;
-	rc = resolve_into(&s, spec, &v, e);
+	if (revwalk_init(&w, g) != 0)
+		return oom(e);
+	rc = resolve_into(&w, spec, &v, e);
 	if (rc == 0) {
 		for (size_t i = 0; i < v.n && i < cap; i++)
 			out[i] = v.v[i];
 		*n = v.n < cap ? v.n : cap;
 	}
 	vec_free(&v);
-	scratch_release(&s);
+	revwalk_release(&w);
 	return rc;
 }
 
 /* Alembic's get_revision: one revision, NONE_POS for base. */
-static int resolve_one(struct scratch *s, const char *spec, long *res, struct err *e)
+static int resolve_one(struct revwalk *w, const char *spec, long *res, struct err *e)
 {
 	struct vec v = { 0 };
-	int rc = resolve_into(s, spec, &v, e);
+	int rc = resolve_into(w, spec, &v, e);
 	if (rc == 0) {
 		if (v.n > 1) {
 			char list[1024];
-			join_ids(s->g, v.v, v.n, 0, list, sizeof list);
+			revgraph_join_ids(w->g, v.v, v.n, 0, list, sizeof list);
 			rc = err_set(e, EXIT_GRAPH,
 				     "multiple heads are present for given argument \"%s\": %s", spec,
 				     list);
@@ -1152,10 +901,10 @@ static int resolve_one(struct scratch *s, const char *spec, long *res, struct er
  * steps < 0 walks down (from NONE_POS the heads; below a base is BASE_POS).
  * Walking past either end gives *res = NONE_POS with return 1.
  */
-static int walk(struct scratch *s, long start, long steps, const char *branch, long *res,
+static int walk(struct revwalk *w, long start, long steps, const char *branch, long *res,
 		struct err *e)
 {
-	const struct revgraph *g = s->g;
+	const struct revgraph *g = w->g;
 	long cur = start;
 	long count = steps < 0 ? -steps : steps;
 	struct vec ch = { 0 };
@@ -1172,7 +921,7 @@ static int walk(struct scratch *s, long start, long steps, const char *branch, l
 					rc = oom(e);
 					goto out;
 				}
-			if (branch && filter_lineage(s, branch, ch.v, &ch.n, e) != 0) {
+			if (branch && filter_lineage(w, branch, ch.v, &ch.n, e) != 0) {
 				rc = -1;
 				goto out;
 			}
@@ -1200,7 +949,7 @@ static int walk(struct scratch *s, long start, long steps, const char *branch, l
 		}
 		if (ch.n > 1) {
 			char list[1024];
-			join_ids(g, ch.v, ch.n, 0, list, sizeof list);
+			revgraph_join_ids(g, ch.v, ch.n, 0, list, sizeof list);
 			rc = err_set(e, EXIT_GRAPH, "ambiguous walk: %s branches to %s",
 				     cur >= 0 ? g->nodes[cur].id : "base", list);
 			err_hint(e, "name the branch: \"<branch>@%+ld\", or give a revision id", steps);
@@ -1250,7 +999,7 @@ static int parse_relative(const char *spec, char *branch, size_t bcap, char *sym
 /* plans                                                               */
 
 struct planner {
-	struct scratch s;
+	struct revwalk w;
 	const struct revgraph *g;
 	unsigned char *in_heads; /* version-table rows now */
 	unsigned char *applied;  /* ancestors-or-self of in_heads */
@@ -1266,8 +1015,8 @@ static int planner_init(struct planner *p, const struct revgraph *g, const char 
 {
 	memset(p, 0, sizeof *p);
 	p->g = g;
-	if (scratch_init(&p->s, g, e) != 0)
-		return -1;
+	if (revwalk_init(&p->w, g) != 0)
+		return oom(e);
 	size_t n = g->n ? g->n : 1;
 	p->in_heads = calloc(n, 1);
 	p->applied = calloc(n, 1);
@@ -1277,7 +1026,7 @@ static int planner_init(struct planner *p, const struct revgraph *g, const char 
 	if (!p->in_heads || !p->applied || !p->todo || !p->pending || !p->in_frontier)
 		return oom(e);
 	for (size_t i = 0; i < n_current; i++) {
-		const struct slot *s = current[i] ? table_find(g, current[i]) : NULL;
+		const struct slot *s = current[i] ? revgraph_find_key(g, current[i]) : NULL;
 		if (!s || s->is_label) {
 			err_set(e, EXIT_GRAPH,
 				"the database is at revision \"%s\", which is not in the migrations "
@@ -1295,12 +1044,12 @@ static int planner_init(struct planner *p, const struct revgraph *g, const char 
 		if (vec_push(&p->current, s->idx) != 0)
 			return oom(e);
 	}
-	return ancestors_checked(&p->s, p->current.v, p->current.n, p->applied, e);
+	return revwalk_ancestors(&p->w, p->current.v, p->current.n, p->applied, e);
 }
 
 static void planner_release(struct planner *p)
 {
-	scratch_release(&p->s);
+	revwalk_release(&p->w);
 	free(p->in_heads);
 	free(p->applied);
 	free(p->todo);
@@ -1310,29 +1059,25 @@ static void planner_release(struct planner *p)
 	vec_free(&p->order);
 }
 
+struct handover {
+	const struct planner *p;
+	size_t cand;
+};
+
+static enum revwalk_visit needs_cand(void *arg, size_t x)
+{
+	const struct handover *h = arg;
+	if (x == h->cand)
+		return REVWALK_FOUND;
+	return h->p->todo[x] ? REVWALK_ENTER : REVWALK_PRUNE;
+}
+
 /* Is cand an ancestor of f?  Walk down from f through unemitted todo
  * revisions; marks with ep are shared between calls of one hand-over. */
 static int reaches_down(struct planner *p, size_t f, size_t cand, unsigned ep)
 {
-	struct scratch *s = &p->s;
-	s->stack.n = 0;
-	if (vec_push(&s->stack, f) != 0)
-		return -1;
-	while (s->stack.n) {
-		size_t x = s->stack.v[--s->stack.n];
-		if (s->mark[x] == ep)
-			continue;
-		s->mark[x] = ep;
-		const struct node *nd = &p->g->nodes[x];
-		for (size_t j = 0; j < nd->n_ndown; j++) {
-			size_t d = nd->ndown[j];
-			if (d == cand)
-				return 1;
-			if (p->todo[d] && s->mark[d] != ep && vec_push(&s->stack, d) != 0)
-				return -1;
-		}
-	}
-	return 0;
+	struct handover h = { p, cand };
+	return revwalk_run(&p->w, ep, &f, 1, REVWALK_NDOWN, needs_cand, &h);
 }
 
 /*
@@ -1369,7 +1114,7 @@ static int topo_sort(struct planner *p, const size_t *heads, size_t n_heads, str
 	while (fr.n) {
 		size_t cand = fr.v[idx];
 		if (p->pending[cand] > 0) {
-			unsigned ep = scratch_epoch(&p->s);
+			unsigned ep = revwalk_epoch(&p->w);
 			size_t j;
 			int r = 0;
 			for (j = 0; j < fr.n; j++) {
@@ -1428,54 +1173,32 @@ out:
 	return rc;
 }
 
+struct other_head {
+	const struct planner *p;
+	size_t t, r;
+};
+
+static enum revwalk_visit is_other_head(void *arg, size_t x)
+{
+	const struct other_head *o = arg;
+	if (x == o->r || (x != o->t && !o->p->applied[x]))
+		return REVWALK_PRUNE;
+	return o->p->in_heads[x] ? REVWALK_FOUND : REVWALK_ENTER;
+}
+
 /* Is t an ancestor-or-self of a version-table row other than r?  Walk up
  * from t through applied revisions (r excluded) until a row is found. */
 static int under_other_head(struct planner *p, size_t t, size_t r)
 {
-	struct scratch *s = &p->s;
-	unsigned ep = scratch_epoch(s);
-	s->stack.n = 0;
-	if (vec_push(&s->stack, t) != 0)
-		return -1;
-	while (s->stack.n) {
-		size_t x = s->stack.v[--s->stack.n];
-		if (x == r || s->mark[x] == ep)
-			continue;
-		s->mark[x] = ep;
-		if (p->in_heads[x])
-			return 1;
-		const struct node *nd = &p->g->nodes[x];
-		for (size_t j = 0; j < nd->n_nchild; j++) {
-			size_t c = nd->nchild[j];
-			if (p->applied[c] && c != r && s->mark[c] != ep && vec_push(&s->stack, c) != 0)
-				return -1;
-		}
-	}
-	return 0;
+	struct other_head o = { p, t, r };
+	return revwalk_run(&p->w, revwalk_epoch(&p->w), &t, 1, REVWALK_NCHILD, is_other_head, &o);
 }
 
-/* Is a a strict ancestor of b (normalized edges, through applied revisions)? */
+/* Is a a strict ancestor of b (normalized edges)? */
 static int strict_ancestor(struct planner *p, size_t a, size_t b)
 {
-	struct scratch *s = &p->s;
-	unsigned ep = scratch_epoch(s);
-	s->stack.n = 0;
-	if (vec_push(&s->stack, b) != 0)
-		return -1;
-	while (s->stack.n) {
-		size_t x = s->stack.v[--s->stack.n];
-		if (s->mark[x] == ep)
-			continue;
-		s->mark[x] = ep;
-		const struct node *nd = &p->g->nodes[x];
-		for (size_t j = 0; j < nd->n_ndown; j++) {
-			if (nd->ndown[j] == a)
-				return 1;
-			if (s->mark[nd->ndown[j]] != ep && vec_push(&s->stack, nd->ndown[j]) != 0)
-				return -1;
-		}
-	}
-	return 0;
+	const struct node *nd = &p->g->nodes[b];
+	return revwalk_find(&p->w, nd->ndown, nd->n_ndown, REVWALK_NDOWN, a);
 }
 
 static int step_set(struct revgraph_step *st, const struct revgraph *g, const size_t *from,
@@ -1650,7 +1373,7 @@ static int upgrade_targets(struct planner *p, const char *target, struct vec *ta
 	long rel;
 	targets->n = 0;
 	if (!parse_relative(target, branch, sizeof branch, symbol, sizeof symbol, &rel))
-		return resolve_into(&p->s, target, targets, e);
+		return resolve_into(&p->w, target, targets, e);
 	const char *br = branch[0] ? branch : NULL;
 	long res = NONE_POS;
 	int w;
@@ -1660,7 +1383,7 @@ static int upgrade_targets(struct planner *p, const char *target, struct vec *ta
 			if (vec_push(&start, p->current.v[i]) != 0)
 				return oom(e);
 		if (br && start.n) {
-			if (filter_lineage(&p->s, br, start.v, &start.n, e) != 0) {
+			if (filter_lineage(&p->w, br, start.v, &start.n, e) != 0) {
 				vec_free(&start);
 				return -1;
 			}
@@ -1672,14 +1395,14 @@ static int upgrade_targets(struct planner *p, const char *target, struct vec *ta
 					vec_free(&start);
 					return -1;
 				}
-				unsigned ep = mark_lineage(&p->s, b);
+				unsigned ep = revwalk_lineage(&p->w, b);
 				for (size_t i = 0; ep && i < g->n; i++) {
-					if (!p->applied[i] || p->s.mark[i] != ep)
+					if (!p->applied[i] || p->w.mark[i] != ep)
 						continue;
 					int tip = 1;
 					for (size_t c = 0; c < g->nodes[i].n_nchild && tip; c++) {
 						size_t ch = g->nodes[i].nchild[c];
-						tip = !(p->applied[ch] && p->s.mark[ch] == ep);
+						tip = !(p->applied[ch] && p->w.mark[ch] == ep);
 					}
 					if (tip && vec_push(&start, i) != 0) {
 						vec_free(&start);
@@ -1699,7 +1422,7 @@ static int upgrade_targets(struct planner *p, const char *target, struct vec *ta
 		}
 		long from = start.n ? (long)start.v[0] : NONE_POS;
 		vec_free(&start);
-		w = walk(&p->s, from, rel, br, &res, e);
+		w = walk(&p->w, from, rel, br, &res, e);
 		if (w < 0)
 			return -1;
 		if (w > 0)
@@ -1707,9 +1430,9 @@ static int upgrade_targets(struct planner *p, const char *target, struct vec *ta
 				       target, rel);
 	} else if (rel > 0) {
 		long from;
-		if (resolve_one(&p->s, symbol, &from, e) != 0)
+		if (resolve_one(&p->w, symbol, &from, e) != 0)
 			return -1;
-		w = walk(&p->s, from, rel, br, &res, e);
+		w = walk(&p->w, from, rel, br, &res, e);
 		if (w < 0)
 			return -1;
 		if (w > 0)
@@ -1724,9 +1447,9 @@ static int upgrade_targets(struct planner *p, const char *target, struct vec *ta
 		char spec[520];
 		long from;
 		snprintf(spec, sizeof spec, "%s%s%s", br ? br : "", br ? "@" : "", symbol);
-		if (resolve_one(&p->s, spec, &from, e) != 0)
+		if (resolve_one(&p->w, spec, &from, e) != 0)
 			return -1;
-		w = walk(&p->s, from, rel, NULL, &res, e);
+		w = walk(&p->w, from, rel, NULL, &res, e);
 		if (w < 0)
 			return -1;
 		if (w > 0)
@@ -1755,7 +1478,7 @@ int revgraph_plan_upgrade(const struct revgraph *g, const char *const *current, 
 		oom(e);
 		goto out;
 	}
-	if (ancestors_checked(&p.s, targets.v, targets.n, required, e) != 0)
+	if (revwalk_ancestors(&p.w, targets.v, targets.n, required, e) != 0)
 		goto out;
 	memcpy(have, p.applied, g->n);
 	for (size_t i = 0; i < g->n; i++)
@@ -1792,9 +1515,9 @@ static int downgrade_target(struct planner *p, const char *target, char *branch,
 				return err_hint(e, "downgrade goes down: use \"-N\", or \"upgrade %s\"",
 						target);
 			}
-			if (resolve_one(&p->s, symbol, &from, e) != 0)
+			if (resolve_one(&p->w, symbol, &from, e) != 0)
 				return -1;
-			w = walk(&p->s, from, rel, br, res, e);
+			w = walk(&p->w, from, rel, br, res, e);
 			if (w < 0)
 				return -1;
 			if (w > 0)
@@ -1809,7 +1532,7 @@ static int downgrade_target(struct planner *p, const char *target, char *branch,
 				for (size_t i = 0; i < p->current.n; i++)
 					if (vec_push(&cur, p->current.v[i]) != 0)
 						return oom(e);
-				if (filter_lineage(&p->s, br, cur.v, &cur.n, e) != 0) {
+				if (filter_lineage(&p->w, br, cur.v, &cur.n, e) != 0) {
 					vec_free(&cur);
 					return -1;
 				}
@@ -1821,12 +1544,12 @@ static int downgrade_target(struct planner *p, const char *target, char *branch,
 						vec_free(&cur);
 						return -1;
 					}
-					if (!(ep = mark_lineage(&p->s, b))) {
+					if (!(ep = revwalk_lineage(&p->w, b))) {
 						vec_free(&cur);
 						return oom(e);
 					}
 					for (size_t i = 0; i < g->n; i++) {
-						if (!p->applied[i] || p->s.mark[i] != ep)
+						if (!p->applied[i] || p->w.mark[i] != ep)
 							continue;
 						int tip = 1;
 						for (size_t c = 0; c < g->nodes[i].n_next && tip; c++)
@@ -1853,7 +1576,7 @@ static int downgrade_target(struct planner *p, const char *target, char *branch,
 						       target, -rel);
 				if (p->current.n > 1) {
 					char list[1024];
-					join_ids(g, p->current.v, p->current.n, 0, list, sizeof list);
+					revgraph_join_ids(g, p->current.v, p->current.n, 0, list, sizeof list);
 					err_set(e, EXIT_GRAPH,
 						"downgrade %s from several current revisions (%s) is "
 						"ambiguous",
@@ -1869,9 +1592,9 @@ static int downgrade_target(struct planner *p, const char *target, char *branch,
 		char spec[520];
 		long from;
 		snprintf(spec, sizeof spec, "%s%s%s", branch, branch[0] ? "@" : "", symbol);
-		if (resolve_one(&p->s, spec, &from, e) != 0)
+		if (resolve_one(&p->w, spec, &from, e) != 0)
 			return -1;
-		w = walk(&p->s, from, rel, NULL, res, e);
+		w = walk(&p->w, from, rel, NULL, res, e);
 		if (w < 0)
 			return -1;
 		if (w > 0) {
@@ -1892,7 +1615,7 @@ static int downgrade_target(struct planner *p, const char *target, char *branch,
 		memcpy(branch, target, (size_t)(at - target));
 		branch[at - target] = '\0';
 	}
-	return resolve_one(&p->s, target, res, e);
+	return resolve_one(&p->w, target, res, e);
 }
 
 int revgraph_plan_downgrade(const struct revgraph *g, const char *const *current,
@@ -1929,7 +1652,7 @@ int revgraph_plan_downgrade(const struct revgraph *g, const char *const *current
 		if (!anc)
 			goto nomem;
 		if (lookup_impl(g, branch, &b, 1, e) != 0 ||
-		    reach(&p.s, &b, 1, EDGES_DOWN, anc, e) != 0) {
+		    revwalk_reach(&p.w, &b, 1, REVWALK_DOWN, anc, e) != 0) {
 			free(anc);
 			goto out;
 		}
@@ -1948,7 +1671,7 @@ int revgraph_plan_downgrade(const struct revgraph *g, const char *const *current
 	drop = calloc(g->n ? g->n : 1, 1);
 	if (!drop)
 		goto nomem;
-	if (reach(&p.s, roots.v, roots.n, EDGES_ALLNEXT, drop, e) != 0)
+	if (revwalk_reach(&p.w, roots.v, roots.n, REVWALK_ALLNEXT, drop, e) != 0)
 		goto out;
 	size_t count = 0;
 	for (size_t i = 0; i < g->n; i++) {
@@ -2032,7 +1755,7 @@ int revgraph_history(const struct revgraph *g, const char *lower, const char *up
 		upper = "heads";
 	if (planner_init(&p, g, NULL, 0, e) != 0)
 		goto out;
-	if (resolve_into(&p.s, lower, &cur, e) != 0)
+	if (resolve_into(&p.w, lower, &cur, e) != 0)
 		goto out;
 	for (size_t i = 0; i < cur.n; i++)
 		if (vec_push(&p.current, cur.v[i]) != 0)
@@ -2045,11 +1768,11 @@ int revgraph_history(const struct revgraph *g, const char *lower, const char *up
 		char branch[256];
 		size_t bl = (size_t)(at - lower), m = 0;
 		snprintf(branch, sizeof branch, "%.*s", (int)bl, lower);
-		const struct slot *s = table_find(g, branch);
+		const struct slot *s = revgraph_find_key(g, branch);
 		if (s && !s->is_label && g->nodes[s->idx].n_own == 1)
 			snprintf(branch, sizeof branch, "%s", g->nodes[s->idx].own_labels[0]);
 		for (size_t i = 0; i < targets.n; i++)
-			if (has_label(g, targets.v[i], branch))
+			if (revgraph_has_label(g, targets.v[i], branch))
 				targets.v[m++] = targets.v[i];
 		targets.n = m;
 	}
@@ -2058,7 +1781,7 @@ int revgraph_history(const struct revgraph *g, const char *lower, const char *up
 	desc = calloc(g->n ? g->n : 1, 1);
 	if (!required || !have || !desc)
 		goto nomem;
-	if (ancestors_checked(&p.s, targets.v, targets.n, required, e) != 0)
+	if (revwalk_ancestors(&p.w, targets.v, targets.n, required, e) != 0)
 		goto out;
 	for (size_t i = 0; i < cur.n; i++)
 		if (!required[cur.v[i]]) {
@@ -2066,9 +1789,9 @@ int revgraph_history(const struct revgraph *g, const char *lower, const char *up
 				upper);
 			goto out;
 		}
-	if (ancestors_checked(&p.s, cur.v, cur.n, have, e) != 0)
+	if (revwalk_ancestors(&p.w, cur.v, cur.n, have, e) != 0)
 		goto out;
-	if (cur.n && reach(&p.s, cur.v, cur.n, EDGES_NEXT, desc, e) != 0)
+	if (cur.n && revwalk_reach(&p.w, cur.v, cur.n, REVWALK_NEXT, desc, e) != 0)
 		goto out;
 	for (size_t i = 0; i < g->n; i++) {
 		p.todo[i] = required[i] && !have[i];
@@ -2118,36 +1841,16 @@ char *revgraph_step_describe(const struct revgraph *g, const struct revgraph_ste
 	return dst;
 }
 
+/* Reachability over normalized downs equals reachability over down
+ * revisions and dependencies: normalization only drops a dependency that
+ * an ancestor already has. */
 int revgraph_reaches(const struct revgraph *g, size_t from, size_t to)
 {
-	size_t n = g->n, top = 0;
-	size_t *stack = malloc(n * sizeof *stack);
-	unsigned char *seen = calloc(n, 1);
-	int found = 0;
-
-	if (!stack || !seen) {
-		free(stack);
-		free(seen);
+	struct revwalk w;
+	int found;
+	if (revwalk_init(&w, g) != 0)
 		return -1;
-	}
-	stack[top++] = from;
-	seen[from] = 1;
-	while (top > 0) {
-		size_t i = stack[--top];
-		const struct node *nd = &g->nodes[i];
-		if (i == to) {
-			found = 1;
-			break;
-		}
-		for (size_t k = 0; k < nd->n_down + nd->n_deps; k++) {
-			size_t j = k < nd->n_down ? nd->down[k] : nd->deps[k - nd->n_down];
-			if (!seen[j]) {
-				seen[j] = 1;
-				stack[top++] = j;
-			}
-		}
-	}
-	free(stack);
-	free(seen);
+	found = revwalk_find(&w, &from, 1, REVWALK_NDOWN, to);
+	revwalk_release(&w);
 	return found;
 }
