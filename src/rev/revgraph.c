@@ -25,9 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NONE_POS ((long)-1) /* Alembic's None: before the bases / at the heads */
-#define BASE_POS ((long)-2) /* the string "base" a downward walk ends at */
-
 /* ------------------------------------------------------------------ */
 /* small helpers                                                       */
 
@@ -202,6 +199,14 @@ size_t revgraph_bases(const struct revgraph *g, const size_t **v)
 {
 	*v = g->bases;
 	return g->n_bases;
+}
+
+int revgraph_has_label(const struct revgraph *g, size_t i, const char *label)
+{
+	for (size_t k = 0; k < g->nodes[i].n_labels; k++)
+		if (strcmp(g->nodes[i].labels[k], label) == 0)
+			return 1;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -692,310 +697,6 @@ int revgraph_build(struct revgraph **out, const struct revgraph_input *revs, siz
 }
 
 /* ------------------------------------------------------------------ */
-/* resolution                                                          */
-
-static int lookup_impl(const struct revgraph *g, const char *ident, size_t *index, int branch,
-		       struct err *e)
-{
-	const struct slot *s = revgraph_find_key(g, ident);
-	if (s) {
-		*index = s->idx;
-		return 0;
-	}
-	/* unique prefix of an id or label longer than 3 characters */
-	size_t plen = strlen(ident), found = 0, first = 0;
-	char cands[1024];
-	size_t clen = 0;
-	cands[0] = '\0';
-	for (size_t i = 0; plen && i < g->table_cap; i++) {
-		const struct slot *t = &g->table[i];
-		if (!t->used || strlen(t->key) <= 3 || strncmp(t->key, ident, plen) != 0)
-			continue;
-		if (found == 0)
-			first = t->idx;
-		if (found < 5 && clen < sizeof cands - 1) {
-			int w = snprintf(cands + clen, sizeof cands - clen, "%s\"%s\"",
-					 found ? ", " : "", t->key);
-			if (w > 0)
-				clen += (size_t)w;
-			if (clen >= sizeof cands)
-				clen = sizeof cands - 1;
-		}
-		found++;
-	}
-	if (found == 1) {
-		*index = first;
-		return 0;
-	}
-	if (found > 1)
-		return err_set(e, EXIT_GRAPH, "multiple revisions start with \"%s\": %s%s", ident,
-			       cands, found > 5 ? ", ..." : "");
-	if (branch)
-		return err_set(e, EXIT_GRAPH, "no such branch: \"%s\"", ident);
-	err_set(e, EXIT_GRAPH, "no such revision or branch \"%s\"", ident);
-	if (plen < 4)
-		err_hint(e, "give at least four characters of a revision id for a prefix match");
-	return -1;
-}
-
-int revgraph_lookup(const struct revgraph *g, const char *ident, size_t *index, struct err *e)
-{
-	return lookup_impl(g, ident, index, 0, e);
-}
-
-/* Filter v[0..*n) in place to those sharing lineage with branch (an id,
- * prefix or label). */
-static int filter_lineage(struct revwalk *w, const char *branch, size_t *v, size_t *n,
-			  struct err *e)
-{
-	size_t b;
-	if (lookup_impl(w->g, branch, &b, 1, e) != 0)
-		return -1;
-	unsigned ep = revwalk_lineage(w, b);
-	if (!ep)
-		return oom(e);
-	size_t m = 0;
-	for (size_t i = 0; i < *n; i++)
-		if (w->mark[v[i]] == ep)
-			v[m++] = v[i];
-	*n = m;
-	return 0;
-}
-
-int revgraph_has_label(const struct revgraph *g, size_t i, const char *label)
-{
-	for (size_t k = 0; k < g->nodes[i].n_labels; k++)
-		if (strcmp(g->nodes[i].labels[k], label) == 0)
-			return 1;
-	return 0;
-}
-
-/* Result of resolving a spec: a list of revisions (empty = base). */
-static int walk(struct revwalk *w, long start, long steps, const char *branch, long *res,
-		struct err *e);
-
-/*
- * Alembic's get_revisions(spec) for one string: `[branch@]heads`,
- * `[branch@]head`, `[branch@]base`, `branch@-N`, `[branch@]ident`.
- */
-static int resolve_into(struct revwalk *w, const char *spec, struct vec *out, struct err *e)
-{
-	const struct revgraph *g = w->g;
-	char branch[256];
-	const char *id = spec;
-	const char *at = strchr(spec, '@');
-	int has_branch = 0;
-	out->n = 0;
-	if (at) {
-		size_t bl = (size_t)(at - spec);
-		if (bl == 0 || bl >= sizeof branch)
-			return err_set(e, EXIT_GRAPH, "invalid revision \"%s\"", spec);
-		memcpy(branch, spec, bl);
-		branch[bl] = '\0';
-		id = at + 1;
-		has_branch = 1;
-	}
-	if (strcmp(id, "heads") == 0) {
-		const size_t *v = has_branch ? g->heads : g->real_heads;
-		size_t n = has_branch ? g->n_heads : g->n_real_heads;
-		for (size_t i = 0; i < n; i++)
-			if (vec_push(out, v[i]) != 0)
-				return oom(e);
-		if (has_branch)
-			return filter_lineage(w, branch, out->v, &out->n, e);
-		return 0;
-	}
-	if (strcmp(id, "head") == 0) {
-		for (size_t i = 0; i < g->n_heads; i++)
-			if (vec_push(out, g->heads[i]) != 0)
-				return oom(e);
-		if (has_branch && filter_lineage(w, branch, out->v, &out->n, e) != 0)
-			return -1;
-		if (out->n > 1) {
-			char list[1024];
-			revgraph_join_ids(g, out->v, out->n, 0, list, sizeof list);
-			err_set(e, EXIT_GRAPH, "multiple heads are present for \"%s%s%s\": %s",
-				has_branch ? branch : "", has_branch ? "@" : "", "head", list);
-			return err_hint(e, "use \"heads\" for all of them, \"<branch>@head\" for one "
-					   "branch, or a revision id");
-		}
-		return 0;
-	}
-	if (strcmp(id, "base") == 0 || id[0] == '\0')
-		return 0;
-	if (id[0] == '-' && id[1] && strspn(id + 1, "0123456789") == strlen(id + 1)) {
-		/* branch@-N: walk down from the (real) heads on the branch */
-		long steps = -strtol(id + 1, NULL, 10);
-		size_t nh = g->n_real_heads;
-		for (size_t i = 0; i < nh; i++) {
-			size_t h = g->real_heads[i];
-			long r;
-			if (has_branch && !revgraph_has_label(g, h, branch))
-				continue;
-			if (walk(w, (long)h, steps, NULL, &r, e) != 0)
-				return -1;
-			if (r >= 0 && vec_push(out, (size_t)r) != 0)
-				return oom(e);
-		}
-		return 0;
-	}
-	size_t b = 0, r;
-	if (has_branch && lookup_impl(g, branch, &b, 1, e) != 0)
-		return -1;
-	if (lookup_impl(g, id, &r, 0, e) != 0)
-		return -1;
-	if (has_branch) {
-		unsigned ep = revwalk_lineage(w, b);
-		if (!ep)
-			return oom(e);
-		if (w->mark[r] != ep)
-			return err_set(e, EXIT_GRAPH, "revision %s is not a member of branch \"%s\"",
-				       g->nodes[r].id, branch);
-	}
-	return vec_push(out, r) != 0 ? oom(e) : 0;
-}
-
-int revgraph_resolve(const struct revgraph *g, const char *spec, size_t *out, size_t cap,
-		     size_t *n, struct err *e)
-{
-	struct revwalk w;
-	struct vec v = { 0 };
-	int rc;
-	*n = 0;
-	if (revwalk_init(&w, g) != 0)
-		return oom(e);
-	rc = resolve_into(&w, spec, &v, e);
-	if (rc == 0) {
-		for (size_t i = 0; i < v.n && i < cap; i++)
-			out[i] = v.v[i];
-		*n = v.n < cap ? v.n : cap;
-	}
-	vec_free(&v);
-	revwalk_release(&w);
-	return rc;
-}
-
-/* Alembic's get_revision: one revision, NONE_POS for base. */
-static int resolve_one(struct revwalk *w, const char *spec, long *res, struct err *e)
-{
-	struct vec v = { 0 };
-	int rc = resolve_into(w, spec, &v, e);
-	if (rc == 0) {
-		if (v.n > 1) {
-			char list[1024];
-			revgraph_join_ids(w->g, v.v, v.n, 0, list, sizeof list);
-			rc = err_set(e, EXIT_GRAPH,
-				     "multiple heads are present for given argument \"%s\": %s", spec,
-				     list);
-		} else {
-			*res = v.n ? (long)v.v[0] : NONE_POS;
-		}
-	}
-	vec_free(&v);
-	return rc;
-}
-
-/*
- * Alembic's _walk with no_overwalk: steps > 0 walks up (children along
- * down_revision, only those on branch when given; from NONE_POS the bases),
- * steps < 0 walks down (from NONE_POS the heads; below a base is BASE_POS).
- * Walking past either end gives *res = NONE_POS with return 1.
- */
-static int walk(struct revwalk *w, long start, long steps, const char *branch, long *res,
-		struct err *e)
-{
-	const struct revgraph *g = w->g;
-	long cur = start;
-	long count = steps < 0 ? -steps : steps;
-	struct vec ch = { 0 };
-	int rc = 0;
-	for (long k = 0; k < count; k++) {
-		ch.n = 0;
-		if (steps > 0) {
-			const size_t *v = cur == NONE_POS ? g->bases : g->nodes[cur].next;
-			size_t n = cur == NONE_POS ? g->n_bases : g->nodes[cur].n_next;
-			if (cur == BASE_POS)
-				n = 0;
-			for (size_t i = 0; i < n; i++)
-				if (vec_push(&ch, v[i]) != 0) {
-					rc = oom(e);
-					goto out;
-				}
-			if (branch && filter_lineage(w, branch, ch.v, &ch.n, e) != 0) {
-				rc = -1;
-				goto out;
-			}
-		} else {
-			if (cur == BASE_POS) {
-				ch.n = 0;
-			} else {
-				const size_t *v = cur == NONE_POS ? g->heads : g->nodes[cur].down;
-				size_t n = cur == NONE_POS ? g->n_heads : g->nodes[cur].n_down;
-				for (size_t i = 0; i < n; i++)
-					if (vec_push(&ch, v[i]) != 0) {
-						rc = oom(e);
-						goto out;
-					}
-				if (ch.n == 0) {
-					cur = BASE_POS;
-					continue;
-				}
-			}
-		}
-		if (ch.n == 0) {
-			*res = NONE_POS;
-			rc = 1;
-			goto out;
-		}
-		if (ch.n > 1) {
-			char list[1024];
-			revgraph_join_ids(g, ch.v, ch.n, 0, list, sizeof list);
-			rc = err_set(e, EXIT_GRAPH, "ambiguous walk: %s branches to %s",
-				     cur >= 0 ? g->nodes[cur].id : "base", list);
-			err_hint(e, "name the branch: \"<branch>@%+ld\", or give a revision id", steps);
-			goto out;
-		}
-		cur = (long)ch.v[0];
-	}
-	*res = cur;
-out:
-	vec_free(&ch);
-	return rc;
-}
-
-/* Alembic's _relative_destination regex, (?:(.+?)@)?(\w+)?([+-]\d+),
- * matched against the whole spec. */
-static int parse_relative(const char *spec, char *branch, size_t bcap, char *symbol, size_t scap,
-			  long *rel)
-{
-	const char *rest = spec;
-	const char *at = strrchr(spec, '@');
-	branch[0] = symbol[0] = '\0';
-	if (at) {
-		size_t bl = (size_t)(at - spec);
-		if (bl == 0 || bl >= bcap)
-			return 0;
-		rest = at + 1;
-		memcpy(branch, spec, bl);
-		branch[bl] = '\0';
-	}
-	size_t i = 0;
-	while (rest[i] && (isalnum((unsigned char)rest[i]) || rest[i] == '_'))
-		i++;
-	if (rest[i] != '+' && rest[i] != '-')
-		return 0;
-	size_t digits = strspn(rest + i + 1, "0123456789");
-	if (digits == 0 || rest[i + 1 + digits] != '\0' || digits > 9 || i >= scap)
-		return 0;
-	memcpy(symbol, rest, i);
-	symbol[i] = '\0';
-	*rel = strtol(rest + i + 1, NULL, 10);
-	if (rest[i] == '-')
-		*rel = -*rel;
-	return 1;
-}
-
-/* ------------------------------------------------------------------ */
 /* plans                                                               */
 
 struct planner {
@@ -1372,8 +1073,8 @@ static int upgrade_targets(struct planner *p, const char *target, struct vec *ta
 	char branch[256], symbol[256];
 	long rel;
 	targets->n = 0;
-	if (!parse_relative(target, branch, sizeof branch, symbol, sizeof symbol, &rel))
-		return resolve_into(&p->w, target, targets, e);
+	if (!revresolve_parse_relative(target, branch, sizeof branch, symbol, sizeof symbol, &rel))
+		return revresolve_revisions(&p->w, target, targets, e);
 	const char *br = branch[0] ? branch : NULL;
 	long res = NONE_POS;
 	int w;
@@ -1383,7 +1084,7 @@ static int upgrade_targets(struct planner *p, const char *target, struct vec *ta
 			if (vec_push(&start, p->current.v[i]) != 0)
 				return oom(e);
 		if (br && start.n) {
-			if (filter_lineage(&p->w, br, start.v, &start.n, e) != 0) {
+			if (revresolve_filter_lineage(&p->w, br, start.v, &start.n, e) != 0) {
 				vec_free(&start);
 				return -1;
 			}
@@ -1391,7 +1092,7 @@ static int upgrade_targets(struct planner *p, const char *target, struct vec *ta
 				/* the branch is not a row: start from the tips of the applied
 				 * revisions on the branch, or from nothing */
 				size_t b;
-				if (lookup_impl(g, br, &b, 1, e) != 0) {
+				if (revresolve_lookup(g, br, &b, 1, e) != 0) {
 					vec_free(&start);
 					return -1;
 				}
@@ -1422,7 +1123,7 @@ static int upgrade_targets(struct planner *p, const char *target, struct vec *ta
 		}
 		long from = start.n ? (long)start.v[0] : NONE_POS;
 		vec_free(&start);
-		w = walk(&p->w, from, rel, br, &res, e);
+		w = revresolve_walk(&p->w, from, rel, br, &res, e);
 		if (w < 0)
 			return -1;
 		if (w > 0)
@@ -1430,9 +1131,9 @@ static int upgrade_targets(struct planner *p, const char *target, struct vec *ta
 				       target, rel);
 	} else if (rel > 0) {
 		long from;
-		if (resolve_one(&p->w, symbol, &from, e) != 0)
+		if (revresolve_revision(&p->w, symbol, &from, e) != 0)
 			return -1;
-		w = walk(&p->w, from, rel, br, &res, e);
+		w = revresolve_walk(&p->w, from, rel, br, &res, e);
 		if (w < 0)
 			return -1;
 		if (w > 0)
@@ -1447,9 +1148,9 @@ static int upgrade_targets(struct planner *p, const char *target, struct vec *ta
 		char spec[520];
 		long from;
 		snprintf(spec, sizeof spec, "%s%s%s", br ? br : "", br ? "@" : "", symbol);
-		if (resolve_one(&p->w, spec, &from, e) != 0)
+		if (revresolve_revision(&p->w, spec, &from, e) != 0)
 			return -1;
-		w = walk(&p->w, from, rel, NULL, &res, e);
+		w = revresolve_walk(&p->w, from, rel, NULL, &res, e);
 		if (w < 0)
 			return -1;
 		if (w > 0)
@@ -1504,7 +1205,7 @@ static int downgrade_target(struct planner *p, const char *target, char *branch,
 	const struct revgraph *g = p->g;
 	char symbol[256];
 	long rel;
-	if (parse_relative(target, branch, bcap, symbol, sizeof symbol, &rel)) {
+	if (revresolve_parse_relative(target, branch, bcap, symbol, sizeof symbol, &rel)) {
 		const char *br = branch[0] ? branch : NULL;
 		int w;
 		if (rel >= 0) {
@@ -1515,9 +1216,9 @@ static int downgrade_target(struct planner *p, const char *target, char *branch,
 				return err_hint(e, "downgrade goes down: use \"-N\", or \"upgrade %s\"",
 						target);
 			}
-			if (resolve_one(&p->w, symbol, &from, e) != 0)
+			if (revresolve_revision(&p->w, symbol, &from, e) != 0)
 				return -1;
-			w = walk(&p->w, from, rel, br, res, e);
+			w = revresolve_walk(&p->w, from, rel, br, res, e);
 			if (w < 0)
 				return -1;
 			if (w > 0)
@@ -1532,7 +1233,7 @@ static int downgrade_target(struct planner *p, const char *target, char *branch,
 				for (size_t i = 0; i < p->current.n; i++)
 					if (vec_push(&cur, p->current.v[i]) != 0)
 						return oom(e);
-				if (filter_lineage(&p->w, br, cur.v, &cur.n, e) != 0) {
+				if (revresolve_filter_lineage(&p->w, br, cur.v, &cur.n, e) != 0) {
 					vec_free(&cur);
 					return -1;
 				}
@@ -1540,7 +1241,7 @@ static int downgrade_target(struct planner *p, const char *target, char *branch,
 					/* the branch heads among everything applied */
 					size_t b;
 					unsigned ep;
-					if (lookup_impl(g, br, &b, 1, e) != 0) {
+					if (revresolve_lookup(g, br, &b, 1, e) != 0) {
 						vec_free(&cur);
 						return -1;
 					}
@@ -1592,9 +1293,9 @@ static int downgrade_target(struct planner *p, const char *target, char *branch,
 		char spec[520];
 		long from;
 		snprintf(spec, sizeof spec, "%s%s%s", branch, branch[0] ? "@" : "", symbol);
-		if (resolve_one(&p->w, spec, &from, e) != 0)
+		if (revresolve_revision(&p->w, spec, &from, e) != 0)
 			return -1;
-		w = walk(&p->w, from, rel, NULL, res, e);
+		w = revresolve_walk(&p->w, from, rel, NULL, res, e);
 		if (w < 0)
 			return -1;
 		if (w > 0) {
@@ -1615,7 +1316,7 @@ static int downgrade_target(struct planner *p, const char *target, char *branch,
 		memcpy(branch, target, (size_t)(at - target));
 		branch[at - target] = '\0';
 	}
-	return resolve_one(&p->w, target, res, e);
+	return revresolve_revision(&p->w, target, res, e);
 }
 
 int revgraph_plan_downgrade(const struct revgraph *g, const char *const *current,
@@ -1651,7 +1352,7 @@ int revgraph_plan_downgrade(const struct revgraph *g, const char *const *current
 		unsigned char *anc = calloc(g->n ? g->n : 1, 1);
 		if (!anc)
 			goto nomem;
-		if (lookup_impl(g, branch, &b, 1, e) != 0 ||
+		if (revresolve_lookup(g, branch, &b, 1, e) != 0 ||
 		    revwalk_reach(&p.w, &b, 1, REVWALK_DOWN, anc, e) != 0) {
 			free(anc);
 			goto out;
@@ -1714,32 +1415,6 @@ void revgraph_plan_release(struct revgraph_plan *plan)
 /* ------------------------------------------------------------------ */
 /* history                                                             */
 
-int revgraph_split_range(const char *range, char **from, char **to, struct err *e)
-{
-	const char *colon = strchr(range, ':');
-	*from = *to = NULL;
-	if (!colon)
-		return err_set(e, EXIT_USAGE, "invalid range \"%s\": expected FROM:TO", range);
-	size_t fl = (size_t)(colon - range), tl = strlen(colon + 1);
-	if (fl) {
-		*from = malloc(fl + 1);
-		if (!*from)
-			return oom(e);
-		memcpy(*from, range, fl);
-		(*from)[fl] = '\0';
-	}
-	if (tl) {
-		*to = malloc(tl + 1);
-		if (!*to) {
-			free(*from);
-			*from = NULL;
-			return oom(e);
-		}
-		memcpy(*to, colon + 1, tl + 1);
-	}
-	return 0;
-}
-
 int revgraph_history(const struct revgraph *g, const char *lower, const char *upper,
 		     size_t **out, size_t *n, struct err *e)
 {
@@ -1755,7 +1430,7 @@ int revgraph_history(const struct revgraph *g, const char *lower, const char *up
 		upper = "heads";
 	if (planner_init(&p, g, NULL, 0, e) != 0)
 		goto out;
-	if (resolve_into(&p.w, lower, &cur, e) != 0)
+	if (revresolve_revisions(&p.w, lower, &cur, e) != 0)
 		goto out;
 	for (size_t i = 0; i < cur.n; i++)
 		if (vec_push(&p.current, cur.v[i]) != 0)

@@ -178,4 +178,38 @@ int revwalk_ancestors(struct revwalk *w, const size_t *seeds, size_t n_seeds,
  * itself, with a fresh epoch, and return that epoch; 0 on no memory. */
 unsigned revwalk_lineage(struct revwalk *w, size_t r);
 
+/* ------------------------------------------------------------------ */
+/* resolution (revresolve.c)                                           */
+
+/* Positions of Alembic's relative walks besides a revision index. */
+#define NONE_POS ((long)-1) /* Alembic's None: before the bases / at the heads */
+#define BASE_POS ((long)-2) /* the string "base" a downward walk ends at */
+
+/* revgraph_lookup; branch: ident names a branch, as the message then says. */
+int revresolve_lookup(const struct revgraph *g, const char *ident, size_t *index, int branch,
+		      struct err *e);
+
+/* Keep of v[0..*n) those in the lineage of branch (an id, prefix or label). */
+int revresolve_filter_lineage(struct revwalk *w, const char *branch, size_t *v, size_t *n,
+			      struct err *e);
+
+/* revgraph_resolve into out (emptied first; empty is base), uncapped. */
+int revresolve_revisions(struct revwalk *w, const char *spec, struct vec *out, struct err *e);
+
+/* One revision (Alembic's get_revision): *res is its index, NONE_POS for
+ * base; several is an error. */
+int revresolve_revision(struct revwalk *w, const char *spec, long *res, struct err *e);
+
+/* Alembic's _walk: steps (> 0 up, < 0 down) from start (an index,
+ * NONE_POS or BASE_POS), up only along branch when given.  0 with *res, 1
+ * when the walk went past either end (*res NONE_POS), -1 on an error (an
+ * ambiguous step, an unknown branch, no memory). */
+int revresolve_walk(struct revwalk *w, long start, long steps, const char *branch, long *res,
+		    struct err *e);
+
+/* Split a relative spec `[branch@][symbol]+N` / `-N` into branch and symbol
+ * ("" when absent) and *rel; 0 when spec is not relative. */
+int revresolve_parse_relative(const char *spec, char *branch, size_t bcap, char *symbol,
+			      size_t scap, long *rel);
+
 #endif
