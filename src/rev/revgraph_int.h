@@ -212,4 +212,39 @@ int revresolve_walk(struct revwalk *w, long start, long steps, const char *branc
 int revresolve_parse_relative(const char *spec, char *branch, size_t bcap, char *symbol,
 			      size_t scap, long *rel);
 
+/* ------------------------------------------------------------------ */
+/* the planner (revplan.c), which history (revhistory.c) also drives   */
+
+/* The state of one plan: the version-table rows as they change step by
+ * step, what is applied, and the topological sort's bookkeeping. */
+struct revplanner {
+	struct revwalk w;
+	const struct revgraph *g;
+	unsigned char *in_heads;    /* version-table rows now */
+	unsigned char *applied;     /* ancestors-or-self of in_heads */
+	unsigned char *todo;        /* revisions still to order */
+	size_t *pending;            /* todo children not yet ordered */
+	unsigned char *in_frontier; /* the sort's frontier */
+	struct vec current;         /* indices of the given rows */
+	struct vec order;           /* revplanner_sort's output */
+};
+
+/* Set up p for g and the version-table rows current[0..n_current) (exact
+ * ids, duplicates allowed): in_heads, current and applied filled.  An
+ * unknown row, or a row that is an ancestor of another, is an error.
+ * Release with revplanner_release, also after a failure. */
+int revplanner_init(struct revplanner *p, const struct revgraph *g, const char *const *current,
+		    size_t n_current, struct err *e);
+void revplanner_release(struct revplanner *p);
+
+/* Order the revisions marked in p->todo like Alembic's _topological_sort,
+ * from heads (sorted by input order) down, into p->order; clears p->todo
+ * as it goes. */
+int revplanner_sort(struct revplanner *p, const size_t *heads, size_t n_heads, struct err *e);
+
+/* Alembic's _parse_upgrade_target, from p->current: the target revisions
+ * into targets (emptied first; empty is base). */
+int revplanner_upgrade_targets(struct revplanner *p, const char *target, struct vec *targets,
+			       struct err *e);
+
 #endif

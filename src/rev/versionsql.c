@@ -115,32 +115,32 @@ static void sql_delete(struct strbuf *b, const char *table, const char *schema, 
 	strbuf_puts(b, ";\n");
 }
 
-char *versionsql_step(const struct revgraph_step *s, const char *table, const char *schema)
+char *versionsql_step(const struct revplan_step *s, const char *table, const char *schema)
 {
 	struct strbuf b = { 0 };
 	if (!table || !*table)
 		table = "alembic_version";
 	strbuf_puts(&b, "");
 	switch (s->op) {
-	case REVGRAPH_INSERT:
+	case REVPLAN_INSERT:
 		for (size_t i = 0; i < s->n_to; i++)
 			sql_insert(&b, table, schema, s->to[i]);
 		break;
-	case REVGRAPH_DELETE:
+	case REVPLAN_DELETE:
 		for (size_t i = 0; i < s->n_from; i++)
 			sql_delete(&b, table, schema, s->from[i]);
 		break;
-	case REVGRAPH_UPDATE:
+	case REVPLAN_UPDATE:
 		if (s->n_from && s->n_to)
 			sql_update(&b, table, schema, s->from[0], s->to[0]);
 		break;
-	case REVGRAPH_MERGE:
+	case REVPLAN_MERGE:
 		for (size_t i = 0; i + 1 < s->n_from; i++)
 			sql_delete(&b, table, schema, s->from[i]);
 		if (s->n_from && s->n_to)
 			sql_update(&b, table, schema, s->from[s->n_from - 1], s->to[0]);
 		break;
-	case REVGRAPH_UNMERGE:
+	case REVPLAN_UNMERGE:
 		for (size_t i = 0; i + 1 < s->n_to; i++)
 			sql_insert(&b, table, schema, s->to[i]);
 		if (s->n_from && s->n_to)

@@ -12,7 +12,7 @@
 #ifndef MIGRATE_VERSIONSQL_H
 #define MIGRATE_VERSIONSQL_H
 
-#include "rev/revgraph.h"
+#include "rev/revplan.h"
 
 /*
  * The version-table statements of one step, one per line, each ending in
@@ -24,7 +24,7 @@
  * INSERTs all but the last and UPDATEs the merge row to it.  Returns a
  * malloc'd string (the caller frees it), NULL on no memory.
  */
-char *versionsql_step(const struct revgraph_step *s, const char *table, const char *schema);
+char *versionsql_step(const struct revplan_step *s, const char *table, const char *schema);
 
 /* The version table's DDL as Alembic emits it for PostgreSQL (without the
  * final ";"), and the DROP its offline mode ends a downgrade to base with.
