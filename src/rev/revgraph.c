@@ -1,29 +1,24 @@
 /*
- * revgraph.c — see revgraph.h.  The facts follow Alembic 1.x
- * (alembic/script/revision.py, alembic/runtime/migration.py); the code is
- * ours and avoids Alembic's set-of-sets walks:
+ * revgraph.c — building and validating the revision graph, and its
+ * accessors (see revgraph.h).  The facts follow Alembic 1.x
+ * (alembic/script/revision.py); the code is ours and avoids Alembic's
+ * set-of-sets walks:
  *
  *  - ids and branch labels live in one open-addressing hash table (Alembic's
  *    _revision_map holds both, so a label may not equal an id);
  *  - cycles are found with Kahn's algorithm, forwards then backwards, so
  *    only revisions on or between cycles are named;
- *  - the plan order reproduces Alembic's _topological_sort: walk down from
- *    the first head, hand over to the first other head that still needs the
- *    candidate.  "Still needed by another head" is a counter of unemitted
- *    children, so only the hand-over itself searches the graph;
- *  - HeadMaintainer's questions ("is this down revision an ancestor of
- *    another head?") are answered by walking up from it through applied
- *    revisions until a head is met, which for a straight line is one step.
+ *  - depends_on is normalized as Alembic's _normalize_depends_on, and
+ *    branch labels spread as its _add_branches, with the walk of revwalk.c.
  */
 #include "rev/revgraph_int.h"
-#include "rev/revfile.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "rev/revfile.h"
 
 /* ------------------------------------------------------------------ */
 /* small helpers                                                       */
@@ -201,6 +196,20 @@ int revgraph_has_label(const struct revgraph *g, size_t i, const char *label)
 		if (strcmp(g->nodes[i].labels[k], label) == 0)
 			return 1;
 	return 0;
+}
+
+/* Reachability over normalized downs equals reachability over down
+ * revisions and dependencies: normalization only drops a dependency that
+ * an ancestor already has. */
+int revgraph_reaches(const struct revgraph *g, size_t from, size_t to)
+{
+	struct revwalk w;
+	int found;
+	if (revwalk_init(&w, g) != 0)
+		return -1;
+	found = revwalk_find(&w, &from, 1, REVWALK_NDOWN, to);
+	revwalk_release(&w);
+	return found;
 }
 
 /* ------------------------------------------------------------------ */
@@ -688,101 +697,4 @@ int revgraph_build(struct revgraph **out, const struct revgraph_input *revs, siz
 	}
 	*out = g;
 	return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* history                                                             */
-
-int revgraph_history(const struct revgraph *g, const char *lower, const char *upper,
-		     size_t **out, size_t *n, struct err *e)
-{
-	struct revplanner p;
-	struct vec targets = { 0 }, cur = { 0 };
-	unsigned char *required = NULL, *have = NULL, *desc = NULL;
-	int rc = -1;
-	*out = NULL;
-	*n = 0;
-	if (!lower)
-		lower = "base";
-	if (!upper)
-		upper = "heads";
-	if (revplanner_init(&p, g, NULL, 0, e) != 0)
-		goto out;
-	if (revresolve_revisions(&p.w, lower, &cur, e) != 0)
-		goto out;
-	for (size_t i = 0; i < cur.n; i++)
-		if (vec_push(&p.current, cur.v[i]) != 0)
-			goto nomem;
-	if (revplanner_upgrade_targets(&p, upper, &targets, e) != 0)
-		goto out;
-	/* lower "branch@...": only targets on that branch */
-	const char *at = strchr(lower, '@');
-	if (at) {
-		char branch[256];
-		size_t bl = (size_t)(at - lower), m = 0;
-		snprintf(branch, sizeof branch, "%.*s", (int)bl, lower);
-		const struct slot *s = revgraph_find_key(g, branch);
-		if (s && !s->is_label && g->nodes[s->idx].n_own == 1)
-			snprintf(branch, sizeof branch, "%s", g->nodes[s->idx].own_labels[0]);
-		for (size_t i = 0; i < targets.n; i++)
-			if (revgraph_has_label(g, targets.v[i], branch))
-				targets.v[m++] = targets.v[i];
-		targets.n = m;
-	}
-	required = calloc(g->n ? g->n : 1, 1);
-	have = calloc(g->n ? g->n : 1, 1);
-	desc = calloc(g->n ? g->n : 1, 1);
-	if (!required || !have || !desc)
-		goto nomem;
-	if (revwalk_ancestors(&p.w, targets.v, targets.n, required, e) != 0)
-		goto out;
-	for (size_t i = 0; i < cur.n; i++)
-		if (!required[cur.v[i]]) {
-			err_set(e, EXIT_GRAPH, "revision %s is not an ancestor of revision %s", lower,
-				upper);
-			goto out;
-		}
-	if (revwalk_ancestors(&p.w, cur.v, cur.n, have, e) != 0)
-		goto out;
-	if (cur.n && revwalk_reach(&p.w, cur.v, cur.n, REVWALK_NEXT, desc, e) != 0)
-		goto out;
-	for (size_t i = 0; i < g->n; i++) {
-		p.todo[i] = required[i] && !have[i];
-		if (cur.n && !desc[i])
-			p.todo[i] = 0;
-	}
-	for (size_t i = 0; i < cur.n; i++)
-		p.todo[cur.v[i]] = 1; /* inclusive */
-	if (revplanner_sort(&p, targets.v, targets.n, e) != 0)
-		goto out;
-	*out = p.order.v;
-	*n = p.order.n;
-	p.order.v = NULL;
-	p.order.n = p.order.cap = 0;
-	rc = 0;
-	goto out;
-nomem:
-	oom(e);
-out:
-	free(required);
-	free(have);
-	free(desc);
-	vec_free(&targets);
-	vec_free(&cur);
-	revplanner_release(&p);
-	return rc;
-}
-
-/* Reachability over normalized downs equals reachability over down
- * revisions and dependencies: normalization only drops a dependency that
- * an ancestor already has. */
-int revgraph_reaches(const struct revgraph *g, size_t from, size_t to)
-{
-	struct revwalk w;
-	int found;
-	if (revwalk_init(&w, g) != 0)
-		return -1;
-	found = revwalk_find(&w, &from, 1, REVWALK_NDOWN, to);
-	revwalk_release(&w);
-	return found;
 }

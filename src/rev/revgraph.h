@@ -1,10 +1,15 @@
 /*
- * revgraph.h — the revision graph (SPEC §6), following Alembic's RevisionMap
- * (alembic/script/revision.py) and the version-table bookkeeping of its
- * HeadMaintainer / RevisionStep (alembic/runtime/migration.py).
+ * revgraph.h — the revision graph, following Alembic's RevisionMap
+ * (alembic/script/revision.py): building and validating it and its
+ * accessors (revgraph.c), naming revisions in it (revresolve.c) and
+ * `history` (revhistory.c); every search of it is the one walk of
+ * revwalk.c.  Plans for upgrade and downgrade, with the version-table
+ * bookkeeping of Alembic's HeadMaintainer, are in revplan.h; the version
+ * table's SQL is in versionsql.h.
  *
- * Pure: no I/O, never prints.  Every failure is EXIT_GRAPH (SPEC §8) with a
- * message naming the revision(s) and file(s), except out-of-memory.
+ * Pure: no I/O, never prints.  Every failure is EXIT_GRAPH with a message
+ * naming the revision(s) and file(s), except out-of-memory and a range
+ * without ':' (EXIT_USAGE).
  *
  * Vocabulary (Alembic's):
  *   down revisions   `down_revision` of a file ("versioned" edges)
