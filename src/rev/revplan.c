@@ -379,11 +379,49 @@ static int make_steps(struct revplanner *p, int up, struct revplan *plan, struct
 	return 0;
 }
 
+/*
+ * Keep of the rows v (a copy of p->current) those on the lineage of branch.
+ * When none is, the branch is not a row: v becomes the tips of the applied
+ * revisions on the branch, as Alembic finds them for an upgrade (up:
+ * without a normalized child among them, _parse_upgrade_target) or a
+ * downgrade (without an applied next revision, _parse_downgrade_target).
+ */
+static int on_branch(struct revplanner *p, const char *branch, int up, struct vec *v,
+		     struct err *e)
+{
+	const struct revgraph *g = p->g;
+	const unsigned *mark = p->w.mark;
+	size_t b;
+	unsigned ep;
+	if (revresolve_filter_lineage(&p->w, branch, v->v, &v->n, e) != 0)
+		return -1;
+	if (v->n > 0)
+		return 0;
+	if (revresolve_lookup(g, branch, &b, 1, e) != 0)
+		return -1;
+	if (!(ep = revwalk_lineage(&p->w, b)))
+		return oom(e);
+	for (size_t i = 0; i < g->n; i++) {
+		const struct node *nd = &g->nodes[i];
+		int tip = 1;
+		if (!p->applied[i] || mark[i] != ep)
+			continue;
+		if (up)
+			for (size_t c = 0; c < nd->n_nchild && tip; c++)
+				tip = !(p->applied[nd->nchild[c]] && mark[nd->nchild[c]] == ep);
+		else
+			for (size_t c = 0; c < nd->n_next && tip; c++)
+				tip = !p->applied[nd->next[c]];
+		if (tip && vec_push(v, i) != 0)
+			return oom(e);
+	}
+	return 0;
+}
+
 /* Alembic's _parse_upgrade_target → targets (empty = base). */
 int revplanner_upgrade_targets(struct revplanner *p, const char *target, struct vec *targets,
 			       struct err *e)
 {
-	const struct revgraph *g = p->g;
 	char branch[256], symbol[256];
 	long rel;
 	targets->n = 0;
@@ -397,38 +435,10 @@ int revplanner_upgrade_targets(struct revplanner *p, const char *target, struct 
 		for (size_t i = 0; i < p->current.n; i++)
 			if (vec_push(&start, p->current.v[i]) != 0)
 				return oom(e);
-		if (br && start.n) {
-			if (revresolve_filter_lineage(&p->w, br, start.v, &start.n, e) != 0) {
-				vec_free(&start);
-				return -1;
-			}
-			if (start.n == 0) {
-				/* the branch is not a row: start from the tips of the applied
-				 * revisions on the branch, or from nothing */
-				size_t b;
-				if (revresolve_lookup(g, br, &b, 1, e) != 0) {
-					vec_free(&start);
-					return -1;
-				}
-				unsigned ep = revwalk_lineage(&p->w, b);
-				for (size_t i = 0; ep && i < g->n; i++) {
-					if (!p->applied[i] || p->w.mark[i] != ep)
-						continue;
-					int tip = 1;
-					for (size_t c = 0; c < g->nodes[i].n_nchild && tip; c++) {
-						size_t ch = g->nodes[i].nchild[c];
-						tip = !(p->applied[ch] && p->w.mark[ch] == ep);
-					}
-					if (tip && vec_push(&start, i) != 0) {
-						vec_free(&start);
-						return oom(e);
-					}
-				}
-				if (!ep) {
-					vec_free(&start);
-					return oom(e);
-				}
-			}
+		/* from nothing, or from the rows (else the applied tips) on the branch */
+		if (br && start.n && on_branch(p, br, 1, &start, e) != 0) {
+			vec_free(&start);
+			return -1;
 		}
 		if (start.n > 1) {
 			vec_free(&start);
@@ -547,33 +557,9 @@ static int downgrade_target(struct revplanner *p, const char *target, char *bran
 				for (size_t i = 0; i < p->current.n; i++)
 					if (vec_push(&cur, p->current.v[i]) != 0)
 						return oom(e);
-				if (revresolve_filter_lineage(&p->w, br, cur.v, &cur.n, e) != 0) {
+				if (on_branch(p, br, 0, &cur, e) != 0) {
 					vec_free(&cur);
 					return -1;
-				}
-				if (cur.n == 0) {
-					/* the branch heads among everything applied */
-					size_t b;
-					unsigned ep;
-					if (revresolve_lookup(g, br, &b, 1, e) != 0) {
-						vec_free(&cur);
-						return -1;
-					}
-					if (!(ep = revwalk_lineage(&p->w, b))) {
-						vec_free(&cur);
-						return oom(e);
-					}
-					for (size_t i = 0; i < g->n; i++) {
-						if (!p->applied[i] || p->w.mark[i] != ep)
-							continue;
-						int tip = 1;
-						for (size_t c = 0; c < g->nodes[i].n_next && tip; c++)
-							tip = !p->applied[g->nodes[i].next[c]];
-						if (tip && vec_push(&cur, i) != 0) {
-							vec_free(&cur);
-							return oom(e);
-						}
-					}
 				}
 				if (cur.n != 1) {
 					vec_free(&cur);
