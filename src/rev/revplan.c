@@ -74,11 +74,13 @@ void revplanner_release(struct revplanner *p)
 	vec_free(&p->order);
 }
 
+/* A hand-over's question: does a head still need cand? */
 struct handover {
 	const struct revplanner *p;
 	size_t cand;
 };
 
+/* The path ends at cand (found) and at revisions already emitted. */
 static enum revwalk_visit needs_cand(void *arg, size_t x)
 {
 	const struct handover *h = arg;
@@ -188,11 +190,13 @@ out:
 	return rc;
 }
 
+/* _unmerge_to_revisions' question: is t under a row other than r? */
 struct other_head {
 	const struct revplanner *p;
 	size_t t, r;
 };
 
+/* Up from t through applied revisions other than r, until a row. */
 static enum revwalk_visit is_other_head(void *arg, size_t x)
 {
 	const struct other_head *o = arg;

@@ -68,16 +68,13 @@ int revwalk_run(struct revwalk *w, unsigned ep, const size_t *seeds, size_t n_se
 		if (w->mark[x] == ep)
 			continue;
 		w->mark[x] = ep;
-		switch (fn ? fn(arg, x) : REVWALK_ENTER) {
-		case REVWALK_ENTER:
-			break;
-		case REVWALK_PRUNE:
-			continue;
-		case REVWALK_FOUND:
+		enum revwalk_visit visit = fn ? fn(arg, x) : REVWALK_ENTER;
+		if (visit == REVWALK_FOUND)
 			return 1;
-		case REVWALK_FAIL:
+		if (visit == REVWALK_FAIL)
 			return -1;
-		}
+		if (visit == REVWALK_PRUNE)
+			continue;
 		const size_t *v;
 		size_t nv = edges_of(&w->g->nodes[x], edges, &v);
 		for (size_t j = 0; j < nv; j++)
