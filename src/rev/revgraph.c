@@ -537,7 +537,8 @@ static int normalize_deps(struct revgraph *g, struct err *e)
 			shared |= dependents[nd->deps[k]] > 1;
 		if (shared) {
 			ep = revwalk_epoch(&w);
-			if (revwalk_run(&w, ep, nd->down, nd->n_down, REVWALK_DOWN, NULL, NULL) < 0) {
+			rc = revwalk_run(&w, ep, nd->down, nd->n_down, REVWALK_DOWN, NULL, NULL);
+			if (rc < 0) {
 				rc = oom(e);
 				goto out;
 			}

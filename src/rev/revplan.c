@@ -581,7 +581,8 @@ static int downgrade_target(struct revplanner *p, const char *target, char *bran
 						       target, -rel);
 				if (p->current.n > 1) {
 					char list[1024];
-					revgraph_join_ids(g, p->current.v, p->current.n, 0, list, sizeof list);
+					revgraph_join_ids(g, p->current.v, p->current.n, 0, list,
+							  sizeof list);
 					err_set(e, EXIT_GRAPH,
 						"downgrade %s from several current revisions (%s) is "
 						"ambiguous",
