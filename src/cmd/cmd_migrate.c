@@ -122,7 +122,7 @@ int cmd_check(struct ctx *c, struct err *e)
 {
 	struct revdir rd;
 	struct session s;
-	struct revgraph_plan plan = {0};
+	struct revplan plan = {0};
 	char **heads = NULL;
 	size_t n = 0;
 	int rc = -1;
@@ -130,8 +130,8 @@ int cmd_check(struct ctx *c, struct err *e)
 	if (cmd_load_revisions(c, &rd, e) < 0)
 		return -1;
 	if (session_open(&s, &c->cfg, 0, e) == 0 && migrate_heads(s.conn, &c->cfg, &rd, &heads, &n, e) == 0) {
-		if (!rd.graph || revgraph_plan_upgrade(rd.graph, (const char *const *)heads, n, "heads",
-						       &plan, e) == 0) {
+		if (!rd.graph ||
+		    revplan_upgrade(rd.graph, (const char *const *)heads, n, "heads", &plan, e) == 0) {
 			for (size_t i = 0; i < plan.n_steps; i++)
 				revtext_print_short(&rd, plan.steps[i].rev);
 			if (plan.n_steps > 0) {
@@ -143,7 +143,7 @@ int cmd_check(struct ctx *c, struct err *e)
 			}
 		}
 	}
-	revgraph_plan_release(&plan);
+	revplan_release(&plan);
 	store_free_heads(heads, n);
 	session_close(&s);
 	revdir_release(&rd);

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "db/query.h"
-#include "rev/revgraph.h"
+#include "rev/versionsql.h"
 
 static int quote(PGconn *c, const char *schema, const char *table, char *out, size_t cap,
 		 struct err *e)
@@ -114,7 +114,7 @@ int store_ensure_version(struct store *s, struct err *e)
 		return -1;
 	if (exists)
 		return 0;
-	sql = revgraph_version_ddl(s->table, s->qualifier);
+	sql = versionsql_ddl(s->table, s->qualifier);
 	if (!sql)
 		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
 	rc = db_exec(s->c, sql, NULL, e);

@@ -13,6 +13,8 @@
 #include "util/duration.h"
 #include "util/log.h"
 #include "rev/revgraph.h"
+#include "rev/revplan.h"
+#include "rev/versionsql.h"
 #include "script/runner.h"
 #include "util/sig.h"
 #include "db/store.h"
@@ -113,9 +115,9 @@ static int reset_timeouts(struct run *r, struct err *e)
 
 /* Run the version-table statements of a step, each matching one row (as
  * Alembic checks online). */
-static int version_change(struct run *r, const struct revgraph_step *step, struct err *e)
+static int version_change(struct run *r, const struct revplan_step *step, struct err *e)
 {
-	char *sql = revgraph_step_sql(step, r->st.table, r->st.qualifier);
+	char *sql = versionsql_step(step, r->st.table, r->st.qualifier);
 	char *p = sql, *end;
 	int rc = 0;
 	if (!sql)
@@ -155,10 +157,10 @@ static int history(struct run *r, const struct revdir_file *f, const char *direc
 	return db_exec_params(r->c, sql, 5, params, NULL, e);
 }
 
-static int run_step(struct run *r, const struct revgraph_step *step, struct err *e)
+static int run_step(struct run *r, const struct revplan_step *step, struct err *e)
 {
 	const struct revdir_file *f = &r->rd->files[step->rev];
-	int up = step->dir == REVGRAPH_UP;
+	int up = step->dir == REVPLAN_UP;
 	const struct revfile_section *sec = up ? &f->rev.upgrade : &f->rev.downgrade;
 	struct runner_opts o = {.root = r->rd->dir};
 	struct runner_stats stats = {0};
@@ -166,7 +168,7 @@ static int run_step(struct run *r, const struct revgraph_step *step, struct err 
 	int64_t start = now_ms();
 	int rc;
 
-	revgraph_step_describe(r->rd->graph, step, what, sizeof what);
+	revplan_step_describe(r->rd->graph, step, what, sizeof what);
 	log_info("running %s%s%s", what, f->rev.message ? ", " : "", f->rev.message ? f->rev.message : "");
 
 	if (sec->transactional) {
@@ -244,11 +246,11 @@ failed:
 /* Before anything runs: every section of the plan exists and may run the
  * way it is marked, so a bad file late in the plan does not leave the
  * database half-way. */
-int migrate_check_plan(const struct revdir *rd, const struct revgraph_plan *plan, struct err *e)
+int migrate_check_plan(const struct revdir *rd, const struct revplan *plan, struct err *e)
 {
 	for (size_t i = 0; i < plan->n_steps; i++) {
 		const struct revdir_file *f = &rd->files[plan->steps[i].rev];
-		int up = plan->steps[i].dir == REVGRAPH_UP;
+		int up = plan->steps[i].dir == REVPLAN_UP;
 		if (!(up ? &f->rev.upgrade : &f->rev.downgrade)->present)
 			return err_set(e, EXIT_GRAPH,
 				       "%s: revision %s has no \"-- migrate:%s\" section", f->path,
@@ -259,7 +261,7 @@ int migrate_check_plan(const struct revdir *rd, const struct revgraph_plan *plan
 	return 0;
 }
 
-static int run_plan(struct run *r, const struct revgraph_plan *plan, struct err *e)
+static int run_plan(struct run *r, const struct revplan *plan, struct err *e)
 {
 	if (!r->per_migration) {
 		if (exec(r, "BEGIN", e) < 0)
@@ -281,13 +283,13 @@ static int run_plan(struct run *r, const struct revgraph_plan *plan, struct err 
 }
 
 typedef int (*planner)(const struct revgraph *g, const char *const *current, size_t n_current,
-		       const char *target, struct revgraph_plan *plan, struct err *e);
+		       const char *target, struct revplan *plan, struct err *e);
 
 static int migrate(PGconn *c, const struct config *cfg, const struct revdir *rd, const char *target,
 		   planner plan_fn, struct migrate_report *rep, struct err *e)
 {
 	struct run r = {.c = c, .cfg = cfg, .rd = rd};
-	struct revgraph_plan plan = {0};
+	struct revplan plan = {0};
 	char **heads = NULL;
 	size_t n = 0;
 	int64_t start = now_ms();
@@ -316,7 +318,7 @@ static int migrate(PGconn *c, const struct config *cfg, const struct revdir *rd,
 	rc = 0;
 out:
 	rep->ms = now_ms() - start;
-	revgraph_plan_release(&plan);
+	revplan_release(&plan);
 	store_free_heads(heads, n);
 	return rc;
 }
@@ -324,13 +326,13 @@ out:
 int migrate_upgrade(PGconn *c, const struct config *cfg, const struct revdir *rd,
 		    const char *target, struct migrate_report *rep, struct err *e)
 {
-	return migrate(c, cfg, rd, target, revgraph_plan_upgrade, rep, e);
+	return migrate(c, cfg, rd, target, revplan_upgrade, rep, e);
 }
 
 int migrate_downgrade(PGconn *c, const struct config *cfg, const struct revdir *rd,
 		      const char *target, struct migrate_report *rep, struct err *e)
 {
-	return migrate(c, cfg, rd, target, revgraph_plan_downgrade, rep, e);
+	return migrate(c, cfg, rd, target, revplan_downgrade, rep, e);
 }
 
 /* ---- stamp ---------------------------------------------------------------- */

@@ -19,6 +19,7 @@
 #include "conf/config.h"
 #include "util/err.h"
 #include "migrate/revdir.h"
+#include "rev/revplan.h"
 
 struct migrate_report {
 	char from[512]; /* version-table rows before ("base" when none) */
@@ -53,6 +54,6 @@ int migrate_check_section(const struct revdir_file *f, int upgrade, struct err *
 
 /* Pre-flight for a whole plan (online and offline), before anything runs:
  * each step's section is present and passes migrate_check_section. */
-int migrate_check_plan(const struct revdir *rd, const struct revgraph_plan *plan, struct err *e);
+int migrate_check_plan(const struct revdir *rd, const struct revplan *plan, struct err *e);
 
 #endif

@@ -10,6 +10,8 @@
 
 #include "migrate/migrate.h"
 #include "rev/revgraph.h"
+#include "rev/revplan.h"
+#include "rev/versionsql.h"
 #include "db/store.h"
 
 /* The version table's CREATE (from base) or DROP (down to base). */
@@ -17,7 +19,7 @@ static void print_version_table(FILE *out, const struct config *cfg, int create)
 {
 	const char *table = config_str(cfg, CFG_MIGRATIONS_VERSION_TABLE);
 	const char *schema = config_str(cfg, CFG_MIGRATIONS_VERSION_TABLE_SCHEMA);
-	char *sql = create ? revgraph_version_ddl(table, schema) : revgraph_version_drop(table, schema);
+	char *sql = create ? versionsql_ddl(table, schema) : versionsql_drop(table, schema);
 	if (sql)
 		fprintf(out, "%s;\n\n", sql);
 	free(sql);
@@ -43,7 +45,7 @@ int offline_run(FILE *out, const struct config *cfg, const struct revdir *rd, co
 	char *from = NULL, *to = NULL;
 	size_t start_revs[256], n_start = 0;
 	const char *current[256];
-	struct revgraph_plan plan = {0};
+	struct revplan plan = {0};
 	int per_migration = (int)config_num(cfg, CFG_MIGRATIONS_TRANSACTION_PER_MIGRATION);
 	int rc = -1, ddl_pending;
 
@@ -64,7 +66,7 @@ int offline_run(FILE *out, const struct config *cfg, const struct revdir *rd, co
 		goto out;
 	for (size_t i = 0; i < n_start; i++)
 		current[i] = revgraph_id(rd->graph, start_revs[i]);
-	if ((upgrade ? revgraph_plan_upgrade : revgraph_plan_downgrade)(
+	if ((upgrade ? revplan_upgrade : revplan_downgrade)(
 		    rd->graph, current, n_start, to ? to : "head", &plan, e) < 0 ||
 	    migrate_check_plan(rd, &plan, e) < 0)
 		goto out;
@@ -77,17 +79,17 @@ int offline_run(FILE *out, const struct config *cfg, const struct revdir *rd, co
 		ddl_pending = 0;
 	}
 	for (size_t i = 0; i < plan.n_steps; i++) {
-		const struct revgraph_step *st = &plan.steps[i];
+		const struct revplan_step *st = &plan.steps[i];
 		const struct revdir_file *f = &rd->files[st->rev];
 		const struct revfile_section *sec = upgrade ? &f->rev.upgrade : &f->rev.downgrade;
 		char what[1024];
-		char *version = revgraph_step_sql(st, config_str(cfg, CFG_MIGRATIONS_VERSION_TABLE),
+		char *version = versionsql_step(st, config_str(cfg, CFG_MIGRATIONS_VERSION_TABLE),
 						  config_str(cfg, CFG_MIGRATIONS_VERSION_TABLE_SCHEMA));
 		if (!version) {
 			err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
 			goto out;
 		}
-		revgraph_step_describe(rd->graph, st, what, sizeof what);
+		revplan_step_describe(rd->graph, st, what, sizeof what);
 		if (sec->transactional) {
 			if (per_migration)
 				fputs("BEGIN;\n\n", out);
@@ -120,7 +122,7 @@ int offline_run(FILE *out, const struct config *cfg, const struct revdir *rd, co
 		fputs("COMMIT;\n\n", out);
 	rc = 0;
 out:
-	revgraph_plan_release(&plan);
+	revplan_release(&plan);
 	free(from);
 	free(to);
 	return rc;

@@ -9,6 +9,20 @@
 
 #include "util/fsutil.h"
 
+/* The graph's input for a parsed file; *in borrows rf's strings. */
+static void input_from_revfile(struct revgraph_input *in, const struct revfile *rf)
+{
+	memset(in, 0, sizeof *in);
+	in->id = rf->revision;
+	in->down = (const char *const *)rf->down_revisions;
+	in->n_down = rf->n_down;
+	in->labels = (const char *const *)rf->branch_labels;
+	in->n_labels = rf->n_labels;
+	in->depends = (const char *const *)rf->depends_on;
+	in->n_depends = rf->n_depends;
+	in->file = rf->file;
+}
+
 int revdir_load(struct revdir *rd, const char *dir, int must_exist, struct err *e)
 {
 	char **names = NULL;
@@ -50,7 +64,7 @@ int revdir_load(struct revdir *rd, const char *dir, int must_exist, struct err *
 		digest_hex(f->text, f->len, f->sha256);
 		if (revfile_parse(&f->rev, f->text, f->len, f->path, e) < 0)
 			goto out;
-		revgraph_input_from_revfile(&inputs[i], &f->rev);
+		input_from_revfile(&inputs[i], &f->rev);
 	}
 	if (n > 0 && revgraph_build(&rd->graph, inputs, n, e) < 0)
 		goto out;

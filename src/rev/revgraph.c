@@ -1,73 +1,27 @@
 /*
- * revgraph.c — see revgraph.h.  The facts follow Alembic 1.x
- * (alembic/script/revision.py, alembic/runtime/migration.py); the code is
- * ours and avoids Alembic's set-of-sets walks:
+ * revgraph.c — building and validating the revision graph, and its
+ * accessors (see revgraph.h).  The facts follow Alembic 1.x
+ * (alembic/script/revision.py); the code is ours and avoids Alembic's
+ * set-of-sets walks:
  *
  *  - ids and branch labels live in one open-addressing hash table (Alembic's
  *    _revision_map holds both, so a label may not equal an id);
  *  - cycles are found with Kahn's algorithm, forwards then backwards, so
  *    only revisions on or between cycles are named;
- *  - the plan order reproduces Alembic's _topological_sort: walk down from
- *    the first head, hand over to the first other head that still needs the
- *    candidate.  "Still needed by another head" is a counter of unemitted
- *    children, so only the hand-over itself searches the graph;
- *  - HeadMaintainer's questions ("is this down revision an ancestor of
- *    another head?") are answered by walking up from it through applied
- *    revisions until a head is met, which for a straight line is one step.
+ *  - depends_on is normalized as Alembic's _normalize_depends_on, and
+ *    branch labels spread as its _add_branches, with the walk of revwalk.c.
  */
-#include "rev/revgraph.h"
-#include "util/strbuf.h"
+#include "rev/revgraph_int.h"
 
-
-#include <ctype.h>
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define NONE_POS ((long)-1) /* Alembic's None: before the bases / at the heads */
-#define BASE_POS ((long)-2) /* the string "base" a downward walk ends at */
-
-struct node {
-	char *id;
-	char *file;
-	size_t *down, n_down;       /* versioned down revisions */
-	size_t *deps, n_deps;       /* resolved depends_on */
-	size_t *ndown, n_ndown;     /* normalized: down + deps not implied by ancestors */
-	size_t *next, n_next;       /* nextrev: has us as down revision */
-	size_t *allnext, n_allnext; /* _all_nextrev: down revision or dependency */
-	size_t *nchild, n_nchild;   /* has us in its normalized downs */
-	char **own_labels;
-	size_t n_own;
-	const char **labels; /* own + inherited, NULL-terminated */
-	size_t n_labels, cap_labels;
-};
-
-struct slot {
-	const char *key;
-	size_t idx;
-	int used;
-	int is_label;
-};
-
-struct revgraph {
-	struct node *nodes;
-	size_t n;
-	struct slot *table;
-	size_t table_cap; /* power of two */
-	size_t *heads, n_heads;
-	size_t *real_heads, n_real_heads;
-	size_t *bases, n_bases;
-};
+#include "rev/revfile.h"
 
 /* ------------------------------------------------------------------ */
 /* small helpers                                                       */
-
-static int oom(struct err *e)
-{
-	return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
-}
 
 static char *xstrdup(const char *s)
 {
@@ -83,8 +37,7 @@ static const char *file_of(const struct revgraph *g, size_t i)
 	return g->nodes[i].file ? g->nodes[i].file : "";
 }
 
-/* "id (file)", or "id" when no file was given, into dst. */
-static void name_rev(const struct revgraph *g, size_t i, char *dst, size_t cap)
+void revgraph_name_rev(const struct revgraph *g, size_t i, char *dst, size_t cap)
 {
 	if (g->nodes[i].file && g->nodes[i].file[0])
 		snprintf(dst, cap, "%s (%s)", g->nodes[i].id, g->nodes[i].file);
@@ -92,10 +45,8 @@ static void name_rev(const struct revgraph *g, size_t i, char *dst, size_t cap)
 		snprintf(dst, cap, "%s", g->nodes[i].id);
 }
 
-/* Append "a, b, c" of ids (with files when with_files) to dst, at most max
- * of them, then ", ..." */
-static void join_ids(const struct revgraph *g, const size_t *v, size_t n, int with_files,
-		     char *dst, size_t cap)
+void revgraph_join_ids(const struct revgraph *g, const size_t *v, size_t n, int with_files,
+		       char *dst, size_t cap)
 {
 	size_t len = 0;
 	dst[0] = '\0';
@@ -106,7 +57,7 @@ static void join_ids(const struct revgraph *g, const size_t *v, size_t n, int wi
 			return;
 		}
 		if (with_files)
-			name_rev(g, v[i], one, sizeof one);
+			revgraph_name_rev(g, v[i], one, sizeof one);
 		else
 			snprintf(one, sizeof one, "%s", g->nodes[v[i]].id);
 		int w = snprintf(dst + len, cap - len, "%s%s", i ? ", " : "", one);
@@ -118,45 +69,12 @@ static void join_ids(const struct revgraph *g, const size_t *v, size_t n, int wi
 	}
 }
 
-/* A growable array of indices. */
-struct vec {
-	size_t *v;
-	size_t n, cap;
-};
-
-static int vec_push(struct vec *a, size_t x)
-{
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 8;
-		size_t *v = realloc(a->v, cap * sizeof *v);
-		if (!v)
-			return -1;
-		a->v = v;
-		a->cap = cap;
-	}
-	a->v[a->n++] = x;
-	return 0;
-}
-
-static void vec_free(struct vec *a)
-{
-	free(a->v);
-	a->v = NULL;
-	a->n = a->cap = 0;
-}
-
 static int contains(const size_t *v, size_t n, size_t x)
 {
 	for (size_t i = 0; i < n; i++)
 		if (v[i] == x)
 			return 1;
 	return 0;
-}
-
-static int cmp_size(const void *a, const void *b)
-{
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	return x < y ? -1 : x > y;
 }
 
 /* ------------------------------------------------------------------ */
@@ -172,7 +90,7 @@ static uint64_t hash_str(const char *s)
 	return h;
 }
 
-static const struct slot *table_find(const struct revgraph *g, const char *key)
+const struct slot *revgraph_find_key(const struct revgraph *g, const char *key)
 {
 	size_t mask = g->table_cap - 1;
 	for (size_t i = (size_t)hash_str(key) & mask;; i = (i + 1) & mask) {
@@ -272,17 +190,26 @@ size_t revgraph_bases(const struct revgraph *g, const size_t **v)
 	return g->n_bases;
 }
 
-void revgraph_input_from_revfile(struct revgraph_input *in, const struct revfile *rf)
+int revgraph_has_label(const struct revgraph *g, size_t i, const char *label)
 {
-	memset(in, 0, sizeof *in);
-	in->id = rf->revision;
-	in->down = (const char *const *)rf->down_revisions;
-	in->n_down = rf->n_down;
-	in->labels = (const char *const *)rf->branch_labels;
-	in->n_labels = rf->n_labels;
-	in->depends = (const char *const *)rf->depends_on;
-	in->n_depends = rf->n_depends;
-	in->file = rf->file;
+	for (size_t k = 0; k < g->nodes[i].n_labels; k++)
+		if (strcmp(g->nodes[i].labels[k], label) == 0)
+			return 1;
+	return 0;
+}
+
+/* Reachability over normalized downs equals reachability over down
+ * revisions and dependencies: normalization only drops a dependency that
+ * an ancestor already has. */
+int revgraph_reaches(const struct revgraph *g, size_t from, size_t to)
+{
+	struct revwalk w;
+	int found;
+	if (revwalk_init(&w, g) != 0)
+		return -1;
+	found = revwalk_find(&w, &from, 1, REVWALK_NDOWN, to);
+	revwalk_release(&w);
+	return found;
 }
 
 /* ------------------------------------------------------------------ */
@@ -381,8 +308,8 @@ static int fill_table(struct revgraph *g, struct err *e)
 			const struct slot *old = table_put(g, label, i, 1);
 			if (old) {
 				char a[512], b[512];
-				name_rev(g, i, a, sizeof a);
-				name_rev(g, old->idx, b, sizeof b);
+				revgraph_name_rev(g, i, a, sizeof a);
+				revgraph_name_rev(g, old->idx, b, sizeof b);
 				return err_set(e, EXIT_GRAPH,
 					       "branch label \"%s\" of revision %s is already used by %s%s",
 					       label, a, old->is_label ? "revision " : "the revision id of ",
@@ -400,7 +327,7 @@ static int resolve_edges(struct revgraph *g, const struct revgraph_input *revs, 
 		const struct revgraph_input *in = &revs[i];
 		struct node *nd = &g->nodes[i];
 		char me[512];
-		name_rev(g, i, me, sizeof me);
+		revgraph_name_rev(g, i, me, sizeof me);
 		if (in->n_down) {
 			nd->down = malloc(in->n_down * sizeof *nd->down);
 			if (!nd->down)
@@ -408,7 +335,7 @@ static int resolve_edges(struct revgraph *g, const struct revgraph_input *revs, 
 		}
 		for (size_t k = 0; k < in->n_down; k++) {
 			const char *d = in->down[k] ? in->down[k] : "";
-			const struct slot *s = table_find(g, d);
+			const struct slot *s = revgraph_find_key(g, d);
 			if (strcmp(d, nd->id) == 0)
 				return err_set(e, EXIT_GRAPH,
 					       "self-loop: revision %s is its own down_revision", me);
@@ -430,7 +357,7 @@ static int resolve_edges(struct revgraph *g, const struct revgraph_input *revs, 
 		}
 		for (size_t k = 0; k < in->n_depends; k++) {
 			const char *d = in->depends[k] ? in->depends[k] : "";
-			const struct slot *s = table_find(g, d);
+			const struct slot *s = revgraph_find_key(g, d);
 			if (!s)
 				return err_set(e, EXIT_GRAPH,
 					       "revision %s depends on \"%s\", which is neither a "
@@ -559,7 +486,7 @@ static int check_cycles(const struct revgraph *g, int with_deps, struct err *e)
 			if (!gone[i])
 				queue[m++] = i;
 		char list[ERR_MSG_MAX - 100];
-		join_ids(g, queue, m, 1, list, sizeof list);
+		revgraph_join_ids(g, queue, m, 1, list, sizeof list);
 		rc = err_set(e, EXIT_GRAPH, "%s detected in revisions %s",
 			     with_deps ? "dependency cycle" : "cycle", list);
 		err_hint(e, "%s", with_deps ? "a depends_on points at a later revision"
@@ -581,10 +508,13 @@ static int normalize_deps(struct revgraph *g, struct err *e)
 {
 	size_t n = g->n;
 	size_t *dependents = calloc(n ? n : 1, sizeof *dependents);
-	size_t *mark = calloc(n ? n : 1, sizeof *mark);
-	struct vec stack = { 0 };
+	struct revwalk w;
 	int rc = 0;
-	if (!dependents || !mark) {
+	if (revwalk_init(&w, g) != 0) {
+		free(dependents);
+		return oom(e);
+	}
+	if (!dependents) {
 		rc = oom(e);
 		goto out;
 	}
@@ -602,26 +532,15 @@ static int normalize_deps(struct revgraph *g, struct err *e)
 		for (size_t k = 0; k < nd->n_down; k++)
 			nd->ndown[nd->n_ndown++] = nd->down[k];
 		int shared = 0;
+		unsigned ep = 0; /* marks i's strict versioned ancestors */
 		for (size_t k = 0; k < nd->n_deps; k++)
 			shared |= dependents[nd->deps[k]] > 1;
 		if (shared) {
-			/* mark strict versioned ancestors with i + 1 */
-			stack.n = 0;
-			for (size_t k = 0; k < nd->n_down; k++)
-				if (vec_push(&stack, nd->down[k]) != 0) {
-					rc = oom(e);
-					goto out;
-				}
-			while (stack.n) {
-				size_t a = stack.v[--stack.n];
-				if (mark[a] == i + 1)
-					continue;
-				mark[a] = i + 1;
-				for (size_t k = 0; k < g->nodes[a].n_down; k++)
-					if (vec_push(&stack, g->nodes[a].down[k]) != 0) {
-						rc = oom(e);
-						goto out;
-					}
+			ep = revwalk_epoch(&w);
+			rc = revwalk_run(&w, ep, nd->down, nd->n_down, REVWALK_DOWN, NULL, NULL);
+			if (rc < 0) {
+				rc = oom(e);
+				goto out;
 			}
 		}
 		for (size_t k = 0; k < nd->n_deps; k++) {
@@ -631,7 +550,7 @@ static int normalize_deps(struct revgraph *g, struct err *e)
 				/* does an ancestor of i also depend on d? */
 				for (size_t c = 0; c < g->nodes[d].n_allnext && !implied; c++) {
 					size_t a = g->nodes[d].allnext[c];
-					if (a != i && mark[a] == i + 1 &&
+					if (a != i && w.mark[a] == ep &&
 					    contains(g->nodes[a].deps, g->nodes[a].n_deps, d))
 						implied = 1;
 				}
@@ -659,8 +578,7 @@ static int normalize_deps(struct revgraph *g, struct err *e)
 		}
 out:
 	free(dependents);
-	free(mark);
-	vec_free(&stack);
+	revwalk_release(&w);
 	return rc;
 }
 
@@ -682,6 +600,20 @@ static int add_label(struct node *nd, const char *label)
 	return 0;
 }
 
+struct labelling {
+	struct revgraph *g;
+	const struct node *src; /* whose own labels are given */
+};
+
+static enum revwalk_visit give_labels(void *arg, size_t x)
+{
+	const struct labelling *l = arg;
+	for (size_t k = 0; k < l->src->n_own; k++)
+		if (add_label(&l->g->nodes[x], l->src->own_labels[k]) != 0)
+			return REVWALK_FAIL;
+	return REVWALK_ENTER;
+}
+
 /*
  * Alembic's _add_branches: a label applies to its revision, every
  * descendant (down_revision edges), and the ancestors down to the nearest
@@ -689,10 +621,9 @@ static int add_label(struct node *nd, const char *label)
  */
 static int inherit_labels(struct revgraph *g, struct err *e)
 {
-	size_t *mark = calloc(g->n ? g->n : 1, sizeof *mark);
-	struct vec stack = { 0 };
+	struct revwalk w;
 	int rc = 0;
-	if (!mark)
+	if (revwalk_init(&w, g) != 0)
 		return oom(e);
 	for (size_t i = 0; i < g->n; i++)
 		for (size_t k = 0; k < g->nodes[i].n_own; k++)
@@ -702,21 +633,9 @@ static int inherit_labels(struct revgraph *g, struct err *e)
 		const struct node *src = &g->nodes[i];
 		if (!src->n_own)
 			continue;
-		stack.n = 0;
-		if (vec_push(&stack, i) != 0)
+		struct labelling l = { g, src };
+		if (revwalk_run(&w, revwalk_epoch(&w), &i, 1, REVWALK_NEXT, give_labels, &l) != 0)
 			goto nomem;
-		while (stack.n) {
-			size_t x = stack.v[--stack.n];
-			if (mark[x] == i + 1)
-				continue;
-			mark[x] = i + 1;
-			for (size_t k = 0; k < src->n_own; k++)
-				if (add_label(&g->nodes[x], src->own_labels[k]) != 0)
-					goto nomem;
-			for (size_t k = 0; k < g->nodes[x].n_next; k++)
-				if (vec_push(&stack, g->nodes[x].next[k]) != 0)
-					goto nomem;
-		}
 		size_t p = i;
 		for (;;) {
 			const struct node *pn = &g->nodes[p];
@@ -734,8 +653,7 @@ static int inherit_labels(struct revgraph *g, struct err *e)
 nomem:
 	rc = oom(e);
 out:
-	free(mark);
-	vec_free(&stack);
+	revwalk_release(&w);
 	return rc;
 }
 
@@ -780,1557 +698,4 @@ int revgraph_build(struct revgraph **out, const struct revgraph_input *revs, siz
 	}
 	*out = g;
 	return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* traversal scratch                                                   */
-
-/* Per-call scratch: marks stamped with an epoch, so a mark is cleared by
- * bumping the epoch instead of a memset. */
-struct scratch {
-	const struct revgraph *g;
-	unsigned *mark;
-	unsigned epoch;
-	struct vec stack;
-};
-
-static int scratch_init(struct scratch *s, const struct revgraph *g, struct err *e)
-{
-	memset(s, 0, sizeof *s);
-	s->g = g;
-	s->mark = calloc(g->n ? g->n : 1, sizeof *s->mark);
-	return s->mark ? 0 : oom(e);
-}
-
-static void scratch_release(struct scratch *s)
-{
-	free(s->mark);
-	vec_free(&s->stack);
-}
-
-static unsigned scratch_epoch(struct scratch *s)
-{
-	if (++s->epoch == 0) {
-		memset(s->mark, 0, s->g->n * sizeof *s->mark);
-		s->epoch = 1;
-	}
-	return s->epoch;
-}
-
-enum walk_edges { EDGES_DOWN, EDGES_NDOWN, EDGES_NEXT, EDGES_ALLNEXT };
-
-static void edges_of(const struct node *nd, enum walk_edges k, const size_t **v, size_t *n)
-{
-	switch (k) {
-	case EDGES_DOWN:
-		*v = nd->down;
-		*n = nd->n_down;
-		break;
-	case EDGES_NDOWN:
-		*v = nd->ndown;
-		*n = nd->n_ndown;
-		break;
-	case EDGES_NEXT:
-		*v = nd->next;
-		*n = nd->n_next;
-		break;
-	case EDGES_ALLNEXT:
-		*v = nd->allnext;
-		*n = nd->n_allnext;
-		break;
-	}
-}
-
-/* Set out[x] = 1 for every node reachable from seeds (seeds included). */
-static int reach(struct scratch *s, const size_t *seeds, size_t nseeds, enum walk_edges k,
-		 unsigned char *out, struct err *e)
-{
-	const struct revgraph *g = s->g;
-	s->stack.n = 0;
-	for (size_t i = 0; i < nseeds; i++)
-		if (vec_push(&s->stack, seeds[i]) != 0)
-			return oom(e);
-	while (s->stack.n) {
-		size_t x = s->stack.v[--s->stack.n];
-		if (out[x])
-			continue;
-		out[x] = 1;
-		const size_t *v;
-		size_t nv;
-		edges_of(&g->nodes[x], k, &v, &nv);
-		for (size_t j = 0; j < nv; j++)
-			if (!out[v[j]] && vec_push(&s->stack, v[j]) != 0)
-				return oom(e);
-	}
-	return 0;
-}
-
-/* Ancestors (normalized edges) of seeds into out, failing when one seed is
- * an ancestor of another (Alembic's check=True: "overlaps"). */
-static int ancestors_checked(struct scratch *s, const size_t *seeds, size_t nseeds,
-			     unsigned char *out, struct err *e)
-{
-	const struct revgraph *g = s->g;
-	unsigned ep = scratch_epoch(s); /* mark == ep: is a seed */
-	for (size_t i = 0; i < nseeds; i++)
-		s->mark[seeds[i]] = ep;
-	for (size_t i = 0; i < nseeds; i++) {
-		s->stack.n = 0;
-		if (vec_push(&s->stack, seeds[i]) != 0)
-			return oom(e);
-		while (s->stack.n) {
-			size_t x = s->stack.v[--s->stack.n];
-			if (x != seeds[i] && s->mark[x] == ep) {
-				char a[512], b[512];
-				name_rev(g, seeds[i], a, sizeof a);
-				name_rev(g, x, b, sizeof b);
-				return err_set(e, EXIT_GRAPH,
-					       "requested revision %s overlaps with other requested "
-					       "revision %s (one is an ancestor of the other)",
-					       a, b);
-			}
-			if (out[x])
-				continue;
-			out[x] = 1;
-			const struct node *nd = &g->nodes[x];
-			for (size_t j = 0; j < nd->n_ndown; j++)
-				if (vec_push(&s->stack, nd->ndown[j]) != 0)
-					return oom(e);
-		}
-	}
-	return 0;
-}
-
-/* 1 when a is an ancestor-or-self of b along versioned edges, or b of a. */
-static int shares_lineage(struct scratch *s, size_t a, size_t b)
-{
-	const struct revgraph *g = s->g;
-	for (int dir = 0; dir < 2; dir++) {
-		unsigned ep = scratch_epoch(s);
-		s->stack.n = 0;
-		if (vec_push(&s->stack, a) != 0)
-			return -1;
-		while (s->stack.n) {
-			size_t x = s->stack.v[--s->stack.n];
-			if (x == b)
-				return 1;
-			if (s->mark[x] == ep)
-				continue;
-			s->mark[x] = ep;
-			const size_t *v;
-			size_t nv;
-			edges_of(&g->nodes[x], dir ? EDGES_NEXT : EDGES_DOWN, &v, &nv);
-			for (size_t j = 0; j < nv; j++)
-				if (vec_push(&s->stack, v[j]) != 0)
-					return -1;
-		}
-	}
-	return 0;
-}
-
-/* Mark (with a fresh epoch) the lineage of r: versioned ancestors and
- * descendants, r included.  Returns the epoch, 0 on no memory. */
-static unsigned mark_lineage(struct scratch *s, size_t r)
-{
-	const struct revgraph *g = s->g;
-	unsigned ep = scratch_epoch(s);
-	for (int dir = 0; dir < 2; dir++) {
-		s->stack.n = 0;
-		if (vec_push(&s->stack, r) != 0)
-			return 0;
-		int first = 1;
-		while (s->stack.n) {
-			size_t x = s->stack.v[--s->stack.n];
-			if (s->mark[x] == ep && !(first && x == r))
-				continue;
-			first = 0;
-			s->mark[x] = ep;
-			const size_t *v;
-			size_t nv;
-			edges_of(&g->nodes[x], dir ? EDGES_NEXT : EDGES_DOWN, &v, &nv);
-			for (size_t j = 0; j < nv; j++)
-				if (s->mark[v[j]] != ep && vec_push(&s->stack, v[j]) != 0)
-					return 0;
-		}
-	}
-	return ep;
-}
-
-/* ------------------------------------------------------------------ */
-/* resolution                                                          */
-
-static int lookup_impl(const struct revgraph *g, const char *ident, size_t *index, int branch,
-		       struct err *e)
-{
-	const struct slot *s = table_find(g, ident);
-	if (s) {
-		*index = s->idx;
-		return 0;
-	}
-	/* unique prefix of an id or label longer than 3 characters */
-	size_t plen = strlen(ident), found = 0, first = 0;
-	char cands[1024];
-	size_t clen = 0;
-	cands[0] = '\0';
-	for (size_t i = 0; plen && i < g->table_cap; i++) {
-		const struct slot *t = &g->table[i];
-		if (!t->used || strlen(t->key) <= 3 || strncmp(t->key, ident, plen) != 0)
-			continue;
-		if (found == 0)
-			first = t->idx;
-		if (found < 5 && clen < sizeof cands - 1) {
-			int w = snprintf(cands + clen, sizeof cands - clen, "%s\"%s\"",
-					 found ? ", " : "", t->key);
-			if (w > 0)
-				clen += (size_t)w;
-			if (clen >= sizeof cands)
-				clen = sizeof cands - 1;
-		}
-		found++;
-	}
-	if (found == 1) {
-		*index = first;
-		return 0;
-	}
-	if (found > 1)
-		return err_set(e, EXIT_GRAPH, "multiple revisions start with \"%s\": %s%s", ident,
-			       cands, found > 5 ? ", ..." : "");
-	if (branch)
-		return err_set(e, EXIT_GRAPH, "no such branch: \"%s\"", ident);
-	err_set(e, EXIT_GRAPH, "no such revision or branch \"%s\"", ident);
-	if (plen < 4)
-		err_hint(e, "give at least four characters of a revision id for a prefix match");
-	return -1;
-}
-
-int revgraph_lookup(const struct revgraph *g, const char *ident, size_t *index, struct err *e)
-{
-	return lookup_impl(g, ident, index, 0, e);
-}
-
-/* Filter v[0..*n) in place to those sharing lineage with branch (an id,
- * prefix or label). */
-static int filter_lineage(struct scratch *s, const char *branch, size_t *v, size_t *n,
-			  struct err *e)
-{
-	size_t b;
-	if (lookup_impl(s->g, branch, &b, 1, e) != 0)
-		return -1;
-	unsigned ep = mark_lineage(s, b);
-	if (!ep)
-		return oom(e);
-	size_t m = 0;
-	for (size_t i = 0; i < *n; i++)
-		if (s->mark[v[i]] == ep)
-			v[m++] = v[i];
-	*n = m;
-	return 0;
-}
-
-static int has_label(const struct revgraph *g, size_t i, const char *label)
-{
-	for (size_t k = 0; k < g->nodes[i].n_labels; k++)
-		if (strcmp(g->nodes[i].labels[k], label) == 0)
-			return 1;
-	return 0;
-}
-
-/* Result of resolving a spec: a list of revisions (empty = base). */
-static int walk(struct scratch *s, long start, long steps, const char *branch, long *res,
-		struct err *e);
-
-/*
- * Alembic's get_revisions(spec) for one string: `[branch@]heads`,
- * `[branch@]head`, `[branch@]base`, `branch@-N`, `[branch@]ident`.
- */
-static int resolve_into(struct scratch *s, const char *spec, struct vec *out, struct err *e)
-{
-	const struct revgraph *g = s->g;
-	char branch[256];
-	const char *id = spec;
-	const char *at = strchr(spec, '@');
-	int has_branch = 0;
-	out->n = 0;
-	if (at) {
-		size_t bl = (size_t)(at - spec);
-		if (bl == 0 || bl >= sizeof branch)
-			return err_set(e, EXIT_GRAPH, "invalid revision \"%s\"", spec);
-		memcpy(branch, spec, bl);
-		branch[bl] = '\0';
-		id = at + 1;
-		has_branch = 1;
-	}
-	if (strcmp(id, "heads") == 0) {
-		const size_t *v = has_branch ? g->heads : g->real_heads;
-		size_t n = has_branch ? g->n_heads : g->n_real_heads;
-		for (size_t i = 0; i < n; i++)
-			if (vec_push(out, v[i]) != 0)
-				return oom(e);
-		if (has_branch)
-			return filter_lineage(s, branch, out->v, &out->n, e);
-		return 0;
-	}
-	if (strcmp(id, "head") == 0) {
-		for (size_t i = 0; i < g->n_heads; i++)
-			if (vec_push(out, g->heads[i]) != 0)
-				return oom(e);
-		if (has_branch && filter_lineage(s, branch, out->v, &out->n, e) != 0)
-			return -1;
-		if (out->n > 1) {
-			char list[1024];
-			join_ids(g, out->v, out->n, 0, list, sizeof list);
-			err_set(e, EXIT_GRAPH, "multiple heads are present for \"%s%s%s\": %s",
-				has_branch ? branch : "", has_branch ? "@" : "", "head", list);
-			return err_hint(e, "use \"heads\" for all of them, \"<branch>@head\" for one "
-					   "branch, or a revision id");
-		}
-		return 0;
-	}
-	if (strcmp(id, "base") == 0 || id[0] == '\0')
-		return 0;
-	if (id[0] == '-' && id[1] && strspn(id + 1, "0123456789") == strlen(id + 1)) {
-		/* branch@-N: walk down from the (real) heads on the branch */
-		long steps = -strtol(id + 1, NULL, 10);
-		size_t nh = g->n_real_heads;
-		for (size_t i = 0; i < nh; i++) {
-			size_t h = g->real_heads[i];
-			long r;
-			if (has_branch && !has_label(g, h, branch))
-				continue;
-			if (walk(s, (long)h, steps, NULL, &r, e) != 0)
-				return -1;
-			if (r >= 0 && vec_push(out, (size_t)r) != 0)
-				return oom(e);
-		}
-		return 0;
-	}
-	size_t b = 0, r;
-	if (has_branch && lookup_impl(g, branch, &b, 1, e) != 0)
-		return -1;
-	if (lookup_impl(g, id, &r, 0, e) != 0)
-		return -1;
-	if (has_branch) {
-		int sh = shares_lineage(s, r, b);
-		if (sh < 0)
-			return oom(e);
-		if (!sh)
-			return err_set(e, EXIT_GRAPH, "revision %s is not a member of branch \"%s\"",
-				       g->nodes[r].id, branch);
-	}
-	return vec_push(out, r) != 0 ? oom(e) : 0;
-}
-
-int revgraph_resolve(const struct revgraph *g, const char *spec, size_t *out, size_t cap,
-		     size_t *n, struct err *e)
-{
-	struct scratch s;
-	struct vec v = { 0 };
-	int rc;
-	*n = 0;
-	if (scratch_init(&s, g, e) != 0)
-		return -1;
-	rc = resolve_into(&s, spec, &v, e);
-	if (rc == 0) {
-		for (size_t i = 0; i < v.n && i < cap; i++)
-			out[i] = v.v[i];
-		*n = v.n < cap ? v.n : cap;
-	}
-	vec_free(&v);
-	scratch_release(&s);
-	return rc;
-}
-
-/* Alembic's get_revision: one revision, NONE_POS for base. */
-static int resolve_one(struct scratch *s, const char *spec, long *res, struct err *e)
-{
-	struct vec v = { 0 };
-	int rc = resolve_into(s, spec, &v, e);
-	if (rc == 0) {
-		if (v.n > 1) {
-			char list[1024];
-			join_ids(s->g, v.v, v.n, 0, list, sizeof list);
-			rc = err_set(e, EXIT_GRAPH,
-				     "multiple heads are present for given argument \"%s\": %s", spec,
-				     list);
-		} else {
-			*res = v.n ? (long)v.v[0] : NONE_POS;
-		}
-	}
-	vec_free(&v);
-	return rc;
-}
-
-/*
- * Alembic's _walk with no_overwalk: steps > 0 walks up (children along
- * down_revision, only those on branch when given; from NONE_POS the bases),
- * steps < 0 walks down (from NONE_POS the heads; below a base is BASE_POS).
- * Walking past either end gives *res = NONE_POS with return 1.
- */
-static int walk(struct scratch *s, long start, long steps, const char *branch, long *res,
-		struct err *e)
-{
-	const struct revgraph *g = s->g;
-	long cur = start;
-	long count = steps < 0 ? -steps : steps;
-	struct vec ch = { 0 };
-	int rc = 0;
-	for (long k = 0; k < count; k++) {
-		ch.n = 0;
-		if (steps > 0) {
-			const size_t *v = cur == NONE_POS ? g->bases : g->nodes[cur].next;
-			size_t n = cur == NONE_POS ? g->n_bases : g->nodes[cur].n_next;
-			if (cur == BASE_POS)
-				n = 0;
-			for (size_t i = 0; i < n; i++)
-				if (vec_push(&ch, v[i]) != 0) {
-					rc = oom(e);
-					goto out;
-				}
-			if (branch && filter_lineage(s, branch, ch.v, &ch.n, e) != 0) {
-				rc = -1;
-				goto out;
-			}
-		} else {
-			if (cur == BASE_POS) {
-				ch.n = 0;
-			} else {
-				const size_t *v = cur == NONE_POS ? g->heads : g->nodes[cur].down;
-				size_t n = cur == NONE_POS ? g->n_heads : g->nodes[cur].n_down;
-				for (size_t i = 0; i < n; i++)
-					if (vec_push(&ch, v[i]) != 0) {
-						rc = oom(e);
-						goto out;
-					}
-				if (ch.n == 0) {
-					cur = BASE_POS;
-					continue;
-				}
-			}
-		}
-		if (ch.n == 0) {
-			*res = NONE_POS;
-			rc = 1;
-			goto out;
-		}
-		if (ch.n > 1) {
-			char list[1024];
-			join_ids(g, ch.v, ch.n, 0, list, sizeof list);
-			rc = err_set(e, EXIT_GRAPH, "ambiguous walk: %s branches to %s",
-				     cur >= 0 ? g->nodes[cur].id : "base", list);
-			err_hint(e, "name the branch: \"<branch>@%+ld\", or give a revision id", steps);
-			goto out;
-		}
-		cur = (long)ch.v[0];
-	}
-	*res = cur;
-out:
-	vec_free(&ch);
-	return rc;
-}
-
-/* Alembic's _relative_destination regex, (?:(.+?)@)?(\w+)?([+-]\d+),
- * matched against the whole spec. */
-static int parse_relative(const char *spec, char *branch, size_t bcap, char *symbol, size_t scap,
-			  long *rel)
-{
-	const char *rest = spec;
-	const char *at = strrchr(spec, '@');
-	branch[0] = symbol[0] = '\0';
-	if (at) {
-		size_t bl = (size_t)(at - spec);
-		if (bl == 0 || bl >= bcap)
-			return 0;
-		rest = at + 1;
-		memcpy(branch, spec, bl);
-		branch[bl] = '\0';
-	}
-	size_t i = 0;
-	while (rest[i] && (isalnum((unsigned char)rest[i]) || rest[i] == '_'))
-		i++;
-	if (rest[i] != '+' && rest[i] != '-')
-		return 0;
-	size_t digits = strspn(rest + i + 1, "0123456789");
-	if (digits == 0 || rest[i + 1 + digits] != '\0' || digits > 9 || i >= scap)
-		return 0;
-	memcpy(symbol, rest, i);
-	symbol[i] = '\0';
-	*rel = strtol(rest + i + 1, NULL, 10);
-	if (rest[i] == '-')
-		*rel = -*rel;
-	return 1;
-}
-
-/* ------------------------------------------------------------------ */
-/* plans                                                               */
-
-struct planner {
-	struct scratch s;
-	const struct revgraph *g;
-	unsigned char *in_heads; /* version-table rows now */
-	unsigned char *applied;  /* ancestors-or-self of in_heads */
-	unsigned char *todo;
-	size_t *pending;
-	unsigned char *in_frontier;
-	struct vec current; /* indices of the given rows */
-	struct vec order;
-};
-
-static int planner_init(struct planner *p, const struct revgraph *g, const char *const *current,
-			size_t n_current, struct err *e)
-{
-	memset(p, 0, sizeof *p);
-	p->g = g;
-	if (scratch_init(&p->s, g, e) != 0)
-		return -1;
-	size_t n = g->n ? g->n : 1;
-	p->in_heads = calloc(n, 1);
-	p->applied = calloc(n, 1);
-	p->todo = calloc(n, 1);
-	p->pending = calloc(n, sizeof *p->pending);
-	p->in_frontier = calloc(n, 1);
-	if (!p->in_heads || !p->applied || !p->todo || !p->pending || !p->in_frontier)
-		return oom(e);
-	for (size_t i = 0; i < n_current; i++) {
-		const struct slot *s = current[i] ? table_find(g, current[i]) : NULL;
-		if (!s || s->is_label) {
-			err_set(e, EXIT_GRAPH,
-				"the database is at revision \"%s\", which is not in the migrations "
-				"directory",
-				current[i] ? current[i] : "");
-			return err_hint(e, "the database was migrated by a newer version of the "
-					   "application (an older image against a newer database?); "
-					   "deploy an image that contains revision \"%s\", or stamp "
-					   "the database to a known revision",
-					current[i] ? current[i] : "");
-		}
-		if (p->in_heads[s->idx])
-			continue; /* duplicate row: HeadMaintainer keeps a set */
-		p->in_heads[s->idx] = 1;
-		if (vec_push(&p->current, s->idx) != 0)
-			return oom(e);
-	}
-	return ancestors_checked(&p->s, p->current.v, p->current.n, p->applied, e);
-}
-
-static void planner_release(struct planner *p)
-{
-	scratch_release(&p->s);
-	free(p->in_heads);
-	free(p->applied);
-	free(p->todo);
-	free(p->pending);
-	free(p->in_frontier);
-	vec_free(&p->current);
-	vec_free(&p->order);
-}
-
-/* Is cand an ancestor of f?  Walk down from f through unemitted todo
- * revisions; marks with ep are shared between calls of one hand-over. */
-static int reaches_down(struct planner *p, size_t f, size_t cand, unsigned ep)
-{
-	struct scratch *s = &p->s;
-	s->stack.n = 0;
-	if (vec_push(&s->stack, f) != 0)
-		return -1;
-	while (s->stack.n) {
-		size_t x = s->stack.v[--s->stack.n];
-		if (s->mark[x] == ep)
-			continue;
-		s->mark[x] = ep;
-		const struct node *nd = &p->g->nodes[x];
-		for (size_t j = 0; j < nd->n_ndown; j++) {
-			size_t d = nd->ndown[j];
-			if (d == cand)
-				return 1;
-			if (p->todo[d] && s->mark[d] != ep && vec_push(&s->stack, d) != 0)
-				return -1;
-		}
-	}
-	return 0;
-}
-
-/*
- * Alembic's _topological_sort over the revisions marked in p->todo, starting
- * from heads (sorted by input order): output in p->order, heads first.
- * Emitting a revision needs all its todo children emitted (pending == 0);
- * when the walk meets one that is still needed, it moves to the first
- * other head that needs it, as Alembic does.
- */
-static int topo_sort(struct planner *p, const size_t *heads, size_t n_heads, struct err *e)
-{
-	const struct revgraph *g = p->g;
-	struct vec fr = { 0 };
-	int rc = 0;
-	p->order.n = 0;
-	for (size_t i = 0; i < g->n; i++) {
-		if (!p->todo[i])
-			continue;
-		for (size_t k = 0; k < g->nodes[i].n_ndown; k++)
-			if (p->todo[g->nodes[i].ndown[k]])
-				p->pending[g->nodes[i].ndown[k]]++;
-	}
-	for (size_t i = 0; i < n_heads; i++) {
-		size_t h = heads[i];
-		if (p->todo[h] && !p->in_frontier[h]) {
-			p->in_frontier[h] = 1;
-			if (vec_push(&fr, h) != 0)
-				goto nomem;
-		}
-	}
-	if (fr.n > 1)
-		qsort(fr.v, fr.n, sizeof *fr.v, cmp_size);
-	size_t idx = 0;
-	while (fr.n) {
-		size_t cand = fr.v[idx];
-		if (p->pending[cand] > 0) {
-			unsigned ep = scratch_epoch(&p->s);
-			size_t j;
-			int r = 0;
-			for (j = 0; j < fr.n; j++) {
-				if (j == idx)
-					continue;
-				r = reaches_down(p, fr.v[j], cand, ep);
-				if (r != 0)
-					break;
-			}
-			if (r < 0)
-				goto nomem;
-			if (j == fr.n) {
-				rc = err_set(e, EXIT_GRAPH,
-					     "internal error: revision %s is needed but no head needs it",
-					     g->nodes[cand].id);
-				goto out;
-			}
-			idx = j;
-			continue;
-		}
-		if (vec_push(&p->order, cand) != 0)
-			goto nomem;
-		p->todo[cand] = 0;
-		const struct node *nd = &g->nodes[cand];
-		size_t added = 0;
-		for (size_t k = 0; k < nd->n_ndown; k++) {
-			size_t d = nd->ndown[k];
-			if (!p->todo[d])
-				continue;
-			p->pending[d]--;
-			if (p->in_frontier[d])
-				continue;
-			p->in_frontier[d] = 1;
-			if (added++ == 0) {
-				fr.v[idx] = d;
-			} else if (vec_push(&fr, d) != 0) {
-				goto nomem;
-			}
-		}
-		if (added == 0) {
-			p->in_frontier[cand] = 0;
-			memmove(fr.v + idx, fr.v + idx + 1, (fr.n - idx - 1) * sizeof *fr.v);
-			fr.n--;
-			idx = idx > 0 ? idx - 1 : 0;
-		} else {
-			p->in_frontier[cand] = 0;
-		}
-	}
-	goto out;
-nomem:
-	rc = oom(e);
-out:
-	for (size_t i = 0; i < fr.n; i++)
-		p->in_frontier[fr.v[i]] = 0;
-	vec_free(&fr);
-	return rc;
-}
-
-/* Is t an ancestor-or-self of a version-table row other than r?  Walk up
- * from t through applied revisions (r excluded) until a row is found. */
-static int under_other_head(struct planner *p, size_t t, size_t r)
-{
-	struct scratch *s = &p->s;
-	unsigned ep = scratch_epoch(s);
-	s->stack.n = 0;
-	if (vec_push(&s->stack, t) != 0)
-		return -1;
-	while (s->stack.n) {
-		size_t x = s->stack.v[--s->stack.n];
-		if (x == r || s->mark[x] == ep)
-			continue;
-		s->mark[x] = ep;
-		if (p->in_heads[x])
-			return 1;
-		const struct node *nd = &p->g->nodes[x];
-		for (size_t j = 0; j < nd->n_nchild; j++) {
-			size_t c = nd->nchild[j];
-			if (p->applied[c] && c != r && s->mark[c] != ep && vec_push(&s->stack, c) != 0)
-				return -1;
-		}
-	}
-	return 0;
-}
-
-/* Is a a strict ancestor of b (normalized edges, through applied revisions)? */
-static int strict_ancestor(struct planner *p, size_t a, size_t b)
-{
-	struct scratch *s = &p->s;
-	unsigned ep = scratch_epoch(s);
-	s->stack.n = 0;
-	if (vec_push(&s->stack, b) != 0)
-		return -1;
-	while (s->stack.n) {
-		size_t x = s->stack.v[--s->stack.n];
-		if (s->mark[x] == ep)
-			continue;
-		s->mark[x] = ep;
-		const struct node *nd = &p->g->nodes[x];
-		for (size_t j = 0; j < nd->n_ndown; j++) {
-			if (nd->ndown[j] == a)
-				return 1;
-			if (s->mark[nd->ndown[j]] != ep && vec_push(&s->stack, nd->ndown[j]) != 0)
-				return -1;
-		}
-	}
-	return 0;
-}
-
-static int step_set(struct revgraph_step *st, const struct revgraph *g, const size_t *from,
-		    size_t n_from, const size_t *to, size_t n_to)
-{
-	st->from = malloc((n_from ? n_from : 1) * sizeof *st->from);
-	st->to = malloc((n_to ? n_to : 1) * sizeof *st->to);
-	if (!st->from || !st->to)
-		return -1;
-	for (size_t i = 0; i < n_from; i++)
-		st->from[i] = g->nodes[from[i]].id;
-	for (size_t i = 0; i < n_to; i++)
-		st->to[i] = g->nodes[to[i]].id;
-	st->n_from = n_from;
-	st->n_to = n_to;
-	return 0;
-}
-
-static int head_conflict(const struct revgraph *g, size_t r, struct err *e)
-{
-	return err_set(e, EXIT_GRAPH,
-		       "revision %s is already a row of the version table; the recorded heads "
-		       "are inconsistent with the revision graph",
-		       g->nodes[r].id);
-}
-
-/* HeadMaintainer.update_to_step for an upgrade of r. */
-static int step_up(struct planner *p, size_t r, struct revgraph_step *st, struct err *e)
-{
-	const struct revgraph *g = p->g;
-	const struct node *nd = &g->nodes[r];
-	size_t in[64], nin = 0;
-	size_t *inb = nd->n_ndown > 64 ? malloc(nd->n_ndown * sizeof *inb) : in;
-	int rc = 0;
-	if (!inb)
-		return oom(e);
-	for (size_t k = 0; k < nd->n_ndown; k++)
-		if (p->in_heads[nd->ndown[k]])
-			inb[nin++] = nd->ndown[k];
-	st->rev = r;
-	st->dir = REVGRAPH_UP;
-	if (p->in_heads[r]) {
-		rc = head_conflict(g, r, e);
-		goto out;
-	}
-	if (nin == 0) { /* base, or none of the down revisions is a row: new branch */
-		st->op = REVGRAPH_INSERT;
-		if (step_set(st, g, NULL, 0, &r, 1) != 0)
-			goto nomem;
-	} else if (nin > 1) { /* merge: delete all but the last, update the last */
-		st->op = REVGRAPH_MERGE;
-		if (step_set(st, g, inb, nin, &r, 1) != 0)
-			goto nomem;
-		for (size_t k = 0; k < nin; k++)
-			p->in_heads[inb[k]] = 0;
-	} else {
-		st->op = REVGRAPH_UPDATE;
-		if (step_set(st, g, inb, 1, &r, 1) != 0)
-			goto nomem;
-		p->in_heads[inb[0]] = 0;
-	}
-	p->in_heads[r] = 1;
-	p->applied[r] = 1;
-	goto out;
-nomem:
-	rc = oom(e);
-out:
-	if (inb != in)
-		free(inb);
-	return rc;
-}
-
-/* HeadMaintainer.update_to_step for a downgrade of r. */
-static int step_down(struct planner *p, size_t r, struct revgraph_step *st, int several_rows,
-		     struct err *e)
-{
-	const struct revgraph *g = p->g;
-	const struct node *nd = &g->nodes[r];
-	size_t buf[64], nto = 0;
-	size_t *to = nd->n_ndown > 64 ? malloc(nd->n_ndown * sizeof *to) : buf;
-	int rc = 0;
-	if (!to)
-		return oom(e);
-	st->rev = r;
-	st->dir = REVGRAPH_DOWN;
-	if (!p->in_heads[r]) {
-		rc = err_set(e, EXIT_GRAPH,
-			     "cannot downgrade revision %s: it is not a row of the version table",
-			     nd->id);
-		goto out;
-	}
-	/* _unmerge_to_revisions */
-	for (size_t k = 0; k < nd->n_ndown; k++) {
-		size_t t = nd->ndown[k];
-		int drop = 0;
-		if (several_rows) {
-			drop = under_other_head(p, t, r);
-		} else {
-			for (size_t m = 0; m < nd->n_ndown && !drop; m++)
-				if (m != k)
-					drop = strict_ancestor(p, t, nd->ndown[m]);
-		}
-		if (drop < 0)
-			goto nomem;
-		if (!drop)
-			to[nto++] = t;
-	}
-	for (size_t k = 0; k < nto; k++)
-		if (p->in_heads[to[k]]) {
-			rc = head_conflict(g, to[k], e);
-			goto out;
-		}
-	if (nto == 0) {
-		st->op = REVGRAPH_DELETE;
-		if (step_set(st, g, &r, 1, NULL, 0) != 0)
-			goto nomem;
-	} else {
-		st->op = nto > 1 ? REVGRAPH_UNMERGE : REVGRAPH_UPDATE;
-		if (step_set(st, g, &r, 1, to, nto) != 0)
-			goto nomem;
-		for (size_t k = 0; k < nto; k++)
-			p->in_heads[to[k]] = 1;
-	}
-	p->in_heads[r] = 0;
-	p->applied[r] = 0;
-	goto out;
-nomem:
-	rc = oom(e);
-out:
-	if (to != buf)
-		free(to);
-	return rc;
-}
-
-/* Run the ordered revisions through the head bookkeeping into plan. */
-static int make_steps(struct planner *p, int up, struct revgraph_plan *plan, struct err *e)
-{
-	const struct revgraph *g = p->g;
-	size_t n = p->order.n;
-	size_t rows = 0;
-	for (size_t i = 0; i < g->n; i++)
-		rows += p->in_heads[i];
-	plan->steps = calloc(n ? n : 1, sizeof *plan->steps);
-	if (!plan->steps)
-		return oom(e);
-	for (size_t k = 0; k < n; k++) {
-		size_t r = up ? p->order.v[n - 1 - k] : p->order.v[k];
-		struct revgraph_step *st = &plan->steps[k];
-		int rc = up ? step_up(p, r, st, e) : step_down(p, r, st, rows > 1, e);
-		plan->n_steps = k + 1;
-		if (rc != 0)
-			return -1;
-		rows = rows + st->n_to - st->n_from;
-	}
-	size_t m = 0;
-	plan->heads = malloc((rows ? rows : 1) * sizeof *plan->heads);
-	if (!plan->heads)
-		return oom(e);
-	for (size_t i = 0; i < g->n && m < rows; i++)
-		if (p->in_heads[i])
-			plan->heads[m++] = g->nodes[i].id;
-	plan->n_heads = m;
-	return 0;
-}
-
-/* Alembic's _parse_upgrade_target → targets (empty = base). */
-static int upgrade_targets(struct planner *p, const char *target, struct vec *targets,
-			   struct err *e)
-{
-	const struct revgraph *g = p->g;
-	char branch[256], symbol[256];
-	long rel;
-	targets->n = 0;
-	if (!parse_relative(target, branch, sizeof branch, symbol, sizeof symbol, &rel))
-		return resolve_into(&p->s, target, targets, e);
-	const char *br = branch[0] ? branch : NULL;
-	long res = NONE_POS;
-	int w;
-	if (rel > 0 && !symbol[0]) {
-		struct vec start = { 0 };
-		for (size_t i = 0; i < p->current.n; i++)
-			if (vec_push(&start, p->current.v[i]) != 0)
-				return oom(e);
-		if (br && start.n) {
-			if (filter_lineage(&p->s, br, start.v, &start.n, e) != 0) {
-				vec_free(&start);
-				return -1;
-			}
-			if (start.n == 0) {
-				/* the branch is not a row: start from the tips of the applied
-				 * revisions on the branch, or from nothing */
-				size_t b;
-				if (lookup_impl(g, br, &b, 1, e) != 0) {
-					vec_free(&start);
-					return -1;
-				}
-				unsigned ep = mark_lineage(&p->s, b);
-				for (size_t i = 0; ep && i < g->n; i++) {
-					if (!p->applied[i] || p->s.mark[i] != ep)
-						continue;
-					int tip = 1;
-					for (size_t c = 0; c < g->nodes[i].n_nchild && tip; c++) {
-						size_t ch = g->nodes[i].nchild[c];
-						tip = !(p->applied[ch] && p->s.mark[ch] == ep);
-					}
-					if (tip && vec_push(&start, i) != 0) {
-						vec_free(&start);
-						return oom(e);
-					}
-				}
-				if (!ep) {
-					vec_free(&start);
-					return oom(e);
-				}
-			}
-		}
-		if (start.n > 1) {
-			vec_free(&start);
-			err_set(e, EXIT_GRAPH, "ambiguous upgrade from multiple current revisions");
-			return err_hint(e, "give \"<branch>@+%ld\" or a revision", rel);
-		}
-		long from = start.n ? (long)start.v[0] : NONE_POS;
-		vec_free(&start);
-		w = walk(&p->s, from, rel, br, &res, e);
-		if (w < 0)
-			return -1;
-		if (w > 0)
-			return err_set(e, EXIT_GRAPH, "relative revision %s didn't produce %ld migrations",
-				       target, rel);
-	} else if (rel > 0) {
-		long from;
-		if (resolve_one(&p->s, symbol, &from, e) != 0)
-			return -1;
-		w = walk(&p->s, from, rel, br, &res, e);
-		if (w < 0)
-			return -1;
-		if (w > 0)
-			return err_set(e, EXIT_GRAPH, "relative revision %s didn't produce %ld migrations",
-				       target, rel);
-	} else {
-		if (!symbol[0]) {
-			err_set(e, EXIT_GRAPH, "relative revision %s didn't produce %ld migrations",
-				target, -rel);
-			return err_hint(e, "upgrade goes up: use \"+N\", or \"downgrade %s\"", target);
-		}
-		char spec[520];
-		long from;
-		snprintf(spec, sizeof spec, "%s%s%s", br ? br : "", br ? "@" : "", symbol);
-		if (resolve_one(&p->s, spec, &from, e) != 0)
-			return -1;
-		w = walk(&p->s, from, rel, NULL, &res, e);
-		if (w < 0)
-			return -1;
-		if (w > 0)
-			return err_set(e, EXIT_GRAPH, "relative revision %s walked past the base", target);
-	}
-	if (res >= 0 && vec_push(targets, (size_t)res) != 0)
-		return oom(e);
-	return 0;
-}
-
-int revgraph_plan_upgrade(const struct revgraph *g, const char *const *current, size_t n_current,
-			  const char *target, struct revgraph_plan *plan, struct err *e)
-{
-	struct planner p;
-	struct vec targets = { 0 };
-	unsigned char *required = NULL, *have = NULL;
-	int rc = -1;
-	memset(plan, 0, sizeof *plan);
-	if (planner_init(&p, g, current, n_current, e) != 0)
-		goto out;
-	if (upgrade_targets(&p, target ? target : "head", &targets, e) != 0)
-		goto out;
-	required = calloc(g->n ? g->n : 1, 1);
-	have = calloc(g->n ? g->n : 1, 1);
-	if (!required || !have) {
-		oom(e);
-		goto out;
-	}
-	if (ancestors_checked(&p.s, targets.v, targets.n, required, e) != 0)
-		goto out;
-	memcpy(have, p.applied, g->n);
-	for (size_t i = 0; i < g->n; i++)
-		p.todo[i] = required[i] && !have[i];
-	if (topo_sort(&p, targets.v, targets.n, e) != 0)
-		goto out;
-	rc = make_steps(&p, 1, plan, e);
-out:
-	if (rc != 0)
-		revgraph_plan_release(plan);
-	free(required);
-	free(have);
-	vec_free(&targets);
-	planner_release(&p);
-	return rc;
-}
-
-/* Alembic's _parse_downgrade_target → *target (NONE_POS: base) and the
- * branch that restricts it (into branch, "" when none). */
-static int downgrade_target(struct planner *p, const char *target, char *branch, size_t bcap,
-			    long *res, struct err *e)
-{
-	const struct revgraph *g = p->g;
-	char symbol[256];
-	long rel;
-	if (parse_relative(target, branch, bcap, symbol, sizeof symbol, &rel)) {
-		const char *br = branch[0] ? branch : NULL;
-		int w;
-		if (rel >= 0) {
-			long from;
-			if (!symbol[0]) {
-				err_set(e, EXIT_GRAPH, "relative revision %s didn't produce %ld migrations",
-					target, rel);
-				return err_hint(e, "downgrade goes down: use \"-N\", or \"upgrade %s\"",
-						target);
-			}
-			if (resolve_one(&p->s, symbol, &from, e) != 0)
-				return -1;
-			w = walk(&p->s, from, rel, br, res, e);
-			if (w < 0)
-				return -1;
-			if (w > 0)
-				return err_set(e, EXIT_GRAPH, "relative revision %s walked too far",
-					       target);
-			return 0;
-		}
-		int relative = !symbol[0];
-		if (relative) {
-			struct vec cur = { 0 };
-			if (br) {
-				for (size_t i = 0; i < p->current.n; i++)
-					if (vec_push(&cur, p->current.v[i]) != 0)
-						return oom(e);
-				if (filter_lineage(&p->s, br, cur.v, &cur.n, e) != 0) {
-					vec_free(&cur);
-					return -1;
-				}
-				if (cur.n == 0) {
-					/* the branch heads among everything applied */
-					size_t b;
-					unsigned ep;
-					if (lookup_impl(g, br, &b, 1, e) != 0) {
-						vec_free(&cur);
-						return -1;
-					}
-					if (!(ep = mark_lineage(&p->s, b))) {
-						vec_free(&cur);
-						return oom(e);
-					}
-					for (size_t i = 0; i < g->n; i++) {
-						if (!p->applied[i] || p->s.mark[i] != ep)
-							continue;
-						int tip = 1;
-						for (size_t c = 0; c < g->nodes[i].n_next && tip; c++)
-							tip = !p->applied[g->nodes[i].next[c]];
-						if (tip && vec_push(&cur, i) != 0) {
-							vec_free(&cur);
-							return oom(e);
-						}
-					}
-				}
-				if (cur.n != 1) {
-					vec_free(&cur);
-					return err_set(e, EXIT_GRAPH,
-						       "relative revision %s: branch \"%s\" has %s "
-						       "current revision",
-						       target, br, cur.n ? "more than one" : "no");
-				}
-				snprintf(symbol, sizeof symbol, "%s", g->nodes[cur.v[0]].id);
-				vec_free(&cur);
-			} else {
-				if (p->current.n == 0)
-					return err_set(e, EXIT_GRAPH,
-						       "relative revision %s didn't produce %ld migrations",
-						       target, -rel);
-				if (p->current.n > 1) {
-					char list[1024];
-					join_ids(g, p->current.v, p->current.n, 0, list, sizeof list);
-					err_set(e, EXIT_GRAPH,
-						"downgrade %s from several current revisions (%s) is "
-						"ambiguous",
-						target, list);
-					return err_hint(e, "give \"<branch>@%s\" or a revision",
-							target);
-				}
-				snprintf(symbol, sizeof symbol, "%s", g->nodes[p->current.v[0]].id);
-				/* restrict to the selected revision's branch */
-				snprintf(branch, bcap, "%s", symbol);
-			}
-		}
-		char spec[520];
-		long from;
-		snprintf(spec, sizeof spec, "%s%s%s", branch, branch[0] ? "@" : "", symbol);
-		if (resolve_one(&p->s, spec, &from, e) != 0)
-			return -1;
-		w = walk(&p->s, from, rel, NULL, res, e);
-		if (w < 0)
-			return -1;
-		if (w > 0) {
-			if (relative)
-				return err_set(e, EXIT_GRAPH,
-					       "relative revision %s didn't produce %ld migrations",
-					       target, -rel);
-			return err_set(e, EXIT_GRAPH, "relative revision %s walked too far", target);
-		}
-		if (*res == BASE_POS)
-			*res = NONE_POS;
-		return 0;
-	}
-	/* absolute: [branch@]symbol */
-	const char *at = strrchr(target, '@');
-	branch[0] = '\0';
-	if (at && (size_t)(at - target) < bcap) {
-		memcpy(branch, target, (size_t)(at - target));
-		branch[at - target] = '\0';
-	}
-	return resolve_one(&p->s, target, res, e);
-}
-
-int revgraph_plan_downgrade(const struct revgraph *g, const char *const *current,
-			    size_t n_current, const char *target, struct revgraph_plan *plan,
-			    struct err *e)
-{
-	struct planner p;
-	struct vec roots = { 0 };
-	unsigned char *drop = NULL;
-	char branch[256];
-	long tgt;
-	int rc = -1;
-	memset(plan, 0, sizeof *plan);
-	if (planner_init(&p, g, current, n_current, e) != 0)
-		goto out;
-	if (!target || !*target) {
-		err_set(e, EXIT_GRAPH, "downgrade needs a target");
-		goto out;
-	}
-	if (downgrade_target(&p, target, branch, sizeof branch, &tgt, e) != 0)
-		goto out;
-	if (tgt == NONE_POS) {
-		for (size_t i = 0; i < g->n_bases; i++)
-			if (vec_push(&roots, g->bases[i]) != 0)
-				goto nomem;
-	} else {
-		for (size_t i = 0; i < g->nodes[tgt].n_next; i++)
-			if (vec_push(&roots, g->nodes[tgt].next[i]) != 0)
-				goto nomem;
-	}
-	if (branch[0] && roots.n > 1) {
-		size_t b;
-		unsigned char *anc = calloc(g->n ? g->n : 1, 1);
-		if (!anc)
-			goto nomem;
-		if (lookup_impl(g, branch, &b, 1, e) != 0 ||
-		    reach(&p.s, &b, 1, EDGES_DOWN, anc, e) != 0) {
-			free(anc);
-			goto out;
-		}
-		size_t m = 0;
-		for (size_t i = 0; i < roots.n; i++)
-			if (anc[roots.v[i]])
-				roots.v[m++] = roots.v[i];
-		roots.n = m;
-		free(anc);
-		if (m == 0) {
-			err_set(e, EXIT_GRAPH, "\"%s\" is not a valid downgrade target from the current "
-					       "revisions", target);
-			goto out;
-		}
-	}
-	drop = calloc(g->n ? g->n : 1, 1);
-	if (!drop)
-		goto nomem;
-	if (reach(&p.s, roots.v, roots.n, EDGES_ALLNEXT, drop, e) != 0)
-		goto out;
-	size_t count = 0;
-	for (size_t i = 0; i < g->n; i++) {
-		p.todo[i] = drop[i] && p.applied[i];
-		count += p.todo[i];
-	}
-	if (tgt >= 0 && count == 0 && !p.in_heads[tgt]) {
-		err_set(e, EXIT_GRAPH,
-			"downgrade target %s is not an ancestor of the current revision(s)",
-			g->nodes[tgt].id);
-		err_hint(e, "see \"migrate current\" and \"migrate history\"");
-		goto out;
-	}
-	if (topo_sort(&p, p.current.v, p.current.n, e) != 0)
-		goto out;
-	rc = make_steps(&p, 0, plan, e);
-	goto out;
-nomem:
-	oom(e);
-out:
-	if (rc != 0)
-		revgraph_plan_release(plan);
-	free(drop);
-	vec_free(&roots);
-	planner_release(&p);
-	return rc;
-}
-
-void revgraph_plan_release(struct revgraph_plan *plan)
-{
-	for (size_t i = 0; i < plan->n_steps; i++) {
-		free(plan->steps[i].from);
-		free(plan->steps[i].to);
-	}
-	free(plan->steps);
-	free(plan->heads);
-	memset(plan, 0, sizeof *plan);
-}
-
-/* ------------------------------------------------------------------ */
-/* history                                                             */
-
-int revgraph_split_range(const char *range, char **from, char **to, struct err *e)
-{
-	const char *colon = strchr(range, ':');
-	*from = *to = NULL;
-	if (!colon)
-		return err_set(e, EXIT_USAGE, "invalid range \"%s\": expected FROM:TO", range);
-	size_t fl = (size_t)(colon - range), tl = strlen(colon + 1);
-	if (fl) {
-		*from = malloc(fl + 1);
-		if (!*from)
-			return oom(e);
-		memcpy(*from, range, fl);
-		(*from)[fl] = '\0';
-	}
-	if (tl) {
-		*to = malloc(tl + 1);
-		if (!*to) {
-			free(*from);
-			*from = NULL;
-			return oom(e);
-		}
-		memcpy(*to, colon + 1, tl + 1);
-	}
-	return 0;
-}
-
-int revgraph_history(const struct revgraph *g, const char *lower, const char *upper,
-		     size_t **out, size_t *n, struct err *e)
-{
-	struct planner p;
-	struct vec targets = { 0 }, cur = { 0 };
-	unsigned char *required = NULL, *have = NULL, *desc = NULL;
-	int rc = -1;
-	*out = NULL;
-	*n = 0;
-	if (!lower)
-		lower = "base";
-	if (!upper)
-		upper = "heads";
-	if (planner_init(&p, g, NULL, 0, e) != 0)
-		goto out;
-	if (resolve_into(&p.s, lower, &cur, e) != 0)
-		goto out;
-	for (size_t i = 0; i < cur.n; i++)
-		if (vec_push(&p.current, cur.v[i]) != 0)
-			goto nomem;
-	if (upgrade_targets(&p, upper, &targets, e) != 0)
-		goto out;
-	/* lower "branch@...": only targets on that branch */
-	const char *at = strchr(lower, '@');
-	if (at) {
-		char branch[256];
-		size_t bl = (size_t)(at - lower), m = 0;
-		snprintf(branch, sizeof branch, "%.*s", (int)bl, lower);
-		const struct slot *s = table_find(g, branch);
-		if (s && !s->is_label && g->nodes[s->idx].n_own == 1)
-			snprintf(branch, sizeof branch, "%s", g->nodes[s->idx].own_labels[0]);
-		for (size_t i = 0; i < targets.n; i++)
-			if (has_label(g, targets.v[i], branch))
-				targets.v[m++] = targets.v[i];
-		targets.n = m;
-	}
-	required = calloc(g->n ? g->n : 1, 1);
-	have = calloc(g->n ? g->n : 1, 1);
-	desc = calloc(g->n ? g->n : 1, 1);
-	if (!required || !have || !desc)
-		goto nomem;
-	if (ancestors_checked(&p.s, targets.v, targets.n, required, e) != 0)
-		goto out;
-	for (size_t i = 0; i < cur.n; i++)
-		if (!required[cur.v[i]]) {
-			err_set(e, EXIT_GRAPH, "revision %s is not an ancestor of revision %s", lower,
-				upper);
-			goto out;
-		}
-	if (ancestors_checked(&p.s, cur.v, cur.n, have, e) != 0)
-		goto out;
-	if (cur.n && reach(&p.s, cur.v, cur.n, EDGES_NEXT, desc, e) != 0)
-		goto out;
-	for (size_t i = 0; i < g->n; i++) {
-		p.todo[i] = required[i] && !have[i];
-		if (cur.n && !desc[i])
-			p.todo[i] = 0;
-	}
-	for (size_t i = 0; i < cur.n; i++)
-		p.todo[cur.v[i]] = 1; /* inclusive */
-	if (topo_sort(&p, targets.v, targets.n, e) != 0)
-		goto out;
-	*out = p.order.v;
-	*n = p.order.n;
-	p.order.v = NULL;
-	p.order.n = p.order.cap = 0;
-	rc = 0;
-	goto out;
-nomem:
-	oom(e);
-out:
-	free(required);
-	free(have);
-	free(desc);
-	vec_free(&targets);
-	vec_free(&cur);
-	planner_release(&p);
-	return rc;
-}
-
-/* ------------------------------------------------------------------ */
-/* rendering                                                           */
-
-static const char *const pg_reserved[] = {
-	"all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric",
-	"authorization", "binary", "both", "case", "cast", "check", "collate", "collation",
-	"column", "concurrently", "constraint", "create", "cross", "current_catalog",
-	"current_date", "current_role", "current_schema", "current_time", "current_timestamp",
-	"current_user", "default", "deferrable", "desc", "distinct", "do", "else", "end",
-	"except", "false", "fetch", "for", "foreign", "freeze", "from", "full", "grant", "group",
-	"having", "ilike", "in", "initially", "inner", "intersect", "into", "is", "isnull", "join",
-	"lateral", "leading", "left", "like", "limit", "localtime", "localtimestamp", "natural",
-	"not", "notnull", "null", "offset", "on", "only", "or", "order", "outer", "overlaps",
-	"placing", "primary", "references", "returning", "right", "select", "session_user",
-	"similar", "some", "symmetric", "system_user", "table", "tablesample", "then", "to",
-	"trailing", "true", "union", "unique", "user", "using", "variadic", "verbose", "when",
-	"where", "window", "with",
-};
-
-static int needs_quotes(const char *s)
-{
-	if (!*s || !(islower((unsigned char)*s) || *s == '_'))
-		return 1;
-	for (const char *p = s; *p; p++)
-		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '_' ||
-		      *p == '$'))
-			return 1;
-	for (size_t i = 0; i < sizeof pg_reserved / sizeof pg_reserved[0]; i++)
-		if (strcmp(s, pg_reserved[i]) == 0)
-			return 1;
-	return 0;
-}
-
-static void sb_ident(struct strbuf *b, const char *s)
-{
-	if (!needs_quotes(s)) {
-		strbuf_puts(b, s);
-		return;
-	}
-	strbuf_add(b, "\"", 1);
-	for (; *s; s++) {
-		if (*s == '"')
-			strbuf_add(b, "\"", 1);
-		strbuf_add(b, s, 1);
-	}
-	strbuf_add(b, "\"", 1);
-}
-
-static void sb_literal(struct strbuf *b, const char *s)
-{
-	strbuf_add(b, "'", 1);
-	for (; *s; s++) {
-		if (*s == '\'')
-			strbuf_add(b, "'", 1);
-		strbuf_add(b, s, 1);
-	}
-	strbuf_add(b, "'", 1);
-}
-
-static void sb_table(struct strbuf *b, const char *table, const char *schema)
-{
-	if (schema && *schema) {
-		sb_ident(b, schema);
-		strbuf_add(b, ".", 1);
-	}
-	sb_ident(b, table);
-}
-
-static void sql_insert(struct strbuf *b, const char *table, const char *schema, const char *v)
-{
-	strbuf_puts(b, "INSERT INTO ");
-	sb_table(b, table, schema);
-	strbuf_puts(b, " (version_num) VALUES (");
-	sb_literal(b, v);
-	strbuf_puts(b, ") RETURNING ");
-	sb_table(b, table, schema);
-	strbuf_puts(b, ".version_num;\n");
-}
-
-static void sql_update(struct strbuf *b, const char *table, const char *schema, const char *from,
-		       const char *to)
-{
-	strbuf_puts(b, "UPDATE ");
-	sb_table(b, table, schema);
-	strbuf_puts(b, " SET version_num=");
-	sb_literal(b, to);
-	strbuf_puts(b, " WHERE ");
-	sb_table(b, table, schema);
-	strbuf_puts(b, ".version_num = ");
-	sb_literal(b, from);
-	strbuf_puts(b, ";\n");
-}
-
-static void sql_delete(struct strbuf *b, const char *table, const char *schema, const char *v)
-{
-	strbuf_puts(b, "DELETE FROM ");
-	sb_table(b, table, schema);
-	strbuf_puts(b, " WHERE ");
-	sb_table(b, table, schema);
-	strbuf_puts(b, ".version_num = ");
-	sb_literal(b, v);
-	strbuf_puts(b, ";\n");
-}
-
-char *revgraph_step_sql(const struct revgraph_step *s, const char *table, const char *schema)
-{
-	struct strbuf b = { 0 };
-	if (!table || !*table)
-		table = "alembic_version";
-	strbuf_puts(&b, "");
-	switch (s->op) {
-	case REVGRAPH_INSERT:
-		for (size_t i = 0; i < s->n_to; i++)
-			sql_insert(&b, table, schema, s->to[i]);
-		break;
-	case REVGRAPH_DELETE:
-		for (size_t i = 0; i < s->n_from; i++)
-			sql_delete(&b, table, schema, s->from[i]);
-		break;
-	case REVGRAPH_UPDATE:
-		if (s->n_from && s->n_to)
-			sql_update(&b, table, schema, s->from[0], s->to[0]);
-		break;
-	case REVGRAPH_MERGE:
-		for (size_t i = 0; i + 1 < s->n_from; i++)
-			sql_delete(&b, table, schema, s->from[i]);
-		if (s->n_from && s->n_to)
-			sql_update(&b, table, schema, s->from[s->n_from - 1], s->to[0]);
-		break;
-	case REVGRAPH_UNMERGE:
-		for (size_t i = 0; i + 1 < s->n_to; i++)
-			sql_insert(&b, table, schema, s->to[i]);
-		if (s->n_from && s->n_to)
-			sql_update(&b, table, schema, s->from[0], s->to[s->n_to - 1]);
-		break;
-	}
-	return strbuf_detach(&b);
-}
-
-char *revgraph_version_ddl(const char *table, const char *schema)
-{
-	struct strbuf b = {0};
-	struct strbuf pkc = {0};
-	char *name;
-	if (!table || !*table)
-		table = "alembic_version";
-	strbuf_printf(&pkc, "%s_pkc", table);
-	name = strbuf_detach(&pkc);
-	if (!name)
-		return NULL;
-	strbuf_puts(&b, "CREATE TABLE ");
-	sb_table(&b, table, schema);
-	strbuf_puts(&b, " (\n    version_num VARCHAR(32) NOT NULL, \n    CONSTRAINT ");
-	sb_ident(&b, name);
-	strbuf_puts(&b, " PRIMARY KEY (version_num)\n)");
-	free(name);
-	return strbuf_detach(&b);
-}
-
-char *revgraph_version_drop(const char *table, const char *schema)
-{
-	struct strbuf b = {0};
-	if (!table || !*table)
-		table = "alembic_version";
-	strbuf_puts(&b, "DROP TABLE ");
-	sb_table(&b, table, schema);
-	return strbuf_detach(&b);
-}
-
-char *revgraph_step_describe(const struct revgraph *g, const struct revgraph_step *s, char *dst,
-			     size_t cap)
-{
-	const struct node *nd = &g->nodes[s->rev];
-	char downs[1024];
-	size_t len = 0;
-	downs[0] = '\0';
-	for (size_t i = 0; i < nd->n_down && len + 1 < sizeof downs; i++) {
-		int w = snprintf(downs + len, sizeof downs - len, "%s%s", i ? ", " : "",
-				 g->nodes[nd->down[i]].id);
-		if (w < 0)
-			break;
-		len += (size_t)w;
-	}
-	if (s->dir == REVGRAPH_UP)
-		snprintf(dst, cap, "upgrade %s -> %s", downs, nd->id);
-	else
-		snprintf(dst, cap, "downgrade %s -> %s", nd->id, downs);
-	return dst;
-}
-
-int revgraph_reaches(const struct revgraph *g, size_t from, size_t to)
-{
-	size_t n = g->n, top = 0;
-	size_t *stack = malloc(n * sizeof *stack);
-	unsigned char *seen = calloc(n, 1);
-	int found = 0;
-
-	if (!stack || !seen) {
-		free(stack);
-		free(seen);
-		return -1;
-	}
-	stack[top++] = from;
-	seen[from] = 1;
-	while (top > 0) {
-		size_t i = stack[--top];
-		const struct node *nd = &g->nodes[i];
-		if (i == to) {
-			found = 1;
-			break;
-		}
-		for (size_t k = 0; k < nd->n_down + nd->n_deps; k++) {
-			size_t j = k < nd->n_down ? nd->down[k] : nd->deps[k - nd->n_down];
-			if (!seen[j]) {
-				seen[j] = 1;
-				stack[top++] = j;
-			}
-		}
-	}
-	free(stack);
-	free(seen);
-	return found;
 }

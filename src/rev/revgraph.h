@@ -1,10 +1,15 @@
 /*
- * revgraph.h — the revision graph (SPEC §6), following Alembic's RevisionMap
- * (alembic/script/revision.py) and the version-table bookkeeping of its
- * HeadMaintainer / RevisionStep (alembic/runtime/migration.py).
+ * revgraph.h — the revision graph, following Alembic's RevisionMap
+ * (alembic/script/revision.py): building and validating it and its
+ * accessors (revgraph.c), naming revisions in it (revresolve.c) and
+ * `history` (revhistory.c); every search of it is the one walk of
+ * revwalk.c.  Plans for upgrade and downgrade, with the version-table
+ * bookkeeping of Alembic's HeadMaintainer, are in revplan.h; the version
+ * table's SQL is in versionsql.h.
  *
- * Pure: no I/O, never prints.  Every failure is EXIT_GRAPH (SPEC §8) with a
- * message naming the revision(s) and file(s), except out-of-memory.
+ * Pure: no I/O, never prints.  Every failure is EXIT_GRAPH with a message
+ * naming the revision(s) and file(s), except out-of-memory and a range
+ * without ':' (EXIT_USAGE).
  *
  * Vocabulary (Alembic's):
  *   down revisions   `down_revision` of a file ("versioned" edges)
@@ -36,7 +41,6 @@
 #include <stddef.h>
 
 #include "util/err.h"
-#include "rev/revfile.h"
 
 /* One revision as given to revgraph_build.  Strings are copied. */
 struct revgraph_input {
@@ -49,9 +53,6 @@ struct revgraph_input {
 	size_t n_depends;
 	const char *file; /* for messages; may be NULL */
 };
-
-/* Fill *in from a parsed file; *in borrows rf's strings. */
-void revgraph_input_from_revfile(struct revgraph_input *in, const struct revfile *rf);
 
 struct revgraph;
 
@@ -109,90 +110,6 @@ int revgraph_resolve(const struct revgraph *g, const char *spec, size_t *out, si
 /* A FROM:TO range (offline `--sql`, `history -r`): split at the first ':'.
  * Either part may be empty (then NULL).  The parts are malloc'd. */
 int revgraph_split_range(const char *range, char **from, char **to, struct err *e);
-
-enum revgraph_dir { REVGRAPH_UP = 0, REVGRAPH_DOWN = 1 };
-
-/*
- * What a step does to the version table (HeadMaintainer.update_to_step):
- *   INSERT   from = {}, to = {R}             new head (base or from a branch point)
- *   UPDATE   from = {X}, to = {Y}            move one head
- *   DELETE   from = {R}, to = {}             a branch goes back to nothing
- *   MERGE    from = {a.., z}, to = {M}       DELETE a..; UPDATE z → M
- *   UNMERGE  from = {M}, to = {a.., z}       INSERT a..; UPDATE M → z
- */
-enum revgraph_op {
-	REVGRAPH_INSERT,
-	REVGRAPH_UPDATE,
-	REVGRAPH_DELETE,
-	REVGRAPH_MERGE,
-	REVGRAPH_UNMERGE
-};
-
-struct revgraph_step {
-	size_t rev; /* the revision whose upgrade or downgrade runs */
-	enum revgraph_dir dir;
-	enum revgraph_op op;
-	const char **from; /* version-table rows before (see above) */
-	size_t n_from;
-	const char **to;
-	size_t n_to;
-};
-
-struct revgraph_plan {
-	struct revgraph_step *steps; /* in execution order */
-	size_t n_steps;
-	const char **heads; /* version-table rows after the last step */
-	size_t n_heads;
-};
-
-/*
- * Plan `upgrade TARGET` from the version-table rows current[0..n_current)
- * (exact ids).  Targets: `head`, `heads`, `<rev>`, `label@head`, `+N`,
- * `label@+N`, `<rev>+N`, `<rev>-N` / `head-N` (a revision below), as
- * Alembic's _parse_upgrade_target.  Steps: the revisions the target needs
- * (down revisions and dependencies) that are not applied, dependencies
- * first, ordered like Alembic's topological sort.  An id in current that the
- * graph does not know is an error: the database is at an unknown revision.
- * Fills *plan (release with revgraph_plan_release).
- */
-int revgraph_plan_upgrade(const struct revgraph *g, const char *const *current, size_t n_current,
-			  const char *target, struct revgraph_plan *plan, struct err *e);
-
-/*
- * Plan `downgrade TARGET`: `base`, `<rev>`, `label@base`, `label@<rev>`,
- * `-N`, `label@-N`, `<rev>-N`, `<rev>+N` (as _parse_downgrade_target); the
- * applied descendants of the target (and what depends on them), dependents
- * first.  `-N` with several current heads is an error (Alembic warns and
- * picks the first row; give `<branch>@-N`).
- */
-int revgraph_plan_downgrade(const struct revgraph *g, const char *const *current,
-			    size_t n_current, const char *target, struct revgraph_plan *plan,
-			    struct err *e);
-
-void revgraph_plan_release(struct revgraph_plan *plan);
-
-/*
- * Render the version-table SQL of one step, as Alembic's offline mode
- * prints it, one statement per line, each ending in ";\n":
- *   INSERT INTO alembic_version (version_num) VALUES ('X') RETURNING alembic_version.version_num;
- *   UPDATE alembic_version SET version_num='Y' WHERE alembic_version.version_num = 'X';
- *   DELETE FROM alembic_version WHERE alembic_version.version_num = 'X';
- * table (NULL: alembic_version) and schema (NULL or "": none) are quoted
- * when PostgreSQL needs it.  Returns a malloc'd string, NULL on no memory.
- */
-char *revgraph_step_sql(const struct revgraph_step *s, const char *table, const char *schema);
-
-/* The version table's DDL as Alembic emits it for PostgreSQL (without the
- * final ";"), and the DROP its offline mode ends a downgrade to base with;
- * table and schema quoted as above.  malloc'd, NULL on no memory. */
-char *revgraph_version_ddl(const char *table, const char *schema);
-char *revgraph_version_drop(const char *table, const char *schema);
-
-/* Alembic's step description, "upgrade a, b -> M" / "downgrade M -> a, b"
- * (down revisions without dependencies; from base: "upgrade  -> X").  Writes
- * at most cap bytes including the NUL; returns dst. */
-char *revgraph_step_describe(const struct revgraph *g, const struct revgraph_step *s, char *dst,
-			     size_t cap);
 
 /*
  * `history [-r LOWER:UPPER]`: revisions newest first, as `alembic history`

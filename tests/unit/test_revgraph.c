@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "rev/revgraph.h"
+#include "rev/revplan.h"
+#include "rev/versionsql.h"
 #include "tap.h"
 
 struct rev_def {
@@ -91,13 +93,13 @@ static char *render(const struct revgraph *g, const char *current, const char *c
 {
 	size_t n;
 	char **cur = split(current, &n);
-	struct revgraph_plan plan;
+	struct revplan plan;
 	int rc;
 	err_clear(e);
 	if (strcmp(cmd, "up") == 0)
-		rc = revgraph_plan_upgrade(g, (const char *const *)cur, n, target, &plan, e);
+		rc = revplan_upgrade(g, (const char *const *)cur, n, target, &plan, e);
 	else
-		rc = revgraph_plan_downgrade(g, (const char *const *)cur, n, target, &plan, e);
+		rc = revplan_downgrade(g, (const char *const *)cur, n, target, &plan, e);
 	free_split(cur, n);
 	if (rc != 0)
 		return strdup("ERROR\n");
@@ -109,9 +111,9 @@ static char *render(const struct revgraph *g, const char *current, const char *c
 		char *sql = NULL;
 		if (i < plan.n_steps) {
 			char d[512];
-			sql = revgraph_step_sql(&plan.steps[i], NULL, NULL);
+			sql = versionsql_step(&plan.steps[i], NULL, NULL);
 			snprintf(line, sizeof line, "-- %s\n",
-				 revgraph_step_describe(g, &plan.steps[i], d, sizeof d));
+				 revplan_step_describe(g, &plan.steps[i], d, sizeof d));
 		} else {
 			qsort(plan.heads, plan.n_heads, sizeof *plan.heads, cmp_str);
 			size_t l = (size_t)snprintf(line, sizeof line, "heads: ");
@@ -134,7 +136,7 @@ static char *render(const struct revgraph *g, const char *current, const char *c
 			free(sql);
 		}
 	}
-	revgraph_plan_release(&plan);
+	revplan_release(&plan);
 	return out;
 }
 
@@ -1133,27 +1135,27 @@ static void test_unknown_current(void)
 {
 	struct revgraph *g;
 	struct err e;
-	struct revgraph_plan plan;
+	struct revplan plan;
 	const char *cur[] = { "3be61ad5f00f" };
 	CHECK_INT(build(&g, linear_revs, 5, &e), 0);
-	CHECK_INT(revgraph_plan_upgrade(g, cur, 1, "head", &plan, &e), -1);
+	CHECK_INT(revplan_upgrade(g, cur, 1, "head", &plan, &e), -1);
 	CHECK_INT(e.code, EXIT_GRAPH);
 	CHECK_STR(e.msg, "the database is at revision \"3be61ad5f00f\", which is not in the "
 			 "migrations directory");
 	CHECK(strstr(e.hint, "older image") != NULL);
 	CHECK(plan.steps == NULL && plan.n_steps == 0);
-	CHECK_INT(revgraph_plan_downgrade(g, cur, 1, "base", &plan, &e), -1);
+	CHECK_INT(revplan_downgrade(g, cur, 1, "base", &plan, &e), -1);
 	CHECK_INT(e.code, EXIT_GRAPH);
 	/* a row and its ancestor both recorded */
 	const char *bad[] = { "r3", "r1" };
-	CHECK_INT(revgraph_plan_upgrade(g, bad, 2, "head", &plan, &e), -1);
+	CHECK_INT(revplan_upgrade(g, bad, 2, "head", &plan, &e), -1);
 	CHECK(strstr(e.msg, "overlaps") != NULL);
 	/* duplicate rows are one head, as HeadMaintainer's set */
 	const char *dup[] = { "r4", "r4" };
-	CHECK_INT(revgraph_plan_upgrade(g, dup, 2, "head", &plan, &e), 0);
+	CHECK_INT(revplan_upgrade(g, dup, 2, "head", &plan, &e), 0);
 	CHECK_INT(plan.n_steps, 1);
 	CHECK_INT(plan.n_heads, 1);
-	revgraph_plan_release(&plan);
+	revplan_release(&plan);
 	revgraph_free(g);
 }
 
@@ -1199,47 +1201,47 @@ static void test_history(void)
 static void test_sql(void)
 {
 	const char *x[] = { "X" }, *y[] = { "Y" }, *ab[] = { "a", "b", "c" };
-	struct revgraph_step st = { 0 };
+	struct revplan_step st = { 0 };
 	char *s;
-	st.op = REVGRAPH_INSERT;
+	st.op = REVPLAN_INSERT;
 	st.to = y;
 	st.n_to = 1;
-	s = revgraph_step_sql(&st, NULL, NULL);
+	s = versionsql_step(&st, NULL, NULL);
 	CHECK_STR(s, "INSERT INTO alembic_version (version_num) VALUES ('Y') RETURNING "
 		     "alembic_version.version_num;\n");
 	free(s);
-	s = revgraph_step_sql(&st, "version", "My Schema");
+	s = versionsql_step(&st, "version", "My Schema");
 	CHECK_STR(s, "INSERT INTO \"My Schema\".version (version_num) VALUES ('Y') RETURNING "
 		     "\"My Schema\".version.version_num;\n");
 	free(s);
-	st.op = REVGRAPH_UPDATE;
+	st.op = REVPLAN_UPDATE;
 	st.from = x;
 	st.n_from = 1;
-	s = revgraph_step_sql(&st, "user", "app");
+	s = versionsql_step(&st, "user", "app");
 	CHECK_STR(s, "UPDATE app.\"user\" SET version_num='Y' WHERE app.\"user\".version_num = 'X';\n");
 	free(s);
-	st.op = REVGRAPH_DELETE;
+	st.op = REVPLAN_DELETE;
 	st.n_to = 0;
-	s = revgraph_step_sql(&st, "ver\"sions", "");
+	s = versionsql_step(&st, "ver\"sions", "");
 	CHECK_STR(s, "DELETE FROM \"ver\"\"sions\" WHERE \"ver\"\"sions\".version_num = 'X';\n");
 	free(s);
-	st.op = REVGRAPH_MERGE;
+	st.op = REVPLAN_MERGE;
 	st.from = ab;
 	st.n_from = 3;
 	st.to = y;
 	st.n_to = 1;
-	s = revgraph_step_sql(&st, NULL, NULL);
+	s = versionsql_step(&st, NULL, NULL);
 	CHECK_STR(s, "DELETE FROM alembic_version WHERE alembic_version.version_num = 'a';\n"
 		     "DELETE FROM alembic_version WHERE alembic_version.version_num = 'b';\n"
 		     "UPDATE alembic_version SET version_num='Y' WHERE alembic_version.version_num = "
 		     "'c';\n");
 	free(s);
-	st.op = REVGRAPH_UNMERGE;
+	st.op = REVPLAN_UNMERGE;
 	st.from = x;
 	st.n_from = 1;
 	st.to = ab;
 	st.n_to = 2;
-	s = revgraph_step_sql(&st, "t1", "s_1");
+	s = versionsql_step(&st, "t1", "s_1");
 	CHECK_STR(s, "INSERT INTO s_1.t1 (version_num) VALUES ('a') RETURNING s_1.t1.version_num;\n"
 		     "UPDATE s_1.t1 SET version_num='b' WHERE s_1.t1.version_num = 'X';\n");
 	free(s);
@@ -1272,7 +1274,7 @@ static void test_large(void)
 	static struct revgraph_input in[N + 2];
 	struct revgraph *g;
 	struct err e;
-	struct revgraph_plan plan;
+	struct revplan plan;
 
 	memset(in, 0, sizeof in);
 	for (size_t i = 0; i < N; i++) {
@@ -1285,22 +1287,22 @@ static void test_large(void)
 		}
 	}
 	CHECK_INT(revgraph_build(&g, in, N, &e), 0);
-	CHECK_INT(revgraph_plan_upgrade(g, NULL, 0, "head", &plan, &e), 0);
+	CHECK_INT(revplan_upgrade(g, NULL, 0, "head", &plan, &e), 0);
 	CHECK_INT(plan.n_steps, N);
-	CHECK_INT(plan.steps[0].op, REVGRAPH_INSERT);
-	CHECK_INT(plan.steps[N - 1].op, REVGRAPH_UPDATE);
+	CHECK_INT(plan.steps[0].op, REVPLAN_INSERT);
+	CHECK_INT(plan.steps[N - 1].op, REVPLAN_UPDATE);
 	CHECK_STR(plan.steps[N - 1].to[0], "c09999");
 	CHECK_STR(plan.heads[0], "c09999");
-	revgraph_plan_release(&plan);
+	revplan_release(&plan);
 	const char *top[] = { "c09999" };
-	CHECK_INT(revgraph_plan_downgrade(g, top, 1, "base", &plan, &e), 0);
+	CHECK_INT(revplan_downgrade(g, top, 1, "base", &plan, &e), 0);
 	CHECK_INT(plan.n_steps, N);
-	CHECK_INT(plan.steps[N - 1].op, REVGRAPH_DELETE);
+	CHECK_INT(plan.steps[N - 1].op, REVPLAN_DELETE);
 	CHECK_INT(plan.n_heads, 0);
-	revgraph_plan_release(&plan);
-	CHECK_INT(revgraph_plan_downgrade(g, top, 1, "-5000", &plan, &e), 0);
+	revplan_release(&plan);
+	CHECK_INT(revplan_downgrade(g, top, 1, "-5000", &plan, &e), 0);
 	CHECK_INT(plan.n_steps, 5000);
-	revgraph_plan_release(&plan);
+	revplan_release(&plan);
 	revgraph_free(g);
 
 	/* fan: base w0, branches w<b>_<k>, merge m */
@@ -1325,19 +1327,19 @@ static void test_large(void)
 	in[n].n_down = W;
 	n++;
 	CHECK_INT(revgraph_build(&g, in, n, &e), 0);
-	CHECK_INT(revgraph_plan_upgrade(g, NULL, 0, "head", &plan, &e), 0);
+	CHECK_INT(revplan_upgrade(g, NULL, 0, "head", &plan, &e), 0);
 	CHECK_INT(plan.n_steps, n);
-	CHECK_INT(plan.steps[n - 1].op, REVGRAPH_MERGE);
+	CHECK_INT(plan.steps[n - 1].op, REVPLAN_MERGE);
 	CHECK_INT(plan.steps[n - 1].n_from, W);
 	CHECK_INT(plan.n_heads, 1);
-	revgraph_plan_release(&plan);
+	revplan_release(&plan);
 	const char *mtop[] = { "m" };
-	CHECK_INT(revgraph_plan_downgrade(g, mtop, 1, "base", &plan, &e), 0);
+	CHECK_INT(revplan_downgrade(g, mtop, 1, "base", &plan, &e), 0);
 	CHECK_INT(plan.n_steps, n);
-	CHECK_INT(plan.steps[0].op, REVGRAPH_UNMERGE);
+	CHECK_INT(plan.steps[0].op, REVPLAN_UNMERGE);
 	CHECK_INT(plan.steps[0].n_to, W);
 	CHECK_INT(plan.n_heads, 0);
-	revgraph_plan_release(&plan);
+	revplan_release(&plan);
 	size_t *order, no;
 	CHECK_INT(revgraph_history(g, NULL, NULL, &order, &no, &e), 0);
 	CHECK_INT(no, n);
