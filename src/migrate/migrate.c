@@ -157,6 +157,17 @@ static int history(struct run *r, const struct revdir_file *f, const char *direc
 	return db_exec_params(r->c, sql, 5, params, NULL, e);
 }
 
+/* The version-table change and the history row of a step whose section
+ * ran, then its commit when each revision has its own transaction. */
+static int record_step(struct run *r, const struct revdir_file *f, const struct revplan_step *step,
+		       int64_t start, struct err *e)
+{
+	const char *direction = step->dir == REVPLAN_UP ? "upgrade" : "downgrade";
+	if (version_change(r, step, e) < 0 || history(r, f, direction, now_ms() - start, 1, e) < 0)
+		return -1;
+	return r->per_migration ? exec(r, "COMMIT", e) : 0;
+}
+
 static int run_step(struct run *r, const struct revplan_step *step, struct err *e)
 {
 	const struct revdir_file *f = &r->rd->files[step->rev];
@@ -178,17 +189,10 @@ static int run_step(struct run *r, const struct revplan_step *step, struct err *
 		if (rc == 0)
 			rc = runner_run_buffer(r->c, f->path, f->text + sec->offset, sec->length,
 					       (size_t)sec->line, &o, &stats, e);
-		if (rc == 0)
-			rc = version_change(r, step, e);
-		if (rc == 0)
-			rc = history(r, f, up ? "upgrade" : "downgrade", now_ms() - start, 1, e);
-		if (rc == 0 && r->per_migration)
-			rc = exec(r, "COMMIT", e);
-		if (rc < 0)
-			goto failed;
 	} else {
 		/* Outside any transaction: end the run-wide one first (as
-		 * Alembic's autocommit_block does). */
+		 * Alembic's autocommit_block does); the version is recorded in
+		 * a transaction of its own after the section. */
 		if (r->in_tx && exec(r, "COMMIT", e) < 0)
 			goto failed;
 		r->committed |= r->in_tx;
@@ -202,17 +206,13 @@ static int run_step(struct run *r, const struct revplan_step *step, struct err *
 			rc = reset_timeouts(r, e);
 		if (rc == 0)
 			rc = exec(r, "BEGIN", e);
-		if (rc == 0)
-			rc = version_change(r, step, e);
-		if (rc == 0)
-			rc = history(r, f, up ? "upgrade" : "downgrade", now_ms() - start, 1, e);
-		if (rc == 0 && r->per_migration)
-			rc = exec(r, "COMMIT", e);
-		else if (rc == 0)
-			r->in_tx = 1;
-		if (rc < 0)
-			goto failed;
+		if (rc == 0 && !r->per_migration)
+			r->in_tx = 1; /* the run-wide transaction goes on */
 	}
+	if (rc == 0)
+		rc = record_step(r, f, step, start, e);
+	if (rc < 0)
+		goto failed;
 	log_debug("%s: %llu statements in %s", f->rev.revision, (unsigned long long)stats.statements,
 		  duration_format(now_ms() - start, took, sizeof took));
 	return 0;

@@ -1,5 +1,5 @@
 /*
- * migrate.h — applying revisions online (SPEC §6): upgrade, downgrade and
+ * migrate.h — applying revisions online (docs/reference.md §10.3, §11): upgrade, downgrade and
  * stamp on a connection, with Alembic's version-table transitions, our
  * history table, and one transaction per revision (or one for the whole
  * run with migrations.transaction_per_migration = false).

@@ -1,5 +1,5 @@
 /*
- * offline.h — `upgrade … --sql` / `downgrade … --sql` (SPEC §6): no
+ * offline.h — `upgrade … --sql` / `downgrade … --sql` (docs/reference.md §12): no
  * connection; print the SQL that would run, in the shape of Alembic's
  * offline mode for PostgreSQL (BEGIN/COMMIT per revision, or one pair for
  * the run with transaction_per_migration = false; the version-table DDL

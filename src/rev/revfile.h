@@ -1,10 +1,10 @@
 /*
- * revfile.h — one revision file (SPEC §6): parse its comment header and
+ * revfile.h — one revision file (docs/reference.md §10): parse its comment header and
  * find its `-- migrate:upgrade` / `-- migrate:downgrade` sections; write
  * the text of a new revision file; make the file-name slug.
  *
  * Pure: bytes in, struct out.  No I/O, never prints.  Errors are EXIT_GRAPH
- * (SPEC §8) with "<file>:<line>: <what>" messages.
+ * (docs/reference.md §6) with "<file>:<line>: <what>" messages.
  *
  *     -- revision: 9c1d2e3f4a5b
  *     -- down_revision: 3be61ad5f00f          (None | id | a, b | (a, b) | ('a', 'b'))
