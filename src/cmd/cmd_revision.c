@@ -127,8 +127,6 @@ int cmd_revision(struct ctx *c, struct err *e)
 	size_t n_down = 0;
 	int rc = -1;
 
-	if (c->cli.nargs > 0)
-		return err_set(e, EXIT_USAGE, "revision takes no argument \"%s\" (use -m MSG)", c->cli.args[0]);
 	if (cmd_load_revisions(c, &rd, e) < 0)
 		return -1;
 	if (c->cli.head && strcmp(c->cli.head, "base") != 0) {

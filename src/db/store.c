@@ -106,18 +106,24 @@ int store_heads(struct store *s, char ***heads, size_t *n, struct err *e)
 	return 0;
 }
 
+/* Create a table of ours unless it exists: quoted is its name, create the
+ * statement (NULL: no memory).  Asked first: on an existing table CREATE …
+ * IF NOT EXISTS still needs the CREATE privilege on the schema, and its
+ * "already exists, skipping" notice would be logged on every start. */
+static int ensure_table(struct store *s, const char *quoted, const char *create, struct err *e)
+{
+	int exists;
+	if (!create)
+		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+	if (store_exists(s, quoted, &exists, e) < 0)
+		return -1;
+	return exists ? 0 : db_exec(s->c, create, NULL, e);
+}
+
 int store_ensure_version(struct store *s, struct err *e)
 {
-	char *sql;
-	int exists, rc;
-	if (store_exists(s, s->version, &exists, e) < 0)
-		return -1;
-	if (exists)
-		return 0;
-	sql = versionsql_ddl(s->table, s->qualifier);
-	if (!sql)
-		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
-	rc = db_exec(s->c, sql, NULL, e);
+	char *sql = versionsql_ddl(s->table, s->qualifier);
+	int rc = ensure_table(s, s->version, sql, e);
 	free(sql);
 	return rc;
 }
@@ -125,34 +131,24 @@ int store_ensure_version(struct store *s, struct err *e)
 int store_ensure_init(struct store *s, struct err *e)
 {
 	char sql[1024];
-	int exists;
-	if (store_exists(s, s->init, &exists, e) < 0)
-		return -1;
-	if (exists)
-		return 0;
 	snprintf(sql, sizeof sql,
 		 "CREATE TABLE IF NOT EXISTS %s (path text PRIMARY KEY, sha256 text NOT NULL, "
 		 "applied_at timestamptz NOT NULL DEFAULT now(), duration_ms int NOT NULL DEFAULT 0, "
 		 "status text NOT NULL)",
 		 s->init);
-	return db_exec(s->c, sql, NULL, e);
+	return ensure_table(s, s->init, sql, e);
 }
 
 int store_ensure_history(struct store *s, struct err *e)
 {
 	char sql[1024];
-	int exists;
-	if (store_exists(s, s->history, &exists, e) < 0)
-		return -1;
-	if (exists)
-		return 0;
 	snprintf(sql, sizeof sql,
 		 "CREATE TABLE IF NOT EXISTS %s (id bigserial PRIMARY KEY, revision text NOT NULL, "
 		 "direction text NOT NULL, sha256 text, started_at timestamptz NOT NULL, "
 		 "finished_at timestamptz, duration_ms int, success boolean NOT NULL, "
 		 "applied_by text NOT NULL DEFAULT current_user)",
 		 s->history);
-	return db_exec(s->c, sql, NULL, e);
+	return ensure_table(s, s->history, sql, e);
 }
 
 int store_count_tables(struct store *s, const char *schema, long *count, struct err *e)
