@@ -11,7 +11,6 @@
 #include "db/connect.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -149,27 +148,6 @@ static void on_notice(void *arg, const char *message)
 	log_info("server: %s", line);
 }
 
-/* Wait for fd to be ready for events, or the deadline, or a signal.
- * Returns 1 ready, 0 deadline, -1 signal (e set). */
-static int wait_fd(int fd, short events, int64_t deadline, struct err *e)
-{
-	for (;;) {
-		struct pollfd pfd[2] = {{.fd = fd, .events = events}, {.fd = sig_fd(), .events = POLLIN}};
-		int64_t left;
-		int rc;
-		if (sig_check(e) < 0)
-			return -1;
-		left = deadline - now_ms();
-		if (left <= 0)
-			return 0;
-		rc = poll(pfd, sig_fd() >= 0 ? 2 : 1, (int)(left > 1000 ? 1000 : left));
-		if (rc < 0 && errno != EINTR)
-			return 1; /* let libpq report the socket problem */
-		if (rc > 0 && pfd[0].revents)
-			return 1;
-	}
-}
-
 int db_connect(const struct db_target *t, const char *dbname, int64_t deadline, PGconn **out,
 	       enum db_failure *why, struct err *e)
 {
@@ -205,7 +183,7 @@ int db_connect(const struct db_target *t, const char *dbname, int64_t deadline, 
 		if (PQsocket(conn) < 0)
 			ready = sig_check(e) < 0 ? -1 : 1;
 		else
-			ready = wait_fd(PQsocket(conn),
+			ready = sig_wait_fd(PQsocket(conn),
 					state == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline, e);
 		if (ready < 0) {
 			PQfinish(conn);

@@ -4,11 +4,11 @@
 #define _POSIX_C_SOURCE 200809L
 #include "db/query.h"
 
-#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "util/clock.h"
 #include "util/sig.h"
 
 int db_result_error(const PGresult *r, struct err *e)
@@ -32,15 +32,8 @@ int db_result_error(const PGresult *r, struct err *e)
 
 int db_wait_io(PGconn *c, int want_write, struct err *e)
 {
-	struct pollfd pfd[2] = {{.fd = PQsocket(c), .events = (short)(POLLIN | (want_write ? POLLOUT : 0))},
-				{.fd = sig_fd(), .events = POLLIN}};
-	int rc;
-	if (sig_check(e) < 0)
-		return -1;
-	rc = poll(pfd, sig_fd() >= 0 ? 2 : 1, 1000);
-	if (rc < 0 && errno != EINTR)
-		return err_set(e, EXIT_FAILURE_GENERIC, "poll: %s", strerror(errno));
-	return sig_check(e);
+	short events = (short)(POLLIN | (want_write ? POLLOUT : 0));
+	return sig_wait_fd(PQsocket(c), events, now_ms() + 1000, e) < 0 ? -1 : 0;
 }
 
 /* Ask the server to cancel the query in flight (best effort). */

@@ -83,19 +83,29 @@ int sig_check(struct err *e)
 	return err_set(e, EXIT_SIGNAL_BASE + signo, "interrupted by %s", sig_name(signo));
 }
 
-int sig_sleep(int64_t ms, struct err *e)
+int sig_wait_fd(int fd, short events, int64_t deadline, struct err *e)
 {
-	int64_t end = now_ms() + ms;
 	for (;;) {
-		struct pollfd pfd = {.fd = pipe_fds[0], .events = POLLIN};
+		struct pollfd pfd[2] = {{.fd = pipe_fds[0], .events = POLLIN}, {.fd = fd, .events = events}};
 		int64_t left;
+		int rc;
 		if (sig_check(e) < 0)
 			return -1;
-		left = end - now_ms();
+		left = deadline - now_ms();
 		if (left <= 0)
 			return 0;
-		poll(&pfd, pipe_fds[0] >= 0 ? 1 : 0, (int)left);
+		/* at most a second: a signal is noticed even without the pipe */
+		rc = poll(pfd, 2, (int)(left > 1000 ? 1000 : left));
+		if (rc < 0 && errno != EINTR)
+			return 1; /* let the caller find out what is wrong with fd */
+		if (rc > 0 && fd >= 0 && pfd[1].revents)
+			return 1;
 	}
+}
+
+int sig_sleep(int64_t ms, struct err *e)
+{
+	return sig_wait_fd(-1, 0, now_ms() + ms, e) < 0 ? -1 : 0;
 }
 
 void sig_reset_for_exec(void)

@@ -31,6 +31,12 @@ int sig_received(void);
  * 128+N and return -1; else return 0. */
 int sig_check(struct err *e);
 
+/* Wait until fd (-1: none) is ready for events, the deadline (now_ms()
+ * clock) passes or a signal arrives: 1 when fd is ready (or poll failed on
+ * it: the caller's next call on fd says why), 0 at the deadline, -1 with e
+ * set by sig_check on a signal. */
+int sig_wait_fd(int fd, short events, int64_t deadline, struct err *e);
+
 /* Sleep up to ms milliseconds, waking early on a signal: returns 0 after a
  * full sleep, -1 (e set by sig_check) on a signal. */
 int sig_sleep(int64_t ms, struct err *e);
