@@ -20,6 +20,7 @@
 #include "db/db.h"
 #include "util/log.h"
 #include "util/sig.h"
+#include "sql/slashscan.h"
 #include "sql/sqlclass.h"
 #include "sql/sqlscan.h"
 
@@ -171,7 +172,7 @@ static int resolve_include(const struct source *from, const struct sqlscan_item 
 	struct sqlscan_error serr;
 	int relative = meta_is(it, "ir") || meta_is(it, "include_relative");
 
-	if (sqlscan_next_arg(&p, end, 0, arg, sizeof arg, &n, &quote, &serr) != 1)
+	if (slashscan_next_arg(&p, end, 0, arg, sizeof arg, &n, &quote, &serr) != 1)
 		return err_set(e, EXIT_SQL, "%s:%zu: \\%.*s needs a file name", from->name, it->line,
 			       (int)it->name_len, it->name);
 	if (arg[0] != '/' && relative) {
@@ -558,7 +559,7 @@ static int meta_connect(struct exec *x, const struct source *s, const struct sql
 	struct sqlscan_error serr;
 	int position = 0;
 
-	while (sqlscan_next_arg(&p, end, SQLSCAN_ARG_SEMICOLON, arg, sizeof arg, &n, &quote, &serr) == 1) {
+	while (slashscan_next_arg(&p, end, SLASHSCAN_ARG_SEMICOLON, arg, sizeof arg, &n, &quote, &serr) == 1) {
 		const char *want = NULL, *have = NULL;
 		char *dbname = NULL;
 		if (strncmp(arg, "-reuse-previous", 15) == 0)
@@ -602,7 +603,7 @@ static int run_meta(struct exec *x, struct source *s, const struct sqlscan_item 
 		if (!meta_is(it, "unrestrict"))
 			return err_set(e, EXIT_SQL, "%s:%zu: \\%.*s is not allowed after \\restrict", s->name,
 				       it->line, (int)it->name_len, it->name);
-		if (sqlscan_next_arg(&p, end, 0, arg, sizeof arg, &n, &quote, &serr) != 1 ||
+		if (slashscan_next_arg(&p, end, 0, arg, sizeof arg, &n, &quote, &serr) != 1 ||
 		    strcmp(arg, x->restrict_key) != 0)
 			return err_set(e, EXIT_SQL, "%s:%zu: \\unrestrict key does not match \\restrict",
 				       s->name, it->line);
@@ -610,7 +611,7 @@ static int run_meta(struct exec *x, struct source *s, const struct sqlscan_item 
 		return 0;
 	}
 	if (meta_is(it, "restrict")) {
-		if (sqlscan_next_arg(&p, end, 0, arg, sizeof arg, &n, &quote, &serr) != 1)
+		if (slashscan_next_arg(&p, end, 0, arg, sizeof arg, &n, &quote, &serr) != 1)
 			return err_set(e, EXIT_SQL, "%s:%zu: \\restrict needs a key", s->name, it->line);
 		snprintf(x->restrict_key, sizeof x->restrict_key, "%s", arg);
 		x->restricted = 1;
@@ -625,7 +626,7 @@ static int run_meta(struct exec *x, struct source *s, const struct sqlscan_item 
 		return 0;
 	}
 	if (meta_is(it, "encoding")) {
-		if (sqlscan_next_arg(&p, end, 0, arg, sizeof arg, &n, &quote, &serr) == 1 &&
+		if (slashscan_next_arg(&p, end, 0, arg, sizeof arg, &n, &quote, &serr) == 1 &&
 		    PQsetClientEncoding(x->c, arg) != 0)
 			return err_set(e, EXIT_SQL, "%s:%zu: invalid encoding \"%s\"", s->name, it->line, arg);
 		return 0;

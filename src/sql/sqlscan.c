@@ -10,62 +10,21 @@
  * against candidate closing tags), a meta-command's own line (to trim it)
  * and a statement's trailing whitespace at EOF.
  *
+ * The meta-command states live in slashscan.c, as psql keeps
+ * psqlscanslash.l apart; what both files share is in sqlscan_int.h.
+ *
  * The rules follow PostgreSQL 15's src/fe_utils/psqlscan.l and
- * src/backend/parser/scan.l (standard_conforming_strings = on), and
- * src/bin/psql/psqlscanslash.l for meta-commands; comments below cite the
- * flex rule being mirrored.  Keep them in sync with those files.
+ * src/backend/parser/scan.l (standard_conforming_strings = on); comments
+ * below cite the flex rule being mirrored.  Keep them in sync with those
+ * files.
  */
 #include "sql/sqlscan.h"
+
+#include "sql/sqlscan_int.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-enum state {
-	ST_INIT,	  /* between tokens */
-	ST_IDENT,	  /* in {identifier} */
-	ST_PREFIX,	  /* after e b x n u at a token start: string prefix? */
-	ST_UAMP,	  /* after u& */
-	ST_DOLLAR,	  /* after $ at a token start */
-	ST_DTAG,	  /* in the tag of a possible $tag$ */
-	ST_DQ,		  /* in a dollar-quoted string */
-	ST_PARAM,	  /* $n */
-	ST_COLON,	  /* after : (typecast or psql variable) */
-	ST_VARNAME,	  /* :name */
-	ST_NUM_INT,	  /* digits */
-	ST_NUM_DEC,	  /* digits . digits */
-	ST_NUM_EXP0,	  /* number e */
-	ST_NUM_EXPS,	  /* number e sign */
-	ST_NUM_EXPD,	  /* number e digits */
-	ST_DASH,	  /* after - : comment or operator? */
-	ST_SLASH,	  /* after / : comment or operator? */
-	ST_LINE_COMMENT,  /* -- to end of line */
-	ST_XC,		  /* slash-star comment, nesting */
-	ST_XQ,		  /* '…' without backslash escapes (also B X N U&) */
-	ST_XE,		  /* E'…' */
-	ST_XE_BS,	  /* E'…\ */
-	ST_QS0,		  /* right after a closing quote (psql's xqs) */
-	ST_QSH,		  /* … then horizontal space or comments, no newline yet */
-	ST_QSH_DASH,
-	ST_QSH_COMMENT,
-	ST_QS1,		  /* … after a newline: a quote continues the string */
-	ST_QS1_DASH,
-	ST_QS1_COMMENT,
-	ST_XD,		  /* "…" and U&"…" */
-	ST_XD_Q,	  /* after " inside "…": "" or the end */
-	ST_BS,		  /* after \ between tokens */
-	ST_META_NAME,
-	ST_META_ARGS,
-	ST_META_SQ,	  /* '…' in arguments */
-	ST_META_SQ_BS,
-	ST_META_DQ,	  /* "…" in arguments */
-	ST_META_BQ,	  /* `…` in arguments */
-	ST_META_WHOLE,	  /* rest of the line is the argument */
-	ST_META_BS,	  /* after an unquoted \ in arguments */
-	ST_COPY_REST,	  /* rest of the line after COPY … FROM STDIN; */
-	ST_COPY_REST_DASH,
-	ST_COPY_REST_COMMENT
-};
 
 /* Kinds of quoted strings, for messages and for continuing after xqs. */
 enum qmode { Q_STD, Q_E, Q_B, Q_X };
@@ -78,77 +37,10 @@ enum dir { DIR_OFF, DIR_LEAD, DIR_MATCH, DIR_TRAIL };
 
 static const char directive_text[] = "migrate:no-transaction";
 
-/* ---- character classes (scan.l) ---- */
-
-static bool is_space(unsigned char c)
-{
-	/* {space}; \v as in PostgreSQL 16+ (harmless for 15) */
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-static bool is_horiz_space(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\f' || c == '\v';
-}
-
-static bool is_newline(unsigned char c)
-{
-	return c == '\n' || c == '\r';
-}
-
-static bool is_digit(unsigned char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool is_ident_start(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
-}
-
-static bool is_ident_cont(unsigned char c)
-{
-	return is_ident_start(c) || is_digit(c) || c == '$';
-}
-
-static bool is_dolq_cont(unsigned char c)
-{
-	return is_ident_start(c) || is_digit(c);
-}
-
-static unsigned char ascii_lower(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + ('a' - 'A')) : c;
-}
-
 /* ---- small helpers ---- */
 
-static const char *at(const struct sqlscan *s, const char *buf, uint64_t off)
-{
-	return buf + (size_t)(off - s->base);
-}
-
-static void advance(struct sqlscan *s, unsigned char c)
-{
-	s->pos++;
-	if (c == '\n') {
-		s->line++;
-		s->col = 1;
-		s->line_blank = true;
-	} else {
-		s->col++;
-		if (!is_space(c))
-			s->line_blank = false;
-	}
-}
-
-static enum sqlscan_result fail_at(struct sqlscan *s, struct sqlscan_error *err,
-				   uint64_t off, size_t line, size_t col, const char *fmt,
-				   ...) __attribute__((format(printf, 6, 7)));
-
-static enum sqlscan_result fail_at(struct sqlscan *s, struct sqlscan_error *err,
-				   uint64_t off, size_t line, size_t col, const char *fmt,
-				   ...)
+enum sqlscan_result sqlscan_fail_at(struct sqlscan *s, struct sqlscan_error *err, uint64_t off,
+				    size_t line, size_t col, const char *fmt, ...)
 {
 	va_list ap;
 	memset(&s->error, 0, sizeof s->error);
@@ -167,8 +59,8 @@ static enum sqlscan_result fail_at(struct sqlscan *s, struct sqlscan_error *err,
 static enum sqlscan_result fail_tok(struct sqlscan *s, struct sqlscan_error *err,
 				    const char *what)
 {
-	return fail_at(s, err, s->tok_off, s->tok_line, s->tok_col,
-		       "unterminated %s starting at line %zu", what, s->tok_line);
+	return sqlscan_fail_at(s, err, s->tok_off, s->tok_line, s->tok_col,
+			       "unterminated %s starting at line %zu", what, s->tok_line);
 }
 
 static void mark_token(struct sqlscan *s)
@@ -341,67 +233,6 @@ static void directive_end(struct sqlscan *s)
 	s->dir_state = DIR_OFF;
 }
 
-/* ---- meta-commands ---- */
-
-static bool name_in(const char *name, size_t n, const char *const *list)
-{
-	for (; *list; list++)
-		if (strlen(*list) == n && memcmp(*list, name, n) == 0)
-			return true;
-	return false;
-}
-
-/* Commands whose argument psql reads with OT_WHOLE_LINE (command.c). */
-static const char *const whole_line_cmds[] = {"!",  "copy", "ef",  "ev",  "h",
-					      "help", "sf", "sf+", "sv", "sv+", NULL};
-/* Commands reading an OT_FILEPIPE argument: "|cmd" takes the rest of the line. */
-static const char *const filepipe_cmds[] = {"g", "gx", "o", "out", "w", "write", NULL};
-
-/* The command name ended at s->pos (exclusive). */
-static enum sqlscan_result meta_name_end(struct sqlscan *s, const char *buf,
-					 struct sqlscan_error *err)
-{
-	const char *name = at(s, buf, s->meta_off + 1);
-	size_t n;
-	s->name_end = s->pos;
-	n = (size_t)(s->name_end - s->meta_off - 1);
-	if (s->has_token)
-		return fail_at(s, err, s->meta_off, s->meta_line, s->meta_col,
-			       "meta-command \"\\%.*s\" inside the SQL statement starting at "
-			       "line %zu is not supported",
-			       (int)(n > 64 ? 64 : n), name, s->st_line);
-	s->state = name_in(name, n, whole_line_cmds) ? ST_META_WHOLE : ST_META_ARGS;
-	s->meta_filepipe = name_in(name, n, filepipe_cmds);
-	s->meta_argstart = true;
-	return SQLSCAN_INCOMPLETE; /* meaning: go on */
-}
-
-/* Fill *out with the meta-command from meta_off to end (exclusive). */
-static enum sqlscan_result meta_emit(struct sqlscan *s, const char *buf, uint64_t end,
-				     struct sqlscan_item *out)
-{
-	const char *b = at(s, buf, s->meta_off);
-	size_t name_len = (size_t)(s->name_end - s->meta_off - 1);
-	size_t len = (size_t)(end - s->meta_off);
-	size_t a = name_len + 1;
-	while (len > a && is_space((unsigned char)b[len - 1]))
-		len--;
-	while (a < len && is_space((unsigned char)b[a]))
-		a++;
-	out->kind = SQLSCAN_META;
-	out->text = b;
-	out->len = len;
-	out->off = (size_t)(s->meta_off - s->base);
-	out->offset = s->meta_off;
-	out->line = s->meta_line;
-	out->col = s->meta_col;
-	out->name = b + 1;
-	out->name_len = name_len;
-	out->args = b + a;
-	out->args_len = len - a;
-	return SQLSCAN_META;
-}
-
 /* ---- statements ---- */
 
 static enum sqlscan_result stmt_emit(struct sqlscan *s, const char *buf, uint64_t end,
@@ -517,10 +348,11 @@ static enum sqlscan_result scan_copy(struct sqlscan *s, const char *buf, size_t 
 /* ---- the SQL lexer ---- */
 
 /* At EOF: finish whatever token is open; errors for open quotes/comments. */
-static enum sqlscan_result scan_eof(struct sqlscan *s, const char *buf,
-				    struct sqlscan_item *out, struct sqlscan_error *err)
+static enum sqlscan_result scan_eof(struct sqlscan *s, struct sqlscan_call *call)
 {
-	enum sqlscan_result r;
+	const char *buf = call->buf;
+	struct sqlscan_item *out = call->out;
+	struct sqlscan_error *err = call->err;
 	switch (s->state) {
 	case ST_XC:
 		return fail_tok(s, err, "/* comment");
@@ -546,32 +378,15 @@ static enum sqlscan_result scan_eof(struct sqlscan *s, const char *buf,
 		directive_end(s);
 		break;
 	case ST_BS:
-		s->meta_off = s->tok_off;
-		s->meta_line = s->tok_line;
-		s->meta_col = s->tok_col;
-		if (!s->has_token)
-			s->started = false;
-		/* fall through */
 	case ST_META_NAME:
-		r = meta_name_end(s, buf, err);
-		if (r == SQLSCAN_ERROR)
-			return r;
-		/* fall through */
 	case ST_META_ARGS:
 	case ST_META_SQ:
 	case ST_META_SQ_BS:
 	case ST_META_DQ:
 	case ST_META_BQ:
 	case ST_META_WHOLE:
-		s->state = ST_INIT;
-		return meta_emit(s, buf, s->pos, out);
 	case ST_META_BS:
-		r = meta_emit(s, buf, s->meta_end, out);
-		s->tok_off = s->meta_end;
-		s->tok_line = s->bs_line;
-		s->tok_col = s->bs_col;
-		s->state = ST_BS;
-		return r;
+		return slashscan_lex_eof(s, call);
 	case ST_COPY_REST:
 	case ST_COPY_REST_DASH:
 	case ST_COPY_REST_COMMENT:
@@ -601,7 +416,7 @@ static enum sqlscan_result scan_sql(struct sqlscan *s, const char *buf, size_t l
 				    bool at_eof, struct sqlscan_item *out,
 				    struct sqlscan_error *err)
 {
-	enum sqlscan_result r;
+	struct sqlscan_call call = {buf, len, at_eof, out, err, SQLSCAN_INCOMPLETE};
 	while (s->pos - s->base < len) {
 		unsigned char c = (unsigned char)buf[s->pos - s->base];
 	again:
@@ -983,80 +798,23 @@ static enum sqlscan_result scan_sql(struct sqlscan *s, const char *buf, size_t l
 			goto again;
 
 		case ST_BS:
-			/* "\\"[;:] puts a ; or : into the query: not representable as a slice */
-			if (c == ';' || c == ':')
-				return fail_at(s, err, s->tok_off, s->tok_line, s->tok_col,
-					       "\"\\%c\" is not supported", c);
-			s->meta_off = s->tok_off;
-			s->meta_line = s->tok_line;
-			s->meta_col = s->tok_col;
-			if (!s->has_token)
-				s->started = false; /* drop comments pending before it */
-			s->state = ST_META_NAME;
-			goto again;
-
 		case ST_META_NAME:
-			if (!is_space(c) && c != '\\')
-				break;
-			r = meta_name_end(s, buf, err);
-			if (r == SQLSCAN_ERROR)
-				return r;
-			goto again;
-
 		case ST_META_ARGS:
-			if (c == '\n') {
-				s->state = ST_INIT;
-				return meta_emit(s, buf, s->pos, out);
-			}
-			if (c == '\\') {
-				s->meta_end = s->pos;
-				s->bs_line = s->line;
-				s->bs_col = s->col;
-				s->state = ST_META_BS;
-			} else if (c == '\'') {
-				s->state = ST_META_SQ;
-			} else if (c == '"') {
-				s->state = ST_META_DQ;
-			} else if (c == '`') {
-				s->state = ST_META_BQ;
-			} else if (c == '|' && s->meta_argstart && s->meta_filepipe) {
-				s->state = ST_META_WHOLE;
-			}
-			s->meta_argstart = is_space(c);
-			break;
-
 		case ST_META_SQ:
 		case ST_META_SQ_BS:
 		case ST_META_DQ:
 		case ST_META_BQ:
 		case ST_META_WHOLE:
-			if (c == '\n') { /* psql reads one line: a quote ends here */
-				s->state = ST_INIT;
-				return meta_emit(s, buf, s->pos, out);
-			}
-			if (s->state == ST_META_SQ_BS)
-				s->state = ST_META_SQ;
-			else if (s->state == ST_META_SQ && c == '\\')
-				s->state = ST_META_SQ_BS;
-			else if ((s->state == ST_META_SQ && c == '\'') ||
-				 (s->state == ST_META_DQ && c == '"') ||
-				 (s->state == ST_META_BQ && c == '`'))
-				s->state = ST_META_ARGS;
-			break;
-
 		case ST_META_BS:
-			/* "\\\\" ends the command and is eaten; a single \ starts the next */
-			r = meta_emit(s, buf, s->meta_end, out);
-			if (c == '\\') {
-				advance(s, c);
-				s->state = ST_INIT;
-			} else {
-				s->tok_off = s->meta_end;
-				s->tok_line = s->bs_line;
-				s->tok_col = s->bs_col;
-				s->state = ST_BS;
+			switch (slashscan_lex(s, s->state, c, &call)) {
+			case STEP_EAT:
+				break;
+			case STEP_AGAIN:
+				goto again;
+			case STEP_ITEM:
+				return call.r;
 			}
-			return r;
+			break;
 
 		case ST_COPY_REST:
 			if (c == '\n') {
@@ -1072,15 +830,15 @@ static enum sqlscan_result scan_sql(struct sqlscan *s, const char *buf, size_t l
 			if (is_space(c))
 				break;
 			/* psql would run it after the data; we do not follow it there */
-			return fail_at(s, err, s->pos, s->line, s->col,
-				       "text after COPY ... FROM STDIN on the same line is "
-				       "not supported");
+			return sqlscan_fail_at(s, err, s->pos, s->line, s->col,
+					       "text after COPY ... FROM STDIN on the same line is "
+					       "not supported");
 
 		case ST_COPY_REST_DASH:
 			if (c != '-')
-				return fail_at(s, err, s->pos - 1, s->line, s->col - 1,
-					       "text after COPY ... FROM STDIN on the same line "
-					       "is not supported");
+				return sqlscan_fail_at(s, err, s->pos - 1, s->line, s->col - 1,
+						       "text after COPY ... FROM STDIN on the same "
+						       "line is not supported");
 			s->state = ST_COPY_REST_COMMENT;
 			break;
 
@@ -1095,7 +853,7 @@ static enum sqlscan_result scan_sql(struct sqlscan *s, const char *buf, size_t l
 	}
 	if (!at_eof)
 		return SQLSCAN_INCOMPLETE;
-	return scan_eof(s, buf, out, err);
+	return scan_eof(s, &call);
 }
 
 /* ---- public API ---- */
@@ -1130,8 +888,8 @@ enum sqlscan_result sqlscan_next(struct sqlscan *s, const char *buf, size_t len,
 		out->offset = s->pos;
 		r = SQLSCAN_EOF;
 	} else if (s->pos < s->base || s->pos - s->base > len) {
-		r = fail_at(s, err, s->pos, s->line, s->col,
-			    "scanner input does not continue where it stopped");
+		r = sqlscan_fail_at(s, err, s->pos, s->line, s->col,
+				    "scanner input does not continue where it stopped");
 	} else {
 		if (!s->bom_checked) {
 			size_t n = len < 3 ? len : 3;
@@ -1232,151 +990,4 @@ int sqlscan_map_position(const char *stmt, size_t len, size_t line, size_t col,
 		}
 	}
 	return -1;
-}
-
-/* ---- meta-command arguments (psqlscanslash.l, OT_NORMAL) ---- */
-
-static int arg_put(char *out, size_t cap, size_t *n, char c)
-{
-	if (*n + 1 >= cap)
-		return -1;
-	out[(*n)++] = c;
-	return 0;
-}
-
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = ascii_lower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-static int arg_fail(struct sqlscan_error *err, const char *msg)
-{
-	if (err) {
-		memset(err, 0, sizeof *err);
-		snprintf(err->msg, sizeof err->msg, "%s", msg);
-	}
-	return -1;
-}
-
-/* dequote_downcase_identifier() in psqlscanslash.l */
-static void dequote_arg(char *str, size_t *n, bool downcase)
-{
-	bool inquotes = false;
-	size_t r = 0, w = 0;
-	while (r < *n) {
-		if (str[r] == '"') {
-			if (inquotes && r + 1 < *n && str[r + 1] == '"') {
-				str[w++] = '"';
-				r += 2;
-				continue;
-			}
-			inquotes = !inquotes;
-			r++;
-			continue;
-		}
-		str[w++] = (downcase && !inquotes) ? (char)ascii_lower((unsigned char)str[r])
-						     : str[r];
-		r++;
-	}
-	*n = w;
-	str[w] = '\0';
-}
-
-int sqlscan_next_arg(const char **pp, const char *end, unsigned flags, char *out,
-		     size_t cap, size_t *out_len, char *quote,
-		     struct sqlscan_error *err)
-{
-	const char *p = *pp;
-	size_t n = 0, unquoted_tail = 0;
-	char q = 0;
-	if (cap == 0)
-		return arg_fail(err, "argument too long");
-	while (p < end && is_space((unsigned char)*p))
-		p++;
-	if (p == end) {
-		*pp = p;
-		out[0] = '\0';
-		return 0;
-	}
-	while (p < end && !is_space((unsigned char)*p)) {
-		unsigned char c = (unsigned char)*p++;
-		if (c == '`')
-			return arg_fail(err, "backquote substitution is not supported");
-		if (c == '"') {
-			q = '"';
-			unquoted_tail = 0;
-			if (arg_put(out, cap, &n, '"'))
-				return arg_fail(err, "argument too long");
-			while (p < end && *p != '"')
-				if (arg_put(out, cap, &n, *p++))
-					return arg_fail(err, "argument too long");
-			if (p == end)
-				return arg_fail(err, "unterminated quoted string");
-			if (arg_put(out, cap, &n, *p++))
-				return arg_fail(err, "argument too long");
-			continue;
-		}
-		if (c != '\'') {
-			unquoted_tail++;
-			if (arg_put(out, cap, &n, (char)c))
-				return arg_fail(err, "argument too long");
-			continue;
-		}
-		q = '\'';
-		unquoted_tail = 0;
-		for (;;) {
-			char v;
-			if (p == end)
-				return arg_fail(err, "unterminated quoted string");
-			c = (unsigned char)*p++;
-			if (c == '\'') {
-				if (p < end && *p == '\'') { /* {xqdouble} */
-					p++;
-					v = '\'';
-				} else {
-					break;
-				}
-			} else if (c == '\\' && p < end) {
-				unsigned char e = (unsigned char)*p++;
-				if (e >= '0' && e <= '7') { /* {xeoctesc} */
-					int val = e - '0';
-					for (int k = 0; k < 2 && p < end && *p >= '0' && *p <= '7'; k++)
-						val = val * 8 + (*p++ - '0');
-					v = (char)val;
-				} else if (e == 'x' && p < end && hexval((unsigned char)*p) >= 0) {
-					int val = hexval((unsigned char)*p++);
-					if (p < end && hexval((unsigned char)*p) >= 0)
-						val = val * 16 + hexval((unsigned char)*p++);
-					v = (char)val;
-				} else {
-					v = e == 'n'   ? '\n'
-					    : e == 't' ? '\t'
-					    : e == 'b' ? '\b'
-					    : e == 'r' ? '\r'
-					    : e == 'f' ? '\f'
-							: (char)e;
-				}
-			} else {
-				v = (char)c;
-			}
-			if (arg_put(out, cap, &n, v))
-				return arg_fail(err, "argument too long");
-		}
-	}
-	if (flags & SQLSCAN_ARG_SEMICOLON)
-		while (unquoted_tail-- > 0 && n > 0 && out[n - 1] == ';')
-			n--;
-	out[n] = '\0';
-	if (flags & (SQLSCAN_ARG_SQLID | SQLSCAN_ARG_SQLIDHACK))
-		dequote_arg(out, &n, (flags & SQLSCAN_ARG_SQLID) != 0);
-	*pp = p;
-	*out_len = n;
-	if (quote)
-		*quote = q;
-	return 1;
 }

@@ -1,0 +1,174 @@
+/*
+ * sqlscan_int.h — what the SQL lexer (sqlscan.c) and the backslash-command
+ * lexer (slashscan.c) share, as psqlscan.l and psqlscanslash.l share
+ * PostgreSQL's src/include/fe_utils/psqlscan_int.h: the states of the one
+ * state machine they run, what a state's handler tells the scanning loop,
+ * the character classes of scan.l, the byte helpers and the functions each
+ * file offers the other.
+ *
+ * Private to src/sql: only the .c files of src/sql include it.  Everything
+ * here works on the members of struct sqlscan (sql/sqlscan.h), which only
+ * these files touch.
+ */
+#ifndef MIGRATE_SQLSCAN_INT_H
+#define MIGRATE_SQLSCAN_INT_H
+
+#include "sql/sqlscan.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The states of the machine (struct sqlscan's state).  The meta-command
+ * states (slashscan.c) must stay together, from ST_BS to ST_META_BS. */
+enum state {
+	ST_INIT,	  /* between tokens */
+	ST_IDENT,	  /* in {identifier} */
+	ST_PREFIX,	  /* after e b x n u at a token start: string prefix? */
+	ST_UAMP,	  /* after u& */
+	ST_DOLLAR,	  /* after $ at a token start */
+	ST_DTAG,	  /* in the tag of a possible $tag$ */
+	ST_DQ,		  /* in a dollar-quoted string */
+	ST_PARAM,	  /* $n */
+	ST_COLON,	  /* after : (typecast or psql variable) */
+	ST_VARNAME,	  /* :name */
+	ST_NUM_INT,	  /* digits */
+	ST_NUM_DEC,	  /* digits . digits */
+	ST_NUM_EXP0,	  /* number e */
+	ST_NUM_EXPS,	  /* number e sign */
+	ST_NUM_EXPD,	  /* number e digits */
+	ST_DASH,	  /* after - : comment or operator? */
+	ST_SLASH,	  /* after / : comment or operator? */
+	ST_LINE_COMMENT,  /* -- to end of line */
+	ST_XC,		  /* slash-star comment, nesting */
+	ST_XQ,		  /* '…' without backslash escapes (also B X N U&) */
+	ST_XE,		  /* E'…' */
+	ST_XE_BS,	  /* E'…\ */
+	ST_QS0,		  /* right after a closing quote (psql's xqs) */
+	ST_QSH,		  /* … then horizontal space or comments, no newline yet */
+	ST_QSH_DASH,
+	ST_QSH_COMMENT,
+	ST_QS1,		  /* … after a newline: a quote continues the string */
+	ST_QS1_DASH,
+	ST_QS1_COMMENT,
+	ST_XD,		  /* "…" and U&"…" */
+	ST_XD_Q,	  /* after " inside "…": "" or the end */
+	ST_BS,		  /* after \ between tokens */
+	ST_META_NAME,
+	ST_META_ARGS,
+	ST_META_SQ,	  /* '…' in arguments */
+	ST_META_SQ_BS,
+	ST_META_DQ,	  /* "…" in arguments */
+	ST_META_BQ,	  /* `…` in arguments */
+	ST_META_WHOLE,	  /* rest of the line is the argument */
+	ST_META_BS,	  /* after an unquoted \ in arguments */
+	ST_COPY_REST,	  /* rest of the line after COPY … FROM STDIN; */
+	ST_COPY_REST_DASH,
+	ST_COPY_REST_COMMENT
+};
+
+/* One sqlscan_next call, as the state handlers see it: the caller's input
+ * and where an item, an error and the result go. */
+struct sqlscan_call {
+	const char *buf; /* the input from s->base on */
+	size_t len;
+	bool at_eof;
+	struct sqlscan_item *out;
+	struct sqlscan_error *err; /* may be NULL */
+	enum sqlscan_result r;     /* the result when a handler returns STEP_ITEM */
+};
+
+/* What a state's handler, having looked at the byte at s->pos, tells the
+ * loop to do next.  Where psql's flex rules use lookahead or back up
+ * (yyless), the handler changes state and asks for the same byte AGAIN, so
+ * every byte costs O(1) however often that happens. */
+enum step {
+	STEP_EAT,   /* the byte is scanned: advance past it */
+	STEP_AGAIN, /* look at the byte at s->pos again, in the new state */
+	STEP_ITEM   /* return call->r (the handler advanced as far as needed) */
+};
+
+/* ---- character classes (scan.l) ---- */
+
+static inline bool is_space(unsigned char c)
+{
+	/* {space}; \v as in PostgreSQL 16+ (harmless for 15) */
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static inline bool is_horiz_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\f' || c == '\v';
+}
+
+static inline bool is_newline(unsigned char c)
+{
+	return c == '\n' || c == '\r';
+}
+
+static inline bool is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static inline bool is_ident_start(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
+}
+
+static inline bool is_ident_cont(unsigned char c)
+{
+	return is_ident_start(c) || is_digit(c) || c == '$';
+}
+
+static inline bool is_dolq_cont(unsigned char c)
+{
+	return is_ident_start(c) || is_digit(c);
+}
+
+static inline unsigned char ascii_lower(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + ('a' - 'A')) : c;
+}
+
+/* ---- byte helpers ---- */
+
+/* The byte at absolute offset off, in the buf of the current call. */
+static inline const char *at(const struct sqlscan *s, const char *buf, uint64_t off)
+{
+	return buf + (size_t)(off - s->base);
+}
+
+/* Move past the byte c at s->pos, keeping line, column and line_blank. */
+static inline void advance(struct sqlscan *s, unsigned char c)
+{
+	s->pos++;
+	if (c == '\n') {
+		s->line++;
+		s->col = 1;
+		s->line_blank = true;
+	} else {
+		s->col++;
+		if (!is_space(c))
+			s->line_blank = false;
+	}
+}
+
+/* Fail at (off, line, col) with a formatted message: fills s->error and *err
+ * (err may be NULL), makes the scanner fail from now on, and returns
+ * SQLSCAN_ERROR.  In sqlscan.c. */
+enum sqlscan_result sqlscan_fail_at(struct sqlscan *s, struct sqlscan_error *err, uint64_t off,
+				    size_t line, size_t col, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+/* ---- the meta-command states, in slashscan.c ---- */
+
+/* The byte c (at s->pos) in the meta-command state st (ST_BS … ST_META_BS,
+ * which is s->state).  On STEP_ITEM, call->r is SQLSCAN_META with
+ * *call->out filled, or SQLSCAN_ERROR with *call->err filled. */
+enum step slashscan_lex(struct sqlscan *s, int st, unsigned char c, struct sqlscan_call *call);
+
+/* EOF in a meta-command state: the meta-command ends there.  Returns
+ * SQLSCAN_META (*call->out filled) or SQLSCAN_ERROR (*call->err filled). */
+enum sqlscan_result slashscan_lex_eof(struct sqlscan *s, struct sqlscan_call *call);
+
+#endif
