@@ -11,7 +11,8 @@
  * and a statement's trailing whitespace at EOF.
  *
  * The meta-command states live in slashscan.c, as psql keeps
- * psqlscanslash.l apart; what both files share is in sqlscan_int.h.
+ * psqlscanslash.l apart, and COPY data, which is not lexed, is scanned in
+ * copyscan.c; what the files share is in sqlscan_int.h.
  *
  * The rules follow PostgreSQL 15's src/fe_utils/psqlscan.l and
  * src/backend/parser/scan.l (standard_conforming_strings = on); comments
@@ -252,99 +253,6 @@ static enum sqlscan_result stmt_emit(struct sqlscan *s, const char *buf, uint64_
 	return SQLSCAN_STATEMENT;
 }
 
-/* ---- COPY data ---- */
-
-static enum sqlscan_result copy_end(struct sqlscan *s, const char *buf, size_t i,
-				    size_t n, bool terminated, struct sqlscan_item *out)
-{
-	out->kind = SQLSCAN_COPY_END;
-	out->text = buf + i;
-	out->len = terminated ? 2 : 0;
-	out->off = i;
-	out->offset = s->pos;
-	out->line = s->line;
-	out->col = s->col;
-	out->copy_terminated = terminated;
-	for (size_t k = 0; k < n; k++)
-		advance(s, (unsigned char)buf[i + k]);
-	s->copy_mode = false;
-	s->copy_midline = false;
-	s->state = ST_INIT;
-	return SQLSCAN_COPY_END;
-}
-
-/*
- * psql's handleCopyIn (copy.c): data lines are sent as they are; a line
- * that is exactly "\." (LF or CRLF) ends the data, as does EOF.  Bytes of a
- * line that might still turn out to be "\." are held back (at most 3).
- */
-static enum sqlscan_result scan_copy(struct sqlscan *s, const char *buf, size_t len,
-				     bool at_eof, struct sqlscan_item *out)
-{
-	size_t start = (size_t)(s->pos - s->base), i = start;
-	size_t line = s->line, col = s->col;
-	for (;;) {
-		if (s->copy_midline) {
-			const char *nl = memchr(buf + i, '\n', len - i);
-			if (!nl) {
-				s->col += len - i;
-				i = len;
-				break;
-			}
-			i = (size_t)(nl - buf) + 1;
-			s->line++;
-			s->col = 1;
-			s->copy_midline = false;
-			continue;
-		}
-		if (i == len)
-			break;
-		if (buf[i] == '\\') {
-			size_t avail = len - i, term = 0;
-			bool need_more = false;
-			if (avail < 2) {
-				need_more = !at_eof;
-			} else if (buf[i + 1] == '.') {
-				if (avail == 2)
-					need_more = !at_eof, term = at_eof ? 2 : 0;
-				else if (buf[i + 2] == '\n')
-					term = 3;
-				else if (buf[i + 2] == '\r') {
-					if (avail == 3)
-						need_more = !at_eof, term = at_eof ? 3 : 0;
-					else if (buf[i + 3] == '\n')
-						term = 4;
-				}
-			}
-			if (need_more || term) {
-				if (i > start)
-					break; /* hand out the data before it first */
-				if (need_more) {
-					s->pos = s->base + i;
-					return SQLSCAN_INCOMPLETE;
-				}
-				s->pos = s->base + i;
-				return copy_end(s, buf, i, term, true, out);
-			}
-		}
-		s->copy_midline = true; /* this line is data */
-	}
-	s->pos = s->base + i;
-	if (i > start) {
-		out->kind = SQLSCAN_COPY_DATA;
-		out->text = buf + start;
-		out->len = i - start;
-		out->off = start;
-		out->offset = s->base + start;
-		out->line = line;
-		out->col = col;
-		return SQLSCAN_COPY_DATA;
-	}
-	if (at_eof)
-		return copy_end(s, buf, i, 0, false, out);
-	return SQLSCAN_INCOMPLETE;
-}
-
 /* ---- the SQL lexer ---- */
 
 /* At EOF: finish whatever token is open; errors for open quotes/comments. */
@@ -392,7 +300,7 @@ static enum sqlscan_result scan_eof(struct sqlscan *s, struct sqlscan_call *call
 	case ST_COPY_REST_COMMENT:
 		s->state = ST_INIT;
 		s->copy_mode = true;
-		return copy_end(s, buf, (size_t)(s->pos - s->base), 0, false, out);
+		return copyscan_end(s, buf, (size_t)(s->pos - s->base), 0, false, out);
 	default:
 		break;
 	}
@@ -821,7 +729,7 @@ static enum sqlscan_result scan_sql(struct sqlscan *s, const char *buf, size_t l
 				advance(s, c);
 				s->state = ST_INIT;
 				s->copy_mode = true;
-				return scan_copy(s, buf, len, at_eof, out);
+				return copyscan_data(s, buf, len, at_eof, out);
 			}
 			if (c == '-') {
 				s->state = ST_COPY_REST_DASH;
@@ -905,7 +813,7 @@ enum sqlscan_result sqlscan_next(struct sqlscan *s, const char *buf, size_t len,
 		if (!s->bom_checked)
 			r = SQLSCAN_INCOMPLETE;
 		else if (s->copy_mode)
-			r = scan_copy(s, buf, len, at_eof, out);
+			r = copyscan_data(s, buf, len, at_eof, out);
 		else
 			r = scan_sql(s, buf, len, at_eof, out, err);
 	}

@@ -1,10 +1,11 @@
 /*
- * sqlscan_int.h — what the SQL lexer (sqlscan.c) and the backslash-command
- * lexer (slashscan.c) share, as psqlscan.l and psqlscanslash.l share
- * PostgreSQL's src/include/fe_utils/psqlscan_int.h: the states of the one
- * state machine they run, what a state's handler tells the scanning loop,
- * the character classes of scan.l, the byte helpers and the functions each
- * file offers the other.
+ * sqlscan_int.h — what the SQL lexer (sqlscan.c), the backslash-command
+ * lexer (slashscan.c) and the COPY data scanner (copyscan.c) share, as
+ * psqlscan.l and psqlscanslash.l share PostgreSQL's
+ * src/include/fe_utils/psqlscan_int.h: the states of the one state machine
+ * they run, what a state's handler tells the scanning loop, the character
+ * classes of scan.l, the byte helpers and the functions each file offers
+ * the others.
  *
  * Private to src/sql: only the .c files of src/sql include it.  Everything
  * here works on the members of struct sqlscan (sql/sqlscan.h), which only
@@ -159,6 +160,20 @@ static inline void advance(struct sqlscan *s, unsigned char c)
 enum sqlscan_result sqlscan_fail_at(struct sqlscan *s, struct sqlscan_error *err, uint64_t off,
 				    size_t line, size_t col, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
+
+/* ---- COPY data, in copyscan.c ---- */
+
+/* Scan on in COPY mode from s->pos: hands out the data (SQLSCAN_COPY_DATA)
+ * and then its end (SQLSCAN_COPY_END, leaving COPY mode), or returns
+ * SQLSCAN_INCOMPLETE.  Fills *out for the items. */
+enum sqlscan_result copyscan_data(struct sqlscan *s, const char *buf, size_t len, bool at_eof,
+				  struct sqlscan_item *out);
+
+/* End the data at buf[i], which is s->pos: fills *out with SQLSCAN_COPY_END
+ * (copy_terminated = terminated), eats the n bytes of the "\." line (0 at
+ * EOF) and leaves COPY mode.  Returns SQLSCAN_COPY_END. */
+enum sqlscan_result copyscan_end(struct sqlscan *s, const char *buf, size_t i, size_t n,
+				 bool terminated, struct sqlscan_item *out);
 
 /* ---- the meta-command states, in slashscan.c ---- */
 
