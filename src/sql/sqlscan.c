@@ -5,14 +5,15 @@
  * so scanning can stop at any byte (the end of the caller's chunk) and go on
  * later without looking back; where psql's flex lexer uses lookahead or
  * backs up (yyless), the machine has an extra state and re-examines the
- * current byte in another state ("goto again"), which costs O(1) per byte.
+ * current byte in another state (STEP_AGAIN), which costs O(1) per byte.
  * The only bytes read again are a dollar quote's opening tag (compared
  * against candidate closing tags), a meta-command's own line (to trim it)
  * and a statement's trailing whitespace at EOF.
  *
- * The meta-command states live in slashscan.c, as psql keeps
- * psqlscanslash.l apart, and COPY data, which is not lexed, is scanned in
- * copyscan.c; what the files share is in sqlscan_int.h.
+ * The states come in families (sqlscan_int.h), one function each; the loop
+ * in scan_sql hands every byte to its state's family.  The meta-command
+ * states live in slashscan.c, as psql keeps psqlscanslash.l apart, and COPY
+ * data, which is not lexed, is scanned in copyscan.c.
  *
  * The rules follow PostgreSQL 15's src/fe_utils/psqlscan.l and
  * src/backend/parser/scan.l (standard_conforming_strings = on); comments
@@ -253,25 +254,508 @@ static enum sqlscan_result stmt_emit(struct sqlscan *s, const char *buf, uint64_
 	return SQLSCAN_STATEMENT;
 }
 
-/* ---- the SQL lexer ---- */
+/* ---- the SQL lexer: one function per family of states ---- */
+
+/*
+ * Each lex_<family> handles the byte c at s->pos in its state st (which is
+ * s->state; see SQLSCAN_STATES) and returns what the loop in scan_sql does
+ * next (enum step).  They are static inline: scan_sql calls each once per
+ * state, with st a constant, so each call is compiled to that state's code.
+ */
+
+/* ST_INIT: whitespace, or the first byte of a token, comment or
+ * meta-command. */
+static inline enum step lex_between(struct sqlscan *s, int st, unsigned char c,
+				     struct sqlscan_call *call)
+{
+	(void)st; /* the family's only state */
+	if (is_space(c))
+		return STEP_EAT;
+	mark_token(s);
+	switch (c) {
+	case '-':
+		s->state = ST_DASH;
+		break;
+	case '/':
+		s->state = ST_SLASH;
+		break;
+	case '\'':
+		token_begin(s, false);
+		enter_string(s, Q_STD);
+		break;
+	case '"':
+		token_begin(s, false);
+		s->state = ST_XD;
+		break;
+	case '$':
+		token_begin(s, false);
+		s->state = ST_DOLLAR;
+		break;
+	case ':':
+		token_begin(s, false);
+		s->state = ST_COLON;
+		break;
+	case '(':
+		token_begin(s, false);
+		s->paren_depth++;
+		break;
+	case ')':
+		token_begin(s, false);
+		if (s->paren_depth > 0)
+			s->paren_depth--;
+		break;
+	case ';':
+		if (s->paren_depth == 0 && s->begin_depth == 0) {
+			if (!s->has_token) { /* only comments: no statement */
+				stmt_reset(s);
+				break;
+			}
+			advance(s, c);
+			call->r = stmt_emit(s, call->buf, s->pos, call->out);
+			return STEP_ITEM;
+		}
+		token_begin(s, false);
+		break;
+	case '\\':
+		s->state = ST_BS;
+		break;
+	default:
+		if (is_digit(c)) {
+			token_begin(s, false);
+			s->state = ST_NUM_INT;
+		} else if (is_ident_start(c)) {
+			token_begin(s, true);
+			word_reset(s);
+			word_add(s, c);
+			if (is_string_prefix(c)) {
+				s->prefix = (char)ascii_lower(c);
+				s->state = ST_PREFIX;
+			} else {
+				s->state = ST_IDENT;
+			}
+		} else {
+			token_begin(s, false);
+		}
+	}
+	return STEP_EAT;
+}
+
+/* ST_IDENT, ST_PREFIX, ST_UAMP: an identifier, or the letter(s) before a
+ * string's opening quote. */
+static inline enum step lex_word(struct sqlscan *s, int st, unsigned char c,
+				  struct sqlscan_call *call)
+{
+	(void)call;
+	switch (st) {
+	case ST_IDENT:
+		if (is_ident_cont(c)) {
+			word_add(s, c);
+			return STEP_EAT;
+		}
+		ident_end(s);
+		s->state = ST_INIT;
+		return STEP_AGAIN;
+
+	case ST_PREFIX:
+		/* {xestart} {xbstart} {xhstart} {xnstart} {xusstart} {xuistart} */
+		if (c == '\'' && s->prefix != 'u') {
+			token_is_string(s);
+			enter_string(s, s->prefix == 'e'   ? Q_E
+					: s->prefix == 'b' ? Q_B
+					: s->prefix == 'x' ? Q_X
+							   : Q_STD);
+			return STEP_EAT;
+		}
+		if (c == '&' && s->prefix == 'u') {
+			s->state = ST_UAMP;
+			return STEP_EAT;
+		}
+		s->state = ST_IDENT;
+		return STEP_AGAIN;
+
+	default: /* ST_UAMP */
+		if (c == '\'' || c == '"') {
+			token_is_string(s);
+			if (c == '"')
+				s->state = ST_XD;
+			else
+				enter_string(s, Q_STD);
+			return STEP_EAT;
+		}
+		/* {xufailed}: the identifier "u", then the operator & */
+		ident_end(s);
+		token_begin(s, false);
+		s->state = ST_INIT;
+		return STEP_AGAIN;
+	}
+}
+
+/* ST_DOLLAR … ST_VARNAME: $tag$ dollar quotes, $n parameters, :: and psql's
+ * :name variables. */
+static inline enum step lex_dollar(struct sqlscan *s, int st, unsigned char c,
+				    struct sqlscan_call *call)
+{
+	switch (st) {
+	case ST_DOLLAR:
+		if (is_digit(c)) {
+			s->state = ST_PARAM; /* {param} */
+		} else if (c == '$') {
+			s->tag_off = s->pos; /* $$ */
+			s->tag_len = 0;
+			s->dq_cand = false;
+			s->state = ST_DQ;
+		} else if (is_ident_start(c)) {
+			s->tag_off = s->pos;
+			s->tag_len = 1;
+			word_reset(s);
+			word_add(s, c);
+			s->state = ST_DTAG;
+		} else {
+			s->state = ST_INIT;
+			return STEP_AGAIN;
+		}
+		return STEP_EAT;
+
+	case ST_DTAG:
+		if (is_dolq_cont(c)) {
+			s->tag_len++;
+			word_add(s, c);
+			return STEP_EAT;
+		}
+		if (c == '$') { /* {dolqdelim} */
+			s->dq_cand = false;
+			s->state = ST_DQ;
+			return STEP_EAT;
+		}
+		/* {dolqfailed}: only the $ is eaten; the tag is an identifier */
+		if (s->tag_len == 1 && is_string_prefix((unsigned char)s->word[0])) {
+			s->prefix = s->word[0];
+			s->state = ST_PREFIX;
+		} else {
+			s->state = ST_IDENT;
+		}
+		return STEP_AGAIN;
+
+	case ST_DQ:
+		/* psql's <xdolq>{dolqdelim}: a mismatched $…$ gives back its final $ */
+		if (c == '$') {
+			if (s->dq_cand && s->dq_ok && s->dq_k == s->tag_len) {
+				s->state = ST_INIT;
+				return STEP_EAT;
+			}
+			s->dq_cand = true;
+			s->dq_ok = true;
+			s->dq_k = 0;
+		} else if (s->dq_cand && (s->dq_k == 0 ? is_ident_start(c) : is_dolq_cont(c))) {
+			if (s->dq_ok)
+				s->dq_ok = s->dq_k < s->tag_len &&
+					   (unsigned char)*at(s, call->buf, s->tag_off + s->dq_k) == c;
+			s->dq_k++;
+		} else {
+			s->dq_cand = false;
+		}
+		return STEP_EAT;
+
+	case ST_PARAM:
+		if (is_digit(c))
+			return STEP_EAT;
+		s->state = ST_INIT;
+		if (is_ident_start(c))
+			return STEP_EAT; /* {param_junk} eats one character */
+		return STEP_AGAIN;
+
+	case ST_COLON:
+		if (c == ':') { /* {typecast} */
+			s->state = ST_INIT;
+			return STEP_EAT;
+		}
+		if (is_dolq_cont(c)) { /* :{variable_char}+ */
+			s->state = ST_VARNAME;
+			return STEP_EAT;
+		}
+		s->state = ST_INIT;
+		return STEP_AGAIN;
+
+	default: /* ST_VARNAME */
+		if (is_dolq_cont(c))
+			return STEP_EAT;
+		s->state = ST_INIT;
+		return STEP_AGAIN;
+	}
+}
+
+/* ST_NUM_INT … ST_NUM_EXPD: {integer}, {decimal}, {real} and their failures. */
+static inline enum step lex_number(struct sqlscan *s, int st, unsigned char c,
+				    struct sqlscan_call *call)
+{
+	(void)call;
+	switch (st) {
+	case ST_NUM_INT:
+	case ST_NUM_DEC:
+		if (is_digit(c))
+			return STEP_EAT;
+		if (c == '.' && st == ST_NUM_INT) {
+			s->state = ST_NUM_DEC;
+			return STEP_EAT;
+		}
+		if (c == 'e' || c == 'E') { /* {real}, {realfail1} */
+			s->state = ST_NUM_EXP0;
+			return STEP_EAT;
+		}
+		s->state = ST_INIT;
+		if (is_ident_start(c))
+			return STEP_EAT; /* {integer_junk}, {decimal_junk} */
+		return STEP_AGAIN;
+
+	case ST_NUM_EXP0:
+		if (is_digit(c)) {
+			s->state = ST_NUM_EXPD;
+			return STEP_EAT;
+		}
+		if (c == '+' || c == '-') { /* {realfail2} */
+			s->state = ST_NUM_EXPS;
+			return STEP_EAT;
+		}
+		s->state = ST_INIT;
+		return STEP_AGAIN;
+
+	case ST_NUM_EXPS:
+		if (is_digit(c)) {
+			s->state = ST_NUM_EXPD;
+			return STEP_EAT;
+		}
+		s->state = ST_INIT;
+		return STEP_AGAIN;
+
+	default: /* ST_NUM_EXPD */
+		if (is_digit(c))
+			return STEP_EAT;
+		s->state = ST_INIT;
+		if (is_ident_start(c))
+			return STEP_EAT; /* {real_junk} */
+		return STEP_AGAIN;
+	}
+}
+
+/* ST_DASH … ST_XC: -- and slash-star comments, or - and / as operators. */
+static inline enum step lex_comment(struct sqlscan *s, int st, unsigned char c,
+				     struct sqlscan_call *call)
+{
+	(void)call;
+	switch (st) {
+	case ST_DASH:
+		if (c == '-') {
+			s->state = ST_LINE_COMMENT;
+			s->dir_state = s->dash_blank ? DIR_LEAD : DIR_OFF;
+			return STEP_EAT;
+		}
+		token_begin(s, false); /* an operator */
+		s->state = ST_INIT;
+		return STEP_AGAIN;
+
+	case ST_SLASH:
+		if (c == '*') {
+			stmt_begin(s); /* psql keeps slash-star comments */
+			s->xc_depth = 0;
+			s->xc_slash = s->xc_star = false;
+			s->state = ST_XC;
+			return STEP_EAT;
+		}
+		token_begin(s, false);
+		s->state = ST_INIT;
+		return STEP_AGAIN;
+
+	case ST_LINE_COMMENT:
+		if (is_newline(c)) {
+			directive_end(s);
+			s->state = ST_INIT;
+		} else if (s->dir_state != DIR_OFF) {
+			directive_byte(s, c);
+		}
+		return STEP_EAT;
+
+	default: /* ST_XC */
+		/* {xcstart} nests, {xcstop} = \*+\/ closes one level */
+		if (c == '/') {
+			if (s->xc_star) {
+				if (s->xc_depth <= 0)
+					s->state = ST_INIT;
+				else
+					s->xc_depth--;
+				s->xc_star = false;
+			} else {
+				s->xc_slash = true;
+			}
+		} else if (c == '*') {
+			if (s->xc_slash) {
+				s->xc_depth++;
+				s->xc_slash = false;
+			} else {
+				s->xc_star = true;
+			}
+		} else {
+			s->xc_slash = s->xc_star = false;
+		}
+		return STEP_EAT;
+	}
+}
+
+/* ST_XQ … ST_XD_Q: '…' strings (E B X N U& too) with psql's xqs states for
+ * what follows a closing quote, and "…" identifiers. */
+static inline enum step lex_quoted(struct sqlscan *s, int st, unsigned char c,
+				    struct sqlscan_call *call)
+{
+	(void)call;
+	switch (st) {
+	case ST_XQ:
+		if (c == '\'')
+			s->state = ST_QS0;
+		return STEP_EAT;
+
+	case ST_XE:
+		if (c == '\\')
+			s->state = ST_XE_BS; /* {xeescape} etc.: \ eats one more */
+		else if (c == '\'')
+			s->state = ST_QS0;
+		return STEP_EAT;
+
+	case ST_XE_BS:
+		s->state = ST_XE;
+		return STEP_EAT;
+
+	/* psql's xqs state: {xqdouble} and {quotecontinue} go back into the
+	 * string; anything else ends it and is scanned again. */
+	case ST_QS0:
+		if (c == '\'') { /* {xqdouble} */
+			enter_string(s, s->qmode);
+			return STEP_EAT;
+		}
+		s->state = ST_QSH;
+		return STEP_AGAIN;
+
+	case ST_QSH:
+		if (is_horiz_space(c)) {
+		} else if (is_newline(c)) {
+			s->state = ST_QS1;
+		} else if (c == '-') {
+			s->state = ST_QSH_DASH;
+		} else { /* a quote here starts a new string */
+			s->state = ST_INIT;
+			return STEP_AGAIN;
+		}
+		return STEP_EAT;
+
+	case ST_QS1:
+		if (c == '\'') {
+			enter_string(s, s->qmode);
+		} else if (is_space(c)) {
+		} else if (c == '-') {
+			s->state = ST_QS1_DASH;
+		} else {
+			s->state = ST_INIT;
+			return STEP_AGAIN;
+		}
+		return STEP_EAT;
+
+	case ST_QSH_DASH:
+	case ST_QS1_DASH:
+		if (c == '-') {
+			s->state = st == ST_QSH_DASH ? ST_QSH_COMMENT : ST_QS1_COMMENT;
+			return STEP_EAT;
+		}
+		s->state = ST_DASH; /* the - was an operator after the string */
+		return STEP_AGAIN;
+
+	case ST_QSH_COMMENT:
+	case ST_QS1_COMMENT:
+		if (is_newline(c))
+			s->state = ST_QS1;
+		return STEP_EAT;
+
+	case ST_XD:
+		if (c == '"')
+			s->state = ST_XD_Q;
+		return STEP_EAT;
+
+	default: /* ST_XD_Q */
+		if (c == '"') { /* {xddouble} */
+			s->state = ST_XD;
+			return STEP_EAT;
+		}
+		s->state = ST_INIT;
+		return STEP_AGAIN;
+	}
+}
+
+/* ST_COPY_REST …: the rest of the line after COPY … FROM STDIN; may only
+ * hold whitespace and a -- comment. */
+static inline enum step lex_copy_rest(struct sqlscan *s, int st, unsigned char c,
+				       struct sqlscan_call *call)
+{
+	switch (st) {
+	case ST_COPY_REST:
+		if (c == '\n') { /* the data follows */
+			advance(s, c);
+			s->state = ST_INIT;
+			s->copy_mode = true;
+			call->r = copyscan_data(s, call->buf, call->len, call->at_eof, call->out);
+			return STEP_ITEM;
+		}
+		if (c == '-') {
+			s->state = ST_COPY_REST_DASH;
+			return STEP_EAT;
+		}
+		if (is_space(c))
+			return STEP_EAT;
+		/* psql would run it after the data; we do not follow it there */
+		call->r = sqlscan_fail_at(s, call->err, s->pos, s->line, s->col,
+					  "text after COPY ... FROM STDIN on the same line is "
+					  "not supported");
+		return STEP_ITEM;
+
+	case ST_COPY_REST_DASH:
+		if (c != '-') {
+			call->r = sqlscan_fail_at(s, call->err, s->pos - 1, s->line, s->col - 1,
+						  "text after COPY ... FROM STDIN on the same line "
+						  "is not supported");
+			return STEP_ITEM;
+		}
+		s->state = ST_COPY_REST_COMMENT;
+		return STEP_EAT;
+
+	default: /* ST_COPY_REST_COMMENT */
+		if (c == '\n') {
+			s->state = ST_COPY_REST;
+			return STEP_AGAIN;
+		}
+		return STEP_EAT;
+	}
+}
+
+/* ST_BS … ST_META_BS: meta-commands, in slashscan.c, out of line (they are
+ * rare). */
+static inline enum step lex_meta(struct sqlscan *s, int st, unsigned char c,
+				 struct sqlscan_call *call)
+{
+	return slashscan_lex(s, st, c, call);
+}
 
 /* At EOF: finish whatever token is open; errors for open quotes/comments. */
 static enum sqlscan_result scan_eof(struct sqlscan *s, struct sqlscan_call *call)
 {
 	const char *buf = call->buf;
 	struct sqlscan_item *out = call->out;
-	struct sqlscan_error *err = call->err;
 	switch (s->state) {
 	case ST_XC:
-		return fail_tok(s, err, "/* comment");
+		return fail_tok(s, call->err, "/* comment");
 	case ST_XQ:
 	case ST_XE:
 	case ST_XE_BS:
-		return fail_tok(s, err, string_name(s->qmode));
+		return fail_tok(s, call->err, string_name(s->qmode));
 	case ST_XD:
-		return fail_tok(s, err, "quoted identifier");
+		return fail_tok(s, call->err, "quoted identifier");
 	case ST_DQ:
-		return fail_tok(s, err, "dollar-quoted string");
+		return fail_tok(s, call->err, "dollar-quoted string");
 	case ST_IDENT:
 	case ST_PREFIX:
 	case ST_DTAG:
@@ -320,449 +804,34 @@ static enum sqlscan_result scan_eof(struct sqlscan *s, struct sqlscan_call *call
 	return SQLSCAN_EOF;
 }
 
-static enum sqlscan_result scan_sql(struct sqlscan *s, const char *buf, size_t len,
-				    bool at_eof, struct sqlscan_item *out,
-				    struct sqlscan_error *err)
+/* A case of the loop's switch: the state's family, the state a constant. */
+#define LEX_CASE(state, family)                                 \
+	case state:                                             \
+		step = lex_##family(s, state, c, call);         \
+		break;
+
+/* The loop: one byte at a time, handed to its state's family. */
+static enum sqlscan_result scan_sql(struct sqlscan *s, struct sqlscan_call *call)
 {
-	struct sqlscan_call call = {buf, len, at_eof, out, err, SQLSCAN_INCOMPLETE};
+	const char *buf = call->buf;
+	size_t len = call->len;
 	while (s->pos - s->base < len) {
 		unsigned char c = (unsigned char)buf[s->pos - s->base];
-	again:
+		enum step step = STEP_EAT; /* every state has its case */
 		switch (s->state) {
-		case ST_INIT:
-			if (is_space(c))
-				break;
-			mark_token(s);
-			switch (c) {
-			case '-':
-				s->state = ST_DASH;
-				break;
-			case '/':
-				s->state = ST_SLASH;
-				break;
-			case '\'':
-				token_begin(s, false);
-				enter_string(s, Q_STD);
-				break;
-			case '"':
-				token_begin(s, false);
-				s->state = ST_XD;
-				break;
-			case '$':
-				token_begin(s, false);
-				s->state = ST_DOLLAR;
-				break;
-			case ':':
-				token_begin(s, false);
-				s->state = ST_COLON;
-				break;
-			case '(':
-				token_begin(s, false);
-				s->paren_depth++;
-				break;
-			case ')':
-				token_begin(s, false);
-				if (s->paren_depth > 0)
-					s->paren_depth--;
-				break;
-			case ';':
-				if (s->paren_depth == 0 && s->begin_depth == 0) {
-					advance(s, c);
-					if (!s->has_token) { /* only comments: no statement */
-						stmt_reset(s);
-						continue;
-					}
-					return stmt_emit(s, buf, s->pos, out);
-				}
-				token_begin(s, false);
-				break;
-			case '\\':
-				s->state = ST_BS;
-				break;
-			default:
-				if (is_digit(c)) {
-					token_begin(s, false);
-					s->state = ST_NUM_INT;
-				} else if (is_ident_start(c)) {
-					token_begin(s, true);
-					word_reset(s);
-					word_add(s, c);
-					if (is_string_prefix(c)) {
-						s->prefix = (char)ascii_lower(c);
-						s->state = ST_PREFIX;
-					} else {
-						s->state = ST_IDENT;
-					}
-				} else {
-					token_begin(s, false);
-				}
-			}
-			break;
-
-		case ST_IDENT:
-			if (is_ident_cont(c)) {
-				word_add(s, c);
-				break;
-			}
-			ident_end(s);
-			s->state = ST_INIT;
-			goto again;
-
-		case ST_PREFIX:
-			/* {xestart} {xbstart} {xhstart} {xnstart} {xusstart} {xuistart} */
-			if (c == '\'' && s->prefix != 'u') {
-				token_is_string(s);
-				enter_string(s, s->prefix == 'e'   ? Q_E
-						: s->prefix == 'b' ? Q_B
-						: s->prefix == 'x' ? Q_X
-								   : Q_STD);
-				break;
-			}
-			if (c == '&' && s->prefix == 'u') {
-				s->state = ST_UAMP;
-				break;
-			}
-			s->state = ST_IDENT;
-			goto again;
-
-		case ST_UAMP:
-			if (c == '\'' || c == '"') {
-				token_is_string(s);
-				if (c == '"')
-					s->state = ST_XD;
-				else
-					enter_string(s, Q_STD);
-				break;
-			}
-			/* {xufailed}: the identifier "u", then the operator & */
-			ident_end(s);
-			token_begin(s, false);
-			s->state = ST_INIT;
-			goto again;
-
-		case ST_DOLLAR:
-			if (is_digit(c)) {
-				s->state = ST_PARAM; /* {param} */
-			} else if (c == '$') {
-				s->tag_off = s->pos; /* $$ */
-				s->tag_len = 0;
-				s->dq_cand = false;
-				s->state = ST_DQ;
-			} else if (is_ident_start(c)) {
-				s->tag_off = s->pos;
-				s->tag_len = 1;
-				word_reset(s);
-				word_add(s, c);
-				s->state = ST_DTAG;
-			} else {
-				s->state = ST_INIT;
-				goto again;
-			}
-			break;
-
-		case ST_DTAG:
-			if (is_dolq_cont(c)) {
-				s->tag_len++;
-				word_add(s, c);
-				break;
-			}
-			if (c == '$') { /* {dolqdelim} */
-				s->dq_cand = false;
-				s->state = ST_DQ;
-				break;
-			}
-			/* {dolqfailed}: only the $ is eaten; the tag is an identifier */
-			if (s->tag_len == 1 && is_string_prefix((unsigned char)s->word[0])) {
-				s->prefix = s->word[0];
-				s->state = ST_PREFIX;
-			} else {
-				s->state = ST_IDENT;
-			}
-			goto again;
-
-		case ST_DQ:
-			/* psql's <xdolq>{dolqdelim}: a mismatched $…$ gives back its final $ */
-			if (c == '$') {
-				if (s->dq_cand && s->dq_ok && s->dq_k == s->tag_len) {
-					s->state = ST_INIT;
-					break;
-				}
-				s->dq_cand = true;
-				s->dq_ok = true;
-				s->dq_k = 0;
-			} else if (s->dq_cand &&
-				   (s->dq_k == 0 ? is_ident_start(c) : is_dolq_cont(c))) {
-				if (s->dq_ok)
-					s->dq_ok = s->dq_k < s->tag_len &&
-						   (unsigned char)*at(s, buf, s->tag_off + s->dq_k) == c;
-				s->dq_k++;
-			} else {
-				s->dq_cand = false;
-			}
-			break;
-
-		case ST_PARAM:
-			if (is_digit(c))
-				break;
-			s->state = ST_INIT;
-			if (is_ident_start(c))
-				break; /* {param_junk} eats one character */
-			goto again;
-
-		case ST_COLON:
-			if (c == ':') { /* {typecast} */
-				s->state = ST_INIT;
-				break;
-			}
-			if (is_dolq_cont(c)) { /* :{variable_char}+ */
-				s->state = ST_VARNAME;
-				break;
-			}
-			s->state = ST_INIT;
-			goto again;
-
-		case ST_VARNAME:
-			if (is_dolq_cont(c))
-				break;
-			s->state = ST_INIT;
-			goto again;
-
-		case ST_NUM_INT:
-		case ST_NUM_DEC:
-			if (is_digit(c))
-				break;
-			if (c == '.' && s->state == ST_NUM_INT) {
-				s->state = ST_NUM_DEC;
-				break;
-			}
-			if (c == 'e' || c == 'E') { /* {real}, {realfail1} */
-				s->state = ST_NUM_EXP0;
-				break;
-			}
-			s->state = ST_INIT;
-			if (is_ident_start(c))
-				break; /* {integer_junk}, {decimal_junk} */
-			goto again;
-
-		case ST_NUM_EXP0:
-			if (is_digit(c)) {
-				s->state = ST_NUM_EXPD;
-				break;
-			}
-			if (c == '+' || c == '-') { /* {realfail2} */
-				s->state = ST_NUM_EXPS;
-				break;
-			}
-			s->state = ST_INIT;
-			goto again;
-
-		case ST_NUM_EXPS:
-			if (is_digit(c)) {
-				s->state = ST_NUM_EXPD;
-				break;
-			}
-			s->state = ST_INIT;
-			goto again;
-
-		case ST_NUM_EXPD:
-			if (is_digit(c))
-				break;
-			s->state = ST_INIT;
-			if (is_ident_start(c))
-				break; /* {real_junk} */
-			goto again;
-
-		case ST_DASH:
-			if (c == '-') {
-				s->state = ST_LINE_COMMENT;
-				s->dir_state = s->dash_blank ? DIR_LEAD : DIR_OFF;
-				break;
-			}
-			token_begin(s, false); /* an operator */
-			s->state = ST_INIT;
-			goto again;
-
-		case ST_SLASH:
-			if (c == '*') {
-				stmt_begin(s); /* psql keeps slash-star comments */
-				s->xc_depth = 0;
-				s->xc_slash = s->xc_star = false;
-				s->state = ST_XC;
-				break;
-			}
-			token_begin(s, false);
-			s->state = ST_INIT;
-			goto again;
-
-		case ST_LINE_COMMENT:
-			if (is_newline(c)) {
-				directive_end(s);
-				s->state = ST_INIT;
-			} else if (s->dir_state != DIR_OFF) {
-				directive_byte(s, c);
-			}
-			break;
-
-		case ST_XC:
-			/* {xcstart} nests, {xcstop} = \*+\/ closes one level */
-			if (c == '/') {
-				if (s->xc_star) {
-					if (s->xc_depth <= 0)
-						s->state = ST_INIT;
-					else
-						s->xc_depth--;
-					s->xc_star = false;
-				} else {
-					s->xc_slash = true;
-				}
-			} else if (c == '*') {
-				if (s->xc_slash) {
-					s->xc_depth++;
-					s->xc_slash = false;
-				} else {
-					s->xc_star = true;
-				}
-			} else {
-				s->xc_slash = s->xc_star = false;
-			}
-			break;
-
-		case ST_XQ:
-			if (c == '\'')
-				s->state = ST_QS0;
-			break;
-
-		case ST_XE:
-			if (c == '\\')
-				s->state = ST_XE_BS; /* {xeescape} etc.: \ eats one more */
-			else if (c == '\'')
-				s->state = ST_QS0;
-			break;
-
-		case ST_XE_BS:
-			s->state = ST_XE;
-			break;
-
-		/* psql's xqs state: {xqdouble} and {quotecontinue} go back into the
-		 * string; anything else ends it and is scanned again. */
-		case ST_QS0:
-			if (c == '\'') { /* {xqdouble} */
-				enter_string(s, s->qmode);
-				break;
-			}
-			s->state = ST_QSH;
-			goto again;
-
-		case ST_QSH:
-			if (is_horiz_space(c)) {
-			} else if (is_newline(c)) {
-				s->state = ST_QS1;
-			} else if (c == '-') {
-				s->state = ST_QSH_DASH;
-			} else { /* a quote here starts a new string */
-				s->state = ST_INIT;
-				goto again;
-			}
-			break;
-
-		case ST_QS1:
-			if (c == '\'') {
-				enter_string(s, s->qmode);
-			} else if (is_space(c)) {
-			} else if (c == '-') {
-				s->state = ST_QS1_DASH;
-			} else {
-				s->state = ST_INIT;
-				goto again;
-			}
-			break;
-
-		case ST_QSH_DASH:
-		case ST_QS1_DASH:
-			if (c == '-') {
-				s->state = s->state == ST_QSH_DASH ? ST_QSH_COMMENT : ST_QS1_COMMENT;
-				break;
-			}
-			s->state = ST_DASH; /* the - was an operator after the string */
-			goto again;
-
-		case ST_QSH_COMMENT:
-		case ST_QS1_COMMENT:
-			if (is_newline(c))
-				s->state = ST_QS1;
-			break;
-
-		case ST_XD:
-			if (c == '"')
-				s->state = ST_XD_Q;
-			break;
-
-		case ST_XD_Q:
-			if (c == '"') { /* {xddouble} */
-				s->state = ST_XD;
-				break;
-			}
-			s->state = ST_INIT;
-			goto again;
-
-		case ST_BS:
-		case ST_META_NAME:
-		case ST_META_ARGS:
-		case ST_META_SQ:
-		case ST_META_SQ_BS:
-		case ST_META_DQ:
-		case ST_META_BQ:
-		case ST_META_WHOLE:
-		case ST_META_BS:
-			switch (slashscan_lex(s, s->state, c, &call)) {
-			case STEP_EAT:
-				break;
-			case STEP_AGAIN:
-				goto again;
-			case STEP_ITEM:
-				return call.r;
-			}
-			break;
-
-		case ST_COPY_REST:
-			if (c == '\n') {
-				advance(s, c);
-				s->state = ST_INIT;
-				s->copy_mode = true;
-				return copyscan_data(s, buf, len, at_eof, out);
-			}
-			if (c == '-') {
-				s->state = ST_COPY_REST_DASH;
-				break;
-			}
-			if (is_space(c))
-				break;
-			/* psql would run it after the data; we do not follow it there */
-			return sqlscan_fail_at(s, err, s->pos, s->line, s->col,
-					       "text after COPY ... FROM STDIN on the same line is "
-					       "not supported");
-
-		case ST_COPY_REST_DASH:
-			if (c != '-')
-				return sqlscan_fail_at(s, err, s->pos - 1, s->line, s->col - 1,
-						       "text after COPY ... FROM STDIN on the same "
-						       "line is not supported");
-			s->state = ST_COPY_REST_COMMENT;
-			break;
-
-		case ST_COPY_REST_COMMENT:
-			if (c == '\n') {
-				s->state = ST_COPY_REST;
-				goto again;
-			}
-			break;
+			SQLSCAN_STATES(LEX_CASE)
 		}
-		advance(s, c);
+		if (step == STEP_EAT)
+			advance(s, c);
+		else if (step == STEP_ITEM)
+			return call->r;
 	}
-	if (!at_eof)
+	if (!call->at_eof)
 		return SQLSCAN_INCOMPLETE;
-	return scan_eof(s, &call);
+	return scan_eof(s, call);
 }
+
+#undef LEX_CASE
 
 /* ---- public API ---- */
 
@@ -786,6 +855,7 @@ enum sqlscan_result sqlscan_next(struct sqlscan *s, const char *buf, size_t len,
 				 struct sqlscan_error *err)
 {
 	static const unsigned char bom[3] = {0xEF, 0xBB, 0xBF};
+	struct sqlscan_call call = {buf, len, at_eof, out, err, SQLSCAN_INCOMPLETE};
 	enum sqlscan_result r;
 	memset(out, 0, sizeof *out);
 	if (s->failed) {
@@ -815,7 +885,7 @@ enum sqlscan_result sqlscan_next(struct sqlscan *s, const char *buf, size_t len,
 		else if (s->copy_mode)
 			r = copyscan_data(s, buf, len, at_eof, out);
 		else
-			r = scan_sql(s, buf, len, at_eof, out, err);
+			r = scan_sql(s, &call);
 	}
 	out->kind = r;
 	return r;
