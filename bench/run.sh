@@ -21,3 +21,7 @@ bash bench/revisions.sh
 
 # Init scripts: migrate init vs psql -1 -f, peak RSS (docs/benchmarks.md)
 bash bench/init.sh
+
+# SQL scanner throughput, in memory, no server (docs/benchmarks.md)
+"${CC:-cc}" -std=c11 -O2 -Wall -Wextra -Isrc -o build/sqlscan_speed bench/sqlscan_speed.c build/libmigrate.a
+build/sqlscan_speed

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "script/exec.h"
+#include "sql/slashscan.h"
 #include "util/log.h"
 
 int meta_is(const struct sqlscan_item *it, const char *name)
@@ -35,7 +36,7 @@ static int first_arg(const struct sqlscan_item *it, unsigned flags, char *out, s
 	size_t n;
 	char quote;
 	struct sqlscan_error serr;
-	return sqlscan_next_arg(&p, end, flags, out, cap, &n, &quote, &serr);
+	return slashscan_next_arg(&p, end, flags, out, cap, &n, &quote, &serr);
 }
 
 /* Resolve the argument of \i (relative to the working directory, as psql)
@@ -86,7 +87,7 @@ static int meta_connect(struct exec *x, const struct source *s, const struct sql
 	struct sqlscan_error serr;
 	int position = 0;
 
-	while (sqlscan_next_arg(&p, end, SQLSCAN_ARG_SEMICOLON, arg, sizeof arg, &n, &quote, &serr) == 1) {
+	while (slashscan_next_arg(&p, end, SLASHSCAN_ARG_SEMICOLON, arg, sizeof arg, &n, &quote, &serr) == 1) {
 		const char *want = NULL, *have = NULL;
 		char *dbname = NULL;
 		if (strncmp(arg, "-reuse-previous", 15) == 0)

@@ -5,67 +5,28 @@
  * so scanning can stop at any byte (the end of the caller's chunk) and go on
  * later without looking back; where psql's flex lexer uses lookahead or
  * backs up (yyless), the machine has an extra state and re-examines the
- * current byte in another state ("goto again"), which costs O(1) per byte.
+ * current byte in another state (STEP_AGAIN), which costs O(1) per byte.
  * The only bytes read again are a dollar quote's opening tag (compared
  * against candidate closing tags), a meta-command's own line (to trim it)
  * and a statement's trailing whitespace at EOF.
  *
+ * The states come in families (sqlscan_int.h), one function each; the loop
+ * in scan_sql hands every byte to its state's family.  The meta-command
+ * states live in slashscan.c, as psql keeps psqlscanslash.l apart, and COPY
+ * data, which is not lexed, is scanned in copyscan.c.
+ *
  * The rules follow PostgreSQL 15's src/fe_utils/psqlscan.l and
- * src/backend/parser/scan.l (standard_conforming_strings = on), and
- * src/bin/psql/psqlscanslash.l for meta-commands; comments below cite the
- * flex rule being mirrored.  Keep them in sync with those files.
+ * src/backend/parser/scan.l (standard_conforming_strings = on); comments
+ * below cite the flex rule being mirrored.  Keep them in sync with those
+ * files.
  */
 #include "sql/sqlscan.h"
+
+#include "sql/sqlscan_int.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-enum state {
-	ST_INIT,	  /* between tokens */
-	ST_IDENT,	  /* in {identifier} */
-	ST_PREFIX,	  /* after e b x n u at a token start: string prefix? */
-	ST_UAMP,	  /* after u& */
-	ST_DOLLAR,	  /* after $ at a token start */
-	ST_DTAG,	  /* in the tag of a possible $tag$ */
-	ST_DQ,		  /* in a dollar-quoted string */
-	ST_PARAM,	  /* $n */
-	ST_COLON,	  /* after : (typecast or psql variable) */
-	ST_VARNAME,	  /* :name */
-	ST_NUM_INT,	  /* digits */
-	ST_NUM_DEC,	  /* digits . digits */
-	ST_NUM_EXP0,	  /* number e */
-	ST_NUM_EXPS,	  /* number e sign */
-	ST_NUM_EXPD,	  /* number e digits */
-	ST_DASH,	  /* after - : comment or operator? */
-	ST_SLASH,	  /* after / : comment or operator? */
-	ST_LINE_COMMENT,  /* -- to end of line */
-	ST_XC,		  /* slash-star comment, nesting */
-	ST_XQ,		  /* '…' without backslash escapes (also B X N U&) */
-	ST_XE,		  /* E'…' */
-	ST_XE_BS,	  /* E'…\ */
-	ST_QS0,		  /* right after a closing quote (psql's xqs) */
-	ST_QSH,		  /* … then horizontal space or comments, no newline yet */
-	ST_QSH_DASH,
-	ST_QSH_COMMENT,
-	ST_QS1,		  /* … after a newline: a quote continues the string */
-	ST_QS1_DASH,
-	ST_QS1_COMMENT,
-	ST_XD,		  /* "…" and U&"…" */
-	ST_XD_Q,	  /* after " inside "…": "" or the end */
-	ST_BS,		  /* after \ between tokens */
-	ST_META_NAME,
-	ST_META_ARGS,
-	ST_META_SQ,	  /* '…' in arguments */
-	ST_META_SQ_BS,
-	ST_META_DQ,	  /* "…" in arguments */
-	ST_META_BQ,	  /* `…` in arguments */
-	ST_META_WHOLE,	  /* rest of the line is the argument */
-	ST_META_BS,	  /* after an unquoted \ in arguments */
-	ST_COPY_REST,	  /* rest of the line after COPY … FROM STDIN; */
-	ST_COPY_REST_DASH,
-	ST_COPY_REST_COMMENT
-};
 
 /* Kinds of quoted strings, for messages and for continuing after xqs. */
 enum qmode { Q_STD, Q_E, Q_B, Q_X };
@@ -78,77 +39,10 @@ enum dir { DIR_OFF, DIR_LEAD, DIR_MATCH, DIR_TRAIL };
 
 static const char directive_text[] = "migrate:no-transaction";
 
-/* ---- character classes (scan.l) ---- */
-
-static bool is_space(unsigned char c)
-{
-	/* {space}; \v as in PostgreSQL 16+ (harmless for 15) */
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-static bool is_horiz_space(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\f' || c == '\v';
-}
-
-static bool is_newline(unsigned char c)
-{
-	return c == '\n' || c == '\r';
-}
-
-static bool is_digit(unsigned char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool is_ident_start(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
-}
-
-static bool is_ident_cont(unsigned char c)
-{
-	return is_ident_start(c) || is_digit(c) || c == '$';
-}
-
-static bool is_dolq_cont(unsigned char c)
-{
-	return is_ident_start(c) || is_digit(c);
-}
-
-static unsigned char ascii_lower(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + ('a' - 'A')) : c;
-}
-
 /* ---- small helpers ---- */
 
-static const char *at(const struct sqlscan *s, const char *buf, uint64_t off)
-{
-	return buf + (size_t)(off - s->base);
-}
-
-static void advance(struct sqlscan *s, unsigned char c)
-{
-	s->pos++;
-	if (c == '\n') {
-		s->line++;
-		s->col = 1;
-		s->line_blank = true;
-	} else {
-		s->col++;
-		if (!is_space(c))
-			s->line_blank = false;
-	}
-}
-
-static enum sqlscan_result fail_at(struct sqlscan *s, struct sqlscan_error *err,
-				   uint64_t off, size_t line, size_t col, const char *fmt,
-				   ...) __attribute__((format(printf, 6, 7)));
-
-static enum sqlscan_result fail_at(struct sqlscan *s, struct sqlscan_error *err,
-				   uint64_t off, size_t line, size_t col, const char *fmt,
-				   ...)
+enum sqlscan_result sqlscan_fail_at(struct sqlscan *s, struct sqlscan_error *err, uint64_t off,
+				    size_t line, size_t col, const char *fmt, ...)
 {
 	va_list ap;
 	memset(&s->error, 0, sizeof s->error);
@@ -167,8 +61,8 @@ static enum sqlscan_result fail_at(struct sqlscan *s, struct sqlscan_error *err,
 static enum sqlscan_result fail_tok(struct sqlscan *s, struct sqlscan_error *err,
 				    const char *what)
 {
-	return fail_at(s, err, s->tok_off, s->tok_line, s->tok_col,
-		       "unterminated %s starting at line %zu", what, s->tok_line);
+	return sqlscan_fail_at(s, err, s->tok_off, s->tok_line, s->tok_col,
+			       "unterminated %s starting at line %zu", what, s->tok_line);
 }
 
 static void mark_token(struct sqlscan *s)
@@ -341,67 +235,6 @@ static void directive_end(struct sqlscan *s)
 	s->dir_state = DIR_OFF;
 }
 
-/* ---- meta-commands ---- */
-
-static bool name_in(const char *name, size_t n, const char *const *list)
-{
-	for (; *list; list++)
-		if (strlen(*list) == n && memcmp(*list, name, n) == 0)
-			return true;
-	return false;
-}
-
-/* Commands whose argument psql reads with OT_WHOLE_LINE (command.c). */
-static const char *const whole_line_cmds[] = {"!",  "copy", "ef",  "ev",  "h",
-					      "help", "sf", "sf+", "sv", "sv+", NULL};
-/* Commands reading an OT_FILEPIPE argument: "|cmd" takes the rest of the line. */
-static const char *const filepipe_cmds[] = {"g", "gx", "o", "out", "w", "write", NULL};
-
-/* The command name ended at s->pos (exclusive). */
-static enum sqlscan_result meta_name_end(struct sqlscan *s, const char *buf,
-					 struct sqlscan_error *err)
-{
-	const char *name = at(s, buf, s->meta_off + 1);
-	size_t n;
-	s->name_end = s->pos;
-	n = (size_t)(s->name_end - s->meta_off - 1);
-	if (s->has_token)
-		return fail_at(s, err, s->meta_off, s->meta_line, s->meta_col,
-			       "meta-command \"\\%.*s\" inside the SQL statement starting at "
-			       "line %zu is not supported",
-			       (int)(n > 64 ? 64 : n), name, s->st_line);
-	s->state = name_in(name, n, whole_line_cmds) ? ST_META_WHOLE : ST_META_ARGS;
-	s->meta_filepipe = name_in(name, n, filepipe_cmds);
-	s->meta_argstart = true;
-	return SQLSCAN_INCOMPLETE; /* meaning: go on */
-}
-
-/* Fill *out with the meta-command from meta_off to end (exclusive). */
-static enum sqlscan_result meta_emit(struct sqlscan *s, const char *buf, uint64_t end,
-				     struct sqlscan_item *out)
-{
-	const char *b = at(s, buf, s->meta_off);
-	size_t name_len = (size_t)(s->name_end - s->meta_off - 1);
-	size_t len = (size_t)(end - s->meta_off);
-	size_t a = name_len + 1;
-	while (len > a && is_space((unsigned char)b[len - 1]))
-		len--;
-	while (a < len && is_space((unsigned char)b[a]))
-		a++;
-	out->kind = SQLSCAN_META;
-	out->text = b;
-	out->len = len;
-	out->off = (size_t)(s->meta_off - s->base);
-	out->offset = s->meta_off;
-	out->line = s->meta_line;
-	out->col = s->meta_col;
-	out->name = b + 1;
-	out->name_len = name_len;
-	out->args = b + a;
-	out->args_len = len - a;
-	return SQLSCAN_META;
-}
-
 /* ---- statements ---- */
 
 static enum sqlscan_result stmt_emit(struct sqlscan *s, const char *buf, uint64_t end,
@@ -421,117 +254,508 @@ static enum sqlscan_result stmt_emit(struct sqlscan *s, const char *buf, uint64_
 	return SQLSCAN_STATEMENT;
 }
 
-/* ---- COPY data ---- */
-
-static enum sqlscan_result copy_end(struct sqlscan *s, const char *buf, size_t i,
-				    size_t n, bool terminated, struct sqlscan_item *out)
-{
-	out->kind = SQLSCAN_COPY_END;
-	out->text = buf + i;
-	out->len = terminated ? 2 : 0;
-	out->off = i;
-	out->offset = s->pos;
-	out->line = s->line;
-	out->col = s->col;
-	out->copy_terminated = terminated;
-	for (size_t k = 0; k < n; k++)
-		advance(s, (unsigned char)buf[i + k]);
-	s->copy_mode = false;
-	s->copy_midline = false;
-	s->state = ST_INIT;
-	return SQLSCAN_COPY_END;
-}
+/* ---- the SQL lexer: one function per family of states ---- */
 
 /*
- * psql's handleCopyIn (copy.c): data lines are sent as they are; a line
- * that is exactly "\." (LF or CRLF) ends the data, as does EOF.  Bytes of a
- * line that might still turn out to be "\." are held back (at most 3).
+ * Each lex_<family> handles the byte c at s->pos in its state st (which is
+ * s->state; see SQLSCAN_STATES) and returns what the loop in scan_sql does
+ * next (enum step).  They are static inline: scan_sql calls each once per
+ * state, with st a constant, so each call is compiled to that state's code.
  */
-static enum sqlscan_result scan_copy(struct sqlscan *s, const char *buf, size_t len,
-				     bool at_eof, struct sqlscan_item *out)
+
+/* ST_INIT: whitespace, or the first byte of a token, comment or
+ * meta-command. */
+static inline enum step lex_between(struct sqlscan *s, int st, unsigned char c,
+				     struct sqlscan_call *call)
 {
-	size_t start = (size_t)(s->pos - s->base), i = start;
-	size_t line = s->line, col = s->col;
-	for (;;) {
-		if (s->copy_midline) {
-			const char *nl = memchr(buf + i, '\n', len - i);
-			if (!nl) {
-				s->col += len - i;
-				i = len;
+	(void)st; /* the family's only state */
+	if (is_space(c))
+		return STEP_EAT;
+	mark_token(s);
+	switch (c) {
+	case '-':
+		s->state = ST_DASH;
+		break;
+	case '/':
+		s->state = ST_SLASH;
+		break;
+	case '\'':
+		token_begin(s, false);
+		enter_string(s, Q_STD);
+		break;
+	case '"':
+		token_begin(s, false);
+		s->state = ST_XD;
+		break;
+	case '$':
+		token_begin(s, false);
+		s->state = ST_DOLLAR;
+		break;
+	case ':':
+		token_begin(s, false);
+		s->state = ST_COLON;
+		break;
+	case '(':
+		token_begin(s, false);
+		s->paren_depth++;
+		break;
+	case ')':
+		token_begin(s, false);
+		if (s->paren_depth > 0)
+			s->paren_depth--;
+		break;
+	case ';':
+		if (s->paren_depth == 0 && s->begin_depth == 0) {
+			if (!s->has_token) { /* only comments: no statement */
+				stmt_reset(s);
 				break;
 			}
-			i = (size_t)(nl - buf) + 1;
-			s->line++;
-			s->col = 1;
-			s->copy_midline = false;
-			continue;
+			advance(s, c);
+			call->r = stmt_emit(s, call->buf, s->pos, call->out);
+			return STEP_ITEM;
 		}
-		if (i == len)
-			break;
-		if (buf[i] == '\\') {
-			size_t avail = len - i, term = 0;
-			bool need_more = false;
-			if (avail < 2) {
-				need_more = !at_eof;
-			} else if (buf[i + 1] == '.') {
-				if (avail == 2)
-					need_more = !at_eof, term = at_eof ? 2 : 0;
-				else if (buf[i + 2] == '\n')
-					term = 3;
-				else if (buf[i + 2] == '\r') {
-					if (avail == 3)
-						need_more = !at_eof, term = at_eof ? 3 : 0;
-					else if (buf[i + 3] == '\n')
-						term = 4;
-				}
+		token_begin(s, false);
+		break;
+	case '\\':
+		s->state = ST_BS;
+		break;
+	default:
+		if (is_digit(c)) {
+			token_begin(s, false);
+			s->state = ST_NUM_INT;
+		} else if (is_ident_start(c)) {
+			token_begin(s, true);
+			word_reset(s);
+			word_add(s, c);
+			if (is_string_prefix(c)) {
+				s->prefix = (char)ascii_lower(c);
+				s->state = ST_PREFIX;
+			} else {
+				s->state = ST_IDENT;
 			}
-			if (need_more || term) {
-				if (i > start)
-					break; /* hand out the data before it first */
-				if (need_more) {
-					s->pos = s->base + i;
-					return SQLSCAN_INCOMPLETE;
-				}
-				s->pos = s->base + i;
-				return copy_end(s, buf, i, term, true, out);
-			}
+		} else {
+			token_begin(s, false);
 		}
-		s->copy_midline = true; /* this line is data */
 	}
-	s->pos = s->base + i;
-	if (i > start) {
-		out->kind = SQLSCAN_COPY_DATA;
-		out->text = buf + start;
-		out->len = i - start;
-		out->off = start;
-		out->offset = s->base + start;
-		out->line = line;
-		out->col = col;
-		return SQLSCAN_COPY_DATA;
-	}
-	if (at_eof)
-		return copy_end(s, buf, i, 0, false, out);
-	return SQLSCAN_INCOMPLETE;
+	return STEP_EAT;
 }
 
-/* ---- the SQL lexer ---- */
+/* ST_IDENT, ST_PREFIX, ST_UAMP: an identifier, or the letter(s) before a
+ * string's opening quote. */
+static inline enum step lex_word(struct sqlscan *s, int st, unsigned char c,
+				  struct sqlscan_call *call)
+{
+	(void)call;
+	switch (st) {
+	case ST_IDENT:
+		if (is_ident_cont(c)) {
+			word_add(s, c);
+			return STEP_EAT;
+		}
+		ident_end(s);
+		s->state = ST_INIT;
+		return STEP_AGAIN;
+
+	case ST_PREFIX:
+		/* {xestart} {xbstart} {xhstart} {xnstart} {xusstart} {xuistart} */
+		if (c == '\'' && s->prefix != 'u') {
+			token_is_string(s);
+			enter_string(s, s->prefix == 'e'   ? Q_E
+					: s->prefix == 'b' ? Q_B
+					: s->prefix == 'x' ? Q_X
+							   : Q_STD);
+			return STEP_EAT;
+		}
+		if (c == '&' && s->prefix == 'u') {
+			s->state = ST_UAMP;
+			return STEP_EAT;
+		}
+		s->state = ST_IDENT;
+		return STEP_AGAIN;
+
+	default: /* ST_UAMP */
+		if (c == '\'' || c == '"') {
+			token_is_string(s);
+			if (c == '"')
+				s->state = ST_XD;
+			else
+				enter_string(s, Q_STD);
+			return STEP_EAT;
+		}
+		/* {xufailed}: the identifier "u", then the operator & */
+		ident_end(s);
+		token_begin(s, false);
+		s->state = ST_INIT;
+		return STEP_AGAIN;
+	}
+}
+
+/* ST_DOLLAR … ST_VARNAME: $tag$ dollar quotes, $n parameters, :: and psql's
+ * :name variables. */
+static inline enum step lex_dollar(struct sqlscan *s, int st, unsigned char c,
+				    struct sqlscan_call *call)
+{
+	switch (st) {
+	case ST_DOLLAR:
+		if (is_digit(c)) {
+			s->state = ST_PARAM; /* {param} */
+		} else if (c == '$') {
+			s->tag_off = s->pos; /* $$ */
+			s->tag_len = 0;
+			s->dq_cand = false;
+			s->state = ST_DQ;
+		} else if (is_ident_start(c)) {
+			s->tag_off = s->pos;
+			s->tag_len = 1;
+			word_reset(s);
+			word_add(s, c);
+			s->state = ST_DTAG;
+		} else {
+			s->state = ST_INIT;
+			return STEP_AGAIN;
+		}
+		return STEP_EAT;
+
+	case ST_DTAG:
+		if (is_dolq_cont(c)) {
+			s->tag_len++;
+			word_add(s, c);
+			return STEP_EAT;
+		}
+		if (c == '$') { /* {dolqdelim} */
+			s->dq_cand = false;
+			s->state = ST_DQ;
+			return STEP_EAT;
+		}
+		/* {dolqfailed}: only the $ is eaten; the tag is an identifier */
+		if (s->tag_len == 1 && is_string_prefix((unsigned char)s->word[0])) {
+			s->prefix = s->word[0];
+			s->state = ST_PREFIX;
+		} else {
+			s->state = ST_IDENT;
+		}
+		return STEP_AGAIN;
+
+	case ST_DQ:
+		/* psql's <xdolq>{dolqdelim}: a mismatched $…$ gives back its final $ */
+		if (c == '$') {
+			if (s->dq_cand && s->dq_ok && s->dq_k == s->tag_len) {
+				s->state = ST_INIT;
+				return STEP_EAT;
+			}
+			s->dq_cand = true;
+			s->dq_ok = true;
+			s->dq_k = 0;
+		} else if (s->dq_cand && (s->dq_k == 0 ? is_ident_start(c) : is_dolq_cont(c))) {
+			if (s->dq_ok)
+				s->dq_ok = s->dq_k < s->tag_len &&
+					   (unsigned char)*at(s, call->buf, s->tag_off + s->dq_k) == c;
+			s->dq_k++;
+		} else {
+			s->dq_cand = false;
+		}
+		return STEP_EAT;
+
+	case ST_PARAM:
+		if (is_digit(c))
+			return STEP_EAT;
+		s->state = ST_INIT;
+		if (is_ident_start(c))
+			return STEP_EAT; /* {param_junk} eats one character */
+		return STEP_AGAIN;
+
+	case ST_COLON:
+		if (c == ':') { /* {typecast} */
+			s->state = ST_INIT;
+			return STEP_EAT;
+		}
+		if (is_dolq_cont(c)) { /* :{variable_char}+ */
+			s->state = ST_VARNAME;
+			return STEP_EAT;
+		}
+		s->state = ST_INIT;
+		return STEP_AGAIN;
+
+	default: /* ST_VARNAME */
+		if (is_dolq_cont(c))
+			return STEP_EAT;
+		s->state = ST_INIT;
+		return STEP_AGAIN;
+	}
+}
+
+/* ST_NUM_INT … ST_NUM_EXPD: {integer}, {decimal}, {real} and their failures. */
+static inline enum step lex_number(struct sqlscan *s, int st, unsigned char c,
+				    struct sqlscan_call *call)
+{
+	(void)call;
+	switch (st) {
+	case ST_NUM_INT:
+	case ST_NUM_DEC:
+		if (is_digit(c))
+			return STEP_EAT;
+		if (c == '.' && st == ST_NUM_INT) {
+			s->state = ST_NUM_DEC;
+			return STEP_EAT;
+		}
+		if (c == 'e' || c == 'E') { /* {real}, {realfail1} */
+			s->state = ST_NUM_EXP0;
+			return STEP_EAT;
+		}
+		s->state = ST_INIT;
+		if (is_ident_start(c))
+			return STEP_EAT; /* {integer_junk}, {decimal_junk} */
+		return STEP_AGAIN;
+
+	case ST_NUM_EXP0:
+		if (is_digit(c)) {
+			s->state = ST_NUM_EXPD;
+			return STEP_EAT;
+		}
+		if (c == '+' || c == '-') { /* {realfail2} */
+			s->state = ST_NUM_EXPS;
+			return STEP_EAT;
+		}
+		s->state = ST_INIT;
+		return STEP_AGAIN;
+
+	case ST_NUM_EXPS:
+		if (is_digit(c)) {
+			s->state = ST_NUM_EXPD;
+			return STEP_EAT;
+		}
+		s->state = ST_INIT;
+		return STEP_AGAIN;
+
+	default: /* ST_NUM_EXPD */
+		if (is_digit(c))
+			return STEP_EAT;
+		s->state = ST_INIT;
+		if (is_ident_start(c))
+			return STEP_EAT; /* {real_junk} */
+		return STEP_AGAIN;
+	}
+}
+
+/* ST_DASH … ST_XC: -- and slash-star comments, or - and / as operators. */
+static inline enum step lex_comment(struct sqlscan *s, int st, unsigned char c,
+				     struct sqlscan_call *call)
+{
+	(void)call;
+	switch (st) {
+	case ST_DASH:
+		if (c == '-') {
+			s->state = ST_LINE_COMMENT;
+			s->dir_state = s->dash_blank ? DIR_LEAD : DIR_OFF;
+			return STEP_EAT;
+		}
+		token_begin(s, false); /* an operator */
+		s->state = ST_INIT;
+		return STEP_AGAIN;
+
+	case ST_SLASH:
+		if (c == '*') {
+			stmt_begin(s); /* psql keeps slash-star comments */
+			s->xc_depth = 0;
+			s->xc_slash = s->xc_star = false;
+			s->state = ST_XC;
+			return STEP_EAT;
+		}
+		token_begin(s, false);
+		s->state = ST_INIT;
+		return STEP_AGAIN;
+
+	case ST_LINE_COMMENT:
+		if (is_newline(c)) {
+			directive_end(s);
+			s->state = ST_INIT;
+		} else if (s->dir_state != DIR_OFF) {
+			directive_byte(s, c);
+		}
+		return STEP_EAT;
+
+	default: /* ST_XC */
+		/* {xcstart} nests, {xcstop} = \*+\/ closes one level */
+		if (c == '/') {
+			if (s->xc_star) {
+				if (s->xc_depth <= 0)
+					s->state = ST_INIT;
+				else
+					s->xc_depth--;
+				s->xc_star = false;
+			} else {
+				s->xc_slash = true;
+			}
+		} else if (c == '*') {
+			if (s->xc_slash) {
+				s->xc_depth++;
+				s->xc_slash = false;
+			} else {
+				s->xc_star = true;
+			}
+		} else {
+			s->xc_slash = s->xc_star = false;
+		}
+		return STEP_EAT;
+	}
+}
+
+/* ST_XQ … ST_XD_Q: '…' strings (E B X N U& too) with psql's xqs states for
+ * what follows a closing quote, and "…" identifiers. */
+static inline enum step lex_quoted(struct sqlscan *s, int st, unsigned char c,
+				    struct sqlscan_call *call)
+{
+	(void)call;
+	switch (st) {
+	case ST_XQ:
+		if (c == '\'')
+			s->state = ST_QS0;
+		return STEP_EAT;
+
+	case ST_XE:
+		if (c == '\\')
+			s->state = ST_XE_BS; /* {xeescape} etc.: \ eats one more */
+		else if (c == '\'')
+			s->state = ST_QS0;
+		return STEP_EAT;
+
+	case ST_XE_BS:
+		s->state = ST_XE;
+		return STEP_EAT;
+
+	/* psql's xqs state: {xqdouble} and {quotecontinue} go back into the
+	 * string; anything else ends it and is scanned again. */
+	case ST_QS0:
+		if (c == '\'') { /* {xqdouble} */
+			enter_string(s, s->qmode);
+			return STEP_EAT;
+		}
+		s->state = ST_QSH;
+		return STEP_AGAIN;
+
+	case ST_QSH:
+		if (is_horiz_space(c)) {
+		} else if (is_newline(c)) {
+			s->state = ST_QS1;
+		} else if (c == '-') {
+			s->state = ST_QSH_DASH;
+		} else { /* a quote here starts a new string */
+			s->state = ST_INIT;
+			return STEP_AGAIN;
+		}
+		return STEP_EAT;
+
+	case ST_QS1:
+		if (c == '\'') {
+			enter_string(s, s->qmode);
+		} else if (is_space(c)) {
+		} else if (c == '-') {
+			s->state = ST_QS1_DASH;
+		} else {
+			s->state = ST_INIT;
+			return STEP_AGAIN;
+		}
+		return STEP_EAT;
+
+	case ST_QSH_DASH:
+	case ST_QS1_DASH:
+		if (c == '-') {
+			s->state = st == ST_QSH_DASH ? ST_QSH_COMMENT : ST_QS1_COMMENT;
+			return STEP_EAT;
+		}
+		s->state = ST_DASH; /* the - was an operator after the string */
+		return STEP_AGAIN;
+
+	case ST_QSH_COMMENT:
+	case ST_QS1_COMMENT:
+		if (is_newline(c))
+			s->state = ST_QS1;
+		return STEP_EAT;
+
+	case ST_XD:
+		if (c == '"')
+			s->state = ST_XD_Q;
+		return STEP_EAT;
+
+	default: /* ST_XD_Q */
+		if (c == '"') { /* {xddouble} */
+			s->state = ST_XD;
+			return STEP_EAT;
+		}
+		s->state = ST_INIT;
+		return STEP_AGAIN;
+	}
+}
+
+/* ST_COPY_REST …: the rest of the line after COPY … FROM STDIN; may only
+ * hold whitespace and a -- comment. */
+static inline enum step lex_copy_rest(struct sqlscan *s, int st, unsigned char c,
+				       struct sqlscan_call *call)
+{
+	switch (st) {
+	case ST_COPY_REST:
+		if (c == '\n') { /* the data follows */
+			advance(s, c);
+			s->state = ST_INIT;
+			s->copy_mode = true;
+			call->r = copyscan_data(s, call->buf, call->len, call->at_eof, call->out);
+			return STEP_ITEM;
+		}
+		if (c == '-') {
+			s->state = ST_COPY_REST_DASH;
+			return STEP_EAT;
+		}
+		if (is_space(c))
+			return STEP_EAT;
+		/* psql would run it after the data; we do not follow it there */
+		call->r = sqlscan_fail_at(s, call->err, s->pos, s->line, s->col,
+					  "text after COPY ... FROM STDIN on the same line is "
+					  "not supported");
+		return STEP_ITEM;
+
+	case ST_COPY_REST_DASH:
+		if (c != '-') {
+			call->r = sqlscan_fail_at(s, call->err, s->pos - 1, s->line, s->col - 1,
+						  "text after COPY ... FROM STDIN on the same line "
+						  "is not supported");
+			return STEP_ITEM;
+		}
+		s->state = ST_COPY_REST_COMMENT;
+		return STEP_EAT;
+
+	default: /* ST_COPY_REST_COMMENT */
+		if (c == '\n') {
+			s->state = ST_COPY_REST;
+			return STEP_AGAIN;
+		}
+		return STEP_EAT;
+	}
+}
+
+/* ST_BS … ST_META_BS: meta-commands, in slashscan.c, out of line (they are
+ * rare). */
+static inline enum step lex_meta(struct sqlscan *s, int st, unsigned char c,
+				 struct sqlscan_call *call)
+{
+	return slashscan_lex(s, st, c, call);
+}
 
 /* At EOF: finish whatever token is open; errors for open quotes/comments. */
-static enum sqlscan_result scan_eof(struct sqlscan *s, const char *buf,
-				    struct sqlscan_item *out, struct sqlscan_error *err)
+static enum sqlscan_result scan_eof(struct sqlscan *s, struct sqlscan_call *call)
 {
-	enum sqlscan_result r;
+	const char *buf = call->buf;
+	struct sqlscan_item *out = call->out;
 	switch (s->state) {
 	case ST_XC:
-		return fail_tok(s, err, "/* comment");
+		return fail_tok(s, call->err, "/* comment");
 	case ST_XQ:
 	case ST_XE:
 	case ST_XE_BS:
-		return fail_tok(s, err, string_name(s->qmode));
+		return fail_tok(s, call->err, string_name(s->qmode));
 	case ST_XD:
-		return fail_tok(s, err, "quoted identifier");
+		return fail_tok(s, call->err, "quoted identifier");
 	case ST_DQ:
-		return fail_tok(s, err, "dollar-quoted string");
+		return fail_tok(s, call->err, "dollar-quoted string");
 	case ST_IDENT:
 	case ST_PREFIX:
 	case ST_DTAG:
@@ -546,38 +770,21 @@ static enum sqlscan_result scan_eof(struct sqlscan *s, const char *buf,
 		directive_end(s);
 		break;
 	case ST_BS:
-		s->meta_off = s->tok_off;
-		s->meta_line = s->tok_line;
-		s->meta_col = s->tok_col;
-		if (!s->has_token)
-			s->started = false;
-		/* fall through */
 	case ST_META_NAME:
-		r = meta_name_end(s, buf, err);
-		if (r == SQLSCAN_ERROR)
-			return r;
-		/* fall through */
 	case ST_META_ARGS:
 	case ST_META_SQ:
 	case ST_META_SQ_BS:
 	case ST_META_DQ:
 	case ST_META_BQ:
 	case ST_META_WHOLE:
-		s->state = ST_INIT;
-		return meta_emit(s, buf, s->pos, out);
 	case ST_META_BS:
-		r = meta_emit(s, buf, s->meta_end, out);
-		s->tok_off = s->meta_end;
-		s->tok_line = s->bs_line;
-		s->tok_col = s->bs_col;
-		s->state = ST_BS;
-		return r;
+		return slashscan_lex_eof(s, call);
 	case ST_COPY_REST:
 	case ST_COPY_REST_DASH:
 	case ST_COPY_REST_COMMENT:
 		s->state = ST_INIT;
 		s->copy_mode = true;
-		return copy_end(s, buf, (size_t)(s->pos - s->base), 0, false, out);
+		return copyscan_end(s, buf, (size_t)(s->pos - s->base), 0, false, out);
 	default:
 		break;
 	}
@@ -597,506 +804,34 @@ static enum sqlscan_result scan_eof(struct sqlscan *s, const char *buf,
 	return SQLSCAN_EOF;
 }
 
-static enum sqlscan_result scan_sql(struct sqlscan *s, const char *buf, size_t len,
-				    bool at_eof, struct sqlscan_item *out,
-				    struct sqlscan_error *err)
+/* A case of the loop's switch: the state's family, the state a constant. */
+#define LEX_CASE(state, family)                                 \
+	case state:                                             \
+		step = lex_##family(s, state, c, call);         \
+		break;
+
+/* The loop: one byte at a time, handed to its state's family. */
+static enum sqlscan_result scan_sql(struct sqlscan *s, struct sqlscan_call *call)
 {
-	enum sqlscan_result r;
+	const char *buf = call->buf;
+	size_t len = call->len;
 	while (s->pos - s->base < len) {
 		unsigned char c = (unsigned char)buf[s->pos - s->base];
-	again:
+		enum step step = STEP_EAT; /* every state has its case */
 		switch (s->state) {
-		case ST_INIT:
-			if (is_space(c))
-				break;
-			mark_token(s);
-			switch (c) {
-			case '-':
-				s->state = ST_DASH;
-				break;
-			case '/':
-				s->state = ST_SLASH;
-				break;
-			case '\'':
-				token_begin(s, false);
-				enter_string(s, Q_STD);
-				break;
-			case '"':
-				token_begin(s, false);
-				s->state = ST_XD;
-				break;
-			case '$':
-				token_begin(s, false);
-				s->state = ST_DOLLAR;
-				break;
-			case ':':
-				token_begin(s, false);
-				s->state = ST_COLON;
-				break;
-			case '(':
-				token_begin(s, false);
-				s->paren_depth++;
-				break;
-			case ')':
-				token_begin(s, false);
-				if (s->paren_depth > 0)
-					s->paren_depth--;
-				break;
-			case ';':
-				if (s->paren_depth == 0 && s->begin_depth == 0) {
-					advance(s, c);
-					if (!s->has_token) { /* only comments: no statement */
-						stmt_reset(s);
-						continue;
-					}
-					return stmt_emit(s, buf, s->pos, out);
-				}
-				token_begin(s, false);
-				break;
-			case '\\':
-				s->state = ST_BS;
-				break;
-			default:
-				if (is_digit(c)) {
-					token_begin(s, false);
-					s->state = ST_NUM_INT;
-				} else if (is_ident_start(c)) {
-					token_begin(s, true);
-					word_reset(s);
-					word_add(s, c);
-					if (is_string_prefix(c)) {
-						s->prefix = (char)ascii_lower(c);
-						s->state = ST_PREFIX;
-					} else {
-						s->state = ST_IDENT;
-					}
-				} else {
-					token_begin(s, false);
-				}
-			}
-			break;
-
-		case ST_IDENT:
-			if (is_ident_cont(c)) {
-				word_add(s, c);
-				break;
-			}
-			ident_end(s);
-			s->state = ST_INIT;
-			goto again;
-
-		case ST_PREFIX:
-			/* {xestart} {xbstart} {xhstart} {xnstart} {xusstart} {xuistart} */
-			if (c == '\'' && s->prefix != 'u') {
-				token_is_string(s);
-				enter_string(s, s->prefix == 'e'   ? Q_E
-						: s->prefix == 'b' ? Q_B
-						: s->prefix == 'x' ? Q_X
-								   : Q_STD);
-				break;
-			}
-			if (c == '&' && s->prefix == 'u') {
-				s->state = ST_UAMP;
-				break;
-			}
-			s->state = ST_IDENT;
-			goto again;
-
-		case ST_UAMP:
-			if (c == '\'' || c == '"') {
-				token_is_string(s);
-				if (c == '"')
-					s->state = ST_XD;
-				else
-					enter_string(s, Q_STD);
-				break;
-			}
-			/* {xufailed}: the identifier "u", then the operator & */
-			ident_end(s);
-			token_begin(s, false);
-			s->state = ST_INIT;
-			goto again;
-
-		case ST_DOLLAR:
-			if (is_digit(c)) {
-				s->state = ST_PARAM; /* {param} */
-			} else if (c == '$') {
-				s->tag_off = s->pos; /* $$ */
-				s->tag_len = 0;
-				s->dq_cand = false;
-				s->state = ST_DQ;
-			} else if (is_ident_start(c)) {
-				s->tag_off = s->pos;
-				s->tag_len = 1;
-				word_reset(s);
-				word_add(s, c);
-				s->state = ST_DTAG;
-			} else {
-				s->state = ST_INIT;
-				goto again;
-			}
-			break;
-
-		case ST_DTAG:
-			if (is_dolq_cont(c)) {
-				s->tag_len++;
-				word_add(s, c);
-				break;
-			}
-			if (c == '$') { /* {dolqdelim} */
-				s->dq_cand = false;
-				s->state = ST_DQ;
-				break;
-			}
-			/* {dolqfailed}: only the $ is eaten; the tag is an identifier */
-			if (s->tag_len == 1 && is_string_prefix((unsigned char)s->word[0])) {
-				s->prefix = s->word[0];
-				s->state = ST_PREFIX;
-			} else {
-				s->state = ST_IDENT;
-			}
-			goto again;
-
-		case ST_DQ:
-			/* psql's <xdolq>{dolqdelim}: a mismatched $…$ gives back its final $ */
-			if (c == '$') {
-				if (s->dq_cand && s->dq_ok && s->dq_k == s->tag_len) {
-					s->state = ST_INIT;
-					break;
-				}
-				s->dq_cand = true;
-				s->dq_ok = true;
-				s->dq_k = 0;
-			} else if (s->dq_cand &&
-				   (s->dq_k == 0 ? is_ident_start(c) : is_dolq_cont(c))) {
-				if (s->dq_ok)
-					s->dq_ok = s->dq_k < s->tag_len &&
-						   (unsigned char)*at(s, buf, s->tag_off + s->dq_k) == c;
-				s->dq_k++;
-			} else {
-				s->dq_cand = false;
-			}
-			break;
-
-		case ST_PARAM:
-			if (is_digit(c))
-				break;
-			s->state = ST_INIT;
-			if (is_ident_start(c))
-				break; /* {param_junk} eats one character */
-			goto again;
-
-		case ST_COLON:
-			if (c == ':') { /* {typecast} */
-				s->state = ST_INIT;
-				break;
-			}
-			if (is_dolq_cont(c)) { /* :{variable_char}+ */
-				s->state = ST_VARNAME;
-				break;
-			}
-			s->state = ST_INIT;
-			goto again;
-
-		case ST_VARNAME:
-			if (is_dolq_cont(c))
-				break;
-			s->state = ST_INIT;
-			goto again;
-
-		case ST_NUM_INT:
-		case ST_NUM_DEC:
-			if (is_digit(c))
-				break;
-			if (c == '.' && s->state == ST_NUM_INT) {
-				s->state = ST_NUM_DEC;
-				break;
-			}
-			if (c == 'e' || c == 'E') { /* {real}, {realfail1} */
-				s->state = ST_NUM_EXP0;
-				break;
-			}
-			s->state = ST_INIT;
-			if (is_ident_start(c))
-				break; /* {integer_junk}, {decimal_junk} */
-			goto again;
-
-		case ST_NUM_EXP0:
-			if (is_digit(c)) {
-				s->state = ST_NUM_EXPD;
-				break;
-			}
-			if (c == '+' || c == '-') { /* {realfail2} */
-				s->state = ST_NUM_EXPS;
-				break;
-			}
-			s->state = ST_INIT;
-			goto again;
-
-		case ST_NUM_EXPS:
-			if (is_digit(c)) {
-				s->state = ST_NUM_EXPD;
-				break;
-			}
-			s->state = ST_INIT;
-			goto again;
-
-		case ST_NUM_EXPD:
-			if (is_digit(c))
-				break;
-			s->state = ST_INIT;
-			if (is_ident_start(c))
-				break; /* {real_junk} */
-			goto again;
-
-		case ST_DASH:
-			if (c == '-') {
-				s->state = ST_LINE_COMMENT;
-				s->dir_state = s->dash_blank ? DIR_LEAD : DIR_OFF;
-				break;
-			}
-			token_begin(s, false); /* an operator */
-			s->state = ST_INIT;
-			goto again;
-
-		case ST_SLASH:
-			if (c == '*') {
-				stmt_begin(s); /* psql keeps slash-star comments */
-				s->xc_depth = 0;
-				s->xc_slash = s->xc_star = false;
-				s->state = ST_XC;
-				break;
-			}
-			token_begin(s, false);
-			s->state = ST_INIT;
-			goto again;
-
-		case ST_LINE_COMMENT:
-			if (is_newline(c)) {
-				directive_end(s);
-				s->state = ST_INIT;
-			} else if (s->dir_state != DIR_OFF) {
-				directive_byte(s, c);
-			}
-			break;
-
-		case ST_XC:
-			/* {xcstart} nests, {xcstop} = \*+\/ closes one level */
-			if (c == '/') {
-				if (s->xc_star) {
-					if (s->xc_depth <= 0)
-						s->state = ST_INIT;
-					else
-						s->xc_depth--;
-					s->xc_star = false;
-				} else {
-					s->xc_slash = true;
-				}
-			} else if (c == '*') {
-				if (s->xc_slash) {
-					s->xc_depth++;
-					s->xc_slash = false;
-				} else {
-					s->xc_star = true;
-				}
-			} else {
-				s->xc_slash = s->xc_star = false;
-			}
-			break;
-
-		case ST_XQ:
-			if (c == '\'')
-				s->state = ST_QS0;
-			break;
-
-		case ST_XE:
-			if (c == '\\')
-				s->state = ST_XE_BS; /* {xeescape} etc.: \ eats one more */
-			else if (c == '\'')
-				s->state = ST_QS0;
-			break;
-
-		case ST_XE_BS:
-			s->state = ST_XE;
-			break;
-
-		/* psql's xqs state: {xqdouble} and {quotecontinue} go back into the
-		 * string; anything else ends it and is scanned again. */
-		case ST_QS0:
-			if (c == '\'') { /* {xqdouble} */
-				enter_string(s, s->qmode);
-				break;
-			}
-			s->state = ST_QSH;
-			goto again;
-
-		case ST_QSH:
-			if (is_horiz_space(c)) {
-			} else if (is_newline(c)) {
-				s->state = ST_QS1;
-			} else if (c == '-') {
-				s->state = ST_QSH_DASH;
-			} else { /* a quote here starts a new string */
-				s->state = ST_INIT;
-				goto again;
-			}
-			break;
-
-		case ST_QS1:
-			if (c == '\'') {
-				enter_string(s, s->qmode);
-			} else if (is_space(c)) {
-			} else if (c == '-') {
-				s->state = ST_QS1_DASH;
-			} else {
-				s->state = ST_INIT;
-				goto again;
-			}
-			break;
-
-		case ST_QSH_DASH:
-		case ST_QS1_DASH:
-			if (c == '-') {
-				s->state = s->state == ST_QSH_DASH ? ST_QSH_COMMENT : ST_QS1_COMMENT;
-				break;
-			}
-			s->state = ST_DASH; /* the - was an operator after the string */
-			goto again;
-
-		case ST_QSH_COMMENT:
-		case ST_QS1_COMMENT:
-			if (is_newline(c))
-				s->state = ST_QS1;
-			break;
-
-		case ST_XD:
-			if (c == '"')
-				s->state = ST_XD_Q;
-			break;
-
-		case ST_XD_Q:
-			if (c == '"') { /* {xddouble} */
-				s->state = ST_XD;
-				break;
-			}
-			s->state = ST_INIT;
-			goto again;
-
-		case ST_BS:
-			/* "\\"[;:] puts a ; or : into the query: not representable as a slice */
-			if (c == ';' || c == ':')
-				return fail_at(s, err, s->tok_off, s->tok_line, s->tok_col,
-					       "\"\\%c\" is not supported", c);
-			s->meta_off = s->tok_off;
-			s->meta_line = s->tok_line;
-			s->meta_col = s->tok_col;
-			if (!s->has_token)
-				s->started = false; /* drop comments pending before it */
-			s->state = ST_META_NAME;
-			goto again;
-
-		case ST_META_NAME:
-			if (!is_space(c) && c != '\\')
-				break;
-			r = meta_name_end(s, buf, err);
-			if (r == SQLSCAN_ERROR)
-				return r;
-			goto again;
-
-		case ST_META_ARGS:
-			if (c == '\n') {
-				s->state = ST_INIT;
-				return meta_emit(s, buf, s->pos, out);
-			}
-			if (c == '\\') {
-				s->meta_end = s->pos;
-				s->bs_line = s->line;
-				s->bs_col = s->col;
-				s->state = ST_META_BS;
-			} else if (c == '\'') {
-				s->state = ST_META_SQ;
-			} else if (c == '"') {
-				s->state = ST_META_DQ;
-			} else if (c == '`') {
-				s->state = ST_META_BQ;
-			} else if (c == '|' && s->meta_argstart && s->meta_filepipe) {
-				s->state = ST_META_WHOLE;
-			}
-			s->meta_argstart = is_space(c);
-			break;
-
-		case ST_META_SQ:
-		case ST_META_SQ_BS:
-		case ST_META_DQ:
-		case ST_META_BQ:
-		case ST_META_WHOLE:
-			if (c == '\n') { /* psql reads one line: a quote ends here */
-				s->state = ST_INIT;
-				return meta_emit(s, buf, s->pos, out);
-			}
-			if (s->state == ST_META_SQ_BS)
-				s->state = ST_META_SQ;
-			else if (s->state == ST_META_SQ && c == '\\')
-				s->state = ST_META_SQ_BS;
-			else if ((s->state == ST_META_SQ && c == '\'') ||
-				 (s->state == ST_META_DQ && c == '"') ||
-				 (s->state == ST_META_BQ && c == '`'))
-				s->state = ST_META_ARGS;
-			break;
-
-		case ST_META_BS:
-			/* "\\\\" ends the command and is eaten; a single \ starts the next */
-			r = meta_emit(s, buf, s->meta_end, out);
-			if (c == '\\') {
-				advance(s, c);
-				s->state = ST_INIT;
-			} else {
-				s->tok_off = s->meta_end;
-				s->tok_line = s->bs_line;
-				s->tok_col = s->bs_col;
-				s->state = ST_BS;
-			}
-			return r;
-
-		case ST_COPY_REST:
-			if (c == '\n') {
-				advance(s, c);
-				s->state = ST_INIT;
-				s->copy_mode = true;
-				return scan_copy(s, buf, len, at_eof, out);
-			}
-			if (c == '-') {
-				s->state = ST_COPY_REST_DASH;
-				break;
-			}
-			if (is_space(c))
-				break;
-			/* psql would run it after the data; we do not follow it there */
-			return fail_at(s, err, s->pos, s->line, s->col,
-				       "text after COPY ... FROM STDIN on the same line is "
-				       "not supported");
-
-		case ST_COPY_REST_DASH:
-			if (c != '-')
-				return fail_at(s, err, s->pos - 1, s->line, s->col - 1,
-					       "text after COPY ... FROM STDIN on the same line "
-					       "is not supported");
-			s->state = ST_COPY_REST_COMMENT;
-			break;
-
-		case ST_COPY_REST_COMMENT:
-			if (c == '\n') {
-				s->state = ST_COPY_REST;
-				goto again;
-			}
-			break;
+			SQLSCAN_STATES(LEX_CASE)
 		}
-		advance(s, c);
+		if (step == STEP_EAT)
+			advance(s, c);
+		else if (step == STEP_ITEM)
+			return call->r;
 	}
-	if (!at_eof)
+	if (!call->at_eof)
 		return SQLSCAN_INCOMPLETE;
-	return scan_eof(s, buf, out, err);
+	return scan_eof(s, call);
 }
+
+#undef LEX_CASE
 
 /* ---- public API ---- */
 
@@ -1120,6 +855,7 @@ enum sqlscan_result sqlscan_next(struct sqlscan *s, const char *buf, size_t len,
 				 struct sqlscan_error *err)
 {
 	static const unsigned char bom[3] = {0xEF, 0xBB, 0xBF};
+	struct sqlscan_call call = {buf, len, at_eof, out, err, SQLSCAN_INCOMPLETE};
 	enum sqlscan_result r;
 	memset(out, 0, sizeof *out);
 	if (s->failed) {
@@ -1130,8 +866,8 @@ enum sqlscan_result sqlscan_next(struct sqlscan *s, const char *buf, size_t len,
 		out->offset = s->pos;
 		r = SQLSCAN_EOF;
 	} else if (s->pos < s->base || s->pos - s->base > len) {
-		r = fail_at(s, err, s->pos, s->line, s->col,
-			    "scanner input does not continue where it stopped");
+		r = sqlscan_fail_at(s, err, s->pos, s->line, s->col,
+				    "scanner input does not continue where it stopped");
 	} else {
 		if (!s->bom_checked) {
 			size_t n = len < 3 ? len : 3;
@@ -1147,9 +883,9 @@ enum sqlscan_result sqlscan_next(struct sqlscan *s, const char *buf, size_t len,
 		if (!s->bom_checked)
 			r = SQLSCAN_INCOMPLETE;
 		else if (s->copy_mode)
-			r = scan_copy(s, buf, len, at_eof, out);
+			r = copyscan_data(s, buf, len, at_eof, out);
 		else
-			r = scan_sql(s, buf, len, at_eof, out, err);
+			r = scan_sql(s, &call);
 	}
 	out->kind = r;
 	return r;
@@ -1232,151 +968,4 @@ int sqlscan_map_position(const char *stmt, size_t len, size_t line, size_t col,
 		}
 	}
 	return -1;
-}
-
-/* ---- meta-command arguments (psqlscanslash.l, OT_NORMAL) ---- */
-
-static int arg_put(char *out, size_t cap, size_t *n, char c)
-{
-	if (*n + 1 >= cap)
-		return -1;
-	out[(*n)++] = c;
-	return 0;
-}
-
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = ascii_lower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-static int arg_fail(struct sqlscan_error *err, const char *msg)
-{
-	if (err) {
-		memset(err, 0, sizeof *err);
-		snprintf(err->msg, sizeof err->msg, "%s", msg);
-	}
-	return -1;
-}
-
-/* dequote_downcase_identifier() in psqlscanslash.l */
-static void dequote_arg(char *str, size_t *n, bool downcase)
-{
-	bool inquotes = false;
-	size_t r = 0, w = 0;
-	while (r < *n) {
-		if (str[r] == '"') {
-			if (inquotes && r + 1 < *n && str[r + 1] == '"') {
-				str[w++] = '"';
-				r += 2;
-				continue;
-			}
-			inquotes = !inquotes;
-			r++;
-			continue;
-		}
-		str[w++] = (downcase && !inquotes) ? (char)ascii_lower((unsigned char)str[r])
-						     : str[r];
-		r++;
-	}
-	*n = w;
-	str[w] = '\0';
-}
-
-int sqlscan_next_arg(const char **pp, const char *end, unsigned flags, char *out,
-		     size_t cap, size_t *out_len, char *quote,
-		     struct sqlscan_error *err)
-{
-	const char *p = *pp;
-	size_t n = 0, unquoted_tail = 0;
-	char q = 0;
-	if (cap == 0)
-		return arg_fail(err, "argument too long");
-	while (p < end && is_space((unsigned char)*p))
-		p++;
-	if (p == end) {
-		*pp = p;
-		out[0] = '\0';
-		return 0;
-	}
-	while (p < end && !is_space((unsigned char)*p)) {
-		unsigned char c = (unsigned char)*p++;
-		if (c == '`')
-			return arg_fail(err, "backquote substitution is not supported");
-		if (c == '"') {
-			q = '"';
-			unquoted_tail = 0;
-			if (arg_put(out, cap, &n, '"'))
-				return arg_fail(err, "argument too long");
-			while (p < end && *p != '"')
-				if (arg_put(out, cap, &n, *p++))
-					return arg_fail(err, "argument too long");
-			if (p == end)
-				return arg_fail(err, "unterminated quoted string");
-			if (arg_put(out, cap, &n, *p++))
-				return arg_fail(err, "argument too long");
-			continue;
-		}
-		if (c != '\'') {
-			unquoted_tail++;
-			if (arg_put(out, cap, &n, (char)c))
-				return arg_fail(err, "argument too long");
-			continue;
-		}
-		q = '\'';
-		unquoted_tail = 0;
-		for (;;) {
-			char v;
-			if (p == end)
-				return arg_fail(err, "unterminated quoted string");
-			c = (unsigned char)*p++;
-			if (c == '\'') {
-				if (p < end && *p == '\'') { /* {xqdouble} */
-					p++;
-					v = '\'';
-				} else {
-					break;
-				}
-			} else if (c == '\\' && p < end) {
-				unsigned char e = (unsigned char)*p++;
-				if (e >= '0' && e <= '7') { /* {xeoctesc} */
-					int val = e - '0';
-					for (int k = 0; k < 2 && p < end && *p >= '0' && *p <= '7'; k++)
-						val = val * 8 + (*p++ - '0');
-					v = (char)val;
-				} else if (e == 'x' && p < end && hexval((unsigned char)*p) >= 0) {
-					int val = hexval((unsigned char)*p++);
-					if (p < end && hexval((unsigned char)*p) >= 0)
-						val = val * 16 + hexval((unsigned char)*p++);
-					v = (char)val;
-				} else {
-					v = e == 'n'   ? '\n'
-					    : e == 't' ? '\t'
-					    : e == 'b' ? '\b'
-					    : e == 'r' ? '\r'
-					    : e == 'f' ? '\f'
-							: (char)e;
-				}
-			} else {
-				v = (char)c;
-			}
-			if (arg_put(out, cap, &n, v))
-				return arg_fail(err, "argument too long");
-		}
-	}
-	if (flags & SQLSCAN_ARG_SEMICOLON)
-		while (unquoted_tail-- > 0 && n > 0 && out[n - 1] == ';')
-			n--;
-	out[n] = '\0';
-	if (flags & (SQLSCAN_ARG_SQLID | SQLSCAN_ARG_SQLIDHACK))
-		dequote_arg(out, &n, (flags & SQLSCAN_ARG_SQLID) != 0);
-	*pp = p;
-	*out_len = n;
-	if (quote)
-		*quote = q;
-	return 1;
 }

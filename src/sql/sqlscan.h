@@ -34,7 +34,8 @@
  *       the same line), a single '\' starts the next meta-command, as in
  *       psql.  name is the text after '\' up to whitespace or '\' (may be
  *       empty); args is the raw argument text, leading and trailing
- *       whitespace trimmed.  For \! \copy \ef \ev \h \help \sf \sf+ \sv \sv+
+ *       whitespace trimmed (slashscan_next_arg in sql/slashscan.h splits
+ *       it).  For \! \copy \ef \ev \h \help \sf \sf+ \sv \sv+
  *       (and \g \gx \o \out \w \write when an argument starts with '|') the
  *       arguments are the whole rest of the line, as psql reads them.
  *       A meta-command after non-blank SQL of an unfinished statement is
@@ -230,36 +231,5 @@ const char *sqlscan_result_name(enum sqlscan_result r);
  * everywhere here), or -1 when position is out of range. */
 int sqlscan_map_position(const char *stmt, size_t len, size_t line, size_t col,
 			 long position, size_t *out_line, size_t *out_col);
-
-/* Splitting meta-command arguments the way psql's psqlscanslash.l does for
- * OT_NORMAL options:
- *   - arguments are separated by unquoted whitespace;
- *   - '…' is single-quoted: '' is a quote, \n \t \b \r \f, \ooo (octal),
- *     \xhh (hex) and \c (any other c) are escapes, quotes are removed;
- *   - "…" is copied verbatim WITH its double quotes (psql does so for
- *     OT_NORMAL; SQLSCAN_ARG_SQLID / _SQLIDHACK remove them as psql's
- *     dequote_downcase_identifier does, SQLID also lower-casing unquoted
- *     ASCII letters);
- *   - quoting may be mixed within one argument (a'b c'd is "ab cd");
- *   - `…` (shell command substitution) is not supported: an error;
- *   - psql variables (:name, :'name', :"name") are NOT substituted; the
- *     text is kept as written;
- *   - SQLSCAN_ARG_SEMICOLON strips unquoted trailing ';' (as \g, \connect
- *     and others ask psql to).
- * An unquoted '\' cannot occur (the scanner ends the meta-command there).
- * Use: p = item.args, end = p + item.args_len; call until it returns 0.
- * Returns 1 with the argument in out (NUL-terminated, *out_len bytes, and
- * *quote = the last quote character used, 0 if none), 0 when there are no
- * more arguments, -1 on error (err->msg: "unterminated quoted string",
- * "backquote substitution is not supported", "argument too long"; line and
- * col are left 0). */
-enum {
-	SQLSCAN_ARG_SEMICOLON = 1 << 0,
-	SQLSCAN_ARG_SQLID = 1 << 1,
-	SQLSCAN_ARG_SQLIDHACK = 1 << 2
-};
-int sqlscan_next_arg(const char **p, const char *end, unsigned flags, char *out,
-		     size_t cap, size_t *out_len, char *quote,
-		     struct sqlscan_error *err);
 
 #endif

@@ -14,6 +14,7 @@
  * read of discarded or not yet supplied bytes): all transcripts must be
  * identical to the expected one.
  */
+#include "sql/slashscan.h"
 #include "sql/sqlscan.h"
 #include "tap.h"
 
@@ -595,57 +596,57 @@ static void test_args(void)
 	char q = 'z';
 	struct sqlscan_error e;
 	const char *a = "a 'b c' \"D e\"  f;;", *p = a, *end = a + strlen(a);
-	CHECK_INT(sqlscan_next_arg(&p, end, SQLSCAN_ARG_SEMICOLON, out, sizeof out, &n, &q, &e), 1);
+	CHECK_INT(slashscan_next_arg(&p, end, SLASHSCAN_ARG_SEMICOLON, out, sizeof out, &n, &q, &e), 1);
 	CHECK_STR(out, "a");
 	CHECK_INT(q, 0);
-	CHECK_INT(sqlscan_next_arg(&p, end, SQLSCAN_ARG_SEMICOLON, out, sizeof out, &n, &q, &e), 1);
+	CHECK_INT(slashscan_next_arg(&p, end, SLASHSCAN_ARG_SEMICOLON, out, sizeof out, &n, &q, &e), 1);
 	CHECK_STR(out, "b c");
 	CHECK_INT(q, '\'');
-	CHECK_INT(sqlscan_next_arg(&p, end, SQLSCAN_ARG_SEMICOLON, out, sizeof out, &n, &q, &e), 1);
+	CHECK_INT(slashscan_next_arg(&p, end, SLASHSCAN_ARG_SEMICOLON, out, sizeof out, &n, &q, &e), 1);
 	CHECK_STR(out, "\"D e\"");
 	CHECK_INT(q, '"');
-	CHECK_INT(sqlscan_next_arg(&p, end, SQLSCAN_ARG_SEMICOLON, out, sizeof out, &n, &q, &e), 1);
+	CHECK_INT(slashscan_next_arg(&p, end, SLASHSCAN_ARG_SEMICOLON, out, sizeof out, &n, &q, &e), 1);
 	CHECK_STR(out, "f");
-	CHECK_INT(sqlscan_next_arg(&p, end, SQLSCAN_ARG_SEMICOLON, out, sizeof out, &n, &q, &e), 0);
+	CHECK_INT(slashscan_next_arg(&p, end, SLASHSCAN_ARG_SEMICOLON, out, sizeof out, &n, &q, &e), 0);
 
 	a = "'x\\ny\\'z''w\\101\\x41\\q' a'b c'd 'a;';";
 	p = a;
 	end = a + strlen(a);
-	CHECK_INT(sqlscan_next_arg(&p, end, SQLSCAN_ARG_SEMICOLON, out, sizeof out, &n, &q, &e), 1);
+	CHECK_INT(slashscan_next_arg(&p, end, SLASHSCAN_ARG_SEMICOLON, out, sizeof out, &n, &q, &e), 1);
 	CHECK_STR(out, "x\ny'z'wAAq");
 	CHECK_INT(n, 10);
-	CHECK_INT(sqlscan_next_arg(&p, end, SQLSCAN_ARG_SEMICOLON, out, sizeof out, &n, &q, &e), 1);
+	CHECK_INT(slashscan_next_arg(&p, end, SLASHSCAN_ARG_SEMICOLON, out, sizeof out, &n, &q, &e), 1);
 	CHECK_STR(out, "ab cd");
-	CHECK_INT(sqlscan_next_arg(&p, end, SQLSCAN_ARG_SEMICOLON, out, sizeof out, &n, &q, &e), 1);
+	CHECK_INT(slashscan_next_arg(&p, end, SLASHSCAN_ARG_SEMICOLON, out, sizeof out, &n, &q, &e), 1);
 	CHECK_STR(out, "a;");
 
 	a = "\"Foo\"Bar \"a\"\"b\"";
 	p = a;
 	end = a + strlen(a);
-	CHECK_INT(sqlscan_next_arg(&p, end, SQLSCAN_ARG_SQLID, out, sizeof out, &n, &q, &e), 1);
+	CHECK_INT(slashscan_next_arg(&p, end, SLASHSCAN_ARG_SQLID, out, sizeof out, &n, &q, &e), 1);
 	CHECK_STR(out, "Foobar");
-	CHECK_INT(sqlscan_next_arg(&p, end, SQLSCAN_ARG_SQLIDHACK, out, sizeof out, &n, &q, &e), 1);
+	CHECK_INT(slashscan_next_arg(&p, end, SLASHSCAN_ARG_SQLIDHACK, out, sizeof out, &n, &q, &e), 1);
 	CHECK_STR(out, "a\"b");
 	p = a;
-	CHECK_INT(sqlscan_next_arg(&p, end, SQLSCAN_ARG_SQLIDHACK, out, sizeof out, &n, &q, &e), 1);
+	CHECK_INT(slashscan_next_arg(&p, end, SLASHSCAN_ARG_SQLIDHACK, out, sizeof out, &n, &q, &e), 1);
 	CHECK_STR(out, "FooBar");
 
 	a = "ok 'abc";
 	p = a;
 	end = a + strlen(a);
-	CHECK_INT(sqlscan_next_arg(&p, end, 0, out, sizeof out, &n, &q, &e), 1);
-	CHECK_INT(sqlscan_next_arg(&p, end, 0, out, sizeof out, &n, &q, &e), -1);
+	CHECK_INT(slashscan_next_arg(&p, end, 0, out, sizeof out, &n, &q, &e), 1);
+	CHECK_INT(slashscan_next_arg(&p, end, 0, out, sizeof out, &n, &q, &e), -1);
 	CHECK_STR(e.msg, "unterminated quoted string");
 	a = "`date`";
 	p = a;
-	CHECK_INT(sqlscan_next_arg(&p, a + 6, 0, out, sizeof out, &n, &q, &e), -1);
+	CHECK_INT(slashscan_next_arg(&p, a + 6, 0, out, sizeof out, &n, &q, &e), -1);
 	CHECK_STR(e.msg, "backquote substitution is not supported");
 	a = "abcdefgh";
 	p = a;
-	CHECK_INT(sqlscan_next_arg(&p, a + 8, 0, out, 8, &n, &q, &e), -1);
+	CHECK_INT(slashscan_next_arg(&p, a + 8, 0, out, 8, &n, &q, &e), -1);
 	CHECK_STR(e.msg, "argument too long");
 	p = a;
-	CHECK_INT(sqlscan_next_arg(&p, a + 8, 0, out, 9, &n, &q, &e), 1);
+	CHECK_INT(slashscan_next_arg(&p, a + 8, 0, out, 9, &n, &q, &e), 1);
 	CHECK_STR(out, "abcdefgh");
 }
 
