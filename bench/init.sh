@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Init-script benchmark (issue 3; called by bench/run.sh, runs alone too).
+# Init-script benchmark (called by bench/run.sh, runs alone too).
 #
 # Generates two scripts under /tmp (never committed; removed at exit):
 #   - pg_dump-like, BENCH_DUMP_MB (default 210) MB: CREATE TABLEs, COPY … FROM

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Revision benchmarks (make bench, issue 4).  Starts its own throwaway PostgreSQL.
+# Revision benchmarks (make bench).  Starts its own throwaway PostgreSQL.
 #
 # 1. 1,000 generated revisions (each creates a small table, or alters and indexes the one
 #    before), on a fresh database each run:

@@ -9,9 +9,11 @@
 # folder ("db/lock.h").  A folder missing from the table below is an error,
 # so a new folder has to be placed in a layer.
 #
-# Prints one line per violation and exits 1, or one summary line and 0.
+# Usage: scripts/check-layers.sh [ROOT]   (ROOT: the tree holding src/, default
+# this repository).  Prints one line per violation and exits 1, or one summary
+# line and 0.
 set -eu
-cd "$(dirname "$0")/.."
+cd "${1:-$(dirname "$0")/..}"
 
 # folder  layer  libpq  curl
 layers='

@@ -79,7 +79,8 @@ struct opt {
 	(CMD(BOOTSTRAP) | CMD(WAIT) | CMD(CREATE) | CMD(INIT) | CMD(VERIFY) | CMD(UPGRADE) | \
 	 CMD(DOWNGRADE) | CMD(CURRENT) | CMD(STAMP) | CMD(CHECK) | CMD(BASELINE))
 /* Commands that take the migration lock. */
-#define LOCKING (CMD(BOOTSTRAP) | CMD(INIT) | CMD(UPGRADE) | CMD(DOWNGRADE) | CMD(STAMP) | CMD(BASELINE))
+#define LOCKING \
+	(CMD(BOOTSTRAP) | CMD(INIT) | CMD(UPGRADE) | CMD(DOWNGRADE) | CMD(STAMP) | CMD(BASELINE))
 /* Commands that read the migrations directory. */
 #define REVISIONS                                                                            \
 	(CMD(BOOTSTRAP) | CMD(UPGRADE) | CMD(DOWNGRADE) | CMD(CURRENT) | CMD(HISTORY) |       \
@@ -87,7 +88,8 @@ struct opt {
 	 CMD(CHECK) | CMD(VALIDATE) | CMD(BASELINE))
 
 #define SETTING(n, s, a, set, cmds, h) {n, s, OPT_SETTING, a, set, NULL, 0, cmds, h}
-#define FLAG(n, s, field, cmds, h) {n, s, OPT_FLAG, NULL, NULL, NULL, offsetof(struct cli, field), cmds, h}
+#define FLAG(n, s, field, cmds, h) \
+	{n, s, OPT_FLAG, NULL, NULL, NULL, offsetof(struct cli, field), cmds, h}
 #define STRING(n, s, a, field, cmds, h) \
 	{n, s, OPT_STRING, a, NULL, NULL, offsetof(struct cli, field), cmds, h}
 

@@ -87,7 +87,8 @@ static int meta_connect(struct exec *x, const struct source *s, const struct sql
 	struct sqlscan_error serr;
 	int position = 0;
 
-	while (slashscan_next_arg(&p, end, SLASHSCAN_ARG_SEMICOLON, arg, sizeof arg, &n, &quote, &serr) == 1) {
+	while (slashscan_next_arg(&p, end, SLASHSCAN_ARG_SEMICOLON, arg, sizeof arg, &n, &quote,
+				  &serr) == 1) {
 		const char *want = NULL, *have = NULL;
 		char *dbname = NULL;
 		if (strncmp(arg, "-reuse-previous", 15) == 0)

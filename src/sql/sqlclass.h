@@ -1,9 +1,9 @@
 /*
  * sqlclass.h — classify one SQL statement by its leading keywords, so the
- * runner can decide whether a script may run in one transaction (SPEC §5:
- * like `psql -1 -f` unless the script has its own transaction control, a
- * statement that cannot run in a transaction block, or the directive
- * `-- migrate:no-transaction`).  Pure: no I/O, no allocation.
+ * runner can decide whether a script may run in one transaction
+ * (docs/reference.md §8.3: like `psql -1 -f` unless the script has its own
+ * transaction control, a statement that cannot run in a transaction block,
+ * or the directive `-- migrate:no-transaction`).  Pure: no I/O, no allocation.
  *
  * Only the statement's text is looked at (leading whitespace and comments
  * are skipped; keywords are matched case-insensitively; quoted identifiers,
