@@ -120,77 +120,79 @@ static int write_revision(struct ctx *c, struct revdir *rd, const char *const *d
 	return rc;
 }
 
-int cmd_revision(struct ctx *c, struct err *e)
-{
-	struct revdir rd;
-	const char *down[64];
-	size_t n_down = 0;
-	int rc = -1;
+/* The parents of a new revision, as ids of rd's graph (at most 64). */
+typedef int (*parents_fn)(const struct ctx *c, const struct revdir *rd, const char **down,
+			  size_t *n_down, struct err *e);
 
-	if (cmd_load_revisions(c, &rd, e) < 0)
-		return -1;
+/* revision: --head REV (a head, or any revision with --splice; base: a new
+ * root), else the single head. */
+static int revision_parents(const struct ctx *c, const struct revdir *rd, const char **down,
+			    size_t *n_down, struct err *e)
+{
 	if (c->cli.head && strcmp(c->cli.head, "base") != 0) {
 		size_t found[64], n;
-		if (!rd.graph) {
-			err_set(e, EXIT_GRAPH, "no revisions in \"%s\" for --head %s", rd.dir, c->cli.head);
-			goto out;
-		}
-		if (revgraph_resolve(rd.graph, c->cli.head, found, 64, &n, e) < 0)
-			goto out;
+		if (!rd->graph)
+			return err_set(e, EXIT_GRAPH, "no revisions in \"%s\" for --head %s", rd->dir,
+				       c->cli.head);
+		if (revgraph_resolve(rd->graph, c->cli.head, found, 64, &n, e) < 0)
+			return -1;
 		for (size_t i = 0; i < n; i++) {
-			if (!revtext_is_head(rd.graph, found[i]) && !c->cli.splice) {
+			if (!revtext_is_head(rd->graph, found[i]) && !c->cli.splice) {
 				err_set(e, EXIT_USAGE, "revision %s is not a head revision",
-					revgraph_id(rd.graph, found[i]));
-				err_hint(e, "use --splice to start a new branch from it");
-				goto out;
+					revgraph_id(rd->graph, found[i]));
+				return err_hint(e, "use --splice to start a new branch from it");
 			}
-			down[n_down++] = revgraph_id(rd.graph, found[i]);
+			down[(*n_down)++] = revgraph_id(rd->graph, found[i]);
 		}
-	} else if (!c->cli.head && rd.graph) {
+	} else if (!c->cli.head && rd->graph) {
 		const size_t *heads;
-		size_t n = revgraph_heads(rd.graph, &heads);
+		size_t n = revgraph_heads(rd->graph, &heads);
 		if (n > 1) {
 			err_set(e, EXIT_USAGE, "several heads are present");
-			err_hint(e, "name the head to build on with --head REV, or merge them first with "
-				    "'migrate merge -m MSG heads'");
-			goto out;
+			return err_hint(e, "name the head to build on with --head REV, or merge them "
+					   "first with 'migrate merge -m MSG heads'");
 		}
 		if (n == 1)
-			down[n_down++] = revgraph_id(rd.graph, heads[0]);
+			down[(*n_down)++] = revgraph_id(rd->graph, heads[0]);
 	}
-	rc = write_revision(c, &rd, down, n_down, e);
-out:
-	revdir_release(&rd);
-	return rc;
+	return 0;
 }
 
-int cmd_merge(struct ctx *c, struct err *e)
+/* merge: what its arguments name (default heads), two at least. */
+static int merge_parents(const struct ctx *c, const struct revdir *rd, const char **down,
+			 size_t *n_down, struct err *e)
+{
+	if (!rd->graph)
+		return err_set(e, EXIT_GRAPH, "no revisions in \"%s\" to merge", rd->dir);
+	for (int a = 0; a < (c->cli.nargs ? c->cli.nargs : 1); a++) {
+		size_t found[64], n;
+		if (revgraph_resolve(rd->graph, c->cli.nargs ? c->cli.args[a] : "heads", found, 64,
+				     &n, e) < 0)
+			return -1;
+		for (size_t i = 0; i < n && *n_down < 64; i++)
+			down[(*n_down)++] = revgraph_id(rd->graph, found[i]);
+	}
+	if (*n_down < 2)
+		return err_set(e, EXIT_USAGE, "nothing to merge: %s",
+			       *n_down ? "only one revision given" : "no revisions");
+	return 0;
+}
+
+static int new_revision(struct ctx *c, parents_fn parents, struct err *e)
 {
 	struct revdir rd;
 	const char *down[64];
 	size_t n_down = 0;
-	int rc = -1;
+	int rc;
 
 	if (cmd_load_revisions(c, &rd, e) < 0)
 		return -1;
-	if (!rd.graph) {
-		err_set(e, EXIT_GRAPH, "no revisions in \"%s\" to merge", rd.dir);
-		goto out;
-	}
-	for (int a = 0; a < (c->cli.nargs ? c->cli.nargs : 1); a++) {
-		size_t found[64], n;
-		if (revgraph_resolve(rd.graph, c->cli.nargs ? c->cli.args[a] : "heads", found, 64, &n, e) < 0)
-			goto out;
-		for (size_t i = 0; i < n && n_down < 64; i++)
-			down[n_down++] = revgraph_id(rd.graph, found[i]);
-	}
-	if (n_down < 2) {
-		err_set(e, EXIT_USAGE, "nothing to merge: %s", n_down ? "only one revision given" : "no revisions");
-		goto out;
-	}
-	rc = write_revision(c, &rd, down, n_down, e);
-out:
+	rc = parents(c, &rd, down, &n_down, e);
+	if (rc == 0)
+		rc = write_revision(c, &rd, down, n_down, e);
 	revdir_release(&rd);
 	return rc;
 }
 
+int cmd_revision(struct ctx *c, struct err *e) { return new_revision(c, revision_parents, e); }
+int cmd_merge(struct ctx *c, struct err *e) { return new_revision(c, merge_parents, e); }
