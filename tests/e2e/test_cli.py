@@ -125,3 +125,28 @@ def test_rev_id_that_is_valid_names_the_file(project):
     path = project / "migrations" / "b2c3d4e5f6a1_next_step.sql"
     assert path.exists()
     assert "-- down_revision: a1b2c3d4e5f6" in path.read_text()
+
+
+def two_heads(project):
+    text = REV.format(rev="b2b2b2b2b2b2").replace("down_revision: None",
+                                                   "down_revision: a1b2c3d4e5f6")
+    (project / "migrations" / "b2b2b2b2b2b2_second.sql").write_text(text)
+    text = REV.format(rev="c3c3c3c3c3c3").replace("down_revision: None",
+                                                   "down_revision: a1b2c3d4e5f6")
+    (project / "migrations" / "c3c3c3c3c3c3_third.sql").write_text(text)
+
+
+def test_revision_on_several_heads_asks_which_and_merge_joins_them(project):
+    r = run(["merge", "-m", "join"], binary=MIGRATE, cwd=project)
+    assert r.returncode == 2
+    assert "nothing to merge: only one revision given" in r.stderr
+    two_heads(project)
+    r = run(["revision", "-m", "more"], binary=MIGRATE, cwd=project)
+    assert r.returncode == 2
+    assert "several heads are present" in r.stderr and "--head REV" in r.stderr
+    r = run(["merge", "-m", "join", "--rev-id", "d4d4d4d4d4d4"], binary=MIGRATE, cwd=project)
+    assert r.returncode == 0, r.stderr
+    text = (project / "migrations" / "d4d4d4d4d4d4_join.sql").read_text()
+    assert "-- down_revision: b2b2b2b2b2b2, c3c3c3c3c3c3" in text
+    r = run(["revision", "-m", "more", "--head", "b2b2"], binary=MIGRATE, cwd=project)
+    assert r.returncode == 2 and "is not a head revision" in r.stderr
