@@ -227,6 +227,7 @@ struct revplanner {
 	unsigned char *in_frontier; /* the sort's frontier */
 	struct vec current;         /* indices of the given rows */
 	struct vec order;           /* revplanner_sort's output */
+	struct vec rows;            /* a step's rows before or after (scratch) */
 };
 
 /* Set up p for g and the version-table rows current[0..n_current) (exact

@@ -72,6 +72,7 @@ void revplanner_release(struct revplanner *p)
 	free(p->in_frontier);
 	vec_free(&p->current);
 	vec_free(&p->order);
+	vec_free(&p->rows);
 }
 
 /* A hand-over's question: does a head still need cand? */
@@ -249,45 +250,34 @@ static int step_up(struct revplanner *p, size_t r, struct revplan_step *st, stru
 {
 	const struct revgraph *g = p->g;
 	const struct node *nd = &g->nodes[r];
-	size_t in[64], nin = 0;
-	size_t *inb = nd->n_ndown > 64 ? malloc(nd->n_ndown * sizeof *inb) : in;
-	int rc = 0;
-	if (!inb)
-		return oom(e);
+	struct vec *in = &p->rows; /* r's down revisions that are rows */
+	in->n = 0;
 	for (size_t k = 0; k < nd->n_ndown; k++)
-		if (p->in_heads[nd->ndown[k]])
-			inb[nin++] = nd->ndown[k];
+		if (p->in_heads[nd->ndown[k]] && vec_push(in, nd->ndown[k]) != 0)
+			return oom(e);
 	st->rev = r;
 	st->dir = REVPLAN_UP;
-	if (p->in_heads[r]) {
-		rc = head_conflict(g, r, e);
-		goto out;
-	}
-	if (nin == 0) { /* base, or none of the down revisions is a row: new branch */
+	if (p->in_heads[r])
+		return head_conflict(g, r, e);
+	if (in->n == 0) { /* base, or none of the down revisions is a row: new branch */
 		st->op = REVPLAN_INSERT;
 		if (step_set(st, g, NULL, 0, &r, 1) != 0)
-			goto nomem;
-	} else if (nin > 1) { /* merge: delete all but the last, update the last */
+			return oom(e);
+	} else if (in->n > 1) { /* merge: delete all but the last, update the last */
 		st->op = REVPLAN_MERGE;
-		if (step_set(st, g, inb, nin, &r, 1) != 0)
-			goto nomem;
-		for (size_t k = 0; k < nin; k++)
-			p->in_heads[inb[k]] = 0;
+		if (step_set(st, g, in->v, in->n, &r, 1) != 0)
+			return oom(e);
+		for (size_t k = 0; k < in->n; k++)
+			p->in_heads[in->v[k]] = 0;
 	} else {
 		st->op = REVPLAN_UPDATE;
-		if (step_set(st, g, inb, 1, &r, 1) != 0)
-			goto nomem;
-		p->in_heads[inb[0]] = 0;
+		if (step_set(st, g, in->v, 1, &r, 1) != 0)
+			return oom(e);
+		p->in_heads[in->v[0]] = 0;
 	}
 	p->in_heads[r] = 1;
 	p->applied[r] = 1;
-	goto out;
-nomem:
-	rc = oom(e);
-out:
-	if (inb != in)
-		free(inb);
-	return rc;
+	return 0;
 }
 
 /* HeadMaintainer.update_to_step for a downgrade of r. */
@@ -296,19 +286,14 @@ static int step_down(struct revplanner *p, size_t r, struct revplan_step *st, in
 {
 	const struct revgraph *g = p->g;
 	const struct node *nd = &g->nodes[r];
-	size_t buf[64], nto = 0;
-	size_t *to = nd->n_ndown > 64 ? malloc(nd->n_ndown * sizeof *to) : buf;
-	int rc = 0;
-	if (!to)
-		return oom(e);
+	struct vec *to = &p->rows; /* the rows r gives way to */
+	to->n = 0;
 	st->rev = r;
 	st->dir = REVPLAN_DOWN;
-	if (!p->in_heads[r]) {
-		rc = err_set(e, EXIT_GRAPH,
-			     "cannot downgrade revision %s: it is not a row of the version table",
-			     nd->id);
-		goto out;
-	}
+	if (!p->in_heads[r])
+		return err_set(e, EXIT_GRAPH,
+			       "cannot downgrade revision %s: it is not a row of the version table",
+			       nd->id);
 	/* _unmerge_to_revisions */
 	for (size_t k = 0; k < nd->n_ndown; k++) {
 		size_t t = nd->ndown[k];
@@ -320,36 +305,26 @@ static int step_down(struct revplanner *p, size_t r, struct revplan_step *st, in
 				if (m != k)
 					drop = strict_ancestor(p, t, nd->ndown[m]);
 		}
-		if (drop < 0)
-			goto nomem;
-		if (!drop)
-			to[nto++] = t;
+		if (drop < 0 || (!drop && vec_push(to, t) != 0))
+			return oom(e);
 	}
-	for (size_t k = 0; k < nto; k++)
-		if (p->in_heads[to[k]]) {
-			rc = head_conflict(g, to[k], e);
-			goto out;
-		}
-	if (nto == 0) {
+	for (size_t k = 0; k < to->n; k++)
+		if (p->in_heads[to->v[k]])
+			return head_conflict(g, to->v[k], e);
+	if (to->n == 0) {
 		st->op = REVPLAN_DELETE;
 		if (step_set(st, g, &r, 1, NULL, 0) != 0)
-			goto nomem;
+			return oom(e);
 	} else {
-		st->op = nto > 1 ? REVPLAN_UNMERGE : REVPLAN_UPDATE;
-		if (step_set(st, g, &r, 1, to, nto) != 0)
-			goto nomem;
-		for (size_t k = 0; k < nto; k++)
-			p->in_heads[to[k]] = 1;
+		st->op = to->n > 1 ? REVPLAN_UNMERGE : REVPLAN_UPDATE;
+		if (step_set(st, g, &r, 1, to->v, to->n) != 0)
+			return oom(e);
+		for (size_t k = 0; k < to->n; k++)
+			p->in_heads[to->v[k]] = 1;
 	}
 	p->in_heads[r] = 0;
 	p->applied[r] = 0;
-	goto out;
-nomem:
-	rc = oom(e);
-out:
-	if (to != buf)
-		free(to);
-	return rc;
+	return 0;
 }
 
 /* Run the ordered revisions through the head bookkeeping into plan. */
@@ -423,43 +398,44 @@ static int on_branch(struct revplanner *p, const char *branch, int up, struct ve
 }
 
 /* Alembic's _parse_upgrade_target → targets (empty = base). */
+/* Where `+N` without a revision starts: nothing, or the one row (else the
+ * one applied tip) on the branch br (NULL: any). */
+static int upgrade_start(struct revplanner *p, const char *br, long rel, long *from, struct err *e)
+{
+	struct vec start = { 0 };
+	for (size_t i = 0; i < p->current.n; i++)
+		if (vec_push(&start, p->current.v[i]) != 0) {
+			vec_free(&start);
+			return oom(e);
+		}
+	if (br && start.n && on_branch(p, br, 1, &start, e) != 0) {
+		vec_free(&start);
+		return -1;
+	}
+	if (start.n > 1) {
+		vec_free(&start);
+		err_set(e, EXIT_GRAPH, "ambiguous upgrade from multiple current revisions");
+		return err_hint(e, "give \"<branch>@+%ld\" or a revision", rel);
+	}
+	*from = start.n ? (long)start.v[0] : NONE_POS;
+	vec_free(&start);
+	return 0;
+}
+
 int revplanner_upgrade_targets(struct revplanner *p, const char *target, struct vec *targets,
 			       struct err *e)
 {
 	char branch[256], symbol[256];
-	long rel;
+	long rel, from, res = NONE_POS;
+	int walked;
 	targets->n = 0;
 	if (!revresolve_parse_relative(target, branch, sizeof branch, symbol, sizeof symbol, &rel))
 		return revresolve_revisions(&p->w, target, targets, e);
 	const char *br = branch[0] ? branch : NULL;
-	long res = NONE_POS;
-	int walked;
-	if (rel > 0 && !symbol[0]) {
-		struct vec start = { 0 };
-		for (size_t i = 0; i < p->current.n; i++)
-			if (vec_push(&start, p->current.v[i]) != 0)
-				return oom(e);
-		/* from nothing, or from the rows (else the applied tips) on the branch */
-		if (br && start.n && on_branch(p, br, 1, &start, e) != 0) {
-			vec_free(&start);
-			return -1;
-		}
-		if (start.n > 1) {
-			vec_free(&start);
-			err_set(e, EXIT_GRAPH, "ambiguous upgrade from multiple current revisions");
-			return err_hint(e, "give \"<branch>@+%ld\" or a revision", rel);
-		}
-		long from = start.n ? (long)start.v[0] : NONE_POS;
-		vec_free(&start);
-		walked = revresolve_walk(&p->w, from, rel, br, &res, e);
-		if (walked < 0)
-			return -1;
-		if (walked > 0)
-			return err_set(e, EXIT_GRAPH, "relative revision %s didn't produce %ld migrations",
-				       target, rel);
-	} else if (rel > 0) {
-		long from;
-		if (revresolve_revision(&p->w, symbol, &from, e) != 0)
+	if (rel > 0) {
+		/* +N from the current rows, or SYMBOL+N, along the branch when given */
+		if (symbol[0] ? revresolve_revision(&p->w, symbol, &from, e) != 0
+			      : upgrade_start(p, br, rel, &from, e) != 0)
 			return -1;
 		walked = revresolve_walk(&p->w, from, rel, br, &res, e);
 		if (walked < 0)
@@ -468,13 +444,12 @@ int revplanner_upgrade_targets(struct revplanner *p, const char *target, struct 
 			return err_set(e, EXIT_GRAPH, "relative revision %s didn't produce %ld migrations",
 				       target, rel);
 	} else {
+		char spec[520];
 		if (!symbol[0]) {
 			err_set(e, EXIT_GRAPH, "relative revision %s didn't produce %ld migrations",
 				target, -rel);
 			return err_hint(e, "upgrade goes up: use \"+N\", or \"downgrade %s\"", target);
 		}
-		char spec[520];
-		long from;
 		snprintf(spec, sizeof spec, "%s%s%s", br ? br : "", br ? "@" : "", symbol);
 		if (revresolve_revision(&p->w, spec, &from, e) != 0)
 			return -1;

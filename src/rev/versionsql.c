@@ -44,30 +44,29 @@ static int needs_quotes(const char *s)
 	return 0;
 }
 
-static void sb_ident(struct strbuf *b, const char *s)
+/* s between q quotes, a q inside doubled (an identifier or a literal). */
+static void sb_quoted(struct strbuf *b, const char *s, char q)
 {
-	if (!needs_quotes(s)) {
-		strbuf_puts(b, s);
-		return;
-	}
-	strbuf_add(b, "\"", 1);
+	strbuf_add(b, &q, 1);
 	for (; *s; s++) {
-		if (*s == '"')
-			strbuf_add(b, "\"", 1);
+		if (*s == q)
+			strbuf_add(b, &q, 1);
 		strbuf_add(b, s, 1);
 	}
-	strbuf_add(b, "\"", 1);
+	strbuf_add(b, &q, 1);
+}
+
+static void sb_ident(struct strbuf *b, const char *s)
+{
+	if (needs_quotes(s))
+		sb_quoted(b, s, '"');
+	else
+		strbuf_puts(b, s);
 }
 
 static void sb_literal(struct strbuf *b, const char *s)
 {
-	strbuf_add(b, "'", 1);
-	for (; *s; s++) {
-		if (*s == '\'')
-			strbuf_add(b, "'", 1);
-		strbuf_add(b, s, 1);
-	}
-	strbuf_add(b, "'", 1);
+	sb_quoted(b, s, '\'');
 }
 
 static void sb_table(struct strbuf *b, const char *table, const char *schema)
