@@ -12,6 +12,7 @@
 
 #include "db/query.h"
 #include "init/datedir.h"
+#include "util/array.h"
 #include "util/clock.h"
 #include "util/digest.h"
 #include "util/duration.h"
@@ -103,17 +104,11 @@ static int discover(const struct config *cfg, struct init_list *l, struct err *e
 		}
 		for (size_t f = 0; f < nfiles; f++) {
 			struct init_file *it;
-			if (l->n == l->cap) {
-				size_t cap = l->cap ? l->cap * 2 : 32;
-				struct init_file *p = realloc(l->files, cap * sizeof *p);
-				if (!p) {
-					fs_free_list(files, nfiles);
-					free(dir);
-					err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
-					goto out;
-				}
-				l->files = p;
-				l->cap = cap;
+			if (array_reserve(&l->files, &l->cap, l->n + 1, sizeof *l->files) < 0) {
+				fs_free_list(files, nfiles);
+				free(dir);
+				err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+				goto out;
 			}
 			it = &l->files[l->n++];
 			it->date = date;

@@ -5,6 +5,7 @@
  * `down_revision = ("a", "b")`: None, one id, or a tuple, quotes optional.
  */
 #include "rev/revfile.h"
+#include "util/array.h"
 #include "util/strbuf.h"
 
 
@@ -123,14 +124,8 @@ struct strlist {
 
 static int strlist_push(struct strlist *l, char *s)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 4;
-		char **v = realloc(l->v, cap * sizeof *v);
-		if (!v)
-			return -1;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (array_reserve(&l->v, &l->cap, l->n + 1, sizeof *l->v) < 0)
+		return -1;
 	l->v[l->n++] = s;
 	return 0;
 }

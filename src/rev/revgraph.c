@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "rev/revfile.h"
+#include "util/array.h"
 
 /* ------------------------------------------------------------------ */
 /* small helpers                                                       */
@@ -587,14 +588,9 @@ static int add_label(struct node *nd, const char *label)
 	for (size_t k = 0; k < nd->n_labels; k++)
 		if (strcmp(nd->labels[k], label) == 0)
 			return 0;
-	if (nd->n_labels + 2 > nd->cap_labels) {
-		size_t cap = nd->cap_labels ? nd->cap_labels * 2 : 4;
-		const char **v = realloc(nd->labels, cap * sizeof *v);
-		if (!v)
-			return -1;
-		nd->labels = v;
-		nd->cap_labels = cap;
-	}
+	/* room for the label and the terminating NULL */
+	if (array_reserve(&nd->labels, &nd->cap_labels, nd->n_labels + 2, sizeof *nd->labels) < 0)
+		return -1;
 	nd->labels[nd->n_labels++] = label;
 	nd->labels[nd->n_labels] = NULL;
 	return 0;

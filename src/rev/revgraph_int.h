@@ -16,6 +16,7 @@
 #include <stdlib.h>
 
 #include "rev/revgraph.h"
+#include "util/array.h"
 
 struct node {
 	char *id;
@@ -84,14 +85,8 @@ struct vec {
 /* Append x; -1 on no memory (a->v is then unchanged). */
 static inline int vec_push(struct vec *a, size_t x)
 {
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 8;
-		size_t *v = realloc(a->v, cap * sizeof *v);
-		if (!v)
-			return -1;
-		a->v = v;
-		a->cap = cap;
-	}
+	if (array_reserve(&a->v, &a->cap, a->n + 1, sizeof *a->v) < 0)
+		return -1;
 	a->v[a->n++] = x;
 	return 0;
 }

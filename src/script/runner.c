@@ -17,6 +17,7 @@
 #include "script/source.h"
 #include "sql/sqlclass.h"
 #include "sql/sqlscan.h"
+#include "util/array.h"
 
 #define BATCH_BYTES (256 * 1024)
 #define BATCH_STATEMENTS 1000
@@ -142,14 +143,8 @@ static int batch_add(struct exec *x, const char *file, const struct sqlscan_item
 		x->batch = p;
 		x->bcap = cap;
 	}
-	if (x->nseg == x->segcap) {
-		size_t cap = x->segcap ? x->segcap * 2 : 64;
-		struct segment *p = realloc(x->segs, cap * sizeof *p);
-		if (!p)
-			return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
-		x->segs = p;
-		x->segcap = cap;
-	}
+	if (array_reserve(&x->segs, &x->segcap, x->nseg + 1, sizeof *x->segs) < 0)
+		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
 	x->segs[x->nseg++] = (struct segment){x->blen, it->len, it->line, it->col};
 	memcpy(x->batch + x->blen, it->text, it->len);
 	x->blen += it->len;

@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "util/fsutil.h"
 
+#include "util/array.h"
 #include "util/digest.h"
 
 #include <dirent.h>
@@ -58,19 +59,14 @@ static int list_entries(const char *dir, const char *suffix, int want_dirs, char
 {
 	DIR *d = opendir(dir);
 	struct dirent *ent;
-	size_t cap = 16, count = 0, slen = strlen(suffix);
-	char **list;
+	size_t cap = 0, count = 0, slen = strlen(suffix);
+	char **list = NULL;
 
 	*names = NULL;
 	*n = 0;
 	if (!d)
 		return err_set(e, EXIT_FAILURE_GENERIC, "cannot read directory \"%s\": %s", dir,
 			       strerror(errno));
-	list = malloc(cap * sizeof *list);
-	if (!list) {
-		closedir(d);
-		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
-	}
 	while ((ent = readdir(d)) != NULL) {
 		size_t len = strlen(ent->d_name);
 		char *path;
@@ -83,19 +79,18 @@ static int list_entries(const char *dir, const char *suffix, int want_dirs, char
 			continue;
 		}
 		free(path);
-		if (count == cap) {
-			char **bigger = realloc(list, cap * 2 * sizeof *list);
-			if (!bigger)
-				break;
-			list = bigger;
-			cap *= 2;
+		/* out of memory is an error, never a silently shorter list */
+		if (array_reserve(&list, &cap, count + 1, sizeof *list) < 0 ||
+		    !(list[count] = strdup(ent->d_name))) {
+			closedir(d);
+			fs_free_list(list, count);
+			return err_set(e, EXIT_FAILURE_GENERIC, "out of memory listing \"%s\"", dir);
 		}
-		list[count] = strdup(ent->d_name);
-		if (list[count])
-			count++;
+		count++;
 	}
 	closedir(d);
-	qsort(list, count, sizeof *list, by_name);
+	if (count > 1)
+		qsort(list, count, sizeof *list, by_name);
 	*names = list;
 	*n = count;
 	return 0;
