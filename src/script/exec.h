@@ -63,9 +63,6 @@ int copy_from_script(struct exec *x, struct source *s, const struct sqlscan_item
 
 /* meta.c: the meta-commands. */
 
-/* Whether the meta-command it is \name. */
-int meta_is(const struct sqlscan_item *it, const char *name);
-
 /* Whether it is \i, \ir, \include or \include_relative. */
 int meta_is_include(const struct sqlscan_item *it);
 

@@ -18,7 +18,8 @@
 #include "sql/slashscan.h"
 #include "util/log.h"
 
-int meta_is(const struct sqlscan_item *it, const char *name)
+/* Whether the meta-command it is \name. */
+static int meta_is(const struct sqlscan_item *it, const char *name)
 {
 	return it->name_len == strlen(name) && strncmp(it->name, name, it->name_len) == 0;
 }
