@@ -35,7 +35,7 @@ enum sqlscan_result copyscan_end(struct sqlscan *s, const char *buf, size_t i, s
  * line that might still turn out to be "\." are held back (at most 3).
  */
 enum sqlscan_result copyscan_data(struct sqlscan *s, const char *buf, size_t len, bool at_eof,
-				  struct sqlscan_item *out)
+				  struct sqlscan_item *out, struct sqlscan_error *err)
 {
 	size_t start = (size_t)(s->pos - s->base), i = start;
 	size_t line = s->line, col = s->col;
@@ -87,6 +87,18 @@ enum sqlscan_result copyscan_data(struct sqlscan *s, const char *buf, size_t len
 	}
 	s->pos = s->base + i;
 	if (i > start) {
+		const char *nul = memchr(buf + start, '\0', i - start);
+		if (nul) {
+			size_t at_line = line, at_col = col;
+			for (const char *p = buf + start; p < nul; p++) {
+				if (*p == '\n')
+					at_line++, at_col = 1;
+				else
+					at_col++;
+			}
+			return sqlscan_fail_at(s, err, s->base + (uint64_t)(nul - buf), at_line, at_col,
+					       "NUL byte in COPY data");
+		}
 		out->kind = SQLSCAN_COPY_DATA;
 		out->text = buf + start;
 		out->len = i - start;

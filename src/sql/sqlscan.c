@@ -22,6 +22,7 @@
  */
 #include "sql/sqlscan.h"
 
+#include "sql/pgenc.h"
 #include "sql/sqlscan_int.h"
 
 #include <stdarg.h>
@@ -186,6 +187,14 @@ static void enter_string(struct sqlscan *s, int qmode)
 	s->state = qmode == Q_E ? ST_XE : ST_XQ;
 }
 
+/* '…' (and N'…', which psql lexes as the identifier n and a plain
+ * string): with standard_conforming_strings off, backslashes escape in it
+ * as in E'…' (psqlscan.l: xqstart begins xe when !std_strings). */
+static int plain_string(const struct sqlscan *s)
+{
+	return s->std_strings_off ? Q_E : Q_STD;
+}
+
 static const char *string_name(int qmode)
 {
 	switch (qmode) {
@@ -281,7 +290,7 @@ static inline enum step lex_between(struct sqlscan *s, int st, unsigned char c,
 		break;
 	case '\'':
 		token_begin(s, false);
-		enter_string(s, Q_STD);
+		enter_string(s, plain_string(s)); /* {xqstart} */
 		break;
 	case '"':
 		token_begin(s, false);
@@ -363,7 +372,7 @@ static inline enum step lex_word(struct sqlscan *s, int st, unsigned char c,
 			enter_string(s, s->prefix == 'e'   ? Q_E
 					: s->prefix == 'b' ? Q_B
 					: s->prefix == 'x' ? Q_X
-							   : Q_STD);
+							   : plain_string(s));
 			return STEP_EAT;
 		}
 		if (c == '&' && s->prefix == 'u') {
@@ -698,7 +707,7 @@ static inline enum step lex_copy_rest(struct sqlscan *s, int st, unsigned char c
 			advance(s, c);
 			s->state = ST_INIT;
 			s->copy_mode = true;
-			call->r = copyscan_data(s, call->buf, call->len, call->at_eof, call->out);
+			call->r = copyscan_data(s, call->buf, call->len, call->at_eof, call->out, call->err);
 			return STEP_ITEM;
 		}
 		if (c == '-') {
@@ -816,15 +825,37 @@ static enum sqlscan_result scan_sql(struct sqlscan *s, struct sqlscan_call *call
 	const char *buf = call->buf;
 	size_t len = call->len;
 	while (s->pos - s->base < len) {
-		unsigned char c = (unsigned char)buf[s->pos - s->base];
+		size_t i = (size_t)(s->pos - s->base);
+		unsigned char raw = (unsigned char)buf[i];
+		/* psql's prepare_buffer: in an encoding whose trailing bytes can
+		 * look like ASCII, the lexer sees them as 0xFF (part of whatever
+		 * the character's first byte was part of). */
+		unsigned char c = s->mb_left ? 0xFF : raw;
 		enum step step = STEP_EAT; /* every state has its case */
+		if (raw == 0)
+			return sqlscan_fail_at(s, call->err, s->pos, s->line, s->col,
+					       "NUL byte in the script (psql would drop the rest of the line)");
 		switch (s->state) {
 			SQLSCAN_STATES(LEX_CASE)
 		}
-		if (step == STEP_EAT)
+		if (step == STEP_EAT) {
+			if (s->mb_left) {
+				s->mb_left--;
+				if (s->gb_pending && raw >= 0x30 && raw <= 0x39)
+					s->mb_left = 2; /* GB18030's four-byte characters */
+				s->gb_pending = false;
+			} else if (raw >= 0x80 && pgenc_lexer_unsafe((enum pgenc)s->enc)) {
+				unsigned char lead[2] = {raw, 0};
+				s->mb_left = (unsigned char)(pgenc_mblen((enum pgenc)s->enc, lead, 2) - 1);
+				if (s->enc == PGENC_GB18030) {
+					s->mb_left = 1;
+					s->gb_pending = true;
+				}
+			}
 			advance(s, c);
-		else if (step == STEP_ITEM)
+		} else if (step == STEP_ITEM) {
 			return call->r;
+		}
 	}
 	if (!call->at_eof)
 		return SQLSCAN_INCOMPLETE;
@@ -883,7 +914,7 @@ enum sqlscan_result sqlscan_next(struct sqlscan *s, const char *buf, size_t len,
 		if (!s->bom_checked)
 			r = SQLSCAN_INCOMPLETE;
 		else if (s->copy_mode)
-			r = copyscan_data(s, buf, len, at_eof, out);
+			r = copyscan_data(s, buf, len, at_eof, out, err);
 		else
 			r = scan_sql(s, &call);
 	}
@@ -942,30 +973,47 @@ const char *sqlscan_result_name(enum sqlscan_result r)
 }
 
 int sqlscan_map_position(const char *stmt, size_t len, size_t line, size_t col,
-			 long position, size_t *out_line, size_t *out_col)
+			 long position, enum pgenc enc, size_t *out_line, size_t *out_col)
 {
 	long chars = 0;
+	size_t i = 0;
 	if (position < 1)
 		return -1;
-	for (size_t i = 0; i <= len; i++) {
-		unsigned char c = i < len ? (unsigned char)stmt[i] : 0;
-		/* a character starts at every byte that is not a UTF-8 continuation */
-		if (i < len && (c & 0xC0) == 0x80)
-			goto next;
+	for (;;) {
+		size_t n;
 		if (++chars == position) {
 			*out_line = line;
 			*out_col = col;
 			return 0;
 		}
-		if (i == len)
-			break;
-	next:
-		if (c == '\n') {
-			line++;
-			col = 1;
+		if (i >= len)
+			return -1;
+		/* UTF-8: a character starts at every byte that is not a
+		 * continuation byte (an invalid byte counts as one) */
+		if (enc == PGENC_UTF8) {
+			n = 1;
+			while (i + n < len && ((unsigned char)stmt[i + n] & 0xC0) == 0x80 && n < 4)
+				n++;
 		} else {
-			col++;
+			n = pgenc_mblen(enc, (const unsigned char *)stmt + i, len - i);
+		}
+		for (size_t k = 0; k < n; k++, i++) {
+			if (stmt[i] == '\n') {
+				line++;
+				col = 1;
+			} else {
+				col++;
+			}
 		}
 	}
-	return -1;
+}
+
+void sqlscan_set_standard_strings(struct sqlscan *s, bool on)
+{
+	s->std_strings_off = !on;
+}
+
+void sqlscan_set_encoding(struct sqlscan *s, enum pgenc enc)
+{
+	s->enc = (unsigned char)enc;
 }

@@ -4,7 +4,9 @@
  * prints or exits.
  *
  * Where a statement ends is decided the way psql 15's lexer decides it
- * (src/fe_utils/psqlscan.l, standard_conforming_strings = on), following the
+ * (src/fe_utils/psqlscan.l, with the server's standard_conforming_strings
+ * and client encoding: sqlscan_set_standard_strings, sqlscan_set_encoding),
+ * following the
  * backend's lexical rules (src/backend/parser/scan.l):
  *
  *   '…' with '' doubling; E'…' with backslash escapes; B'…', X'…', N'…',
@@ -53,13 +55,13 @@
  *   SQLSCAN_EOF  the input is exhausted; returned again on further calls.
  *   SQLSCAN_ERROR  err is filled (message, line, col, offset of the start
  *       of the offending construct); further calls return the same error.
+ *       A NUL byte anywhere (COPY data included) is an error: psql would
+ *       silently drop the rest of its line.
  *
  * What psql accepts and this scanner does not (each is an ERROR, never a
  * silent difference, except the first two):
  *   - psql variables (:name, :'name', :"name") are not substituted: the
  *     text is passed on as written (psql does the same for unset ones);
- *   - standard_conforming_strings = off (backslashes in '…') is not
- *     modelled; pg_dump sets it on;
  *   - "\;" and "\:" (a ';' or ':' forced into the query text) — ERROR;
  *   - a meta-command after SQL text of an unfinished statement (psql runs
  *     it, e.g. "SELECT 1 \g") — ERROR;
@@ -108,6 +110,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "sql/pgenc.h"
 
 enum sqlscan_result {
 	SQLSCAN_ERROR = -1,
@@ -181,6 +185,11 @@ struct sqlscan {
 	uint64_t meta_off, meta_end, name_end;
 	size_t meta_line, meta_col, bs_line, bs_col;
 	bool meta_argstart, meta_filepipe;
+	/* what the server's settings make of the bytes */
+	bool std_strings_off; /* standard_conforming_strings = off */
+	unsigned char enc;    /* enum pgenc: the client encoding */
+	unsigned char mb_left; /* trailing bytes of the current character */
+	bool gb_pending;      /* GB18030: the second byte decides the length */
 	/* -- migrate:no-transaction */
 	int dir_state;
 	size_t dir_k;
@@ -216,6 +225,15 @@ void sqlscan_discard(struct sqlscan *s, size_t n);
  * (if not NULL) gets the line of the first one. */
 bool sqlscan_no_transaction_directive(const struct sqlscan *s, size_t *line);
 
+/* The server settings the lexer follows, as psql follows them (it reads
+ * them back after every statement): standard_conforming_strings (on by
+ * default; off makes '…' take backslash escapes as E'…' does), and the
+ * client encoding (UTF-8 by default; in SJIS, BIG5, GBK, UHC, GB18030 and
+ * JOHAB the trailing bytes of a character are never taken for a quote or
+ * a backslash).  Call between items; they apply from the next byte on. */
+void sqlscan_set_standard_strings(struct sqlscan *s, bool on);
+void sqlscan_set_encoding(struct sqlscan *s, enum pgenc enc);
+
 /* Reset to the just-initialised state (the struct owns nothing). */
 void sqlscan_release(struct sqlscan *s);
 
@@ -224,12 +242,12 @@ const char *sqlscan_result_name(enum sqlscan_result r);
 
 /* Map PostgreSQL's error position into the file.  stmt/len is the
  * statement exactly as sent, starting at file line/col (as in its item);
- * position is the server's 1-based CHARACTER offset into it (UTF-8
- * sequences count as one character, invalid bytes as one each; the client
- * encoding is assumed to be UTF-8).  Position len+1 (just past the end) is
+ * position is the server's 1-based CHARACTER offset into it, characters
+ * counted in the client encoding enc (in UTF-8 an invalid byte counts as
+ * one).  Position len+1 (just past the end) is
  * allowed.  Returns 0 and sets *out_line and *out_col (byte column, as
  * everywhere here), or -1 when position is out of range. */
 int sqlscan_map_position(const char *stmt, size_t len, size_t line, size_t col,
-			 long position, size_t *out_line, size_t *out_col);
+			 long position, enum pgenc enc, size_t *out_line, size_t *out_col);
 
 #endif

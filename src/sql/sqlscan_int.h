@@ -180,7 +180,7 @@ enum sqlscan_result sqlscan_fail_at(struct sqlscan *s, struct sqlscan_error *err
  * and then its end (SQLSCAN_COPY_END, leaving COPY mode), or returns
  * SQLSCAN_INCOMPLETE.  Fills *out for the items. */
 enum sqlscan_result copyscan_data(struct sqlscan *s, const char *buf, size_t len, bool at_eof,
-				  struct sqlscan_item *out);
+				  struct sqlscan_item *out, struct sqlscan_error *err);
 
 /* End the data at buf[i], which is s->pos: fills *out with SQLSCAN_COPY_END
  * (copy_terminated = terminated), eats the n bytes of the "\." line (0 at

@@ -550,24 +550,24 @@ static void test_map_position(void)
 {
 	size_t line = 0, col = 0;
 	const char *s = "SELECT\n  \xc3\xa9, x";
-	CHECK_INT(sqlscan_map_position("SELECT 1;", 9, 3, 5, 1, &line, &col), 0);
+	CHECK_INT(sqlscan_map_position("SELECT 1;", 9, 3, 5, 1, PGENC_UTF8, &line, &col), 0);
 	CHECK_INT(line, 3);
 	CHECK_INT(col, 5);
-	CHECK_INT(sqlscan_map_position("SELECT 1;", 9, 3, 5, 8, &line, &col), 0);
+	CHECK_INT(sqlscan_map_position("SELECT 1;", 9, 3, 5, 8, PGENC_UTF8, &line, &col), 0);
 	CHECK_INT(col, 12);
-	CHECK_INT(sqlscan_map_position(s, strlen(s), 2, 1, 13, &line, &col), 0);
+	CHECK_INT(sqlscan_map_position(s, strlen(s), 2, 1, 13, PGENC_UTF8, &line, &col), 0);
 	CHECK_INT(line, 3);
 	CHECK_INT(col, 7);
-	CHECK_INT(sqlscan_map_position(s, strlen(s), 2, 1, 10, &line, &col), 0);
+	CHECK_INT(sqlscan_map_position(s, strlen(s), 2, 1, 10, PGENC_UTF8, &line, &col), 0);
 	CHECK_INT(line, 3);
 	CHECK_INT(col, 3);
-	CHECK_INT(sqlscan_map_position(s, strlen(s), 2, 1, 7, &line, &col), 0);
+	CHECK_INT(sqlscan_map_position(s, strlen(s), 2, 1, 7, PGENC_UTF8, &line, &col), 0);
 	CHECK_INT(line, 2);
 	CHECK_INT(col, 7);
-	CHECK_INT(sqlscan_map_position("ab", 2, 1, 1, 3, &line, &col), 0); /* just past the end */
+	CHECK_INT(sqlscan_map_position("ab", 2, 1, 1, 3, PGENC_UTF8, &line, &col), 0); /* just past the end */
 	CHECK_INT(col, 3);
-	CHECK_INT(sqlscan_map_position("ab", 2, 1, 1, 4, &line, &col), -1);
-	CHECK_INT(sqlscan_map_position("ab", 2, 1, 1, 0, &line, &col), -1);
+	CHECK_INT(sqlscan_map_position("ab", 2, 1, 1, 4, PGENC_UTF8, &line, &col), -1);
+	CHECK_INT(sqlscan_map_position("ab", 2, 1, 1, 0, PGENC_UTF8, &line, &col), -1);
 }
 
 /* The slice from the scanner maps a server position back into the file. */
@@ -584,7 +584,7 @@ static void test_map_from_item(void)
 	CHECK_INT(it.line, 4);
 	CHECK_INT(it.col, 3);
 	/* "SELECT\n    nosuch;": nosuch is character 12 */
-	CHECK_INT(sqlscan_map_position(it.text, it.len, it.line, it.col, 12, &line, &col), 0);
+	CHECK_INT(sqlscan_map_position(it.text, it.len, it.line, it.col, 12, PGENC_UTF8, &line, &col), 0);
 	CHECK_INT(line, 5);
 	CHECK_INT(col, 5);
 }
@@ -736,6 +736,131 @@ static void test_random_chunking(void)
 	CHECK_INT(check_failures, 0);
 }
 
+
+/* The statements of in, scanned with the given settings in one call,
+ * joined by '|' (or "ERR:<line>:<col>:<msg>"). */
+static void scan_with(const char *in, size_t len, bool std_strings, enum pgenc enc, char *out,
+		      size_t cap)
+{
+	struct sqlscan sc;
+	struct sqlscan_item it;
+	struct sqlscan_error e;
+	size_t used = 0;
+	out[0] = '\0';
+	sqlscan_init(&sc);
+	sqlscan_set_standard_strings(&sc, std_strings);
+	sqlscan_set_encoding(&sc, enc);
+	for (;;) {
+		enum sqlscan_result r = sqlscan_next(&sc, in, len, true, &it, &e);
+		if (r == SQLSCAN_ERROR) {
+			snprintf(out + used, cap - used, "%sERR:%zu:%zu:%s", used ? "|" : "", e.line, e.col,
+				 e.msg);
+			return;
+		}
+		if (r == SQLSCAN_EOF)
+			return;
+		used += (size_t)snprintf(out + used, cap - used, "%s%.*s", used ? "|" : "",
+					 (int)it.len, it.text);
+	}
+}
+
+static void test_standard_strings_off(void)
+{
+	char out[512];
+	const char *in = "INSERT INTO t VALUES ('it\\'s; a string'); SELECT 2;";
+	scan_with(in, strlen(in), false, PGENC_UTF8, out, sizeof out);
+	CHECK_STR(out, "INSERT INTO t VALUES ('it\\'s; a string');|SELECT 2;");
+	/* with it on the backslash is an ordinary character: the string ends early */
+	scan_with(in, strlen(in), true, PGENC_UTF8, out, sizeof out);
+	CHECK_STR(out, "ERR:1:39:unterminated quoted string starting at line 1");
+	/* N'…' follows the setting too; B'…', X'…' and U&'…' never escape */
+	in = "SELECT N'a\\'b;'; SELECT U&'c\\'; SELECT X'0\\';";
+	scan_with(in, strlen(in), false, PGENC_UTF8, out, sizeof out);
+	CHECK_STR(out, "SELECT N'a\\'b;';|SELECT U&'c\\';|SELECT X'0\\';");
+	/* the setting changes between statements of one input */
+	{
+		struct sqlscan sc;
+		struct sqlscan_item it;
+		struct sqlscan_error e;
+		in = "SELECT 'a\\'; SELECT 'b\\'c';";
+		sqlscan_init(&sc);
+		CHECK_INT(sqlscan_next(&sc, in, strlen(in), true, &it, &e), SQLSCAN_STATEMENT);
+		CHECK_INT(it.len, 12);
+		sqlscan_set_standard_strings(&sc, false);
+		CHECK_INT(sqlscan_next(&sc, in, strlen(in), true, &it, &e), SQLSCAN_STATEMENT);
+		CHECK_INT(it.len, 14);
+	}
+}
+
+static void test_client_encodings(void)
+{
+	char out[512];
+	/* SJIS 表 is 0x95 0x5C: its second byte is a backslash */
+	const char sjis[] = "SELECT E'\x95\x5C'; SELECT '\x83\x5C'';' ;";
+	scan_with(sjis, strlen(sjis), true, PGENC_SJIS, out, sizeof out);
+	CHECK_STR(out, "SELECT E'\x95\x5C';|SELECT '\x83\x5C'';' ;");
+	/* read as UTF-8 the same bytes escape the quote */
+	scan_with(sjis, strlen(sjis), true, PGENC_UTF8, out, sizeof out);
+	CHECK(strncmp(out, "ERR:", 4) == 0);
+	/* half-width katakana (0xA1–0xDF) are single bytes in SJIS */
+	{
+		const char kana[] = "SELECT '\xB1', E'\xB1\\'';";
+		scan_with(kana, strlen(kana), true, PGENC_SJIS, out, sizeof out);
+		CHECK_STR(out, kana);
+	}
+	/* BIG5 許 = 0xB3 0x5C, GBK/UHC likewise two bytes for any high first byte */
+	{
+		const char big5[] = "SELECT E'\xB3\x5C'; SELECT 1;";
+		scan_with(big5, strlen(big5), true, PGENC_DBCS, out, sizeof out);
+		CHECK_STR(out, "SELECT E'\xB3\x5C';|SELECT 1;");
+	}
+	/* GB18030: four bytes when the second is a digit, the last may be 0x5C?
+	 * (no: 0x30–0x39) — but a two-byte one can end in 0x5C */
+	{
+		const char gb[] = "SELECT E'\x81\x30\x81\x30\x95\x5C'; SELECT 1;";
+		scan_with(gb, strlen(gb), true, PGENC_GB18030, out, sizeof out);
+		CHECK_STR(out, "SELECT E'\x81\x30\x81\x30\x95\x5C';|SELECT 1;");
+	}
+	/* JOHAB trailing bytes start at 0x31 */
+	{
+		const char jo[] = "SELECT E'\x88\x5C';";
+		scan_with(jo, strlen(jo), true, PGENC_JOHAB, out, sizeof out);
+		CHECK_STR(out, jo);
+	}
+	/* names */
+	{
+		enum pgenc enc;
+		CHECK(pgenc_from_name("sjis", &enc) && enc == PGENC_SJIS);
+		CHECK(pgenc_from_name("LATIN1", &enc) && enc == PGENC_SINGLE);
+		CHECK(pgenc_from_name("GB18030", &enc) && pgenc_lexer_unsafe(enc));
+		CHECK(pgenc_from_name("EUC_JP", &enc) && !pgenc_lexer_unsafe(enc));
+		CHECK(!pgenc_from_name("KLINGON", &enc) && enc == PGENC_UTF8);
+	}
+	/* positions are counted in characters of the client encoding */
+	{
+		size_t line, col;
+		const char s[] = "SELECT '\x95\x5C', x";
+		CHECK_INT(sqlscan_map_position(s, strlen(s), 1, 1, 13, PGENC_SJIS, &line, &col), 0);
+		CHECK_INT(col, 14);
+		CHECK_INT(sqlscan_map_position(s, strlen(s), 1, 1, 13, PGENC_SINGLE, &line, &col), 0);
+		CHECK_INT(col, 13);
+	}
+}
+
+static void test_nul_bytes(void)
+{
+	char out[512];
+	const char in[] = "SELECT 1;\nSELECT 2;\x00\nCREATE TABLE lost();";
+	scan_with(in, sizeof in - 1, true, PGENC_UTF8, out, sizeof out);
+	CHECK_STR(out, "SELECT 1;|SELECT 2;|ERR:2:10:NUL byte in the script (psql would drop the "
+		       "rest of the line)");
+	{
+		const char copy[] = "COPY t FROM stdin;\n1\n2\x00\n\\.\n";
+		scan_with(copy, sizeof copy - 1, true, PGENC_UTF8, out, sizeof out);
+		CHECK(strstr(out, "ERR:3:2:NUL byte in COPY data") != NULL);
+	}
+}
+
 int main(void)
 {
 	RUN(test_cases);
@@ -749,5 +874,8 @@ int main(void)
 	RUN(test_args);
 	RUN(test_directive_streaming);
 	RUN(test_errors_sticky);
+	RUN(test_standard_strings_off);
+	RUN(test_client_encodings);
+	RUN(test_nul_bytes);
 	return tap_done();
 }
