@@ -118,7 +118,7 @@ int exec_statement_error(const PGresult *r, const char *file, const char *text,
 	if (pos) {
 		long p = atol(pos) - utf8_chars(text, seg->off);
 		size_t l, c;
-		if (sqlscan_map_position(text + seg->off, seg->len, seg->line, seg->col, p, &l, &c) == 0) {
+		if (sqlscan_map_position(text + seg->off, seg->len, seg->line, seg->col, p, PGENC_UTF8, &l, &c) == 0) {
 			line = l;
 			col = c;
 		}

@@ -22,7 +22,9 @@
  */
 #include "sql/sqlclass.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #define MAX_TOKENS 256
 
@@ -360,65 +362,212 @@ static bool copy_from_stdin(const struct toks *t)
 	return false;
 }
 
+/* Whether the statement may change what the lexer follows (see
+ * SQLCLASS_SETTING). */
+static bool touches_settings(const struct toks *t)
+{
+	static const char *const first[] = {"set", "reset", "discard", "commit", "end",
+					    "rollback", "abort", "prepare"};
+	for (size_t i = 0; i < sizeof first / sizeof first[0]; i++)
+		if (is_word(t, 0, first[i]))
+			return true;
+	return has_word(t, 0, "set_config");
+}
+
+static unsigned classify(const struct toks *t, const char **what);
+
 unsigned sqlclass_statement(const char *text, size_t len, const char **what)
 {
 	struct toks t;
 	const char *dummy;
-	unsigned flags = 0;
+	unsigned flags;
 	if (!what)
 		what = &dummy;
 	*what = "";
 	tokenize(text, len, &t);
 	if (t.n == 0 || t.t[0].kind != T_WORD)
 		return 0;
-	if (is_word(&t, 0, "begin") || is_word(&t, 0, "end") || is_word(&t, 0, "abort") ||
-	    is_word(&t, 0, "savepoint") || is_word(&t, 0, "release")) {
-		*what = is_word(&t, 0, "begin")	      ? "BEGIN"
-			: is_word(&t, 0, "end")	      ? "END"
-			: is_word(&t, 0, "abort")     ? "ABORT"
-			: is_word(&t, 0, "savepoint") ? "SAVEPOINT"
+	flags = classify(&t, what);
+	if (touches_settings(&t))
+		flags |= SQLCLASS_SETTING;
+	if (is_word(&t, 0, "copy"))
+		flags |= SQLCLASS_COPY;
+	return flags;
+}
+
+static unsigned classify(const struct toks *t, const char **what)
+{
+	unsigned flags = 0;
+	if (is_word(t, 0, "begin") || is_word(t, 0, "end") || is_word(t, 0, "abort") ||
+	    is_word(t, 0, "savepoint") || is_word(t, 0, "release")) {
+		*what = is_word(t, 0, "begin")	      ? "BEGIN"
+			: is_word(t, 0, "end")	      ? "END"
+			: is_word(t, 0, "abort")     ? "ABORT"
+			: is_word(t, 0, "savepoint") ? "SAVEPOINT"
 						      : "RELEASE";
 		return SQLCLASS_TRANSACTION_CONTROL;
 	}
-	if (is_word(&t, 0, "start") && is_word(&t, 1, "transaction")) {
+	if (is_word(t, 0, "start") && is_word(t, 1, "transaction")) {
 		*what = "START TRANSACTION";
 		return SQLCLASS_TRANSACTION_CONTROL;
 	}
-	if (is_word(&t, 0, "commit") || is_word(&t, 0, "rollback")) {
-		bool commit = is_word(&t, 0, "commit");
-		if (is_word(&t, 1, "prepared")) {
+	if (is_word(t, 0, "commit") || is_word(t, 0, "rollback")) {
+		bool commit = is_word(t, 0, "commit");
+		if (is_word(t, 1, "prepared")) {
 			*what = commit ? "COMMIT PREPARED" : "ROLLBACK PREPARED";
 			return SQLCLASS_TRANSACTION_CONTROL | SQLCLASS_NO_TRANSACTION_BLOCK;
 		}
 		*what = commit ? "COMMIT" : "ROLLBACK";
 		return SQLCLASS_TRANSACTION_CONTROL;
 	}
-	if (is_word(&t, 0, "prepare") && is_word(&t, 1, "transaction") && t.n > 2 &&
-	    t.t[2].kind == T_STRING) {
+	if (is_word(t, 0, "prepare") && is_word(t, 1, "transaction") && t->n > 2 &&
+	    t->t[2].kind == T_STRING) {
 		*what = "PREPARE TRANSACTION";
 		return SQLCLASS_TRANSACTION_CONTROL;
 	}
-	if (is_word(&t, 0, "create"))
-		flags = classify_create(&t, what);
-	else if (is_word(&t, 0, "drop"))
-		flags = classify_drop(&t, what);
-	else if (is_word(&t, 0, "alter"))
-		flags = classify_alter(&t, what);
-	else if (is_word(&t, 0, "reindex"))
-		flags = classify_reindex(&t, what);
-	else if (is_word(&t, 0, "cluster"))
-		flags = classify_cluster(&t, what);
-	else if (is_word(&t, 0, "vacuum")) {
+	if (is_word(t, 0, "create"))
+		flags = classify_create(t, what);
+	else if (is_word(t, 0, "drop"))
+		flags = classify_drop(t, what);
+	else if (is_word(t, 0, "alter"))
+		flags = classify_alter(t, what);
+	else if (is_word(t, 0, "reindex"))
+		flags = classify_reindex(t, what);
+	else if (is_word(t, 0, "cluster"))
+		flags = classify_cluster(t, what);
+	else if (is_word(t, 0, "vacuum")) {
 		*what = "VACUUM";
 		flags = SQLCLASS_NO_TRANSACTION_BLOCK;
-	} else if (is_word(&t, 0, "discard") && is_word(&t, 1, "all")) {
+	} else if (is_word(t, 0, "discard") && is_word(t, 1, "all")) {
 		*what = "DISCARD ALL";
 		flags = SQLCLASS_NO_TRANSACTION_BLOCK;
-	} else if (is_word(&t, 0, "copy") && copy_from_stdin(&t)) {
+	} else if (is_word(t, 0, "copy") && copy_from_stdin(t)) {
 		*what = "COPY FROM STDIN";
 		flags = SQLCLASS_COPY_FROM_STDIN;
 	}
 	return flags;
+}
+
+/* The text of a value token: a word or number as written, a '…' string
+ * without its quotes ('' undoubled), lower-cased when fold. */
+static void token_value(const struct tok *v, char *out, size_t cap, bool fold)
+{
+	size_t n = 0;
+	const char *p = v->p, *end = v->p + v->n;
+	if (v->kind == T_STRING && p < end && *p == '\'') {
+		p++;
+		if (end > p && end[-1] == '\'')
+			end--;
+	}
+	for (; p < end && n + 1 < cap; p++) {
+		char c = *p;
+		if (c == '\'' && p + 1 < end && p[1] == '\'')
+			p++;
+		if (fold && c >= 'A' && c <= 'Z')
+			c = (char)(c + ('a' - 'A'));
+		out[n++] = c;
+	}
+	out[n] = '\0';
+}
+
+/* psql's and the server's boolean spellings (prefixes of true, false, yes,
+ * no; on, off; 1, 0). */
+static int parse_bool(const char *v)
+{
+	size_t n = strlen(v);
+	if (n == 0)
+		return -1;
+	if (strncmp(v, "true", n) == 0 || strncmp(v, "yes", n) == 0 || strcmp(v, "1") == 0 ||
+	    (n >= 2 && strncmp(v, "on", n) == 0))
+		return 1;
+	if (strncmp(v, "false", n) == 0 || strncmp(v, "no", n) == 0 || strcmp(v, "0") == 0 ||
+	    (n >= 2 && strncmp(v, "off", n) == 0))
+		return 0;
+	return -1;
+}
+
+/* One setting's new value (the token v; NULL or DEFAULT: the default). */
+static bool apply_setting(const char *name, const struct tok *v, struct sqlclass_setting *out)
+{
+	char value[64];
+	bool is_default = !v || (v->kind == T_WORD && v->n == 7 && strncasecmp(v->p, "default", 7) == 0);
+	if (strcmp(name, "standard_conforming_strings") == 0) {
+		int b;
+		if (is_default) {
+			out->std_strings = 2;
+			return true;
+		}
+		token_value(v, value, sizeof value, true);
+		b = parse_bool(value);
+		if (b < 0)
+			return false; /* the server refuses it */
+		out->std_strings = b;
+		return true;
+	}
+	if (strcmp(name, "client_encoding") == 0 || strcmp(name, "names") == 0) {
+		if (is_default)
+			snprintf(out->encoding, sizeof out->encoding, "DEFAULT");
+		else
+			token_value(v, out->encoding, sizeof out->encoding, false);
+		return true;
+	}
+	return false;
+}
+
+bool sqlclass_setting(const char *text, size_t len, struct sqlclass_setting *out)
+{
+	struct toks t;
+	char name[64];
+	size_t i = 1;
+	memset(out, 0, sizeof *out);
+	out->std_strings = -1;
+	tokenize(text, len, &t);
+	if (t.n == 0)
+		return false;
+	if (is_word(&t, 0, "set")) {
+		if (is_word(&t, 1, "session") && !is_word(&t, 2, "authorization") &&
+		    !is_word(&t, 2, "characteristics"))
+			i = 2;
+		else if (is_word(&t, 1, "local"))
+			i = 2, out->local = true;
+		if (i >= t.n || t.t[i].kind != T_WORD)
+			return false;
+		token_value(&t.t[i], name, sizeof name, true);
+		if (strcmp(name, "names") == 0)
+			return apply_setting(name, i + 1 < t.n ? &t.t[i + 1] : NULL, out);
+		i++;
+		if (is_word(&t, i, "to") || is_punct(&t, i, '='))
+			i++;
+		return i < t.n && apply_setting(name, &t.t[i], out);
+	}
+	if (is_word(&t, 0, "reset") || (is_word(&t, 0, "discard") && is_word(&t, 1, "all"))) {
+		if (is_word(&t, 1, "all")) {
+			out->std_strings = 2;
+			snprintf(out->encoding, sizeof out->encoding, "DEFAULT");
+			return true;
+		}
+		if (t.n < 2 || t.t[1].kind != T_WORD)
+			return false;
+		token_value(&t.t[1], name, sizeof name, true);
+		return apply_setting(name, NULL, out);
+	}
+	/* set_config('name', 'value', is_local), literal arguments only */
+	for (size_t k = 0; k + 7 < t.n; k++) {
+		bool found;
+		if (!is_word(&t, k, "set_config") || !is_punct(&t, k + 1, '(') ||
+		    t.t[k + 2].kind != T_STRING || !is_punct(&t, k + 3, ',') ||
+		    t.t[k + 4].kind != T_STRING || !is_punct(&t, k + 5, ','))
+			continue;
+		token_value(&t.t[k + 2], name, sizeof name, true);
+		found = apply_setting(name, &t.t[k + 4], out);
+		if (found) {
+			char local[16];
+			token_value(&t.t[k + 6], local, sizeof local, true);
+			out->local = parse_bool(local) == 1;
+			return true;
+		}
+	}
+	return false;
 }
 
 int sqlclass_script_no_transaction(const char *buf, size_t len, size_t *line,

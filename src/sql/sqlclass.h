@@ -27,7 +27,14 @@ enum sqlclass_flag {
 	/* cannot run inside a transaction block (CREATE DATABASE, VACUUM, …) */
 	SQLCLASS_NO_TRANSACTION_BLOCK = 1u << 1,
 	/* COPY … FROM STDIN: data follows in the script */
-	SQLCLASS_COPY_FROM_STDIN = 1u << 2
+	SQLCLASS_COPY_FROM_STDIN = 1u << 2,
+	/* any COPY (its data flows outside the statement protocol) */
+	SQLCLASS_COPY = 1u << 3,
+	/* may change a setting the lexer follows (standard_conforming_strings,
+	 * client_encoding) or end what SET LOCAL set: SET, RESET, DISCARD, a
+	 * transaction's end, any call of set_config().  The runner reads the
+	 * settings back before it scans on. */
+	SQLCLASS_SETTING = 1u << 4,
 };
 
 /* Classify the statement text[0..len) (as returned by sqlscan).  Returns a
@@ -35,6 +42,19 @@ enum sqlclass_flag {
  * is not NULL it is set to a static string naming the command that decided
  * a flag ("CREATE INDEX CONCURRENTLY", "COMMIT", …), or "" for none. */
 unsigned sqlclass_statement(const char *text, size_t len, const char **what);
+
+/* What a statement does to the settings the lexer follows, read from its
+ * text (for a scan that does not execute): SET [SESSION | LOCAL] name
+ * {TO | =} value, SET NAMES value, RESET name | ALL, DISCARD ALL, and
+ * set_config('name', 'value', is_local) with literal arguments. */
+struct sqlclass_setting {
+	int std_strings;   /* -1 untouched, 0 off, 1 on, 2 back to the default */
+	char encoding[64]; /* "" untouched, "DEFAULT", or the encoding's name */
+	bool local;        /* SET LOCAL / is_local: until the transaction ends */
+};
+
+/* Fill *out; returns whether the statement touches either setting. */
+bool sqlclass_setting(const char *text, size_t len, struct sqlclass_setting *out);
 
 /* Whether the script buf[0..len) (a whole file in memory) contains the
  * directive line "-- migrate:no-transaction" outside quotes and comments

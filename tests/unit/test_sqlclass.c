@@ -87,18 +87,23 @@ static const struct {
 	{"COPY t FROM 'stdin';", 0, ""},
 };
 
+/* The flags that decide a script's mode (the others are checked in
+ * test_settings). */
+#define MODE_FLAGS (SQLCLASS_TRANSACTION_CONTROL | SQLCLASS_NO_TRANSACTION_BLOCK | SQLCLASS_COPY_FROM_STDIN)
+
 static void test_statements(void)
 {
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		const char *what = NULL;
 		tap_current = cases[i].sql;
-		CHECK_INT(sqlclass_statement(cases[i].sql, strlen(cases[i].sql), &what), cases[i].want);
+		CHECK_INT(sqlclass_statement(cases[i].sql, strlen(cases[i].sql), &what) & MODE_FLAGS,
+			  cases[i].want);
 		CHECK_STR(what, cases[i].what);
 	}
 	tap_current = "test_statements";
 	/* what may be NULL; text need not be NUL-terminated */
 	CHECK_INT(sqlclass_statement("VACUUM;xx", 7, NULL), NTB);
-	CHECK_INT(sqlclass_statement("COMMITTED", 6, NULL), TC);
+	CHECK_INT(sqlclass_statement("COMMITTED", 6, NULL) & MODE_FLAGS, TC);
 }
 
 static void test_directive(void)
@@ -134,9 +139,54 @@ static void test_directive(void)
 	}
 }
 
+static struct sqlclass_setting setting(const char *sql, bool *touched)
+{
+	struct sqlclass_setting st;
+	*touched = sqlclass_setting(sql, strlen(sql), &st);
+	return st;
+}
+
+static void test_settings(void)
+{
+	bool on;
+	struct sqlclass_setting st;
+	st = setting("SET standard_conforming_strings = off;", &on);
+	CHECK(on && st.std_strings == 0 && !st.local && st.encoding[0] == '\0');
+	st = setting("set local standard_conforming_strings to 'on'", &on);
+	CHECK(on && st.std_strings == 1 && st.local);
+	st = setting("SET SESSION standard_conforming_strings TO DEFAULT;", &on);
+	CHECK(on && st.std_strings == 2);
+	st = setting("SET client_encoding = 'LATIN1';", &on);
+	CHECK(on && st.std_strings == -1 && strcmp(st.encoding, "LATIN1") == 0);
+	st = setting("SET NAMES 'SJIS';", &on);
+	CHECK(on && strcmp(st.encoding, "SJIS") == 0);
+	st = setting("RESET ALL;", &on);
+	CHECK(on && st.std_strings == 2 && strcmp(st.encoding, "DEFAULT") == 0);
+	st = setting("RESET client_encoding", &on);
+	CHECK(on && strcmp(st.encoding, "DEFAULT") == 0 && st.std_strings == -1);
+	st = setting("SELECT pg_catalog.set_config('standard_conforming_strings', 'off', false);", &on);
+	CHECK(on && st.std_strings == 0 && !st.local);
+	st = setting("SELECT set_config('standard_conforming_strings', 'off', true);", &on);
+	CHECK(on && st.local);
+	setting("SELECT pg_catalog.set_config('search_path', '', false);", &on);
+	CHECK(!on);
+	setting("SET search_path = public;", &on);
+	CHECK(!on);
+	setting("SET standard_conforming_strings = maybe;", &on);
+	CHECK(!on);
+	/* what ends a pipeline segment */
+	CHECK(sqlclass_statement("SET search_path = x;", 20, NULL) & SQLCLASS_SETTING);
+	CHECK(sqlclass_statement("select set_config('a','b',false)", 33, NULL) & SQLCLASS_SETTING);
+	CHECK(sqlclass_statement("COMMIT", 6, NULL) & SQLCLASS_SETTING);
+	CHECK(!(sqlclass_statement("INSERT INTO t VALUES (1)", 24, NULL) & SQLCLASS_SETTING));
+	CHECK(sqlclass_statement("copy t to stdout", 16, NULL) & SQLCLASS_COPY);
+	CHECK(!(sqlclass_statement("SELECT 'copy'", 13, NULL) & SQLCLASS_COPY));
+}
+
 int main(void)
 {
 	RUN(test_statements);
 	RUN(test_directive);
+	RUN(test_settings);
 	return tap_done();
 }
