@@ -47,42 +47,52 @@ static void db_cancel(PGconn *c)
 	}
 }
 
-int db_next_result(PGconn *c, PGresult **r, struct err *e)
+/* Wait until PQgetResult will not block.  A signal cancels the query in
+ * flight (once: *cancelled) and the wait goes on without the signal pipe,
+ * so what the server still sends can be drained.  -1: the connection is
+ * lost (e set). */
+static int await_result(PGconn *c, int *cancelled, struct err *e)
 {
-	int cancelled = 0;
-	*r = NULL;
 	for (;;) {
 		int flush = PQflush(c);
 		if (flush < 0)
 			break;
-		if (flush == 0 && !PQisBusy(c)) {
-			*r = PQgetResult(c);
-			if (cancelled) {
-				/* Drain what the cancelled query still sends. */
-				while (*r) {
-					PQclear(*r);
-					*r = PQgetResult(c);
-				}
-				return sig_check(e);
-			}
+		if (flush == 0 && !PQisBusy(c))
 			return 0;
-		}
-		if (db_wait_io(c, flush, e) < 0) {
-			if (!sig_received())
-				return -1;
-			if (!cancelled) {
-				db_cancel(c);
-				cancelled = 1;
-			}
-			/* keep draining without the signal pipe waking us */
+		if (*cancelled) {
 			struct pollfd pfd = {.fd = PQsocket(c), .events = POLLIN};
 			poll(&pfd, 1, 1000);
+		} else if (db_wait_io(c, flush, e) < 0) {
+			if (!sig_received())
+				return -1;
+			db_cancel(c);
+			*cancelled = 1;
 		}
 		if (!PQconsumeInput(c))
 			break;
 	}
 	return err_set(e, EXIT_FAILURE_GENERIC, "lost the connection to the server: %s",
 		       PQerrorMessage(c));
+}
+
+int db_next_result(PGconn *c, PGresult **r, struct err *e)
+{
+	int cancelled = 0;
+	*r = NULL;
+	if (await_result(c, &cancelled, e) < 0)
+		return -1;
+	*r = PQgetResult(c);
+	if (!cancelled)
+		return 0;
+	/* Drain what the cancelled query still sends. */
+	while (*r) {
+		PQclear(*r);
+		*r = NULL;
+		if (await_result(c, &cancelled, e) < 0)
+			return -1;
+		*r = PQgetResult(c);
+	}
+	return sig_check(e);
 }
 
 /* Read and drop the rows of a COPY … TO STDOUT, interruptible. */
@@ -148,6 +158,60 @@ fail:
 	PQclear(r->failed);
 	PQclear(r->last);
 	memset(r, 0, sizeof *r);
+	return -1;
+}
+
+int db_pipeline_collect(PGconn *c, struct db_results *r, struct err *e)
+{
+	int cancelled = 0, failed_here = 0;
+	memset(r, 0, sizeof *r);
+	for (;;) {
+		PGresult *res;
+		if (await_result(c, &cancelled, e) < 0)
+			goto fail;
+		res = PQgetResult(c);
+		if (!res) { /* the end of one statement's results */
+			if (!r->failed && !failed_here)
+				r->completed++;
+			failed_here = 0;
+			continue;
+		}
+		switch (PQresultStatus(res)) {
+		case PGRES_PIPELINE_SYNC:
+			PQclear(res);
+			if (cancelled) {
+				PQclear(r->failed);
+				r->failed = NULL;
+				return sig_check(e);
+			}
+			return 0;
+		case PGRES_FATAL_ERROR:
+			failed_here = 1;
+			if (!r->failed) {
+				r->failed = res;
+				continue;
+			}
+			break;
+		case PGRES_PIPELINE_ABORTED:
+			failed_here = 1;
+			break;
+		case PGRES_COPY_IN:
+			PQputCopyEnd(c, "COPY FROM STDIN is not supported here");
+			break;
+		case PGRES_COPY_OUT:
+			if (drain_copy_out(c, e) < 0) {
+				PQclear(res);
+				goto fail;
+			}
+			break;
+		default:
+			break;
+		}
+		PQclear(res);
+	}
+fail:
+	PQclear(r->failed);
+	r->failed = NULL;
 	return -1;
 }
 

@@ -43,6 +43,14 @@ struct db_results {
  * nothing is left in r). */
 int db_collect(PGconn *c, int keep_last, struct db_results *r, struct err *e);
 
+/* Read the results of a pipeline segment up to its sync point (the
+ * connection is in pipeline mode; PQpipelineSync was sent).  r->completed
+ * counts the statements that completed before the first error, r->failed
+ * is that error (the statements after it were skipped by the server).
+ * -1 on a lost connection (r->completed still says how far it got) or a
+ * signal (the segment is cancelled and drained first: 128+N). */
+int db_pipeline_collect(PGconn *c, struct db_results *r, struct err *e);
+
 /* Wait for the next result of the query in flight: 0 with *r (NULL when
  * the query is complete; caller PQclears), -1 on a lost connection or a
  * signal (the query is then cancelled and drained, e = 128+N). */

@@ -85,14 +85,48 @@ static void build_display(struct db_target *t)
 	t->display = strdup(buf);
 }
 
+/* Take every option that has a value (registering a password as a log
+ * secret), and make sure dbname has a slot. */
+static int fill_options(struct db_target *t, const PQconninfoOption *opts,
+			const char *application_name)
+{
+	const PQconninfoOption *o;
+	size_t cap = 4;
+	int have_dbname = 0;
+	for (o = opts; o->keyword; o++)
+		cap++;
+	t->keys = calloc(cap, sizeof *t->keys);
+	t->vals = calloc(cap, sizeof *t->vals);
+	if (!t->keys || !t->vals)
+		return -1;
+	for (o = opts; o->keyword; o++) {
+		if (!o->val)
+			continue;
+		if (strcmp(o->keyword, "password") == 0)
+			log_add_secret(o->val);
+		if (strcmp(o->keyword, "dbname") == 0) {
+			have_dbname = 1;
+			t->dbname_index = (int)t->n;
+		}
+		if (add_option(t, cap, o->keyword, o->val) < 0)
+			return -1;
+	}
+	if (!have_dbname) {
+		t->dbname_index = (int)t->n;
+		if (add_option(t, cap, "dbname", NULL) < 0)
+			return -1;
+	}
+	if (application_name && add_option(t, cap, "fallback_application_name", application_name) < 0)
+		return -1;
+	return 0;
+}
+
 int db_target_init(struct db_target *t, const char *url, const char *application_name,
 		   struct err *e)
 {
 	char *normalized = NULL;
 	char *parse_error = NULL;
-	PQconninfoOption *opts, *o;
-	size_t cap = 2;
-	int have_dbname = 0;
+	PQconninfoOption *opts;
 
 	memset(t, 0, sizeof *t);
 	t->dbname_index = -1;
@@ -111,34 +145,10 @@ int db_target_init(struct db_target *t, const char *url, const char *application
 		return -1;
 	}
 	free(normalized);
-	for (o = opts; o->keyword; o++)
-		cap++;
-	t->keys = calloc(cap + 2, sizeof *t->keys);
-	t->vals = calloc(cap + 2, sizeof *t->vals);
-	if (!t->keys || !t->vals)
+	if (fill_options(t, opts, application_name) < 0)
 		goto oom;
-	cap += 2;
-	for (o = opts; o->keyword; o++) {
-		if (!o->val)
-			continue;
-		if (strcmp(o->keyword, "password") == 0)
-			log_add_secret(o->val);
-		if (strcmp(o->keyword, "dbname") == 0) {
-			have_dbname = 1;
-			t->dbname_index = (int)t->n;
-		}
-		if (add_option(t, cap, o->keyword, o->val) < 0)
-			goto oom;
-	}
 	PQconninfoFree(opts);
 	opts = NULL;
-	if (!have_dbname) {
-		t->dbname_index = (int)t->n;
-		if (add_option(t, cap, "dbname", NULL) < 0)
-			goto oom;
-	}
-	if (application_name && add_option(t, cap, "fallback_application_name", application_name) < 0)
-		goto oom;
 	log_add_secret(getenv("PGPASSWORD"));
 	build_display(t);
 	if (!t->display)
@@ -149,6 +159,26 @@ oom:
 		PQconninfoFree(opts);
 	db_target_release(t);
 	return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+}
+
+int db_target_from_conn(struct db_target *t, PGconn *c, struct err *e)
+{
+	PQconninfoOption *opts = PQconninfo(c);
+	memset(t, 0, sizeof *t);
+	t->dbname_index = -1;
+	if (!opts || fill_options(t, opts, NULL) < 0) {
+		if (opts)
+			PQconninfoFree(opts);
+		db_target_release(t);
+		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+	}
+	PQconninfoFree(opts);
+	build_display(t);
+	if (!t->display) {
+		db_target_release(t);
+		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+	}
+	return 0;
 }
 
 void db_target_release(struct db_target *t)

@@ -7,6 +7,7 @@
 #ifndef MIGRATE_TARGET_H
 #define MIGRATE_TARGET_H
 
+#include <libpq-fe.h>
 #include <stddef.h>
 
 #include "util/err.h"
@@ -26,6 +27,10 @@ struct db_target {
 int db_target_init(struct db_target *t, const char *url, const char *application_name,
 		   struct err *e);
 void db_target_release(struct db_target *t);
+
+/* The parameters an open connection was made with (PQconninfo), to open
+ * another session like it — what psql's \connect does. */
+int db_target_from_conn(struct db_target *t, PGconn *c, struct err *e);
 
 /* The database name libpq will use for this target (explicit, PGDATABASE,
  * or the user name).  Borrowed from t. */

@@ -179,18 +179,19 @@ static int reset_session(PGconn *c, struct err *e)
 		       NULL, e);
 }
 
-/* Run one file in one transaction (like psql -1 -f).  When it turns out to
- * need autocommit (its own transaction control, CREATE INDEX CONCURRENTLY,
- * the directive), everything it did so far is rolled back and the file
- * runs again statement by statement (like psql -f).  Trying first spares a
- * pre-flight read of every script, which on large dumps costs as much as
- * the client's whole share of the work. */
+/* Run one file: in one transaction (like psql -1 -f), or, when it needs
+ * autocommit (its own transaction control, CREATE INDEX CONCURRENTLY,
+ * \connect, the directive), statement by statement (like psql -f).  The
+ * mode is decided by scanning the file before anything runs: running it
+ * one way and again the other would repeat what a rollback does not undo
+ * (sequence values, prepared statements, advisory locks, notifications). */
 static int run_file(struct store *s, const struct config *cfg, const struct init_file *f,
 		    struct init_report *rep, struct err *e)
 {
-	struct runner_stats st;
+	struct runner_stats st = {0};
+	struct runner_scan scan;
 	struct progress bar;
-	struct runner_opts o = {.root = config_str(cfg, CFG_INIT_DIR), .detect_autocommit = 1};
+	struct runner_opts o = {.root = config_str(cfg, CFG_INIT_DIR)};
 	struct stat info;
 	int64_t start = now_ms();
 	char took[32];
@@ -200,32 +201,16 @@ static int run_file(struct store *s, const struct config *cfg, const struct init
 	o.sha256 = sha256;
 	o.progress = progress_update;
 	o.progress_ctx = &bar;
-	for (;;) {
-		memset(&st, 0, sizeof st);
-		if (!o.autocommit && db_exec(s->c, "BEGIN", NULL, e) < 0)
-			return -1;
-		progress_start(&bar, f->key, stat(f->path, &info) == 0 ? (uint64_t)info.st_size : 0);
-		rc = runner_run_file(s->c, f->path, &o, &st, e);
-		progress_end(&bar);
-		if (rc != RUNNER_NEEDS_AUTOCOMMIT)
-			break;
-		if (db_exec(s->c, "ROLLBACK", NULL, e) < 0 || reset_session(s->c, e) < 0)
-			return -1;
-		/* Statement by statement nothing can be rolled back: scan the whole
-		 * file (and its includes) first, so a lexical error stops it before
-		 * anything runs. */
-		{
-			struct runner_scan scan;
-			if (runner_scan_file(f->path, o.root, &scan, e) < 0)
-				return -1;
-		}
-		log_info("running init script %s statement by statement (%s)", f->key,
-			 st.autocommit_reason);
-		o.autocommit = 1;
-	}
-	if (rc == 0 && o.autocommit && PQtransactionStatus(s->c) != PQTRANS_IDLE)
-		rc = err_set(e, EXIT_SQL, "%s: the script ended inside a transaction block it opened",
-			     f->path);
+	if (runner_scan_file(f->path, o.root, s->c, &scan, e) < 0)
+		return -1;
+	o.autocommit = scan.autocommit;
+	if (o.autocommit)
+		log_info("running init script %s statement by statement (%s)", f->key, scan.reason);
+	else if (db_exec(s->c, "BEGIN", NULL, e) < 0)
+		return -1;
+	progress_start(&bar, f->key, stat(f->path, &info) == 0 ? (uint64_t)info.st_size : 0);
+	rc = runner_run_file(s->c, f->path, &o, &st, e);
+	progress_end(&bar);
 	if (rc == 0 && !sha256[0])
 		rc = err_set(e, EXIT_FAILURE_GENERIC, "%s: cannot compute its SHA-256", f->path);
 	if (rc == 0)
@@ -249,6 +234,9 @@ static int run_file(struct store *s, const struct config *cfg, const struct init
 	}
 	rep->ran++;
 	rep->statements += st.statements;
+	log_debug("init script %s: %llu statements in %llu round trips, %llu bytes of COPY data",
+		  f->key, (unsigned long long)st.statements, (unsigned long long)st.batches,
+		  (unsigned long long)st.copy_bytes);
 	log_info("ran init script %s: %llu statement%s in %s", f->key,
 		 (unsigned long long)st.statements, st.statements == 1 ? "" : "s",
 		 duration_format(now_ms() - start, took, sizeof took));

@@ -99,7 +99,7 @@ static int copy_abort(struct exec *x, const char *file, const struct segment *st
 int copy_from_script(struct exec *x, struct source *s, const struct sqlscan_item *stmt,
 		     struct err *e)
 {
-	struct segment seg = {0, stmt->len, stmt->line, stmt->col};
+	struct segment seg = {s->name, NULL, 0, stmt->len, stmt->line, stmt->col};
 	struct sqlscan_item it;
 	size_t data_line = 0;
 	PGresult *r;
@@ -123,7 +123,7 @@ int copy_from_script(struct exec *x, struct source *s, const struct sqlscan_item
 		struct db_results rest;
 		int failed = r && PQresultStatus(r) == PGRES_FATAL_ERROR;
 		if (failed)
-			exec_statement_error(r, s->name, sql, &seg, e);
+			exec_statement_error(x, r, sql, &seg, e);
 		PQclear(r);
 		free(sql);
 		if (db_collect(x->c, 0, &rest, &(struct err){0}) == 0)

@@ -12,24 +12,34 @@
 
 #include "script/runner.h"
 #include "script/source.h"
+#include "sql/pgenc.h"
 #include "sql/sqlscan.h"
 #include "util/err.h"
 
-/* Where a statement sits: in the text sent, and in its file. */
+/* A statement sent in the current pipeline segment: where it sits in its
+ * file, and its text as sent (for mapping an error position). */
 struct segment {
-	size_t off, len;  /* in the text sent */
+	const char *file; /* the source's name, borrowed */
+	const char *text; /* NULL: the copy at x->batch + off */
+	size_t off, len;
 	size_t line, col; /* in the file */
 };
 
 struct exec {
-	PGconn *c;
+	PGconn *c;         /* where the script's statements go */
+	PGconn *tool;      /* the caller's connection (its bookkeeping, its lock) */
+	PGconn *own;       /* a session \connect opened; closed at the end */
 	const struct runner_opts *o;
 	struct runner_stats *st;
-	char *batch;       /* statements not sent yet, each followed by '\n' */
+	/* the pipeline segment in flight: statements sent, results not read */
+	int in_pipeline;
+	char *batch;       /* copies of their texts, each NUL-terminated */
 	size_t blen, bcap;
 	struct segment *segs;
 	size_t nseg, segcap;
-	const char *batch_file;
+	/* what the lexer follows, read back from the server */
+	int std_strings;
+	enum pgenc enc;
 	int in_block;      /* inside an explicit BEGIN … COMMIT (autocommit mode) */
 	int restricted;    /* after \restrict KEY: SQL runs, meta-commands other
 			    * than \unrestrict KEY are refused (psql 15.14+) */
@@ -44,13 +54,17 @@ struct exec {
 /* Run every item of s (an included file too). */
 int exec_source(struct exec *x, struct source *s, struct err *e);
 
-/* Send the pending batch and check every statement's result. */
+/* End the pipeline segment: sync, check every statement's result, leave
+ * pipeline mode, and read back the settings the lexer follows. */
 int exec_flush(struct exec *x, struct err *e);
 
-/* Report an error result for the statement seg of text (what was sent):
- * PostgreSQL's error position mapped back to file:line:col (or the
- * statement's start). */
-int exec_statement_error(const PGresult *r, const char *file, const char *text,
+/* Read standard_conforming_strings and client_encoding back from x->c. */
+void exec_read_settings(struct exec *x);
+
+/* Report an error result for the statement seg whose text (as sent) is
+ * text: PostgreSQL's error position mapped back to file:line:col (or the
+ * statement's start), characters counted in x's client encoding. */
+int exec_statement_error(const struct exec *x, const PGresult *r, const char *text,
 			 const struct segment *seg, struct err *e);
 
 /* Report progress through the top-level file. */
@@ -65,6 +79,17 @@ int copy_from_script(struct exec *x, struct source *s, const struct sqlscan_item
 
 /* Whether it is \i, \ir, \include or \include_relative. */
 int meta_is_include(const struct sqlscan_item *it);
+
+/* Whether it is \connect (\c). */
+int meta_is_connect(const struct sqlscan_item *it);
+
+/* Whether \connect it names the database (user, host, port) c is
+ * connected to — the only one supported. */
+int meta_connect_check(PGconn *c, const struct source *s, const struct sqlscan_item *it,
+		       struct err *e);
+
+/* Whether it is \encoding with a known encoding (set in *enc). */
+int meta_encoding_arg(const struct sqlscan_item *it, enum pgenc *enc);
 
 /* Resolve the file an include names, confined to root. */
 int meta_include_path(const struct source *from, const struct sqlscan_item *it, const char *root,

@@ -13,10 +13,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "db/connect.h"
+#include "db/query.h"
+#include "db/target.h"
 #include "script/exec.h"
+#include "sql/pgenc.h"
 #include "sql/slashscan.h"
+#include "util/clock.h"
 #include "util/log.h"
+
+#define RECONNECT_MS 30000 /* how long \connect may take */
 
 /* Whether the meta-command it is \name. */
 static int meta_is(const struct sqlscan_item *it, const char *name)
@@ -75,10 +83,28 @@ int meta_include_path(const struct source *from, const struct sqlscan_item *it, 
 	return 0;
 }
 
+int meta_is_connect(const struct sqlscan_item *it)
+{
+	return meta_is(it, "connect") || meta_is(it, "c");
+}
+
+int meta_encoding_arg(const struct sqlscan_item *it, enum pgenc *enc)
+{
+	char arg[64];
+	if (!meta_is(it, "encoding") || first_arg(it, 0, arg, sizeof arg) != 1)
+		return 0;
+	return pgenc_from_name(arg, enc) ? 1 : 0;
+}
+
 /* \connect: only to the database (user, host, port) already connected to;
- * "-" or an omitted part keeps the current one, as in psql. */
-static int meta_connect(struct exec *x, const struct source *s, const struct sqlscan_item *it,
-			struct err *e)
+ * "-" or an omitted part keeps the current one, as in psql.  As psql does,
+ * it opens a new session (settings, temporary tables, prepared statements
+ * of the old one are gone); the caller's connection, which holds the
+ * tool's lock and bookkeeping, stays open but the script no longer uses it
+ * — a transaction block the script left open there is rolled back, as
+ * psql's closing the old session would. */
+int meta_connect_check(PGconn *c, const struct source *s, const struct sqlscan_item *it,
+		       struct err *e)
 {
 	static const char *const what[] = {"database", "user", "host", "port"};
 	const char *p = it->args, *end = it->args + it->args_len;
@@ -104,8 +130,8 @@ static int meta_connect(struct exec *x, const struct source *s, const struct sql
 		} else {
 			want = arg;
 		}
-		have = position == 0 ? PQdb(x->c) : position == 1 ? PQuser(x->c)
-					      : position == 2 ? PQhost(x->c) : PQport(x->c);
+		have = position == 0 ? PQdb(c) : position == 1 ? PQuser(c)
+					      : position == 2 ? PQhost(c) : PQport(c);
 		if (want && strcmp(want, "-") != 0 && have && strcmp(want, have) != 0) {
 			err_set(e, EXIT_SQL, "%s:%zu: \\connect to another %s (\"%s\") is not supported",
 				s->name, it->line, what[position < 4 ? position : 3], want);
@@ -115,6 +141,34 @@ static int meta_connect(struct exec *x, const struct source *s, const struct sql
 		free(dbname);
 		position++;
 	}
+	return 0;
+}
+
+static int meta_connect(struct exec *x, const struct source *s, const struct sqlscan_item *it,
+			struct err *e)
+{
+	struct db_target t;
+	enum db_failure why;
+	PGconn *fresh;
+	if (meta_connect_check(x->c, s, it, e) < 0)
+		return -1;
+	if (db_target_from_conn(&t, x->c, e) < 0)
+		return -1;
+	if (db_connect(&t, NULL, now_ms() + RECONNECT_MS, &fresh, &why, e) < 0) {
+		db_target_release(&t);
+		return err_prefix(e, "%s:%zu: \\connect", s->name, it->line);
+	}
+	db_target_release(&t);
+	if (x->own) {
+		PQfinish(x->own);
+	} else if (PQtransactionStatus(x->tool) != PQTRANS_IDLE) {
+		struct err ignored = {0};
+		db_exec(x->tool, "ROLLBACK", NULL, &ignored);
+	}
+	x->own = x->c = fresh;
+	x->in_block = 0;
+	PQsetnonblocking(x->c, 1);
+	exec_read_settings(x);
 	return 0;
 }
 
@@ -164,6 +218,64 @@ static int meta_restrict(struct exec *x, const struct source *s, const struct sq
 	return 0;
 }
 
+/* psql's boolean spellings (ParseVariableBool): unique prefixes of true,
+ * false, yes, no; on, off; 1, 0.  -1 for anything else. */
+static int parse_bool(const char *v)
+{
+	size_t n = strlen(v);
+	if (n == 0)
+		return -1;
+	if (strncasecmp(v, "true", n) == 0 || strncasecmp(v, "yes", n) == 0 || strcmp(v, "1") == 0 ||
+	    (n >= 2 && strncasecmp(v, "on", n) == 0))
+		return 1;
+	if (strncasecmp(v, "false", n) == 0 || strncasecmp(v, "no", n) == 0 || strcmp(v, "0") == 0 ||
+	    (n >= 2 && strncasecmp(v, "off", n) == 0))
+		return 0;
+	return -1;
+}
+
+/* \set NAME [VALUE…] and \unset NAME.  Variables are not interpolated (a
+ * :name stays as written), so setting one is harmless — except the three
+ * that change how psql executes: the runner always runs with AUTOCOMMIT
+ * on, ON_ERROR_STOP on and ON_ERROR_ROLLBACK off, and a script that asks
+ * for anything else is refused rather than run differently.  (\unset of
+ * a boolean sets it to off, as in psql.) */
+static int meta_set(const struct source *s, const struct sqlscan_item *it, struct err *e)
+{
+	static const struct {
+		const char *name;
+		int want; /* the value the runner implements */
+	} fixed[] = {{"AUTOCOMMIT", 1}, {"ON_ERROR_STOP", 1}, {"ON_ERROR_ROLLBACK", 0}};
+	const char *p = it->args, *end = it->args + it->args_len;
+	char name[256], value[1024] = "", part[1024];
+	size_t n, used = 0;
+	char quote;
+	struct sqlscan_error serr;
+	int unset = meta_is(it, "unset");
+
+	if (slashscan_next_arg(&p, end, 0, name, sizeof name, &n, &quote, &serr) != 1)
+		return 0; /* \set alone lists the variables */
+	while (!unset && slashscan_next_arg(&p, end, 0, part, sizeof part, &n, &quote, &serr) == 1)
+		used += (size_t)snprintf(value + used, used < sizeof value ? sizeof value - used : 0,
+					 "%s", part); /* psql concatenates the arguments */
+	for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+		int b;
+		if (strcmp(name, fixed[i].name) != 0)
+			continue;
+		b = unset ? 0 : parse_bool(value);
+		if (b < 0 && fixed[i].want == 0 && strncasecmp(value, "interactive", strlen(value)) == 0 &&
+		    value[0])
+			b = 0; /* ON_ERROR_ROLLBACK interactive: off in a script */
+		if (b == fixed[i].want)
+			return 0;
+		err_set(e, EXIT_SQL, "%s:%zu: \\%.*s %s%s%s is not supported", s->name, it->line,
+			(int)it->name_len, it->name, name, unset ? "" : " ", value);
+		return err_hint(e, "scripts run as with psql -v ON_ERROR_STOP=1: AUTOCOMMIT on, "
+				   "ON_ERROR_STOP on, ON_ERROR_ROLLBACK off");
+	}
+	return 0;
+}
+
 int meta_run(struct exec *x, struct source *s, const struct sqlscan_item *it, struct err *e)
 {
 	char arg[1024];
@@ -173,7 +285,7 @@ int meta_run(struct exec *x, struct source *s, const struct sqlscan_item *it, st
 	if (x->restricted || meta_is(it, "restrict") || meta_is(it, "unrestrict"))
 		return meta_restrict(x, s, it, e);
 	if (meta_is(it, "set") || meta_is(it, "unset"))
-		return 0; /* ON_ERROR_STOP is always on; variables are not interpolated */
+		return meta_set(s, it, e);
 	if (meta_is(it, "echo") || meta_is(it, "qecho") || meta_is(it, "warn")) {
 		log_info("%s:%zu: %.*s", s->name, it->line, (int)it->args_len, it->args);
 		return 0;
@@ -181,9 +293,10 @@ int meta_run(struct exec *x, struct source *s, const struct sqlscan_item *it, st
 	if (meta_is(it, "encoding")) {
 		if (first_arg(it, 0, arg, sizeof arg) == 1 && PQsetClientEncoding(x->c, arg) != 0)
 			return err_set(e, EXIT_SQL, "%s:%zu: invalid encoding \"%s\"", s->name, it->line, arg);
+		exec_read_settings(x);
 		return 0;
 	}
-	if (meta_is(it, "connect") || meta_is(it, "c"))
+	if (meta_is_connect(it))
 		return meta_connect(x, s, it, e);
 	if (meta_is_include(it))
 		return meta_include(x, s, it, e);

@@ -15,6 +15,7 @@
 #include "db/query.h"
 #include "script/exec.h"
 #include "script/source.h"
+#include "sql/pgenc.h"
 #include "sql/sqlclass.h"
 #include "sql/sqlscan.h"
 #include "util/array.h"
@@ -22,13 +23,62 @@
 #define BATCH_BYTES (256 * 1024)
 #define BATCH_STATEMENTS 1000
 
+static int block_change(const struct sqlscan_item *it);
+
 /* ---- scanning without executing ------------------------------------------ */
 
-static int scan_source(struct source *s, const char *root, struct runner_scan *info, int depth,
-		       struct err *e);
+/* What the scan knows of the settings the lexer follows: it reads them
+ * from the statements' text (SET, RESET, set_config with literals), as the
+ * execution will read them back from the server. */
+struct scan_state {
+	const char *root;
+	PGconn *conn; /* to check \connect's target; may be NULL */
+	struct runner_scan *info;
+	int std_strings, std_default, std_session;
+	enum pgenc enc, enc_default, enc_session;
+	int local; /* a SET LOCAL is in force until the transaction ends */
+};
 
-static int scan_include(struct source *from, const struct sqlscan_item *it, const char *root,
-			struct runner_scan *info, int depth, struct err *e)
+static void note_reason(struct runner_scan *info, const char *what, const char *file, size_t line)
+{
+	if (info->autocommit)
+		return;
+	info->autocommit = 1;
+	snprintf(info->reason, sizeof info->reason, "%s at %s:%zu", what, file, line);
+}
+
+static void scan_setting(struct scan_state *st, const struct sqlscan_item *it, unsigned flags)
+{
+	struct sqlclass_setting set;
+	if ((flags & SQLCLASS_TRANSACTION_CONTROL) && st->local && block_change(it) < 0) {
+		st->std_strings = st->std_session; /* what SET LOCAL set ends */
+		st->enc = st->enc_session;
+		st->local = 0;
+	}
+	if (!(flags & SQLCLASS_SETTING) || !sqlclass_setting(it->text, it->len, &set))
+		return;
+	if (!set.local && !st->local) {
+		st->std_session = st->std_strings;
+		st->enc_session = st->enc;
+	}
+	if (set.std_strings >= 0)
+		st->std_strings = set.std_strings == 2 ? st->std_default : set.std_strings;
+	if (set.encoding[0] && strcmp(set.encoding, "DEFAULT") == 0)
+		st->enc = st->enc_default;
+	else if (set.encoding[0])
+		pgenc_from_name(set.encoding, &st->enc);
+	if (set.local)
+		st->local = 1;
+	else {
+		st->std_session = st->std_strings;
+		st->enc_session = st->enc;
+	}
+}
+
+static int scan_source(struct scan_state *st, struct source *s, int depth, struct err *e);
+
+static int scan_include(struct scan_state *st, struct source *from, const struct sqlscan_item *it,
+			int depth, struct err *e)
 {
 	char path[PATH_MAX * 2];
 	struct source inc;
@@ -36,95 +86,120 @@ static int scan_include(struct source *from, const struct sqlscan_item *it, cons
 	if (depth >= INCLUDE_DEPTH_MAX)
 		return err_set(e, EXIT_SQL, "%s:%zu: includes nested more than %d deep", from->name,
 			       it->line, INCLUDE_DEPTH_MAX);
-	if (meta_include_path(from, it, root, path, sizeof path, e) < 0)
+	if (meta_include_path(from, it, st->root, path, sizeof path, e) < 0)
 		return -1;
 	if (source_open_file(&inc, path, 0, e) < 0)
 		return err_prefix(e, "%s:%zu", from->name, it->line);
-	rc = scan_source(&inc, root, info, depth + 1, e);
+	rc = scan_source(st, &inc, depth + 1, e);
 	source_close(&inc, NULL);
 	return rc;
 }
 
-static int scan_source(struct source *s, const char *root, struct runner_scan *info, int depth,
-		       struct err *e)
+static int scan_meta(struct scan_state *st, struct source *s, const struct sqlscan_item *it,
+		     int depth, struct err *e)
+{
+	if (meta_is_include(it))
+		return scan_include(st, s, it, depth, e);
+	if (meta_is_connect(it)) {
+		if (st->conn && meta_connect_check(st->conn, s, it, e) < 0)
+			return -1;
+		note_reason(st->info, "\\connect (a new session)", s->name, it->line);
+	}
+	else if (meta_encoding_arg(it, &st->enc))
+		st->enc_session = st->enc;
+	return 0;
+}
+
+static int scan_source(struct scan_state *st, struct source *s, int depth, struct err *e)
 {
 	struct sqlscan_item it;
 	size_t line;
 	for (;;) {
-		enum sqlscan_result r = source_next(s, &it, e);
+		enum sqlscan_result r;
+		sqlscan_set_standard_strings(&s->sc, st->std_strings);
+		sqlscan_set_encoding(&s->sc, st->enc);
+		r = source_next(s, &it, e);
 		if (r == SQLSCAN_ERROR)
 			return -1;
 		if (r == SQLSCAN_EOF)
 			break;
-		if (r == SQLSCAN_STATEMENT && !info->autocommit) {
+		if (r == SQLSCAN_STATEMENT) {
 			const char *what;
 			unsigned flags = sqlclass_statement(it.text, it.len, &what);
-			if (flags & (SQLCLASS_TRANSACTION_CONTROL | SQLCLASS_NO_TRANSACTION_BLOCK)) {
-				info->autocommit = 1;
-				snprintf(info->reason, sizeof info->reason, "%s at %s:%zu", what, s->name,
-					 it.line);
-			}
-		} else if (r == SQLSCAN_META && meta_is_include(&it)) {
-			if (scan_include(s, &it, root, info, depth, e) < 0)
-				return -1;
+			if (flags & (SQLCLASS_TRANSACTION_CONTROL | SQLCLASS_NO_TRANSACTION_BLOCK))
+				note_reason(st->info, what, s->name, it.line);
+			scan_setting(st, &it, flags);
+		} else if (r == SQLSCAN_META && scan_meta(st, s, &it, depth, e) < 0) {
+			return -1;
 		}
 	}
-	if (!info->autocommit && source_no_transaction_directive(s, &line)) {
-		info->autocommit = 1;
-		snprintf(info->reason, sizeof info->reason, "-- migrate:no-transaction at %s:%zu",
-			 s->name, line);
-	}
+	if (source_no_transaction_directive(s, &line))
+		note_reason(st->info, "-- migrate:no-transaction", s->name, line);
 	return 0;
 }
 
-int runner_scan_file(const char *path, const char *root, struct runner_scan *info, struct err *e)
+static int scan(struct source *s, const char *root, PGconn *c, struct runner_scan *info,
+		struct err *e)
+{
+	struct scan_state st = {.root = root, .conn = c, .info = info, .std_strings = 1};
+	memset(info, 0, sizeof *info);
+	if (c) {
+		struct exec x = {.c = c};
+		exec_read_settings(&x);
+		st.std_strings = x.std_strings;
+		st.enc = x.enc;
+	}
+	st.std_default = st.std_session = st.std_strings;
+	st.enc_default = st.enc_session = st.enc;
+	return scan_source(&st, s, 0, e);
+}
+
+int runner_scan_file(const char *path, const char *root, PGconn *c, struct runner_scan *info,
+		     struct err *e)
 {
 	struct source s;
 	int rc;
-	memset(info, 0, sizeof *info);
 	if (source_open_file(&s, path, 0, e) < 0)
 		return -1;
-	rc = scan_source(&s, root, info, 0, e);
+	rc = scan(&s, root, c, info, e);
 	source_close(&s, NULL);
 	return rc;
 }
 
 int runner_scan_buffer(const char *name, const char *buf, size_t len, size_t first_line,
-		       const char *root, struct runner_scan *info, struct err *e)
+		       const char *root, PGconn *c, struct runner_scan *info, struct err *e)
 {
 	struct source s;
-	memset(info, 0, sizeof *info);
 	source_open_buffer(&s, name, buf, len, first_line);
-	return scan_source(&s, root, info, 0, e);
+	return scan(&s, root, c, info, e);
 }
 
 /* ---- execution ----------------------------------------------------------- */
 
-/* Character count (UTF-8 sequences as one) of s[0..n). */
-static long utf8_chars(const char *s, size_t n)
+void exec_read_settings(struct exec *x)
 {
-	long count = 0;
-	for (size_t i = 0; i < n; i++)
-		if (((unsigned char)s[i] & 0xC0) != 0x80)
-			count++;
-	return count;
+	const char *scs = PQparameterStatus(x->c, "standard_conforming_strings");
+	const char *enc = PQparameterStatus(x->c, "client_encoding");
+	x->std_strings = !scs || strcmp(scs, "off") != 0;
+	if (!enc || !pgenc_from_name(enc, &x->enc))
+		x->enc = PGENC_UTF8;
 }
 
-int exec_statement_error(const PGresult *r, const char *file, const char *text,
+int exec_statement_error(const struct exec *x, const PGresult *r, const char *text,
 			 const struct segment *seg, struct err *e)
 {
 	const char *pos = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION);
 	size_t line = seg->line, col = seg->col;
 	if (pos) {
-		long p = atol(pos) - utf8_chars(text, seg->off);
 		size_t l, c;
-		if (sqlscan_map_position(text + seg->off, seg->len, seg->line, seg->col, p, PGENC_UTF8, &l, &c) == 0) {
+		if (sqlscan_map_position(text, seg->len, seg->line, seg->col, atol(pos), x->enc, &l,
+					 &c) == 0) {
 			line = l;
 			col = c;
 		}
 	}
 	db_result_error(r, e);
-	return err_prefix(e, "%s:%zu:%zu", file, line, col);
+	return err_prefix(e, "%s:%zu:%zu", seg->file, line, col);
 }
 
 void exec_progress(struct exec *x, const struct source *s, uint64_t upto)
@@ -133,121 +208,207 @@ void exec_progress(struct exec *x, const struct source *s, uint64_t upto)
 		x->o->progress(x->o->progress_ctx, upto, s->total);
 }
 
-static int batch_add(struct exec *x, const char *file, const struct sqlscan_item *it, struct err *e)
+static const char *segment_text(const struct exec *x, const struct segment *seg)
 {
-	if (x->blen + it->len + 2 > x->bcap) {
-		size_t cap = (x->bcap ? x->bcap * 2 : BATCH_BYTES * 2) + it->len;
-		char *p = realloc(x->batch, cap);
-		if (!p)
-			return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
-		x->batch = p;
-		x->bcap = cap;
-	}
-	if (array_reserve(&x->segs, &x->segcap, x->nseg + 1, sizeof *x->segs) < 0)
-		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
-	x->segs[x->nseg++] = (struct segment){x->blen, it->len, it->line, it->col};
-	memcpy(x->batch + x->blen, it->text, it->len);
-	x->blen += it->len;
-	x->batch[x->blen++] = '\n';
-	x->batch[x->blen] = '\0';
-	x->batch_file = file;
-	return 0;
+	return seg->text ? seg->text : x->batch + seg->off;
 }
 
 int exec_flush(struct exec *x, struct err *e)
 {
-	struct db_results r;
+	struct db_results r = {0};
 	int rc = 0;
 
-	if (x->nseg == 0)
+	if (!x->in_pipeline)
 		return 0;
-	if (!PQsendQuery(x->c, x->batch))
-		return err_set(e, EXIT_FAILURE_GENERIC, "cannot send to the server: %s",
-			       PQerrorMessage(x->c));
-	if (db_collect(x->c, 0, &r, e) < 0)
-		return -1;
-	if (r.failed) {
-		/* The statements before the failing one completed. */
-		size_t at = r.completed < x->nseg ? r.completed : x->nseg - 1;
-		rc = exec_statement_error(r.failed, x->batch_file, x->batch, &x->segs[at], e);
-		PQclear(r.failed);
+	if (x->nseg > 0) {
+		if (!PQpipelineSync(x->c)) {
+			rc = err_set(e, EXIT_FAILURE_GENERIC, "cannot send to the server: %s",
+				     PQerrorMessage(x->c));
+		} else if (db_pipeline_collect(x->c, &r, e) < 0) {
+			/* a lost connection names the statement that did not complete */
+			if (e->code == EXIT_FAILURE_GENERIC && r.completed < x->nseg)
+				err_prefix(e, "%s:%zu:%zu", x->segs[r.completed].file,
+					   x->segs[r.completed].line, x->segs[r.completed].col);
+			rc = -1;
+		} else {
+			if (r.failed) {
+				/* the statements before the failing one completed */
+				const struct segment *seg = &x->segs[r.completed < x->nseg ? r.completed
+											   : x->nseg - 1];
+				rc = exec_statement_error(x, r.failed, segment_text(x, seg), seg, e);
+				PQclear(r.failed);
+			}
+			x->st->statements += r.completed;
+			x->st->batches++;
+		}
 	}
-	x->st->statements += r.completed;
-	x->st->batches++;
+	PQexitPipelineMode(x->c);
+	x->in_pipeline = 0;
 	x->nseg = 0;
 	x->blen = 0;
+	exec_read_settings(x);
+	return rc;
+}
+
+/* The statement it as a C string for libpq: in place in the source's
+ * buffer when it is large (no copy: a statement of hundreds of megabytes
+ * costs its own size once here, once in libpq), else copied into the
+ * segment's text buffer, which an error position is mapped against. */
+static int add_segment(struct exec *x, struct source *s, const struct sqlscan_item *it,
+		       int *saved, const char **text, struct err *e)
+{
+	struct segment seg = {s->name, NULL, 0, it->len, it->line, it->col};
+	*saved = it->len >= BATCH_BYTES ? source_terminate(s, it) : -1;
+	if (array_reserve(&x->segs, &x->segcap, x->nseg + 1, sizeof *x->segs) < 0)
+		goto oom;
+	if (*saved >= 0) {
+		seg.text = it->text;
+		*text = it->text;
+	} else {
+		if (x->blen + it->len + 1 > x->bcap) {
+			size_t cap = (x->bcap ? x->bcap * 2 : BATCH_BYTES * 2) + it->len;
+			char *p = realloc(x->batch, cap);
+			if (!p)
+				goto oom;
+			x->batch = p;
+			x->bcap = cap;
+		}
+		seg.off = x->blen;
+		memcpy(x->batch + x->blen, it->text, it->len);
+		x->blen += it->len;
+		x->batch[x->blen++] = '\0';
+		*text = x->batch + seg.off;
+	}
+	x->segs[x->nseg++] = seg;
+	return 0;
+oom:
+	source_restore(s, it, *saved);
+	return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+}
+
+/* Send one statement in the pipeline (extended protocol: the server
+ * parses it when its turn comes, after the statements before it ran). */
+static int send_statement(struct exec *x, struct source *s, const struct sqlscan_item *it,
+			  struct err *e)
+{
+	const char *text = NULL;
+	int saved, ok;
+	if (!x->in_pipeline) {
+		if (!PQenterPipelineMode(x->c))
+			return err_set(e, EXIT_FAILURE_GENERIC, "cannot enter pipeline mode: %s",
+				       PQerrorMessage(x->c));
+		x->in_pipeline = 1;
+	}
+	if (add_segment(x, s, it, &saved, &text, e) < 0)
+		return -1;
+	ok = PQsendQueryParams(x->c, text, 0, NULL, NULL, NULL, NULL, 0);
+	source_restore(s, it, saved);
+	if (!ok)
+		return err_set(e, EXIT_FAILURE_GENERIC, "%s:%zu:%zu: cannot send to the server: %s",
+			       s->name, it->line, it->col, PQerrorMessage(x->c));
+	/* a statement sent from the source's buffer is checked before the
+	 * buffer moves on */
+	return saved >= 0 ? exec_flush(x, e) : 0;
+}
+
+/* A COPY other than FROM STDIN (TO STDOUT, from a server file) runs alone,
+ * outside the pipeline, in the simple protocol as psql sends it. */
+static int run_alone(struct exec *x, struct source *s, const struct sqlscan_item *it,
+		     struct err *e)
+{
+	struct segment seg = {s->name, NULL, 0, it->len, it->line, it->col};
+	struct db_results r;
+	char *sql = malloc(it->len + 1);
+	int rc = 0;
+	if (!sql)
+		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+	memcpy(sql, it->text, it->len);
+	sql[it->len] = '\0';
+	if (!PQsendQuery(x->c, sql))
+		rc = err_set(e, EXIT_FAILURE_GENERIC, "%s:%zu:%zu: cannot send to the server: %s",
+			     s->name, it->line, it->col, PQerrorMessage(x->c));
+	else if (db_collect(x->c, 0, &r, e) < 0)
+		rc = err_prefix(e, "%s:%zu:%zu", s->name, it->line, it->col);
+	else if (r.failed) {
+		rc = exec_statement_error(x, r.failed, sql, &seg, e);
+		PQclear(r.failed);
+	} else {
+		x->st->statements += r.completed;
+		x->st->batches++;
+	}
+	free(sql);
 	return rc;
 }
 
 /* In autocommit mode: does this transaction-control statement open an
- * explicit block (BEGIN, START TRANSACTION) or end one? */
-static int opens_block(const struct sqlscan_item *it)
+ * explicit block (1: BEGIN, START TRANSACTION), end one (-1: COMMIT, END,
+ * ROLLBACK but not ROLLBACK TO, ABORT, PREPARE TRANSACTION) or neither (0:
+ * SAVEPOINT, RELEASE, ROLLBACK TO)? */
+static int block_change(const struct sqlscan_item *it)
 {
-	char word[8] = "";
-	size_t i = 0;
-	const char *t = it->text;
-	while (i < it->len && i < 7 && t[i] != ' ' && t[i] != ';' && t[i] != '\n')
-		word[i] = (char)(t[i] | 0x20), i++;
-	word[i] = '\0';
-	return strcmp(word, "begin") == 0 || strcmp(word, "start") == 0;
+	char words[2][16];
+	const char *t = it->text, *end = it->text + it->len;
+	for (int w = 0; w < 2; w++) {
+		size_t n = 0;
+		while (t < end && (*t == ' ' || *t == '\t' || *t == '\n' || *t == '\r'))
+			t++;
+		while (t < end && n + 1 < sizeof words[w] &&
+		       ((*t >= 'a' && *t <= 'z') || (*t >= 'A' && *t <= 'Z') || *t == '_'))
+			words[w][n++] = (char)(*t++ | 0x20);
+		words[w][n] = '\0';
+	}
+	if (strcmp(words[0], "begin") == 0 || strcmp(words[0], "start") == 0)
+		return 1;
+	if (strcmp(words[0], "rollback") == 0 || strcmp(words[0], "abort") == 0)
+		return strcmp(words[1], "to") == 0 ? 0 : -1;
+	if (strcmp(words[0], "commit") == 0 || strcmp(words[0], "end") == 0 ||
+	    strcmp(words[0], "prepare") == 0)
+		return -1;
+	return 0;
 }
 
 static int run_statement(struct exec *x, struct source *s, const struct sqlscan_item *it,
 			 struct err *e)
 {
-	unsigned flags;
-	if (!x->o->autocommit && x->o->detect_autocommit) {
-		const char *what;
-		flags = sqlclass_statement(it->text, it->len, &what);
-		if (flags & (SQLCLASS_TRANSACTION_CONTROL | SQLCLASS_NO_TRANSACTION_BLOCK)) {
-			snprintf(x->st->autocommit_reason, sizeof x->st->autocommit_reason, "%s at %s:%zu",
-				 what, s->name, it->line);
-			return RUNNER_NEEDS_AUTOCOMMIT;
-		}
-	}
-	if (it->copy_from_stdin) {
+	unsigned flags = sqlclass_statement(it->text, it->len, NULL);
+	if (it->copy_from_stdin || (flags & SQLCLASS_COPY)) {
 		if (exec_flush(x, e) < 0)
 			return -1;
-		return copy_from_script(x, s, it, e);
+		if (it->copy_from_stdin)
+			return copy_from_script(x, s, it, e);
+		if (run_alone(x, s, it, e) < 0)
+			return -1;
+		exec_read_settings(x);
+		return 0;
 	}
-	if (x->nseg > 0 && x->batch_file != s->name && exec_flush(x, e) < 0)
+	if (send_statement(x, s, it, e) < 0)
 		return -1;
-	if (batch_add(x, s->name, it, e) < 0)
-		return -1;
-	if (x->o->autocommit) {
-		flags = sqlclass_statement(it->text, it->len, NULL);
-		if (flags & SQLCLASS_TRANSACTION_CONTROL)
-			x->in_block = opens_block(it);
-		if (!x->in_block)
-			return exec_flush(x, e);
+	if (x->o->autocommit && (flags & SQLCLASS_TRANSACTION_CONTROL)) {
+		int change = block_change(it);
+		if (change)
+			x->in_block = change > 0;
 	}
-	if (x->blen >= BATCH_BYTES || x->nseg >= BATCH_STATEMENTS)
+	/* One round trip per statement where psql makes one too (autocommit
+	 * outside an explicit block: an error must stop before the next
+	 * statement runs); a statement that may change what the lexer follows
+	 * is read back before lexing goes on. */
+	if ((x->o->autocommit && !x->in_block) || (flags & SQLCLASS_SETTING) ||
+	    x->blen >= BATCH_BYTES || x->nseg >= BATCH_STATEMENTS)
 		return exec_flush(x, e);
 	return 0;
-}
-
-/* The directive, seen by the scanner so far, in a transactional run. */
-static int directive_seen(struct exec *x, struct source *s)
-{
-	size_t line;
-	if (x->o->autocommit || !x->o->detect_autocommit ||
-	    !source_no_transaction_directive(s, &line))
-		return 0;
-	snprintf(x->st->autocommit_reason, sizeof x->st->autocommit_reason,
-		 "-- migrate:no-transaction at %s:%zu", s->name, line);
-	return 1;
 }
 
 int exec_source(struct exec *x, struct source *s, struct err *e)
 {
 	struct sqlscan_item it;
 	for (;;) {
-		enum sqlscan_result r = source_next(s, &it, e);
+		enum sqlscan_result r;
 		int rc = 0;
+		sqlscan_set_standard_strings(&s->sc, x->std_strings);
+		sqlscan_set_encoding(&s->sc, x->enc);
+		r = source_next(s, &it, e);
 		if (r == SQLSCAN_ERROR)
 			return -1;
-		if (directive_seen(x, s))
-			return RUNNER_NEEDS_AUTOCOMMIT;
 		if (r == SQLSCAN_EOF)
 			return exec_flush(x, e);
 		if (r == SQLSCAN_STATEMENT)
@@ -262,15 +423,41 @@ int exec_source(struct exec *x, struct source *s, struct err *e)
 	}
 }
 
+/* After an error: what was sent is synced and drained (so the connection
+ * is usable), and in autocommit mode a transaction block the script left
+ * open is rolled back, as the end of psql's session would. */
+static void run_cleanup(struct exec *x)
+{
+	struct err ignored = {0};
+	if (x->in_pipeline) {
+		struct db_results r;
+		if (x->nseg > 0 && PQpipelineSync(x->c) && db_pipeline_collect(x->c, &r, &ignored) == 0)
+			PQclear(r.failed);
+		PQexitPipelineMode(x->c);
+		x->in_pipeline = 0;
+	}
+	if (x->o->autocommit && PQstatus(x->c) == CONNECTION_OK &&
+	    PQtransactionStatus(x->c) != PQTRANS_IDLE)
+		db_exec(x->c, "ROLLBACK", NULL, &ignored);
+}
+
 static int run(PGconn *c, struct source *s, const struct runner_opts *o, struct runner_stats *st,
 	       struct err *e)
 {
-	struct exec x = {.c = c, .o = o, .st = st};
+	struct exec x = {.c = c, .tool = c, .o = o, .st = st};
 	int rc;
 	PQsetnonblocking(c, 1);
+	exec_read_settings(&x);
 	rc = exec_source(&x, s, e);
 	if (rc == 0 && x.restricted)
 		rc = err_set(e, EXIT_SQL, "%s: \\restrict without \\unrestrict", s->name);
+	if (rc == 0 && o->autocommit && PQtransactionStatus(x.c) != PQTRANS_IDLE)
+		rc = err_set(e, EXIT_SQL, "%s: the script ended inside a transaction block it opened",
+			     s->name);
+	if (rc != 0)
+		run_cleanup(&x);
+	if (x.own)
+		PQfinish(x.own);
 	free(x.batch);
 	free(x.segs);
 	return rc;

@@ -1,32 +1,46 @@
 /*
  * runner.h — execute psql scripts the way `psql -X -v ON_ERROR_STOP=1 -f`
- * does (docs/reference.md §9), on one connection.
+ * does (docs/reference.md §9), on the caller's connection.
  *
  * The script is streamed through sqlscan (memory stays flat however large
- * the file: only the largest single statement must fit), statements are
- * sent in batches (one multi-statement simple query for many statements,
- * not a round trip each), COPY … FROM STDIN data is streamed with
- * PQputCopyData, and the meta-commands that real scripts contain are
- * honoured: \set and \unset (ON_ERROR_STOP is always on), \i / \include and
- * \ir / \include_relative (confined to the scripts' tree), pg_dump's
- * \restrict KEY / \unrestrict KEY (as psql: SQL between them runs, other
- * meta-commands there are errors, the keys must match, and a \restrict
- * left open at the end of the script is an error here — a sign of a
- * truncated dump), \connect to the same database, \encoding, and
- * \echo / \qecho / \warn.  Any other meta-command is an error naming the
- * file and line.
+ * the file: only the largest single statement must fit, and one that large
+ * is handed to libpq from the read buffer without a copy).  Statements go
+ * out in libpq's pipeline mode: the extended protocol, one statement per
+ * Parse/Bind/Execute, many statements per round trip.  The server parses
+ * each one when its turn comes, after the ones before it ran, so a SET that
+ * changes parsing applies to the next statement as it does under psql, and
+ * every error belongs to exactly one statement.  A statement that may
+ * change what the lexer follows (SET, RESET, set_config, a transaction's
+ * end) ends the segment, and standard_conforming_strings and the client
+ * encoding are read back before lexing goes on.  COPY runs alone outside
+ * the pipeline: COPY … FROM STDIN with its data streamed by PQputCopyData.
  *
- * Transactions are the caller's: in transactional mode the caller has sent
- * BEGIN and everything is batched; in autocommit mode (a script with its
- * own transaction control or a statement that cannot run in a transaction
- * block) each statement is its own transaction as with `psql -f`, and only
- * statements inside an explicit BEGIN … COMMIT block are batched, so an
- * error stops at exactly the statement psql would stop at.
+ * The meta-commands that real scripts contain are honoured: \set and
+ * \unset (variables are not interpolated; AUTOCOMMIT, ON_ERROR_STOP and
+ * ON_ERROR_ROLLBACK may only be set to what the runner does), \i /
+ * \include and \ir / \include_relative (confined to the scripts' tree),
+ * pg_dump's \restrict KEY / \unrestrict KEY (as psql: SQL between them
+ * runs, other meta-commands there are errors, the keys must match, and a
+ * \restrict left open at the end of the script is an error here — a sign
+ * of a truncated dump), \connect to the same database (a new session, as
+ * psql opens), \encoding, and \echo / \qecho / \warn.  Any other
+ * meta-command is an error naming the file and line.
+ *
+ * Transactions are the caller's, and the mode is decided before the first
+ * statement runs (runner_scan_*): in transactional mode the caller has sent
+ * BEGIN and everything is pipelined; in autocommit mode (a script with its
+ * own transaction control, a statement that cannot run in a transaction
+ * block, \connect, or the directive) each statement is its own transaction
+ * as with `psql -f`, and only statements inside an explicit BEGIN … COMMIT
+ * block are pipelined together, so an error stops at exactly the statement
+ * psql would stop at.  A block the script leaves open is an error (and is
+ * rolled back).
  *
  * Errors: EXIT_SQL, "file:line:col: message (SQLSTATE x); detail: …" with
  * PostgreSQL's hint as the hint; the position is PostgreSQL's error
  * position mapped back into the file (or the failing statement's start;
- * for COPY data, the data line).
+ * for COPY data, the data line).  A lost connection names the statement
+ * that did not complete.
  */
 #ifndef MIGRATE_RUNNER_H
 #define MIGRATE_RUNNER_H
@@ -49,22 +63,12 @@ struct runner_opts {
 	 * success to the SHA-256 of the top-level file's bytes as they were run.
 	 * Taken while the server works, it costs no wall time. */
 	char *sha256;
-	/* Transactional mode only: stop at the first statement (or the
-	 * `-- migrate:no-transaction` directive) that needs autocommit and
-	 * return RUNNER_NEEDS_AUTOCOMMIT, the reason in runner_stats.  The
-	 * caller, whose transaction holds everything run so far, rolls back and
-	 * runs the script again in autocommit mode.  This spares a pre-flight
-	 * read of every (large) script. */
-	int detect_autocommit;
 };
-
-#define RUNNER_NEEDS_AUTOCOMMIT 1
 
 struct runner_stats {
 	uint64_t statements; /* statements executed */
 	uint64_t batches;    /* round trips for statements */
 	uint64_t copy_bytes; /* COPY data streamed */
-	char autocommit_reason[256]; /* with RUNNER_NEEDS_AUTOCOMMIT */
 };
 
 /* What a script needs, found by scanning it without executing (following
@@ -74,17 +78,23 @@ struct runner_scan {
 	char reason[256]; /* "CREATE INDEX CONCURRENTLY at line 12", "-- migrate:no-transaction at line 1" */
 };
 
-/* Scan a file (pre-flight: syntax errors surface here, before anything
- * runs).  Lexical errors are EXIT_SQL naming file:line:col. */
-int runner_scan_file(const char *path, const char *root, struct runner_scan *info, struct err *e);
+/* Scan a file before it runs, to decide its mode before the first
+ * statement (a file rolled back and run again would repeat what a
+ * rollback does not undo: sequence values, prepared statements, advisory
+ * locks, notifications) and so that a lexical error stops it before
+ * anything runs.  The scan follows SET / RESET / set_config of
+ * standard_conforming_strings and client_encoding as written, starting
+ * from c's settings (NULL: on, UTF-8).  Lexical errors are EXIT_SQL
+ * naming file:line:col. */
+int runner_scan_file(const char *path, const char *root, PGconn *c, struct runner_scan *info,
+		     struct err *e);
 
 /* Scan an in-memory script (a revision section).  first_line is the file
  * line of buf[0], name the file for messages. */
 int runner_scan_buffer(const char *name, const char *buf, size_t len, size_t first_line,
-		       const char *root, struct runner_scan *info, struct err *e);
+		       const char *root, PGconn *c, struct runner_scan *info, struct err *e);
 
-/* Execute a file / an in-memory script on c.  0, -1 with e set, or
- * RUNNER_NEEDS_AUTOCOMMIT (see runner_opts.detect_autocommit). */
+/* Execute a file / an in-memory script on c.  0, or -1 with e set. */
 int runner_run_file(PGconn *c, const char *path, const struct runner_opts *o,
 		    struct runner_stats *st, struct err *e);
 int runner_run_buffer(PGconn *c, const char *name, const char *buf, size_t len,

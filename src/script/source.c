@@ -64,7 +64,7 @@ void source_close(struct source *s, char *sha256)
 /* Make room and read more input after SQLSCAN_INCOMPLETE. */
 static int source_fill(struct source *s, struct err *e)
 {
-	size_t drop = sqlscan_discardable(&s->sc);
+	size_t drop = sqlscan_discardable(&s->sc), want;
 	ssize_t n;
 
 	if (drop > s->len)
@@ -75,7 +75,8 @@ static int source_fill(struct source *s, struct err *e)
 		s->consumed += drop;
 		sqlscan_discard(&s->sc, drop);
 	}
-	if (s->len == s->cap) {
+	/* one byte stays free after the input, for source_terminate */
+	if (s->len + 1 >= s->cap) {
 		size_t cap = s->cap * 2;
 		char *bigger;
 		if (cap > STATEMENT_MAX + READ_CHUNK)
@@ -86,8 +87,13 @@ static int source_fill(struct source *s, struct err *e)
 		s->buf = bigger;
 		s->cap = cap;
 	}
+	/* at most a chunk at a time: memory grows with what is read, not with
+	 * the room doubling leaves */
+	want = s->cap - s->len - 1;
+	if (want > READ_CHUNK)
+		want = READ_CHUNK;
 	do
-		n = read(s->fd, s->buf + s->len, s->cap - s->len);
+		n = read(s->fd, s->buf + s->len, want);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return err_set(e, EXIT_FAILURE_GENERIC, "cannot read \"%s\": %s", s->name, strerror(errno));
@@ -126,4 +132,22 @@ int source_no_transaction_directive(const struct source *s, size_t *line)
 		return 0;
 	*line = at + s->line_offset;
 	return 1;
+}
+
+int source_terminate(struct source *s, const struct sqlscan_item *it)
+{
+	char *end;
+	int saved;
+	if (s->fd < 0)
+		return -1; /* memory: borrowed, read-only */
+	end = s->buf + it->off + it->len;
+	saved = (unsigned char)*end;
+	*end = '\0';
+	return saved;
+}
+
+void source_restore(struct source *s, const struct sqlscan_item *it, int saved)
+{
+	if (saved >= 0)
+		s->buf[it->off + it->len] = (char)saved;
 }

@@ -47,6 +47,13 @@ void source_close(struct source *s, char *sha256);
  * buffer until the next call. */
 enum sqlscan_result source_next(struct source *s, struct sqlscan_item *it, struct err *e);
 
+/* Make the statement it (just returned by source_next) a C string in
+ * place, without copying it: returns the byte its terminator replaced, to
+ * give back with source_restore before the next source_next; -1 when the
+ * source cannot (a buffer in memory: copy the statement instead). */
+int source_terminate(struct source *s, const struct sqlscan_item *it);
+void source_restore(struct source *s, const struct sqlscan_item *it, int saved);
+
 /* Whether the scanner has met the `-- migrate:no-transaction` line; *line
  * gets its file line. */
 int source_no_transaction_directive(const struct source *s, size_t *line);
