@@ -4,7 +4,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "migrate/migrate.h"
 
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,14 +57,11 @@ int migrate_check_section(const struct revdir_file *f, int upgrade, struct err *
 {
 	const struct revfile_section *sec = upgrade ? &f->rev.upgrade : &f->rev.downgrade;
 	struct runner_scan scan;
-	char root[PATH_MAX];
-	const char *slash = strrchr(f->path, '/');
 	if (!sec->present)
 		return 0;
-	/* \i and \ir stay inside the revisions' directory, as when they run */
-	snprintf(root, sizeof root, "%.*s", slash ? (int)(slash - f->path) : 1,
-		 slash ? f->path : ".");
-	if (runner_scan_buffer(f->path, f->text + sec->offset, sec->length, (size_t)sec->line, root,
+	/* NULL root: includes are refused in revision sections (a revision is
+	 * one file, its checksum covers all it runs) */
+	if (runner_scan_buffer(f->path, f->text + sec->offset, sec->length, (size_t)sec->line, NULL,
 			       NULL, &scan, e) < 0) {
 		e->code = EXIT_GRAPH;
 		return -1;

@@ -74,7 +74,27 @@ static int list_entries(const char *dir, const char *suffix, int want_dirs, char
 		if (ent->d_name[0] == '.' || len < slen || strcmp(ent->d_name + len - slen, suffix) != 0)
 			continue;
 		path = fs_join(dir, ent->d_name);
-		if (!path || stat(path, &st) < 0 || (want_dirs ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))) {
+		if (!path) {
+			closedir(d);
+			fs_free_list(list, count);
+			return err_set(e, EXIT_FAILURE_GENERIC, "out of memory listing \"%s\"", dir);
+		}
+		if (!want_dirs && (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || access(path, R_OK) < 0)) {
+			/* a file that would be skipped silently is an error: a
+			 * dangling symlink, no permission, a directory or FIFO */
+			int saved = errno;
+			int regular = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+			closedir(d);
+			fs_free_list(list, count);
+			if (regular || stat(path, &st) < 0)
+				err_set(e, EXIT_FAILURE_GENERIC, "cannot read \"%s\": %s", path,
+					strerror(saved));
+			else
+				err_set(e, EXIT_FAILURE_GENERIC, "\"%s\" is not a regular file", path);
+			free(path);
+			return -1;
+		}
+		if (want_dirs && (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))) {
 			free(path);
 			continue;
 		}

@@ -14,7 +14,10 @@ int fs_read_file(const char *path, char **out, size_t *len, struct err *e);
 
 /* List the regular files of dir whose names end in suffix, sorted by name
  * (strcmp), as malloc'd names in a malloc'd array (free with
- * fs_free_list).  A missing directory is -1 with errno-style message. */
+ * fs_free_list).  A missing directory is -1 with errno-style message; so
+ * is an entry with the suffix that is not a readable regular file (a
+ * dangling symlink, no permission, a directory, a FIFO): a script that
+ * would be skipped without a word must be an error instead. */
 int fs_list(const char *dir, const char *suffix, char ***names, size_t *n, struct err *e);
 void fs_free_list(char **names, size_t n);
 
