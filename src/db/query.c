@@ -210,6 +210,11 @@ int db_pipeline_collect(PGconn *c, struct db_results *r, struct err *e)
 		PQclear(res);
 	}
 fail:
+	/* the server said why before it closed the connection (a FATAL:
+	 * pg_terminate_backend, a shutdown): that is the statement's error */
+	if (r->failed && !cancelled && PQstatus(c) == CONNECTION_BAD &&
+	    PQresultErrorField(r->failed, PG_DIAG_SQLSTATE))
+		return 0;
 	PQclear(r->failed);
 	r->failed = NULL;
 	return -1;
