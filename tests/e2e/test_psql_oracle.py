@@ -308,6 +308,35 @@ def test_runtime_error_before_a_syntax_error_in_the_same_batch(pg, db, tmp_path)
     assert "syntax error" not in r.stderr
 
 
+SYNTAX_ERRORS = {
+    # text, the line and column of the token PostgreSQL points at, psql's line for the error
+    # (the statement's last line) and PostgreSQL's line within the statement
+    "after-a-comment": ("SELECT 1;\n-- a comment\n\nSELECT 2 3;\n", 4, 10, 4, 1),
+    # from PostgreSQL's regression test strings.sql: a comment is not allowed in a string
+    # continuation
+    "string-continuation": ("SELECT 'first line'\n' - next line'\n\t' - third line'\n"
+                            "\tAS \"Three lines to one\";\n\n"
+                            "SELECT 'first line'\n' - next line' /* not allowed here */\n"
+                            "' - third line'\n\tAS \"Illegal comment within continuation\";\n",
+                            8, 1, 9, 3),
+}
+
+
+@pytest.mark.parametrize("kind", list(SYNTAX_ERRORS))
+def test_syntax_error_after_other_statements_names_its_line_and_column(pg, db, tmp_path, kind):
+    """The server parses a whole batch before running any of it; a syntax error in a later
+    statement must still be mapped to its own line and column (today: the batch's start)."""
+    text, line, col, psql_line, stmt_line = SYNTAX_ERRORS[kind]
+    write(tmp_path, {F: text, "ref.sql": text})
+    ref = psql_file(pg, db, tmp_path / "ref.sql")
+    assert ref.returncode == 3
+    assert f"ref.sql:{psql_line}: ERROR:  syntax error".encode() in ref.stderr, ref.stderr
+    assert f"LINE {stmt_line}: ".encode() in ref.stderr, ref.stderr
+    r = migrate(pg, db, tmp_path)
+    assert r.returncode == EXIT_SQL, r.stderr
+    assert f"{F}:{line}:{col}: syntax error" in r.stderr, r.stderr
+
+
 @pytest.mark.parametrize("then_syntax_error", [False, True], ids=["alone", "syntax-error-later"])
 def test_runtime_error_deep_in_a_long_file_names_its_line(pg, db, tmp_path, then_syntax_error):
     n = 1500
