@@ -140,6 +140,15 @@ class OracleRun:
         return b"".join(p.stderr for p in self.psql).decode(errors="replace")
 
 
+def _rows_or_error(pg, dbname, q):
+    """The query's rows, or "error: …" (a table one side did not create, say)."""
+    import psycopg2
+    try:
+        return query(pg, dbname, q)
+    except psycopg2.Error as exc:
+        return f"error: {exc.pgerror or exc}".strip()
+
+
 def assert_same_as_psql(pg, files, single_transaction, expect_fail=False, queries=(),
                         expect=None, or_refuse=False, setup=None):
     """Run the same init script(s) through psql and through `migrate init`, each on a fresh
@@ -208,7 +217,7 @@ def assert_same_as_psql(pg, files, single_transaction, expect_fail=False, querie
             assert failed_at is None, f"psql failed on {failed_at}: {out.psql_stderr()}"
         queries = list(expect or {}) + [q for q in queries if q not in (expect or {})]
         for q in queries:
-            out.psql_rows[q] = query(pg, dbs["psql"], q)
+            out.psql_rows[q] = _rows_or_error(pg, dbs["psql"], q)
         for q, want_rows in (expect or {}).items():
             assert out.psql_rows[q] == want_rows, (
                 f"psql itself does not give what the test expects: {q}\n"
@@ -234,7 +243,7 @@ def assert_same_as_psql(pg, files, single_transaction, expect_fail=False, querie
         assert all(status == "applied" for _, status in recorded.values())
 
         for q in queries:
-            out.tool_rows[q] = query(pg, dbs["tool"], q)
+            out.tool_rows[q] = _rows_or_error(pg, dbs["tool"], q)
         out.psql_dump = strip_restrict(pg_dump(pg, dbs["psql"]))
         out.tool_dump = strip_restrict(pg_dump(pg, dbs["tool"]))
         if out.tool_dump != out.psql_dump:

@@ -197,6 +197,18 @@ def test_statements_before_the_autocommit_reason_run_once(pg, later, expected):
                 "SELECT last_value FROM s": [(len(expected),)]})
 
 
+def test_error_before_the_autocommit_reason_keeps_what_ran_before_it(pg):
+    """A file that needs autocommit runs like `psql -f` from its first line: a failing statement
+    before the CREATE INDEX CONCURRENTLY leaves the statements before it applied (found with
+    PostgreSQL's regression tests enum.sql, insert.sql, inherit.sql)."""
+    assert_same_as_psql(pg, {"01_x.sql": (
+        "CREATE TABLE kept (id int);\n"
+        "INSERT INTO kept VALUES (1);\n"
+        "INSERT INTO kept VALUES ('not a number');\n" + FILLER +
+        "CREATE INDEX CONCURRENTLY kept_id ON kept (id);\n")}, False, expect_fail=True,
+        expect={"SELECT * FROM kept": [(1,)]})
+
+
 def test_prepared_statement_before_the_autocommit_reason(pg):
     """A prepared statement survives a rollback: running the file again from the start fails
     with "prepared statement p1 already exists"."""
