@@ -106,3 +106,162 @@ def bookkeeping(pg, dbname):
         return {}
     rows = query(pg, dbname, "SELECT path, sha256, status FROM public.migrate_entry_init")
     return {p: (sha, status) for p, sha, status in rows}
+
+
+# ---- psql as the oracle ----------------------------------------------------------------------
+
+EXIT_SQL = 6            # the tool's exit code for an SQL error in a script (docs/reference.md §6)
+PSQL_SCRIPT_ERROR = 3   # psql's exit code when ON_ERROR_STOP stopped a script
+ORACLE_DIR = "sql/init/20240101"
+
+
+def natural_key(name):
+    """The runner's natural order: runs of digits compare as numbers."""
+    import re
+    return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", name)]
+
+
+class OracleRun:
+    """What assert_same_as_psql saw: both processes, the queries' results and the dumps."""
+
+    def __init__(self):
+        self.psql = []          # CompletedProcess per top-level file psql ran
+        self.tool = None        # CompletedProcess of `migrate init`
+        self.refused = False    # the tool stopped with an error instead (or_refuse)
+        self.psql_rows = {}     # query -> rows on the psql side
+        self.tool_rows = {}     # query -> rows on the tool side
+        self.psql_dump = self.tool_dump = None
+
+    @property
+    def psql_failed(self):
+        return any(p.returncode != 0 for p in self.psql)
+
+    def psql_stderr(self):
+        return b"".join(p.stderr for p in self.psql).decode(errors="replace")
+
+
+def _rows_or_error(pg, dbname, q):
+    """The query's rows, or "error: …" (a table one side did not create, say)."""
+    import psycopg2
+    try:
+        return query(pg, dbname, q)
+    except psycopg2.Error as exc:
+        return f"error: {exc.pgerror or exc}".strip()
+
+
+def assert_same_as_psql(pg, files, single_transaction, expect_fail=False, queries=(),
+                        expect=None, or_refuse=False, setup=None):
+    """Run the same init script(s) through psql and through `migrate init`, each on a fresh
+    database, and assert that the results are the same.
+
+    files: {name: str | bytes} written into sql/init/20240101/ (a name with a "/" is a fragment
+    for \\i, not run on its own). "@DBNAME@" in a file is replaced by each side's own database
+    name. The top-level files run in natural order; psql runs each with
+    `psql -X -v ON_ERROR_STOP=1 [-1] -f` from the project directory and stops at the first that
+    fails, as the tool does. single_transaction: a bool for every file, or {name: bool}: -1 for
+    a plain file, without -1 for a file that needs autocommit (docs/reference.md §8.3).
+
+    Compared: pg_dump of both databases (the tool's tables excluded), each of `queries` on both,
+    and the exit status (psql 0 <-> tool 0, psql 3 <-> tool EXIT_SQL). expect_fail says which of
+    the two psql must give; a test whose psql side does not do what the test says is wrong.
+    When both fail the databases are still compared; a failed single-transaction file left
+    nothing behind on either side. The bookkeeping rows name exactly the files that succeeded.
+
+    or_refuse: the tool may instead stop with EXIT_SQL and an error naming FILE:LINE of the
+    file that it cannot run like psql (nothing recorded for that file); then the databases are
+    not compared. It must never give a different database with exit 0.
+
+    expect: {query: rows} that psql must give, checked before the tool runs (so a test whose
+    premise about psql is wrong fails as such); those queries are compared like `queries`.
+
+    setup: SQL run on both databases first (through the harness, not a script).
+
+    Returns an OracleRun; the databases are dropped before returning.
+    """
+    import re
+    import shutil
+    import tempfile
+
+    top = sorted((n for n in files if "/" not in n), key=natural_key)
+    assert top, "no top-level file to run"
+    mode = (single_transaction if isinstance(single_transaction, dict)
+            else {n: single_transaction for n in top})
+    out = OracleRun()
+    base = Path(tempfile.mkdtemp(prefix="oracle-"))
+    dbs = {"tool": new_dbname(), "psql": new_dbname()}
+    try:
+        for side, name in dbs.items():
+            pg.sql(f'CREATE DATABASE "{name}"')
+            if setup:
+                query(pg, name, setup)
+            content = {}
+            for rel, data in files.items():
+                if isinstance(data, str):
+                    data = data.encode()
+                content[f"{ORACLE_DIR}/{rel}"] = data.replace(b"@DBNAME@", name.encode())
+            write(base / side, content)
+
+        # the oracle: psql, file after file, stopping at the first failure
+        failed_at = None
+        for n in top:
+            p = psql_file(pg, dbs["psql"], f"{ORACLE_DIR}/{n}", single_transaction=mode[n],
+                          cwd=base / "psql")
+            out.psql.append(p)
+            if p.returncode != 0:
+                failed_at = n
+                break
+        if expect_fail:
+            assert failed_at is not None, "psql succeeded; the test expects it to fail"
+            assert out.psql[-1].returncode == PSQL_SCRIPT_ERROR, out.psql_stderr()
+        else:
+            assert failed_at is None, f"psql failed on {failed_at}: {out.psql_stderr()}"
+        queries = list(expect or {}) + [q for q in queries if q not in (expect or {})]
+        for q in queries:
+            out.psql_rows[q] = _rows_or_error(pg, dbs["psql"], q)
+        for q, want_rows in (expect or {}).items():
+            assert out.psql_rows[q] == want_rows, (
+                f"psql itself does not give what the test expects: {q}\n"
+                f"  psql:     {out.psql_rows[q]!r}\n  expected: {want_rows!r}")
+
+        out.tool = r = migrate(pg, dbs["tool"], base / "tool", errors="replace")
+        recorded = bookkeeping(pg, dbs["tool"])
+        done = top[:top.index(failed_at)] if failed_at else top
+
+        if or_refuse and r.returncode == EXIT_SQL:
+            bad = [n for n in top if re.search(re.escape(f"{ORACLE_DIR}/{n}") + r":\d+", r.stderr)]
+            if bad:
+                out.refused = True
+                assert f"20240101/{bad[0]}" not in recorded, "a refused file was recorded"
+                return out
+
+        want = EXIT_SQL if failed_at else 0
+        assert r.returncode == want, (
+            f"migrate init exit {r.returncode}, psql exit {out.psql[-1].returncode} "
+            f"(expected the tool to give {want})\n--- tool:\n{r.stderr}\n--- psql:\n"
+            f"{out.psql_stderr()}")
+        assert sorted(recorded) == sorted(f"20240101/{n}" for n in done), recorded
+        assert all(status == "applied" for _, status in recorded.values())
+
+        for q in queries:
+            out.tool_rows[q] = _rows_or_error(pg, dbs["tool"], q)
+        out.psql_dump = strip_restrict(pg_dump(pg, dbs["psql"]))
+        out.tool_dump = strip_restrict(pg_dump(pg, dbs["tool"]))
+        if out.tool_dump != out.psql_dump:
+            import difflib
+            diff = "".join(difflib.unified_diff(
+                out.psql_dump.decode(errors="replace").splitlines(True),
+                out.tool_dump.decode(errors="replace").splitlines(True),
+                "psql", "migrate init", n=2))
+            raise AssertionError(f"the databases differ (psql vs migrate init):\n{diff[:6000]}"
+                                 f"\n--- tool stderr:\n{r.stderr[-2000:]}")
+        for q in queries:
+            assert out.tool_rows[q] == out.psql_rows[q], (
+                f"{q}\n  psql:         {out.psql_rows[q]!r}\n  migrate init: {out.tool_rows[q]!r}")
+        if failed_at and mode[failed_at] and failed_at == top[0] and not setup:
+            # a failed single-transaction file left nothing behind, on either side
+            assert tables(pg, dbs["psql"]) == [] and tables(pg, dbs["tool"]) == []
+        return out
+    finally:
+        for name in dbs.values():
+            pg.sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        shutil.rmtree(base, ignore_errors=True)
