@@ -32,7 +32,7 @@
 #   BENCH_INIT_RUNS    hyperfine runs per command, 3 [2]; per script: BENCH_DUMP_RUNS,
 #                      BENCH_PGDUMP_RUNS (both pg_dump scripts), BENCH_STMT_RUNS
 #   BENCH_DUMP_MB      210 [20]
-#   BENCH_PGDUMP_ROWS  300000 [20000] (about 64 MB with --inserts, 83 MB with --column-inserts)
+#   BENCH_PGDUMP_ROWS  250000 [20000] (about 53 MB with --inserts, 70 MB with --column-inserts)
 #   BENCH_LO_COUNT     20 [4];  BENCH_LO_KB 256 [64]
 #   BENCH_STATEMENTS   100000 [10000]
 #   BENCH_BIG_MB       200 [20]
@@ -46,7 +46,7 @@ quick() { if [ "${BENCH_QUICK:-0}" = 1 ]; then echo "$2"; else echo "$1"; fi; }
 only=,${BENCH_ONLY:-dump,inserts,column-inserts,statements,memory},
 runs=${BENCH_INIT_RUNS:-$(quick 3 2)}
 dump_mb=${BENCH_DUMP_MB:-$(quick 210 20)}
-pgdump_rows=${BENCH_PGDUMP_ROWS:-$(quick 300000 20000)}
+pgdump_rows=${BENCH_PGDUMP_ROWS:-$(quick 250000 20000)}
 lo_count=${BENCH_LO_COUNT:-$(quick 20 4)}
 lo_kb=${BENCH_LO_KB:-$(quick 256 64)}
 statements=${BENCH_STATEMENTS:-$(quick 100000 10000)}
