@@ -84,7 +84,7 @@ place() {
 # compare KEY LABEL RUNS [EXPECTED_FINGERPRINT_FILE]: one hyperfine run, four commands.
 compare() {
 	local key=$1 label=$2 n=$3 file=$work/$1/20240101/01_$1.sql fp=$work/$1.fingerprint
-	local size md=()
+	local size md=() t0=$SECONDS
 	size=$(mib "$file")
 	if [ -n "${4:-}" ]; then cp "$4" "$fp"; else : >"$fp"; fi
 	if [ -n "${BENCH_OUT:-}" ]; then md=(--export-markdown "$BENCH_OUT.init-$key.md"); fi
@@ -104,8 +104,10 @@ compare() {
 				"$(grep -o ' rows=[0-9]*' "$fp" | awk -F= '{ s += $2 } END { print s + 0 }') rows," \
 				"$(sed -n 's/^large objects=\([0-9]*\).*/\1/p' "$fp") large objects${4:+, as the source database}"
 		fi
+		echo "($((SECONDS - t0)) s with the checks)"
 	else
 		echo "!! $label: the benchmark failed" >&2
+		printf 'fail\t%s\t%s\n' "$label" "$size" >>"$results"
 		cat "$fp.mismatch" 2>/dev/null >&2 || true
 		failed=1
 	fi
@@ -182,11 +184,13 @@ if wanted memory; then
 	check_big "migrate init"
 	p=$(rss psql -X -q -1 -v ON_ERROR_STOP=1 -d "$url" -f "$work/big/20240101/01_big.sql")
 	check_big "psql -1 -f"
-	echo "migrate init: $m KiB, psql -1 -f: $p KiB"
+	kib() { if [[ $1 =~ ^[0-9]+$ ]]; then echo "$1 KiB"; else echo "$1"; fi; }
+	echo "migrate init: $(kib "$m"), psql -1 -f: $(kib "$p")"
 	rss_row "one INSERT, one literal" "$big_mb MB" "$stmt_bytes" "$m" "$p"
 	rm -rf "$work/big"
 fi
 
 echo
 /usr/bin/python3 bench/init_report.py "$results"
+echo "(init benchmark: $SECONDS s)"
 exit "$failed"

@@ -8,6 +8,7 @@ RESULTS holds one tab-separated line per measurement:
   time  SCRIPT  SIZE  HYPERFINE.json   the 4 commands of one hyperfine run, in this order:
                                        migrate init, psql -1 -f, migrate init on the
                                        no-transaction copy, psql -f
+  fail  SCRIPT  SIZE                   its hyperfine run failed
   rss   SCRIPT  SIZE  STATEMENT_BYTES  MIGRATE_KB  PSQL_KB
                                        peak RSS (GNU time %M); STATEMENT_BYTES, when not
                                        empty, is the size of the script's one statement;
@@ -48,11 +49,14 @@ def main(path):
     with open(path, encoding="utf-8") as f:
         for raw in f:
             kind, *fields = raw.rstrip("\n").split("\t")
-            (times if kind == "time" else rss).append(fields)
+            (rss if kind == "rss" else times).append([kind] + fields)
     if times:
         rows = []
-        for script, size, js in times:
-            with open(js, encoding="utf-8") as f:
+        for kind, script, size, *js in times:
+            if kind == "fail":
+                rows.append([script, size, "", "both", "failed (see above)", "", ""])
+                continue
+            with open(js[0], encoding="utf-8") as f:
                 res = json.load(f)["results"]
             runs = len(res[0]["times"])
             for i, mode in enumerate(MODES):
@@ -60,10 +64,10 @@ def main(path):
                 rows.append([script if i == 0 else "", size if i == 0 else "",
                              f"{runs}" if i == 0 else "", mode, fmt_time(m), fmt_time(p), ratio(m, p)])
         print("== init scripts: mean ± σ; ratio = migrate / psql (below 1: migrate is faster) ==")
-        table(["script", "size", "runs", "mode", "migrate init", "psql -f", "ratio"], rows)
+        table(["script", "size", "runs", "mode", "migrate init", "psql", "ratio"], rows)
     if rss:
         rows = []
-        for script, size, stmt, mkb, pkb in rss:
+        for _, script, size, stmt, mkb, pkb in rss:
             def cell(kb):
                 if not kb:
                     return "—"
