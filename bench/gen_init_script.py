@@ -8,6 +8,12 @@ given on the command line, normally under /tmp).
                                            non-ASCII), \\., primary key, index
   gen_init_script.py statements N OUT      N small statements, no COPY: CREATE
                                            TABLEs and single-row INSERTs
+  gen_init_script.py bigstatement MEGABYTES OUT
+                                           CREATE TABLE t (v text), then ONE INSERT
+                                           whose literal is MEGABYTES long (quotes
+                                           doubled, non-ASCII, newlines, ';' and
+                                           '--' inside); prints the statement's
+                                           size and the value's octet_length
 """
 import sys
 
@@ -72,6 +78,24 @@ def statements(n, out):
                 done += 1
 
 
+def bigstatement(megabytes, out):
+    target = megabytes * 1024 * 1024
+    # One piece: a doubled quote (one byte in the value), a backslash, non-ASCII, ';', '--'.
+    piece = "it''s one statement; -- still the literal, café \\ 0123456789\n".encode()
+    value_piece = piece.replace(b"''", b"'")
+    head = b"CREATE TABLE t (v text);\nINSERT INTO t VALUES ('"
+    block = piece * 1024
+    n = 0
+    with open(out, "wb") as f:
+        f.write(head)
+        while n * len(piece) < target:
+            f.write(block)
+            n += 1024
+        f.write(b"');\n")
+    statement = len(b"INSERT INTO t VALUES ('") + n * len(piece) + len(b"');")
+    print(statement, n * len(value_piece))
+
+
 if __name__ == "__main__":
     kind, amount, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-    {"dump": dump, "statements": statements}[kind](amount, out)
+    {"dump": dump, "statements": statements, "bigstatement": bigstatement}[kind](amount, out)

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Benchmarks (make bench).  Starts a throwaway PostgreSQL and compares, with
 # hyperfine, a warm `migrate-entry -- true` (database exists: wait, lock,
-# exec) against `psql -c 'select 1'` on the same server.
+# exec) against `psql -c 'select 1'` on the same server, then runs bench/revisions.sh,
+# bench/init.sh and the SQL scanner's throughput.
+#
+# BENCH_QUICK=1: a smaller pass of everything (20 warm starts, 3 revision runs, the init
+# benchmark's small sizes; see bench/init.sh for its own knobs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/throwaway-pg.sh
@@ -13,13 +17,14 @@ url="postgresql://bench@127.0.0.1:$PG_PORT/benchdb"
 DATABASE_URL=$url build/migrate-entry -q -- true   # create the database once
 
 echo "== warm start vs psql (server on 127.0.0.1:$PG_PORT, scram-sha-256) =="
-hyperfine -N --warmup 5 --runs "${BENCH_RUNS:-200}" \
+quick=${BENCH_QUICK:-0}
+hyperfine -N --warmup 5 --runs "${BENCH_RUNS:-$([ "$quick" = 1 ] && echo 20 || echo 200)}" \
 	-n "migrate-entry -- true (warm)" "env DATABASE_URL=$url build/migrate-entry -q -- true" \
 	-n "psql -c 'select 1'" "psql -X -q -d $url -c 'select 1'" \
 	--export-markdown "${BENCH_OUT:-/dev/null}"
-bash bench/revisions.sh
+if [ "$quick" = 1 ]; then BENCH_RUNS=${BENCH_RUNS:-3} bash bench/revisions.sh; else bash bench/revisions.sh; fi
 
-# Init scripts: migrate init vs psql -1 -f, peak RSS (docs/benchmarks.md)
+# Init scripts: migrate init vs psql -1 -f and psql -f, peak RSS (docs/benchmarks.md)
 bash bench/init.sh
 
 # SQL scanner throughput, in memory, no server (docs/benchmarks.md)
