@@ -99,7 +99,7 @@ static int copy_abort(struct exec *x, const char *file, const struct segment *st
 int copy_from_script(struct exec *x, struct source *s, const struct sqlscan_item *stmt,
 		     struct err *e)
 {
-	struct segment seg = {s->name, NULL, 0, stmt->len, stmt->line, stmt->col};
+	struct segment seg = {s->name, NULL, 0, stmt->len, stmt->line, stmt->col, 0};
 	struct sqlscan_item it;
 	size_t data_line = 0;
 	PGresult *r;

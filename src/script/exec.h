@@ -23,6 +23,7 @@ struct segment {
 	const char *text; /* NULL: the copy at x->batch + off */
 	size_t off, len;
 	size_t line, col; /* in the file */
+	int wrapper;      /* BEGIN or COMMIT around the statement before or after it */
 };
 
 struct exec {

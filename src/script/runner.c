@@ -238,7 +238,8 @@ int exec_flush(struct exec *x, struct err *e)
 				rc = exec_statement_error(x, r.failed, segment_text(x, seg), seg, e);
 				PQclear(r.failed);
 			}
-			x->st->statements += r.completed;
+			for (size_t i = 0; i < r.completed && i < x->nseg; i++)
+				x->st->statements += !x->segs[i].wrapper;
 			x->st->batches++;
 		}
 	}
@@ -246,6 +247,11 @@ int exec_flush(struct exec *x, struct err *e)
 	x->in_pipeline = 0;
 	x->nseg = 0;
 	x->blen = 0;
+	/* a statement that failed inside its BEGIN … COMMIT left the block
+	 * aborted: roll it back, as its own transaction would have been */
+	if (rc < 0 && x->o->autocommit && !x->in_block && PQstatus(x->c) == CONNECTION_OK &&
+	    PQtransactionStatus(x->c) == PQTRANS_INERROR)
+		db_exec(x->c, "ROLLBACK", NULL, &(struct err){0});
 	exec_read_settings(x);
 	return rc;
 }
@@ -257,7 +263,7 @@ int exec_flush(struct exec *x, struct err *e)
 static int add_segment(struct exec *x, struct source *s, const struct sqlscan_item *it,
 		       int *saved, const char **text, struct err *e)
 {
-	struct segment seg = {s->name, NULL, 0, it->len, it->line, it->col};
+	struct segment seg = {s->name, NULL, 0, it->len, it->line, it->col, 0};
 	*saved = it->len >= BATCH_BYTES ? source_terminate(s, it) : -1;
 	if (array_reserve(&x->segs, &x->segcap, x->nseg + 1, sizeof *x->segs) < 0)
 		goto oom;
@@ -316,7 +322,7 @@ static int send_statement(struct exec *x, struct source *s, const struct sqlscan
 static int run_alone(struct exec *x, struct source *s, const struct sqlscan_item *it,
 		     struct err *e)
 {
-	struct segment seg = {s->name, NULL, 0, it->len, it->line, it->col};
+	struct segment seg = {s->name, NULL, 0, it->len, it->line, it->col, 0};
 	struct db_results r;
 	char *sql = malloc(it->len + 1);
 	int rc = 0;
@@ -367,6 +373,65 @@ static int block_change(const struct sqlscan_item *it)
 	return 0;
 }
 
+/* Send BEGIN or COMMIT around a statement in autocommit mode (a wrapper
+ * segment: its failure is the statement's, as a deferred constraint's
+ * error at COMMIT is the statement's under psql). */
+static int send_wrapper(struct exec *x, const char *sql, struct err *e)
+{
+	if (array_reserve(&x->segs, &x->segcap, x->nseg + 1, sizeof *x->segs) < 0)
+		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+	if (!PQsendQueryParams(x->c, sql, 0, NULL, NULL, NULL, NULL, 0))
+		return err_set(e, EXIT_FAILURE_GENERIC, "cannot send to the server: %s",
+			       PQerrorMessage(x->c));
+	x->segs[x->nseg] = x->segs[x->nseg - 1]; /* where: the statement's */
+	x->segs[x->nseg].wrapper = 1;
+	x->nseg++;
+	return 0;
+}
+
+/* Autocommit mode outside an explicit block: each statement is its own
+ * transaction, as under psql -f.  An ordinary statement goes in the
+ * pipeline as BEGIN; statement; COMMIT, so many of them share a round trip
+ * and yet an error stops everything after it (the server skips the rest of
+ * the segment; the aborted block is rolled back).  A statement that would
+ * behave differently inside a block (transaction control, what cannot run
+ * in one, CALL, DO, LOCK, …) goes alone, as its own implicit transaction,
+ * in a segment of its own. */
+static int run_autocommit(struct exec *x, struct source *s, const struct sqlscan_item *it,
+			  unsigned flags, struct err *e)
+{
+	if ((flags & (SQLCLASS_TRANSACTION_CONTROL | SQLCLASS_NO_TRANSACTION_BLOCK |
+		      SQLCLASS_OWN_TRANSACTION)) ||
+	    it->len >= BATCH_BYTES) { /* a large statement is sent without a copy, alone */
+		if (exec_flush(x, e) < 0 || send_statement(x, s, it, e) < 0)
+			return -1;
+		if ((flags & SQLCLASS_TRANSACTION_CONTROL) && block_change(it) > 0) {
+			x->in_block = 1; /* the block's statements join this segment */
+			return 0;
+		}
+		return exec_flush(x, e);
+	}
+	if (!x->in_pipeline) {
+		if (!PQenterPipelineMode(x->c))
+			return err_set(e, EXIT_FAILURE_GENERIC, "cannot enter pipeline mode: %s",
+				       PQerrorMessage(x->c));
+		x->in_pipeline = 1;
+	}
+	/* the wrappers borrow the statement's place: send it first in order */
+	if (array_reserve(&x->segs, &x->segcap, x->nseg + 1, sizeof *x->segs) < 0)
+		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+	x->segs[x->nseg] = (struct segment){s->name, NULL, 0, 0, it->line, it->col, 1};
+	if (!PQsendQueryParams(x->c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0))
+		return err_set(e, EXIT_FAILURE_GENERIC, "cannot send to the server: %s",
+			       PQerrorMessage(x->c));
+	x->nseg++;
+	if (send_statement(x, s, it, e) < 0 || send_wrapper(x, "COMMIT", e) < 0)
+		return -1;
+	if ((flags & SQLCLASS_SETTING) || x->blen >= BATCH_BYTES || x->nseg >= BATCH_STATEMENTS)
+		return exec_flush(x, e);
+	return 0;
+}
+
 static int run_statement(struct exec *x, struct source *s, const struct sqlscan_item *it,
 			 struct err *e)
 {
@@ -381,19 +446,17 @@ static int run_statement(struct exec *x, struct source *s, const struct sqlscan_
 		exec_read_settings(x);
 		return 0;
 	}
+	if (x->o->autocommit && !x->in_block)
+		return run_autocommit(x, s, it, flags, e);
 	if (send_statement(x, s, it, e) < 0)
 		return -1;
-	if (x->o->autocommit && (flags & SQLCLASS_TRANSACTION_CONTROL)) {
-		int change = block_change(it);
-		if (change)
-			x->in_block = change > 0;
-	}
-	/* One round trip per statement where psql makes one too (autocommit
-	 * outside an explicit block: an error must stop before the next
-	 * statement runs); a statement that may change what the lexer follows
-	 * is read back before lexing goes on. */
-	if ((x->o->autocommit && !x->in_block) || (flags & SQLCLASS_SETTING) ||
-	    x->blen >= BATCH_BYTES || x->nseg >= BATCH_STATEMENTS)
+	if (x->o->autocommit && (flags & SQLCLASS_TRANSACTION_CONTROL) && block_change(it) < 0)
+		x->in_block = 0; /* the block's end: its segment ends too */
+	/* a statement that may change what the lexer follows is read back
+	 * before lexing goes on */
+	if (!x->in_block && x->o->autocommit)
+		return exec_flush(x, e);
+	if ((flags & SQLCLASS_SETTING) || x->blen >= BATCH_BYTES || x->nseg >= BATCH_STATEMENTS)
 		return exec_flush(x, e);
 	return 0;
 }

@@ -392,6 +392,11 @@ unsigned sqlclass_statement(const char *text, size_t len, const char **what)
 		flags |= SQLCLASS_SETTING;
 	if (is_word(&t, 0, "copy"))
 		flags |= SQLCLASS_COPY;
+	if (is_word(&t, 0, "call") || is_word(&t, 0, "do") || is_word(&t, 0, "lock") ||
+	    is_word(&t, 0, "declare") || is_word(&t, 0, "analyze") || is_word(&t, 0, "analyse") ||
+	    (is_word(&t, 0, "set") && (is_word(&t, 1, "local") || is_word(&t, 1, "constraints") ||
+				       is_word(&t, 1, "transaction"))))
+		flags |= SQLCLASS_OWN_TRANSACTION;
 	return flags;
 }
 

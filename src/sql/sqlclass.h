@@ -35,6 +35,11 @@ enum sqlclass_flag {
 	 * transaction's end, any call of set_config().  The runner reads the
 	 * settings back before it scans on. */
 	SQLCLASS_SETTING = 1u << 4,
+	/* behaves differently inside an explicit transaction block than as its
+	 * own implicit transaction: CALL and DO (their COMMIT is refused in a
+	 * block), LOCK and DECLARE (refused outside one), ANALYZE, SET LOCAL,
+	 * SET CONSTRAINTS, SET TRANSACTION (warnings outside one) */
+	SQLCLASS_OWN_TRANSACTION = 1u << 5,
 };
 
 /* Classify the statement text[0..len) (as returned by sqlscan).  Returns a

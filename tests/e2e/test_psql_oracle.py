@@ -515,3 +515,65 @@ def test_fixture_scripts_match_psql(pg, rel):
         assert f"01_fixture.sql:{line}: ERROR:  {message}" in r.psql_stderr()
         assert f"{ORACLE_DIR}/01_fixture.sql:{line}:" in r.tool.stderr, r.tool.stderr
         assert message in r.tool.stderr
+
+
+# ---- autocommit mode: each statement its own transaction, many per round trip ----
+# Outside an explicit block the runner sends each statement as BEGIN; statement; COMMIT in
+# the pipeline. Statements that behave differently inside a block go alone; these compare
+# each such case with psql -f.
+
+AUTO = "-- migrate:no-transaction\n"
+
+
+def test_autocommit_lock_outside_a_block_fails_as_under_psql(pg):
+    """LOCK TABLE outside a block is an error under psql -f; a BEGIN around it would hide it."""
+    assert_same_as_psql(pg, {"01_x.sql": AUTO + (
+        "CREATE TABLE t (id int);\n"
+        "INSERT INTO t VALUES (1);\n"
+        "LOCK TABLE t;\n"
+        "INSERT INTO t VALUES (2);\n")}, False, expect_fail=True,
+        expect={"SELECT * FROM t": [(1,)]})
+
+
+def test_autocommit_procedure_that_commits_runs_as_under_psql(pg):
+    """A procedure's COMMIT is refused inside an explicit block, allowed as its own statement."""
+    assert_same_as_psql(pg, {"01_x.sql": AUTO + (
+        "CREATE TABLE t (id int);\n"
+        "CREATE PROCEDURE p() LANGUAGE plpgsql AS $$\n"
+        "BEGIN INSERT INTO t VALUES (1); COMMIT; INSERT INTO t VALUES (2); END $$;\n"
+        "CALL p();\n"
+        "DO $$ BEGIN INSERT INTO t VALUES (3); COMMIT; END $$;\n")}, False,
+        expect={"SELECT * FROM t ORDER BY 1": [(1,), (2,), (3,)]})
+
+
+def test_autocommit_new_enum_value_usable_by_the_next_statement(pg):
+    """ALTER TYPE … ADD VALUE commits before the next statement uses the value, as under psql."""
+    assert_same_as_psql(pg, {"01_x.sql": AUTO + (
+        "CREATE TYPE mood AS ENUM ('sad');\n"
+        "CREATE TABLE t (m mood);\n"
+        "ALTER TYPE mood ADD VALUE 'happy';\n"
+        "INSERT INTO t VALUES ('happy');\n")}, False,
+        expect={"SELECT m::text FROM t": [("happy",)]})
+
+
+def test_autocommit_deferred_constraint_fails_at_its_statement(pg):
+    """A deferred foreign key fails when the statement's own transaction commits: the
+    statements before it stay, the ones after it never run."""
+    r = assert_same_as_psql(pg, {"01_x.sql": AUTO + (
+        "CREATE TABLE p (id int PRIMARY KEY);\n"
+        "CREATE TABLE c (pid int REFERENCES p DEFERRABLE INITIALLY DEFERRED);\n"
+        "INSERT INTO p VALUES (1);\n"
+        "INSERT INTO c VALUES (2);\n"
+        "INSERT INTO p VALUES (3);\n")}, False, expect_fail=True,
+        expect={"SELECT id FROM p ORDER BY 1": [(1,)], "SELECT count(*) FROM c": [(0,)]})
+    stderr = r.tool.stderr.decode() if isinstance(r.tool.stderr, bytes) else r.tool.stderr
+    assert "01_x.sql:5:" in stderr, stderr
+
+
+def test_autocommit_failure_mid_segment_keeps_the_statements_before_it(pg):
+    """Many statements share a round trip; the one that fails stops the rest, and every one
+    before it stays committed, as with psql -f."""
+    body = "".join(f"INSERT INTO t VALUES ({i});\n" for i in range(40))
+    assert_same_as_psql(pg, {"01_x.sql": AUTO + "CREATE TABLE t (id int PRIMARY KEY);\n" + body +
+                             "INSERT INTO t VALUES (7);\n" + body.replace("(", "(100+")},
+                        False, expect_fail=True, expect={"SELECT count(*) FROM t": [(40,)]})

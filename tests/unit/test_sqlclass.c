@@ -181,6 +181,14 @@ static void test_settings(void)
 	CHECK(!(sqlclass_statement("INSERT INTO t VALUES (1)", 24, NULL) & SQLCLASS_SETTING));
 	CHECK(sqlclass_statement("copy t to stdout", 16, NULL) & SQLCLASS_COPY);
 	CHECK(!(sqlclass_statement("SELECT 'copy'", 13, NULL) & SQLCLASS_COPY));
+	/* what must run as its own implicit transaction in autocommit mode */
+	CHECK(sqlclass_statement("CALL p()", 8, NULL) & SQLCLASS_OWN_TRANSACTION);
+	CHECK(sqlclass_statement("do $$ begin commit; end $$", 26, NULL) & SQLCLASS_OWN_TRANSACTION);
+	CHECK(sqlclass_statement("LOCK TABLE t", 12, NULL) & SQLCLASS_OWN_TRANSACTION);
+	CHECK(sqlclass_statement("DECLARE c CURSOR FOR SELECT 1", 29, NULL) & SQLCLASS_OWN_TRANSACTION);
+	CHECK(sqlclass_statement("SET LOCAL x = 1", 15, NULL) & SQLCLASS_OWN_TRANSACTION);
+	CHECK(!(sqlclass_statement("SET x = 1", 9, NULL) & SQLCLASS_OWN_TRANSACTION));
+	CHECK(!(sqlclass_statement("INSERT INTO t VALUES (1)", 24, NULL) & SQLCLASS_OWN_TRANSACTION));
 }
 
 int main(void)
