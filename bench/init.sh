@@ -11,10 +11,12 @@
 #                   BENCH_PGDUMP_ROWS rows of mixed types in all, and BENCH_LO_COUNT large objects
 #                   of BENCH_LO_KB KiB (pg_dump writes them near the end inside its own
 #                   BEGIN; … COMMIT;, so the file needs autocommit in migrate)
+#   inserts-nolo    `pg_dump --inserts --no-blobs` of the same source: no BEGIN … COMMIT, so
+#                   migrate runs it in one transaction (the single-transaction comparison)
 #   statements      BENCH_STATEMENTS small statements (CREATE TABLE, single-row INSERTs)
 #   memory          CREATE TABLE t (v text); then ONE INSERT with a BENCH_BIG_MB MB literal
 #
-# For each of the first four, ONE hyperfine run with four commands, each run on a freshly
+# For each of the first five, ONE hyperfine run with four commands, each run on a freshly
 # created database over TCP with scram-sha-256 (max_wal_size raised, CHECKPOINT before each run):
 #   migrate init                    default mode: one transaction per file
 #   psql -X -q -1 -v ON_ERROR_STOP=1 -f
@@ -28,7 +30,7 @@
 # At the end, one table of mean times and one of peak RSS.
 #
 # Knobs (defaults; BENCH_QUICK=1 for the smaller ones in brackets, a run of a minute or two):
-#   BENCH_ONLY         dump,inserts,column-inserts,statements,memory (any subset, comma-separated)
+#   BENCH_ONLY         dump,inserts,column-inserts,inserts-nolo,statements,memory (any subset)
 #   BENCH_INIT_RUNS    hyperfine runs per command, 3 [2]; per script: BENCH_DUMP_RUNS,
 #                      BENCH_PGDUMP_RUNS (both pg_dump scripts), BENCH_STMT_RUNS
 #   BENCH_DUMP_MB      210 [20]
@@ -43,7 +45,7 @@ cd "$(dirname "$0")/.."
 . scripts/throwaway-pg.sh
 
 quick() { if [ "${BENCH_QUICK:-0}" = 1 ]; then echo "$2"; else echo "$1"; fi; }
-only=,${BENCH_ONLY:-dump,inserts,column-inserts,statements,memory},
+only=,${BENCH_ONLY:-dump,inserts,column-inserts,inserts-nolo,statements,memory},
 runs=${BENCH_INIT_RUNS:-$(quick 3 2)}
 dump_mb=${BENCH_DUMP_MB:-$(quick 210 20)}
 pgdump_rows=${BENCH_PGDUMP_ROWS:-$(quick 250000 20000)}
@@ -141,18 +143,26 @@ if wanted dump; then
 	rm -rf "$work/dump" "$work/dump-nt"
 fi
 
-if wanted inserts || wanted column-inserts; then
+if wanted inserts || wanted column-inserts || wanted inserts-nolo; then
 	echo "== source database: $pgdump_rows rows in 3 tables, $lo_count large objects of $lo_kb KiB =="
 	createdb initsource
 	psql -X -q -v ON_ERROR_STOP=1 -d initsource -v rows="$pgdump_rows" -v lo_count="$lo_count" \
 		-v lo_kb="$lo_kb" -f bench/init_source.sql >/dev/null
 	psql -X -Atq -v ON_ERROR_STOP=1 -d initsource -f bench/init_fingerprint.sql >"$work/source.fingerprint"
-	for kind in inserts column-inserts; do
+	for kind in inserts column-inserts inserts-nolo; do
 		wanted "$kind" || continue
-		"$PG_BIN/pg_dump" "--$kind" -d initsource -f "$work/$kind.sql"
-		place "$kind" "$work/$kind.sql"
-		compare "$kind" "pg_dump --$kind, with large objects" "${BENCH_PGDUMP_RUNS:-$runs}" \
-			"$work/source.fingerprint"
+		if [ "$kind" = inserts-nolo ]; then
+			# without the large objects' BEGIN … COMMIT the file runs in one
+			# transaction in migrate: the single-transaction comparison
+			"$PG_BIN/pg_dump" --inserts --no-blobs -d initsource -f "$work/$kind.sql"
+			place "$kind" "$work/$kind.sql"
+			compare "$kind" "pg_dump --inserts, no large objects" "${BENCH_PGDUMP_RUNS:-$runs}"
+		else
+			"$PG_BIN/pg_dump" "--$kind" -d initsource -f "$work/$kind.sql"
+			place "$kind" "$work/$kind.sql"
+			compare "$kind" "pg_dump --$kind, with large objects" "${BENCH_PGDUMP_RUNS:-$runs}" \
+				"$work/source.fingerprint"
+		fi
 		rm -rf "$work/$kind" "$work/$kind-nt"
 	done
 	dropdb initsource

@@ -157,7 +157,7 @@ int db_collect(PGconn *c, int keep_last, struct db_results *r, struct err *e)
 fail:
 	PQclear(r->failed);
 	PQclear(r->last);
-	memset(r, 0, sizeof *r);
+	r->failed = r->last = NULL; /* r->completed still says how far it got */
 	return -1;
 }
 

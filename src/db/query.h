@@ -40,7 +40,7 @@ struct db_results {
  * refused (the server then fails it).  Returns 0 when the query is
  * complete — an SQL error is r->failed, not a -1 — and -1 with e set on a
  * lost connection or a signal (the query is then cancelled and drained;
- * nothing is left in r). */
+ * r->completed says how far it got, nothing else is left in r). */
 int db_collect(PGconn *c, int keep_last, struct db_results *r, struct err *e);
 
 /* Read the results of a pipeline segment up to its sync point (the

@@ -42,6 +42,11 @@ struct exec {
 	int std_strings;
 	enum pgenc enc;
 	int in_block;      /* inside an explicit BEGIN … COMMIT (autocommit mode) */
+	/* transactional mode: statements go in simple-query batches (batch.c)
+	 * once a pipeline segment has filled up */
+	int batch_mode;
+	int savepoint;       /* the runner's savepoint is set */
+	int savepoint_fresh; /* … at the end of the last batch, nothing ran since */
 	int restricted;    /* after \restrict KEY: SQL runs, meta-commands other
 			    * than \unrestrict KEY are refused (psql 15.14+) */
 	char restrict_key[1024];
@@ -49,6 +54,10 @@ struct exec {
 };
 
 #define INCLUDE_DEPTH_MAX 16
+
+/* A pipeline segment or a batch ends after this many statements or bytes. */
+#define BATCH_BYTES (256 * 1024)
+#define BATCH_STATEMENTS 1000
 
 /* runner.c: the statement loop. */
 
@@ -70,6 +79,16 @@ int exec_statement_error(const struct exec *x, const PGresult *r, const char *te
 
 /* Report progress through the top-level file. */
 void exec_progress(struct exec *x, const struct source *s, uint64_t upto);
+
+/* batch.c: simple-query batches in transactional mode. */
+
+/* Add the statement it to the batch (x->batch, '\n' after each). */
+int batch_add(struct exec *x, struct source *s, const struct sqlscan_item *it, struct err *e);
+
+/* Send the batch (last: the script's end, the savepoint is released) and
+ * check every statement's result; a syntax error that hid an earlier
+ * statement's runtime error is replayed to find that one. */
+int batch_flush(struct exec *x, int last, struct err *e);
 
 /* copy.c: COPY … FROM STDIN with its data from s (the statement stmt has
  * just been scanned; the batch is empty). */

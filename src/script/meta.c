@@ -282,6 +282,7 @@ int meta_run(struct exec *x, struct source *s, const struct sqlscan_item *it, st
 
 	if (exec_flush(x, e) < 0)
 		return -1;
+	x->savepoint_fresh = 0;
 	if (x->restricted || meta_is(it, "restrict") || meta_is(it, "unrestrict"))
 		return meta_restrict(x, s, it, e);
 	if (meta_is(it, "set") || meta_is(it, "unset"))

@@ -20,8 +20,6 @@
 #include "sql/sqlscan.h"
 #include "util/array.h"
 
-#define BATCH_BYTES (256 * 1024)
-#define BATCH_STATEMENTS 1000
 
 static int block_change(const struct sqlscan_item *it);
 
@@ -218,8 +216,12 @@ int exec_flush(struct exec *x, struct err *e)
 	struct db_results r = {0};
 	int rc = 0;
 
-	if (!x->in_pipeline)
-		return 0;
+	if (!x->in_pipeline) {
+		rc = batch_flush(x, 0, e);
+		exec_read_settings(x);
+		return rc;
+	}
+	x->savepoint_fresh = 0;
 	if (x->nseg > 0) {
 		if (!PQpipelineSync(x->c)) {
 			rc = err_set(e, EXIT_FAILURE_GENERIC, "cannot send to the server: %s",
@@ -439,6 +441,7 @@ static int run_statement(struct exec *x, struct source *s, const struct sqlscan_
 	if (it->copy_from_stdin || (flags & SQLCLASS_COPY)) {
 		if (exec_flush(x, e) < 0)
 			return -1;
+		x->savepoint_fresh = 0;
 		if (it->copy_from_stdin)
 			return copy_from_script(x, s, it, e);
 		if (run_alone(x, s, it, e) < 0)
@@ -448,8 +451,22 @@ static int run_statement(struct exec *x, struct source *s, const struct sqlscan_
 	}
 	if (x->o->autocommit && !x->in_block)
 		return run_autocommit(x, s, it, flags, e);
+	if (x->batch_mode && !x->o->autocommit) {
+		if (it->len < BATCH_BYTES) {
+			if (batch_add(x, s, it, e) < 0)
+				return -1;
+			if ((flags & SQLCLASS_SETTING) || x->blen >= BATCH_BYTES ||
+			    x->nseg >= BATCH_STATEMENTS)
+				return exec_flush(x, e);
+			return 0;
+		}
+		if (exec_flush(x, e) < 0) /* a large one goes alone, without a copy */
+			return -1;
+	}
 	if (send_statement(x, s, it, e) < 0)
 		return -1;
+	if (!x->o->autocommit && (x->blen >= BATCH_BYTES || x->nseg >= BATCH_STATEMENTS))
+		x->batch_mode = 1; /* a large script: batches from now on */
 	if (x->o->autocommit && (flags & SQLCLASS_TRANSACTION_CONTROL) && block_change(it) < 0)
 		x->in_block = 0; /* the block's end: its segment ends too */
 	/* a statement that may change what the lexer follows is read back
@@ -472,8 +489,12 @@ int exec_source(struct exec *x, struct source *s, struct err *e)
 		r = source_next(s, &it, e);
 		if (r == SQLSCAN_ERROR)
 			return -1;
-		if (r == SQLSCAN_EOF)
-			return exec_flush(x, e);
+		if (r == SQLSCAN_EOF) {
+			/* the file's name, which its statements borrow, ends with it */
+			if (exec_flush(x, e) < 0)
+				return -1;
+			return x->depth > 0 ? 0 : batch_flush(x, 1, e); /* releases the savepoint */
+		}
 		if (r == SQLSCAN_STATEMENT)
 			rc = run_statement(x, s, &it, e);
 		else if (r == SQLSCAN_META)

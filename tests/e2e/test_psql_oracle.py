@@ -577,3 +577,66 @@ def test_autocommit_failure_mid_segment_keeps_the_statements_before_it(pg):
     assert_same_as_psql(pg, {"01_x.sql": AUTO + "CREATE TABLE t (id int PRIMARY KEY);\n" + body +
                              "INSERT INTO t VALUES (7);\n" + body.replace("(", "(100+")},
                         False, expect_fail=True, expect={"SELECT count(*) FROM t": [(40,)]})
+
+
+# ---- large transactional scripts: simple-query batches after the first segment -------------
+# After its first pipeline segment fills up (1,000 statements), a transactional script goes
+# out in multi-statement batches, which the server parses whole before running; these check
+# that nothing of psql's behaviour is lost there.
+
+MANY = "CREATE TABLE t (i int);\n" + "INSERT INTO t VALUES (1);\n" * 1500  # lines 1..1501
+
+
+@pytest.mark.parametrize("later,message", [
+    ("SELECT syntax error here;", "syntax error"),
+    ("ALTER INDEX nosuch ALTER COLUMN 0 SET STATISTICS 1000;", "column number must be in range"),
+], ids=["syntax-error", "grammar-error"])
+def test_batch_runtime_error_before_a_parse_error(pg, db, tmp_path, later, message):
+    text = MANY + "INSERT INTO t VALUES (2);\nSELECT 1/0;\n" + later + "\n"
+    write(tmp_path, {F: text, "ref.sql": text})
+    ref = psql_file(pg, db, tmp_path / "ref.sql")
+    assert ref.returncode == 3 and b"ref.sql:1503: ERROR:  division by zero" in ref.stderr
+    r = migrate(pg, db, tmp_path)
+    assert r.returncode == EXIT_SQL, r.stderr
+    assert names_line(r.stderr, F, 1503) and "division by zero" in r.stderr, r.stderr
+    assert message not in r.stderr
+
+
+def test_batch_syntax_error_alone_names_its_line_and_column(pg, db, tmp_path):
+    write(tmp_path, {F: MANY + "INSERT INTO t VALUES (2);\nSELECT 1,\n  FROM nowhere;\n"})
+    r = migrate(pg, db, tmp_path)
+    assert r.returncode == EXIT_SQL, r.stderr
+    assert f"{F}:1504:3: syntax error at or near \"FROM\"" in r.stderr, r.stderr
+    assert table_exists(pg, db, "t") is False
+
+
+def test_batch_replay_keeps_what_ran_between_batches(pg, db, tmp_path):
+    """A COPY between two batches is not undone when a later batch is replayed: the runtime
+    error below exists only because of the COPY's row."""
+    text = (MANY + "COPY t FROM stdin;\n5\n\\.\n"
+            "SELECT 1/(SELECT count(*) - 1501 FROM t WHERE true);\nSELECT syntax error here;\n")
+    write(tmp_path, {F: text, "ref.sql": text})
+    ref = psql_file(pg, db, tmp_path / "ref.sql")
+    assert ref.returncode == 3 and b"division by zero" in ref.stderr, ref.stderr
+    r = migrate(pg, db, tmp_path)
+    assert r.returncode == EXIT_SQL, r.stderr
+    assert names_line(r.stderr, F, 1505) and "division by zero" in r.stderr, r.stderr
+
+
+def test_batch_standard_conforming_strings_and_encoding(pg):
+    assert_same_as_psql(pg, {"01_x.sql": (
+        "CREATE TABLE s (v text);\n" + MANY +
+        "SET standard_conforming_strings = off;\n"
+        "INSERT INTO s VALUES ('it\\'s; a string'), ('a\\\\b');\n"
+        "INSERT INTO t VALUES (3);\n"
+        "SET standard_conforming_strings = on;\n"
+        "SET client_encoding = 'LATIN1';\n"
+        "INSERT INTO s VALUES ('caf\u00e9');\n").encode("utf-8")}, True,
+        queries=("SELECT v FROM s ORDER BY v", "SELECT count(*) FROM t"))
+
+
+def test_batch_runtime_error_in_a_later_batch_names_its_line(pg, db, tmp_path):
+    write(tmp_path, {F: MANY + "INSERT INTO t VALUES (2);\n" * 3000 + "SELECT 1/0;\n"})
+    r = migrate(pg, db, tmp_path)
+    assert r.returncode == EXIT_SQL, r.stderr
+    assert names_line(r.stderr, F, 4502) and "division by zero" in r.stderr, r.stderr
