@@ -80,6 +80,23 @@ int exec_statement_error(const struct exec *x, const PGresult *r, const char *te
 /* Report progress through the top-level file. */
 void exec_progress(struct exec *x, const struct source *s, uint64_t upto);
 
+/* pipeline.c: statements in libpq's pipeline mode. */
+
+/* Send the statement it in the current segment (entering pipeline mode).
+ * A large one (BATCH_BYTES or more) is sent from the source's buffer
+ * without a copy and its segment is flushed at once. */
+int pipeline_send(struct exec *x, struct source *s, const struct sqlscan_item *it, struct err *e);
+
+/* Send BEGIN or COMMIT around the statement it (autocommit mode): its
+ * failure is reported as the statement's (a deferred constraint's error at
+ * COMMIT is the statement's under psql). */
+int pipeline_send_wrapper(struct exec *x, const char *sql, const struct source *s,
+			  const struct sqlscan_item *it, struct err *e);
+
+/* Sync, check every statement's result, leave pipeline mode; in
+ * autocommit mode a block aborted by a failing statement is rolled back. */
+int pipeline_flush(struct exec *x, struct err *e);
+
 /* batch.c: simple-query batches in transactional mode. */
 
 /* Add the statement it to the batch (x->batch, '\n' after each). */

@@ -18,7 +18,6 @@
 #include "sql/pgenc.h"
 #include "sql/sqlclass.h"
 #include "sql/sqlscan.h"
-#include "util/array.h"
 
 
 static int block_change(const struct sqlscan_item *it);
@@ -206,117 +205,11 @@ void exec_progress(struct exec *x, const struct source *s, uint64_t upto)
 		x->o->progress(x->o->progress_ctx, upto, s->total);
 }
 
-static const char *segment_text(const struct exec *x, const struct segment *seg)
-{
-	return seg->text ? seg->text : x->batch + seg->off;
-}
-
 int exec_flush(struct exec *x, struct err *e)
 {
-	struct db_results r = {0};
-	int rc = 0;
-
-	if (!x->in_pipeline) {
-		rc = batch_flush(x, 0, e);
-		exec_read_settings(x);
-		return rc;
-	}
-	x->savepoint_fresh = 0;
-	if (x->nseg > 0) {
-		if (!PQpipelineSync(x->c)) {
-			rc = err_set(e, EXIT_FAILURE_GENERIC, "cannot send to the server: %s",
-				     PQerrorMessage(x->c));
-		} else if (db_pipeline_collect(x->c, &r, e) < 0) {
-			/* a lost connection names the statement that did not complete */
-			if (e->code == EXIT_FAILURE_GENERIC && r.completed < x->nseg)
-				err_prefix(e, "%s:%zu:%zu", x->segs[r.completed].file,
-					   x->segs[r.completed].line, x->segs[r.completed].col);
-			rc = -1;
-		} else {
-			if (r.failed) {
-				/* the statements before the failing one completed */
-				const struct segment *seg = &x->segs[r.completed < x->nseg ? r.completed
-											   : x->nseg - 1];
-				rc = exec_statement_error(x, r.failed, segment_text(x, seg), seg, e);
-				PQclear(r.failed);
-			}
-			for (size_t i = 0; i < r.completed && i < x->nseg; i++)
-				x->st->statements += !x->segs[i].wrapper;
-			x->st->batches++;
-		}
-	}
-	PQexitPipelineMode(x->c);
-	x->in_pipeline = 0;
-	x->nseg = 0;
-	x->blen = 0;
-	/* a statement that failed inside its BEGIN … COMMIT left the block
-	 * aborted: roll it back, as its own transaction would have been */
-	if (rc < 0 && x->o->autocommit && !x->in_block && PQstatus(x->c) == CONNECTION_OK &&
-	    PQtransactionStatus(x->c) == PQTRANS_INERROR)
-		db_exec(x->c, "ROLLBACK", NULL, &(struct err){0});
+	int rc = x->in_pipeline ? pipeline_flush(x, e) : batch_flush(x, 0, e);
 	exec_read_settings(x);
 	return rc;
-}
-
-/* The statement it as a C string for libpq: in place in the source's
- * buffer when it is large (no copy: a statement of hundreds of megabytes
- * costs its own size once here, once in libpq), else copied into the
- * segment's text buffer, which an error position is mapped against. */
-static int add_segment(struct exec *x, struct source *s, const struct sqlscan_item *it,
-		       int *saved, const char **text, struct err *e)
-{
-	struct segment seg = {s->name, NULL, 0, it->len, it->line, it->col, 0};
-	*saved = it->len >= BATCH_BYTES ? source_terminate(s, it) : -1;
-	if (array_reserve(&x->segs, &x->segcap, x->nseg + 1, sizeof *x->segs) < 0)
-		goto oom;
-	if (*saved >= 0) {
-		seg.text = it->text;
-		*text = it->text;
-	} else {
-		if (x->blen + it->len + 1 > x->bcap) {
-			size_t cap = (x->bcap ? x->bcap * 2 : BATCH_BYTES * 2) + it->len;
-			char *p = realloc(x->batch, cap);
-			if (!p)
-				goto oom;
-			x->batch = p;
-			x->bcap = cap;
-		}
-		seg.off = x->blen;
-		memcpy(x->batch + x->blen, it->text, it->len);
-		x->blen += it->len;
-		x->batch[x->blen++] = '\0';
-		*text = x->batch + seg.off;
-	}
-	x->segs[x->nseg++] = seg;
-	return 0;
-oom:
-	source_restore(s, it, *saved);
-	return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
-}
-
-/* Send one statement in the pipeline (extended protocol: the server
- * parses it when its turn comes, after the statements before it ran). */
-static int send_statement(struct exec *x, struct source *s, const struct sqlscan_item *it,
-			  struct err *e)
-{
-	const char *text = NULL;
-	int saved, ok;
-	if (!x->in_pipeline) {
-		if (!PQenterPipelineMode(x->c))
-			return err_set(e, EXIT_FAILURE_GENERIC, "cannot enter pipeline mode: %s",
-				       PQerrorMessage(x->c));
-		x->in_pipeline = 1;
-	}
-	if (add_segment(x, s, it, &saved, &text, e) < 0)
-		return -1;
-	ok = PQsendQueryParams(x->c, text, 0, NULL, NULL, NULL, NULL, 0);
-	source_restore(s, it, saved);
-	if (!ok)
-		return err_set(e, EXIT_FAILURE_GENERIC, "%s:%zu:%zu: cannot send to the server: %s",
-			       s->name, it->line, it->col, PQerrorMessage(x->c));
-	/* a statement sent from the source's buffer is checked before the
-	 * buffer moves on */
-	return saved >= 0 ? exec_flush(x, e) : 0;
 }
 
 /* A COPY other than FROM STDIN (TO STDOUT, from a server file) runs alone,
@@ -375,22 +268,6 @@ static int block_change(const struct sqlscan_item *it)
 	return 0;
 }
 
-/* Send BEGIN or COMMIT around a statement in autocommit mode (a wrapper
- * segment: its failure is the statement's, as a deferred constraint's
- * error at COMMIT is the statement's under psql). */
-static int send_wrapper(struct exec *x, const char *sql, struct err *e)
-{
-	if (array_reserve(&x->segs, &x->segcap, x->nseg + 1, sizeof *x->segs) < 0)
-		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
-	if (!PQsendQueryParams(x->c, sql, 0, NULL, NULL, NULL, NULL, 0))
-		return err_set(e, EXIT_FAILURE_GENERIC, "cannot send to the server: %s",
-			       PQerrorMessage(x->c));
-	x->segs[x->nseg] = x->segs[x->nseg - 1]; /* where: the statement's */
-	x->segs[x->nseg].wrapper = 1;
-	x->nseg++;
-	return 0;
-}
-
 /* Autocommit mode outside an explicit block: each statement is its own
  * transaction, as under psql -f.  An ordinary statement goes in the
  * pipeline as BEGIN; statement; COMMIT, so many of them share a round trip
@@ -405,7 +282,7 @@ static int run_autocommit(struct exec *x, struct source *s, const struct sqlscan
 	if ((flags & (SQLCLASS_TRANSACTION_CONTROL | SQLCLASS_NO_TRANSACTION_BLOCK |
 		      SQLCLASS_OWN_TRANSACTION)) ||
 	    it->len >= BATCH_BYTES) { /* a large statement is sent without a copy, alone */
-		if (exec_flush(x, e) < 0 || send_statement(x, s, it, e) < 0)
+		if (exec_flush(x, e) < 0 || pipeline_send(x, s, it, e) < 0)
 			return -1;
 		if ((flags & SQLCLASS_TRANSACTION_CONTROL) && block_change(it) > 0) {
 			x->in_block = 1; /* the block's statements join this segment */
@@ -413,21 +290,8 @@ static int run_autocommit(struct exec *x, struct source *s, const struct sqlscan
 		}
 		return exec_flush(x, e);
 	}
-	if (!x->in_pipeline) {
-		if (!PQenterPipelineMode(x->c))
-			return err_set(e, EXIT_FAILURE_GENERIC, "cannot enter pipeline mode: %s",
-				       PQerrorMessage(x->c));
-		x->in_pipeline = 1;
-	}
-	/* the wrappers borrow the statement's place: send it first in order */
-	if (array_reserve(&x->segs, &x->segcap, x->nseg + 1, sizeof *x->segs) < 0)
-		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
-	x->segs[x->nseg] = (struct segment){s->name, NULL, 0, 0, it->line, it->col, 1};
-	if (!PQsendQueryParams(x->c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0))
-		return err_set(e, EXIT_FAILURE_GENERIC, "cannot send to the server: %s",
-			       PQerrorMessage(x->c));
-	x->nseg++;
-	if (send_statement(x, s, it, e) < 0 || send_wrapper(x, "COMMIT", e) < 0)
+	if (pipeline_send_wrapper(x, "BEGIN", s, it, e) < 0 || pipeline_send(x, s, it, e) < 0 ||
+	    pipeline_send_wrapper(x, "COMMIT", s, it, e) < 0)
 		return -1;
 	if ((flags & SQLCLASS_SETTING) || x->blen >= BATCH_BYTES || x->nseg >= BATCH_STATEMENTS)
 		return exec_flush(x, e);
@@ -463,7 +327,7 @@ static int run_statement(struct exec *x, struct source *s, const struct sqlscan_
 		if (exec_flush(x, e) < 0) /* a large one goes alone, without a copy */
 			return -1;
 	}
-	if (send_statement(x, s, it, e) < 0)
+	if (pipeline_send(x, s, it, e) < 0)
 		return -1;
 	if (!x->o->autocommit && (x->blen >= BATCH_BYTES || x->nseg >= BATCH_STATEMENTS))
 		x->batch_mode = 1; /* a large script: batches from now on */

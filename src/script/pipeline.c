@@ -1,0 +1,140 @@
+/*
+ * pipeline.c — statements in libpq's pipeline mode: the extended protocol,
+ * one statement per Parse/Bind/Execute, many per round trip, one sync
+ * point per segment.  The server parses each statement when its turn
+ * comes, after the ones before it ran, and answers each separately; after
+ * an error it skips the rest of the segment.  See runner.h for when a
+ * segment ends and docs/reference.md §14.6 for why.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/query.h"
+#include "script/exec.h"
+#include "util/array.h"
+
+static const char *segment_text(const struct exec *x, const struct segment *seg)
+{
+	return seg->text ? seg->text : x->batch + seg->off;
+}
+
+int pipeline_flush(struct exec *x, struct err *e)
+{
+	struct db_results r = {0};
+	int rc = 0;
+
+	x->savepoint_fresh = 0;
+	if (x->nseg > 0) {
+		if (!PQpipelineSync(x->c)) {
+			rc = err_set(e, EXIT_FAILURE_GENERIC, "cannot send to the server: %s",
+				     PQerrorMessage(x->c));
+		} else if (db_pipeline_collect(x->c, &r, e) < 0) {
+			/* a lost connection names the statement that did not complete */
+			if (e->code == EXIT_FAILURE_GENERIC && r.completed < x->nseg)
+				err_prefix(e, "%s:%zu:%zu", x->segs[r.completed].file,
+					   x->segs[r.completed].line, x->segs[r.completed].col);
+			rc = -1;
+		} else {
+			if (r.failed) {
+				/* the statements before the failing one completed */
+				const struct segment *seg = &x->segs[r.completed < x->nseg ? r.completed
+											   : x->nseg - 1];
+				rc = exec_statement_error(x, r.failed, segment_text(x, seg), seg, e);
+				PQclear(r.failed);
+			}
+			for (size_t i = 0; i < r.completed && i < x->nseg; i++)
+				x->st->statements += !x->segs[i].wrapper;
+			x->st->batches++;
+		}
+	}
+	PQexitPipelineMode(x->c);
+	x->in_pipeline = 0;
+	x->nseg = 0;
+	x->blen = 0;
+	/* a statement that failed inside its BEGIN … COMMIT left the block
+	 * aborted: roll it back, as its own transaction would have been */
+	if (rc < 0 && x->o->autocommit && !x->in_block && PQstatus(x->c) == CONNECTION_OK &&
+	    PQtransactionStatus(x->c) == PQTRANS_INERROR)
+		db_exec(x->c, "ROLLBACK", NULL, &(struct err){0});
+	return rc;
+}
+
+/* The statement it as a C string for libpq: in place in the source's
+ * buffer when it is large (no copy: a statement of hundreds of megabytes
+ * costs its own size once here, once in libpq), else copied into the
+ * segment's text buffer, which an error position is mapped against. */
+static int add_segment(struct exec *x, struct source *s, const struct sqlscan_item *it,
+		       int *saved, const char **text, struct err *e)
+{
+	struct segment seg = {s->name, NULL, 0, it->len, it->line, it->col, 0};
+	*saved = it->len >= BATCH_BYTES ? source_terminate(s, it) : -1;
+	if (array_reserve(&x->segs, &x->segcap, x->nseg + 1, sizeof *x->segs) < 0)
+		goto oom;
+	if (*saved >= 0) {
+		seg.text = it->text;
+		*text = it->text;
+	} else {
+		if (x->blen + it->len + 1 > x->bcap) {
+			size_t cap = (x->bcap ? x->bcap * 2 : BATCH_BYTES * 2) + it->len;
+			char *p = realloc(x->batch, cap);
+			if (!p)
+				goto oom;
+			x->batch = p;
+			x->bcap = cap;
+		}
+		seg.off = x->blen;
+		memcpy(x->batch + x->blen, it->text, it->len);
+		x->blen += it->len;
+		x->batch[x->blen++] = '\0';
+		*text = x->batch + seg.off;
+	}
+	x->segs[x->nseg++] = seg;
+	return 0;
+oom:
+	source_restore(s, it, *saved);
+	return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+}
+
+static int enter(struct exec *x, struct err *e)
+{
+	if (x->in_pipeline)
+		return 0;
+	if (!PQenterPipelineMode(x->c))
+		return err_set(e, EXIT_FAILURE_GENERIC, "cannot enter pipeline mode: %s",
+			       PQerrorMessage(x->c));
+	x->in_pipeline = 1;
+	return 0;
+}
+
+int pipeline_send(struct exec *x, struct source *s, const struct sqlscan_item *it, struct err *e)
+{
+	const char *text = NULL;
+	int saved, ok;
+	if (enter(x, e) < 0 || add_segment(x, s, it, &saved, &text, e) < 0)
+		return -1;
+	ok = PQsendQueryParams(x->c, text, 0, NULL, NULL, NULL, NULL, 0);
+	source_restore(s, it, saved);
+	if (!ok)
+		return err_set(e, EXIT_FAILURE_GENERIC, "%s:%zu:%zu: cannot send to the server: %s",
+			       s->name, it->line, it->col, PQerrorMessage(x->c));
+	/* a statement sent from the source's buffer is checked before the
+	 * buffer moves on */
+	return saved >= 0 ? exec_flush(x, e) : 0;
+}
+
+int pipeline_send_wrapper(struct exec *x, const char *sql, const struct source *s,
+			  const struct sqlscan_item *it, struct err *e)
+{
+	if (enter(x, e) < 0)
+		return -1;
+	if (array_reserve(&x->segs, &x->segcap, x->nseg + 1, sizeof *x->segs) < 0)
+		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+	if (!PQsendQueryParams(x->c, sql, 0, NULL, NULL, NULL, NULL, 0))
+		return err_set(e, EXIT_FAILURE_GENERIC, "%s:%zu:%zu: cannot send to the server: %s",
+			       s->name, it->line, it->col, PQerrorMessage(x->c));
+	/* where it fails is the statement's place (its text is not needed:
+	 * BEGIN and COMMIT errors carry no position) */
+	x->segs[x->nseg++] = (struct segment){s->name, NULL, 0, 0, it->line, it->col, 1};
+	return 0;
+}
