@@ -62,7 +62,8 @@ int pipeline_flush(struct exec *x, struct err *e)
 
 /* The statement it as a C string for libpq: in place in the source's
  * buffer when it is large (no copy: a statement of hundreds of megabytes
- * costs its own size once here, once in libpq), else copied into the
+ * costs its own size once here and twice in libpq, its send buffer and
+ * the copy of the query it keeps until the result), else copied into the
  * segment's text buffer, which an error position is mapped against. */
 static int add_segment(struct exec *x, struct source *s, const struct sqlscan_item *it,
 		       int *saved, const char **text, struct err *e)
