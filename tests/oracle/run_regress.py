@@ -120,8 +120,8 @@ def one(name, clusters, regress, binary, work, out_dir, timeout):
         tool_rc, tool_err = None, "timeout"
     if "statement by statement" in tool_err:
         single = False
-    elif "ran init script" in tool_err:
-        single = True
+    elif "ran init script" in tool_err or "nothing of it was applied" in tool_err:
+        single = True  # ran in one transaction (and, failing, was rolled back whole)
     else:
         single = not AUTOCOMMIT_RE.search(text.decode(errors="replace"))
     try:
