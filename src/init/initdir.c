@@ -203,6 +203,9 @@ static int run_file(struct store *s, const struct config *cfg, const struct init
 	o.progress_ctx = &bar;
 	if (runner_scan_file(f->path, o.root, s->c, &scan, e) < 0)
 		return -1;
+	log_debug("init script %s: scanned in %s (%s)", f->key,
+		  duration_format(now_ms() - start, took, sizeof took),
+		  scan.autocommit ? scan.reason : "one transaction");
 	o.autocommit = scan.autocommit;
 	if (o.autocommit)
 		log_info("running init script %s statement by statement (%s)", f->key, scan.reason);
