@@ -640,3 +640,42 @@ def test_batch_runtime_error_in_a_later_batch_names_its_line(pg, db, tmp_path):
     r = migrate(pg, db, tmp_path)
     assert r.returncode == EXIT_SQL, r.stderr
     assert names_line(r.stderr, F, 4502) and "division by zero" in r.stderr, r.stderr
+
+
+# ---- real pg_dump output in client-only multibyte encodings ---------------------------------
+# pg_dump -E writes the whole dump in that encoding; text whose characters end in a 0x5C byte
+# (表 ソ 能 in SJIS, 許 功 in BIG5, …) lands inside quoted strings, identifiers, comments and
+# function bodies.  Large enough (2,000 rows) that the file also goes through batches.
+
+MB_TEXT = {
+    "SJIS": ["表示", "ソフト", "能力", "予定表", "十"],
+    "BIG5": ["許功蓋", "淚", "餐"],
+    "GBK": ["乗", "孿", "表"],
+    "GB18030": ["乗", "孿", "表", "\U00020000"],
+}
+
+
+@pytest.mark.parametrize("encoding", list(MB_TEXT))
+def test_pg_dump_in_a_multibyte_client_encoding_restores_equal(pg, encoding):
+    words = [w for w in MB_TEXT[encoding] if any(
+        b == 0x5C for ch in w for b in ch.encode(encoding.lower())[1:])] or MB_TEXT[encoding]
+    assert any(b"\\" in w.encode(encoding.lower()) for w in words), "no 0x5C trailing byte"
+    src = new_dbname()
+    pg.sql(f'CREATE DATABASE "{src}"')
+    try:
+        w = words[0]
+        query(pg, src, f'CREATE TABLE "{w}" (id int PRIMARY KEY, v text); '
+                       f"COMMENT ON TABLE \"{w}\" IS '{w}; {w}'; "
+                       f"CREATE FUNCTION f() RETURNS text LANGUAGE sql AS $$ SELECT '{w}' $$;")
+        rows = [(i, f"{words[i % len(words)]}'{i}; -- {words[0]}") for i in range(2000)]
+        query(pg, src, f'INSERT INTO "{w}" SELECT * FROM unnest(%s::int[], %s::text[])',
+              ([r[0] for r in rows], [r[1] for r in rows]))
+        dump = pg_dump(pg, src, "-E", encoding, "--inserts")
+        source = pg_dump(pg, src)
+    finally:
+        pg.sql(f'DROP DATABASE IF EXISTS "{src}" WITH (FORCE)')
+    assert f"SET client_encoding = '{encoding}';".encode() in dump
+    q = f'SELECT id, v FROM "{words[0]}" ORDER BY id'
+    r = assert_same_as_psql(pg, {"01_dump.sql": dump}, True, expect={q: rows},
+                            queries=("SELECT f()",))
+    assert r.psql_dump == strip_restrict(source)
