@@ -118,6 +118,8 @@ static int scan_source(struct scan_state *st, struct source *s, int depth, struc
 		r = source_next(s, &it, e);
 		if (r == SQLSCAN_ERROR)
 			return -1;
+		if (source_no_transaction_directive(s, &line)) /* the first reason is named */
+			note_reason(st->info, "-- migrate:no-transaction", s->name, line);
 		if (r == SQLSCAN_EOF)
 			break;
 		if (r == SQLSCAN_STATEMENT) {
@@ -130,8 +132,6 @@ static int scan_source(struct scan_state *st, struct source *s, int depth, struc
 			return -1;
 		}
 	}
-	if (source_no_transaction_directive(s, &line))
-		note_reason(st->info, "-- migrate:no-transaction", s->name, line);
 	return 0;
 }
 
