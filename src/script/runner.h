@@ -14,6 +14,10 @@
  * end) ends the segment, and standard_conforming_strings and the client
  * encoding are read back before lexing goes on.  COPY runs alone outside
  * the pipeline: COPY … FROM STDIN with its data streamed by PQputCopyData.
+ * A large transactional script goes on in simple-query batches once its
+ * first segment has filled up (batch.c: cheaper for the server, and kept
+ * exact by a savepoint from which a batch rejected for a syntax error is
+ * replayed through the pipeline).
  *
  * The meta-commands that real scripts contain are honoured: \set and
  * \unset (variables are not interpolated; AUTOCOMMIT, ON_ERROR_STOP and
