@@ -826,7 +826,32 @@ static enum sqlscan_result scan_sql(struct sqlscan *s, struct sqlscan_call *call
 	size_t len = call->len;
 	while (s->pos - s->base < len) {
 		size_t i = (size_t)(s->pos - s->base);
-		unsigned char raw = (unsigned char)buf[i];
+		unsigned char raw;
+		if ((s->state == ST_XQ || s->state == ST_XD) &&
+		    !pgenc_lexer_unsafe((enum pgenc)s->enc)) {
+			/* Inside '…' or "…" only the closing quote matters (and a
+			 * newline, a NUL): step over the rest in one go, keeping the
+			 * column and line_blank as advance() would.  (Not in the
+			 * encodings whose characters the loop below must follow.) */
+			char quote = s->state == ST_XD ? '"' : '\'';
+			size_t j = i;
+			bool blank = s->line_blank;
+			while (j < len) {
+				unsigned char b = (unsigned char)buf[j];
+				if (b == (unsigned char)quote || b == '\n' || b == 0)
+					break;
+				if (blank && !is_space(b))
+					blank = false;
+				j++;
+			}
+			if (j > i) {
+				s->pos += j - i;
+				s->col += j - i;
+				s->line_blank = blank;
+				continue;
+			}
+		}
+		raw = (unsigned char)buf[i];
 		/* psql's prepare_buffer: in an encoding whose trailing bytes can
 		 * look like ASCII, the lexer sees them as 0xFF (part of whatever
 		 * the character's first byte was part of). */
