@@ -20,8 +20,6 @@
 #include "sql/sqlscan.h"
 
 
-static int block_change(const struct sqlscan_item *it);
-
 /* ---- scanning without executing ------------------------------------------ */
 
 /* What the scan knows of the settings the lexer follows: it reads them
@@ -47,7 +45,7 @@ static void note_reason(struct runner_scan *info, const char *what, const char *
 static void scan_setting(struct scan_state *st, const struct sqlscan_item *it, unsigned flags)
 {
 	struct sqlclass_setting set;
-	if ((flags & SQLCLASS_TRANSACTION_CONTROL) && st->local && block_change(it) < 0) {
+	if ((flags & SQLCLASS_BLOCK_END) && st->local) {
 		st->std_strings = st->std_session; /* what SET LOCAL set ends */
 		st->enc = st->enc_session;
 		st->local = 0;
@@ -241,33 +239,6 @@ static int run_alone(struct exec *x, struct source *s, const struct sqlscan_item
 	return rc;
 }
 
-/* In autocommit mode: does this transaction-control statement open an
- * explicit block (1: BEGIN, START TRANSACTION), end one (-1: COMMIT, END,
- * ROLLBACK but not ROLLBACK TO, ABORT, PREPARE TRANSACTION) or neither (0:
- * SAVEPOINT, RELEASE, ROLLBACK TO)? */
-static int block_change(const struct sqlscan_item *it)
-{
-	char words[2][16];
-	const char *t = it->text, *end = it->text + it->len;
-	for (int w = 0; w < 2; w++) {
-		size_t n = 0;
-		while (t < end && (*t == ' ' || *t == '\t' || *t == '\n' || *t == '\r'))
-			t++;
-		while (t < end && n + 1 < sizeof words[w] &&
-		       ((*t >= 'a' && *t <= 'z') || (*t >= 'A' && *t <= 'Z') || *t == '_'))
-			words[w][n++] = (char)(*t++ | 0x20);
-		words[w][n] = '\0';
-	}
-	if (strcmp(words[0], "begin") == 0 || strcmp(words[0], "start") == 0)
-		return 1;
-	if (strcmp(words[0], "rollback") == 0 || strcmp(words[0], "abort") == 0)
-		return strcmp(words[1], "to") == 0 ? 0 : -1;
-	if (strcmp(words[0], "commit") == 0 || strcmp(words[0], "end") == 0 ||
-	    strcmp(words[0], "prepare") == 0)
-		return -1;
-	return 0;
-}
-
 /* Autocommit mode outside an explicit block: each statement is its own
  * transaction, as under psql -f.  An ordinary statement goes in the
  * pipeline as BEGIN; statement; COMMIT, so many of them share a round trip
@@ -284,7 +255,7 @@ static int run_autocommit(struct exec *x, struct source *s, const struct sqlscan
 	    it->len >= BATCH_BYTES) { /* a large statement is sent without a copy, alone */
 		if (exec_flush(x, e) < 0 || pipeline_send(x, s, it, e) < 0)
 			return -1;
-		if ((flags & SQLCLASS_TRANSACTION_CONTROL) && block_change(it) > 0) {
+		if (flags & SQLCLASS_BLOCK_BEGIN) {
 			x->in_block = 1; /* the block's statements join this segment */
 			return 0;
 		}
@@ -331,7 +302,7 @@ static int run_statement(struct exec *x, struct source *s, const struct sqlscan_
 		return -1;
 	if (!x->o->autocommit && (x->blen >= BATCH_BYTES || x->nseg >= BATCH_STATEMENTS))
 		x->batch_mode = 1; /* a large script: batches from now on */
-	if (x->o->autocommit && (flags & SQLCLASS_TRANSACTION_CONTROL) && block_change(it) < 0)
+	if (x->o->autocommit && (flags & SQLCLASS_BLOCK_END))
 		x->in_block = 0; /* the block's end: its segment ends too */
 	/* a statement that may change what the lexer follows is read back
 	 * before lexing goes on */

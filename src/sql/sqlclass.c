@@ -376,6 +376,23 @@ static bool touches_settings(const struct toks *t)
 
 static unsigned classify(const struct toks *t, const char **what);
 
+/* Of a transaction-control statement: whether it opens or ends an
+ * explicit block.  "AND CHAIN" ends one and opens the next at once. */
+static unsigned block_edge(const struct toks *t)
+{
+	size_t chain = find_word(t, 1, "chain");
+	if (is_word(t, 0, "begin") || is_word(t, 0, "start"))
+		return SQLCLASS_BLOCK_BEGIN;
+	if (chain < t->n && is_word(t, chain - 1, "and"))
+		return 0;
+	if (is_word(t, 0, "rollback") && is_word(t, 1, "to"))
+		return 0;
+	if (is_word(t, 0, "commit") || is_word(t, 0, "end") || is_word(t, 0, "rollback") ||
+	    is_word(t, 0, "abort") || (is_word(t, 0, "prepare") && is_word(t, 1, "transaction")))
+		return SQLCLASS_BLOCK_END;
+	return 0;
+}
+
 unsigned sqlclass_statement(const char *text, size_t len, const char **what)
 {
 	struct toks t;
@@ -392,6 +409,8 @@ unsigned sqlclass_statement(const char *text, size_t len, const char **what)
 		flags |= SQLCLASS_SETTING;
 	if (is_word(&t, 0, "copy"))
 		flags |= SQLCLASS_COPY;
+	if (flags & SQLCLASS_TRANSACTION_CONTROL)
+		flags |= block_edge(&t);
 	if (is_word(&t, 0, "call") || is_word(&t, 0, "do") || is_word(&t, 0, "lock") ||
 	    is_word(&t, 0, "declare") || is_word(&t, 0, "analyze") || is_word(&t, 0, "analyse") ||
 	    (is_word(&t, 0, "set") && (is_word(&t, 1, "local") || is_word(&t, 1, "constraints") ||

@@ -40,6 +40,11 @@ enum sqlclass_flag {
 	 * block), LOCK and DECLARE (refused outside one), ANALYZE, SET LOCAL,
 	 * SET CONSTRAINTS, SET TRANSACTION (warnings outside one) */
 	SQLCLASS_OWN_TRANSACTION = 1u << 5,
+	/* opens an explicit block (BEGIN, START TRANSACTION) */
+	SQLCLASS_BLOCK_BEGIN = 1u << 6,
+	/* ends one (COMMIT, END, ROLLBACK, ABORT, PREPARE TRANSACTION; not
+	 * ROLLBACK TO, not … AND CHAIN, which goes on in a new block) */
+	SQLCLASS_BLOCK_END = 1u << 7,
 };
 
 /* Classify the statement text[0..len) (as returned by sqlscan).  Returns a

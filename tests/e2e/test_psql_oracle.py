@@ -679,3 +679,27 @@ def test_pg_dump_in_a_multibyte_client_encoding_restores_equal(pg, encoding):
     r = assert_same_as_psql(pg, {"01_dump.sql": dump}, True, expect={q: rows},
                             queries=("SELECT f()",))
     assert r.psql_dump == strip_restrict(source)
+
+
+def test_autocommit_block_opened_after_a_comment(pg):
+    """A BEGIN behind a leading comment opens a block like any other: the failing statement
+    inside it leaves nothing of the block behind, as under psql -f."""
+    assert_same_as_psql(pg, {"01_x.sql": AUTO + (
+        "CREATE TABLE t (i int);\n"
+        "/* the block */ BEGIN;\n"
+        "INSERT INTO t VALUES (1);\n"
+        "INSERT INTO t VALUES ('x');\n"
+        "COMMIT;\n")}, False, expect_fail=True, expect={"SELECT count(*) FROM t": [(0,)]})
+
+
+def test_autocommit_commit_and_chain_keeps_the_block(pg):
+    """COMMIT AND CHAIN starts the next block at once: what follows belongs to it, and a
+    failure there rolls it back, as under psql -f."""
+    assert_same_as_psql(pg, {"01_x.sql": AUTO + (
+        "CREATE TABLE t (i int);\n"
+        "BEGIN;\n"
+        "INSERT INTO t VALUES (1);\n"
+        "COMMIT AND CHAIN;\n"
+        "INSERT INTO t VALUES (2);\n"
+        "INSERT INTO t VALUES ('x');\n"
+        "COMMIT;\n")}, False, expect_fail=True, expect={"SELECT i FROM t": [(1,)]})

@@ -181,6 +181,20 @@ static void test_settings(void)
 	CHECK(!(sqlclass_statement("INSERT INTO t VALUES (1)", 24, NULL) & SQLCLASS_SETTING));
 	CHECK(sqlclass_statement("copy t to stdout", 16, NULL) & SQLCLASS_COPY);
 	CHECK(!(sqlclass_statement("SELECT 'copy'", 13, NULL) & SQLCLASS_COPY));
+	/* where an explicit block opens and ends (leading comments skipped) */
+	CHECK(sqlclass_statement("/* x */ BEGIN", 13, NULL) & SQLCLASS_BLOCK_BEGIN);
+	CHECK(sqlclass_statement("start transaction read only", 27, NULL) & SQLCLASS_BLOCK_BEGIN);
+	CHECK(sqlclass_statement("-- c\ncommit", 11, NULL) & SQLCLASS_BLOCK_END);
+	CHECK(sqlclass_statement("ROLLBACK", 8, NULL) & SQLCLASS_BLOCK_END);
+	CHECK(sqlclass_statement("END", 3, NULL) & SQLCLASS_BLOCK_END);
+	CHECK(sqlclass_statement("PREPARE TRANSACTION 'x'", 23, NULL) & SQLCLASS_BLOCK_END);
+	CHECK(sqlclass_statement("COMMIT AND NO CHAIN", 19, NULL) & SQLCLASS_BLOCK_END);
+	CHECK(!(sqlclass_statement("COMMIT AND CHAIN", 16, NULL) &
+		(SQLCLASS_BLOCK_END | SQLCLASS_BLOCK_BEGIN)));
+	CHECK(!(sqlclass_statement("ROLLBACK TO SAVEPOINT a", 23, NULL) & SQLCLASS_BLOCK_END));
+	CHECK(!(sqlclass_statement("SAVEPOINT a", 11, NULL) &
+		(SQLCLASS_BLOCK_END | SQLCLASS_BLOCK_BEGIN)));
+	CHECK(!(sqlclass_statement("SELECT 'begin'", 14, NULL) & SQLCLASS_BLOCK_BEGIN));
 	/* what must run as its own implicit transaction in autocommit mode */
 	CHECK(sqlclass_statement("CALL p()", 8, NULL) & SQLCLASS_OWN_TRANSACTION);
 	CHECK(sqlclass_statement("do $$ begin commit; end $$", 26, NULL) & SQLCLASS_OWN_TRANSACTION);
