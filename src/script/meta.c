@@ -21,6 +21,7 @@
 #include "script/exec.h"
 #include "sql/pgenc.h"
 #include "sql/slashscan.h"
+#include "sql/sqlclass.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -218,22 +219,6 @@ static int meta_restrict(struct exec *x, const struct source *s, const struct sq
 	return 0;
 }
 
-/* psql's boolean spellings (ParseVariableBool): unique prefixes of true,
- * false, yes, no; on, off; 1, 0.  -1 for anything else. */
-static int parse_bool(const char *v)
-{
-	size_t n = strlen(v);
-	if (n == 0)
-		return -1;
-	if (strncasecmp(v, "true", n) == 0 || strncasecmp(v, "yes", n) == 0 || strcmp(v, "1") == 0 ||
-	    (n >= 2 && strncasecmp(v, "on", n) == 0))
-		return 1;
-	if (strncasecmp(v, "false", n) == 0 || strncasecmp(v, "no", n) == 0 || strcmp(v, "0") == 0 ||
-	    (n >= 2 && strncasecmp(v, "off", n) == 0))
-		return 0;
-	return -1;
-}
-
 /* \set NAME [VALUE…] and \unset NAME.  Variables are not interpolated (a
  * :name stays as written), so setting one is harmless — except the three
  * that change how psql executes: the runner always runs with AUTOCOMMIT
@@ -262,7 +247,7 @@ static int meta_set(const struct source *s, const struct sqlscan_item *it, struc
 		int b;
 		if (strcmp(name, fixed[i].name) != 0)
 			continue;
-		b = unset ? 0 : parse_bool(value);
+		b = unset ? 0 : sqlclass_bool(value);
 		if (b < 0 && fixed[i].want == 0 && strncasecmp(value, "interactive", strlen(value)) == 0 &&
 		    value[0])
 			b = 0; /* ON_ERROR_ROLLBACK interactive: off in a script */

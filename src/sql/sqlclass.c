@@ -494,18 +494,16 @@ static void token_value(const struct tok *v, char *out, size_t cap, bool fold)
 	out[n] = '\0';
 }
 
-/* psql's and the server's boolean spellings (prefixes of true, false, yes,
- * no; on, off; 1, 0). */
-static int parse_bool(const char *v)
+int sqlclass_bool(const char *v)
 {
 	size_t n = strlen(v);
 	if (n == 0)
 		return -1;
-	if (strncmp(v, "true", n) == 0 || strncmp(v, "yes", n) == 0 || strcmp(v, "1") == 0 ||
-	    (n >= 2 && strncmp(v, "on", n) == 0))
+	if (strncasecmp(v, "true", n) == 0 || strncasecmp(v, "yes", n) == 0 || strcmp(v, "1") == 0 ||
+	    (n >= 2 && strncasecmp(v, "on", n) == 0))
 		return 1;
-	if (strncmp(v, "false", n) == 0 || strncmp(v, "no", n) == 0 || strcmp(v, "0") == 0 ||
-	    (n >= 2 && strncmp(v, "off", n) == 0))
+	if (strncasecmp(v, "false", n) == 0 || strncasecmp(v, "no", n) == 0 || strcmp(v, "0") == 0 ||
+	    (n >= 2 && strncasecmp(v, "off", n) == 0))
 		return 0;
 	return -1;
 }
@@ -522,7 +520,7 @@ static bool apply_setting(const char *name, const struct tok *v, struct sqlclass
 			return true;
 		}
 		token_value(v, value, sizeof value, true);
-		b = parse_bool(value);
+		b = sqlclass_bool(value);
 		if (b < 0)
 			return false; /* the server refuses it */
 		out->std_strings = b;
@@ -587,7 +585,7 @@ bool sqlclass_setting(const char *text, size_t len, struct sqlclass_setting *out
 		if (found) {
 			char local[16];
 			token_value(&t.t[k + 6], local, sizeof local, true);
-			out->local = parse_bool(local) == 1;
+			out->local = sqlclass_bool(local) == 1;
 			return true;
 		}
 	}

@@ -66,6 +66,12 @@ struct sqlclass_setting {
 /* Fill *out; returns whether the statement touches either setting. */
 bool sqlclass_setting(const char *text, size_t len, struct sqlclass_setting *out);
 
+/* A boolean as the server and psql spell it (parse_bool_with_len,
+ * ParseVariableBool): case-insensitive unique prefixes of true, false,
+ * yes, no; on, off (two letters at least); 1, 0.  1, 0, or -1 for
+ * anything else. */
+int sqlclass_bool(const char *v);
+
 /* Whether the script buf[0..len) (a whole file in memory) contains the
  * directive line "-- migrate:no-transaction" outside quotes and comments
  * (see sqlscan_no_transaction_directive).  Returns 1 and sets *line (if

@@ -181,6 +181,15 @@ static void test_settings(void)
 	CHECK(!(sqlclass_statement("INSERT INTO t VALUES (1)", 24, NULL) & SQLCLASS_SETTING));
 	CHECK(sqlclass_statement("copy t to stdout", 16, NULL) & SQLCLASS_COPY);
 	CHECK(!(sqlclass_statement("SELECT 'copy'", 13, NULL) & SQLCLASS_COPY));
+	/* booleans as the server and psql spell them */
+	CHECK_INT(sqlclass_bool("On"), 1);
+	CHECK_INT(sqlclass_bool("t"), 1);
+	CHECK_INT(sqlclass_bool("YES"), 1);
+	CHECK_INT(sqlclass_bool("of"), 0);
+	CHECK_INT(sqlclass_bool("0"), 0);
+	CHECK_INT(sqlclass_bool("o"), -1);
+	CHECK_INT(sqlclass_bool(""), -1);
+	CHECK_INT(sqlclass_bool("interactive"), -1);
 	/* where an explicit block opens and ends (leading comments skipped) */
 	CHECK(sqlclass_statement("/* x */ BEGIN", 13, NULL) & SQLCLASS_BLOCK_BEGIN);
 	CHECK(sqlclass_statement("start transaction read only", 27, NULL) & SQLCLASS_BLOCK_BEGIN);
