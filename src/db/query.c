@@ -115,6 +115,17 @@ static int drain_copy_out(PGconn *c, struct err *e)
 	}
 }
 
+/* A COPY nobody feeds or reads here: refuse its input (the server then
+ * fails the COPY), or read and drop its rows. */
+static int finish_copy(PGconn *c, const PGresult *res, struct err *e)
+{
+	if (PQresultStatus(res) == PGRES_COPY_IN) {
+		PQputCopyEnd(c, "COPY FROM STDIN is not supported here");
+		return 0;
+	}
+	return drain_copy_out(c, e);
+}
+
 int db_collect(PGconn *c, int keep_last, struct db_results *r, struct err *e)
 {
 	PGresult *res;
@@ -132,12 +143,9 @@ int db_collect(PGconn *c, int keep_last, struct db_results *r, struct err *e)
 			}
 			break;
 		case PGRES_COPY_IN:
-			/* Not counted: the server answers with the COPY's error. */
-			PQputCopyEnd(c, "COPY FROM STDIN is not supported here");
-			break;
 		case PGRES_COPY_OUT:
-			/* Not counted: the COPY's own result follows its rows. */
-			if (drain_copy_out(c, e) < 0) {
+			/* Not counted: the COPY's own result follows. */
+			if (finish_copy(c, res, e) < 0) {
 				PQclear(res);
 				goto fail;
 			}
@@ -196,10 +204,9 @@ int db_pipeline_collect(PGconn *c, struct db_results *r, struct err *e)
 			failed_here = 1;
 			break;
 		case PGRES_COPY_IN:
-			PQputCopyEnd(c, "COPY FROM STDIN is not supported here");
-			break;
 		case PGRES_COPY_OUT:
-			if (drain_copy_out(c, e) < 0) {
+			/* Not counted: the COPY's own result follows. */
+			if (finish_copy(c, res, e) < 0) {
 				PQclear(res);
 				goto fail;
 			}
