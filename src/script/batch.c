@@ -63,15 +63,8 @@ int batch_add(struct exec *x, struct source *s, const struct sqlscan_item *it, s
 static long chars(enum pgenc enc, const char *s, size_t n)
 {
 	long count = 0;
-	for (size_t i = 0; i < n; count++) {
-		if (enc == PGENC_UTF8) {
-			i++;
-			while (i < n && ((unsigned char)s[i] & 0xC0) == 0x80)
-				i++;
-		} else {
-			i += pgenc_mblen(enc, (const unsigned char *)s + i, n - i);
-		}
-	}
+	for (size_t i = 0; i < n; count++)
+		i += pgenc_mblen(enc, (const unsigned char *)s + i, n - i);
 	return count;
 }
 

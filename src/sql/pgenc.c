@@ -47,19 +47,6 @@ bool pgenc_lexer_unsafe(enum pgenc enc)
 	return enc == PGENC_SJIS || enc == PGENC_DBCS || enc == PGENC_GB18030 || enc == PGENC_JOHAB;
 }
 
-static size_t utf8_len(unsigned char c)
-{
-	if (c < 0x80)
-		return 1;
-	if ((c & 0xe0) == 0xc0)
-		return 2;
-	if ((c & 0xf0) == 0xe0)
-		return 3;
-	if ((c & 0xf8) == 0xf0)
-		return 4;
-	return 1;
-}
-
 static size_t mule_len(unsigned char c)
 {
 	if (c >= 0x81 && c <= 0x8d)
@@ -80,10 +67,16 @@ size_t pgenc_mblen(enum pgenc enc, const unsigned char *s, size_t avail)
 	if (avail == 0)
 		return 0;
 	c = s[0];
+	if (enc == PGENC_UTF8) {
+		/* a character is a byte and the continuation bytes after it (at
+		 * most three): an invalid byte counts as one */
+		while (n < avail && n < 4 && (s[n] & 0xC0) == 0x80)
+			n++;
+		return n;
+	}
 	if (c >= 0x80) {
 		switch (enc) {
 		case PGENC_UTF8:
-			n = utf8_len(c);
 			break;
 		case PGENC_SINGLE:
 			break;

@@ -38,7 +38,9 @@ bool pgenc_lexer_unsafe(enum pgenc enc);
 
 /* Length of the character starting at s[0] (1 for ASCII), never more than
  * avail (a character cut short counts as what is there; avail 0 gives 0).
- * For GB18030 the second byte decides: when avail is 1 it counts as 2. */
+ * For GB18030 the second byte decides: when avail is 1 it counts as 2.
+ * In UTF-8 a character is a byte and the continuation bytes after it (at
+ * most three), so an invalid byte counts as one. */
 size_t pgenc_mblen(enum pgenc enc, const unsigned char *s, size_t avail);
 
 #endif

@@ -1013,15 +1013,7 @@ int sqlscan_map_position(const char *stmt, size_t len, size_t line, size_t col,
 		}
 		if (i >= len)
 			return -1;
-		/* UTF-8: a character starts at every byte that is not a
-		 * continuation byte (an invalid byte counts as one) */
-		if (enc == PGENC_UTF8) {
-			n = 1;
-			while (i + n < len && ((unsigned char)stmt[i + n] & 0xC0) == 0x80 && n < 4)
-				n++;
-		} else {
-			n = pgenc_mblen(enc, (const unsigned char *)stmt + i, len - i);
-		}
+		n = pgenc_mblen(enc, (const unsigned char *)stmt + i, len - i);
 		for (size_t k = 0; k < n; k++, i++) {
 			if (stmt[i] == '\n') {
 				line++;

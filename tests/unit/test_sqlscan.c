@@ -835,6 +835,11 @@ static void test_client_encodings(void)
 		CHECK(pgenc_from_name("GB18030", &enc) && pgenc_lexer_unsafe(enc));
 		CHECK(pgenc_from_name("EUC_JP", &enc) && !pgenc_lexer_unsafe(enc));
 		CHECK(!pgenc_from_name("KLINGON", &enc) && enc == PGENC_UTF8);
+		/* UTF-8 characters as positions count them */
+		CHECK_INT(pgenc_mblen(PGENC_UTF8, (const unsigned char *)"\xc3\xa9x", 3), 2);
+		CHECK_INT(pgenc_mblen(PGENC_UTF8, (const unsigned char *)"\xe9x", 2), 1);
+		CHECK_INT(pgenc_mblen(PGENC_UTF8, (const unsigned char *)"\xf0\x9f\x98\x80\x80", 5), 4);
+		CHECK_INT(pgenc_mblen(PGENC_UTF8, (const unsigned char *)"ab", 2), 1);
 	}
 	/* positions are counted in characters of the client encoding */
 	{
