@@ -20,6 +20,16 @@
 #include "sql/sqlscan.h"
 
 
+/* The server settings the lexer follows, as the session reports them. */
+static void read_settings(PGconn *c, int *std_strings, enum pgenc *enc)
+{
+	const char *scs = PQparameterStatus(c, "standard_conforming_strings");
+	const char *name = PQparameterStatus(c, "client_encoding");
+	*std_strings = !scs || strcmp(scs, "off") != 0;
+	if (!name || !pgenc_from_name(name, enc))
+		*enc = PGENC_UTF8;
+}
+
 /* ---- scanning without executing ------------------------------------------ */
 
 /* What the scan knows of the settings the lexer follows: it reads them
@@ -138,12 +148,8 @@ static int scan(struct source *s, const char *root, PGconn *c, struct runner_sca
 {
 	struct scan_state st = {.root = root, .conn = c, .info = info, .std_strings = 1};
 	memset(info, 0, sizeof *info);
-	if (c) {
-		struct exec x = {.c = c};
-		exec_read_settings(&x);
-		st.std_strings = x.std_strings;
-		st.enc = x.enc;
-	}
+	if (c)
+		read_settings(c, &st.std_strings, &st.enc);
 	st.std_default = st.std_session = st.std_strings;
 	st.enc_default = st.enc_session = st.enc;
 	return scan_source(&st, s, 0, e);
@@ -173,11 +179,7 @@ int runner_scan_buffer(const char *name, const char *buf, size_t len, size_t fir
 
 void exec_read_settings(struct exec *x)
 {
-	const char *scs = PQparameterStatus(x->c, "standard_conforming_strings");
-	const char *enc = PQparameterStatus(x->c, "client_encoding");
-	x->std_strings = !scs || strcmp(scs, "off") != 0;
-	if (!enc || !pgenc_from_name(enc, &x->enc))
-		x->enc = PGENC_UTF8;
+	read_settings(x->c, &x->std_strings, &x->enc);
 }
 
 int exec_statement_error(const struct exec *x, const PGresult *r, const char *text,
