@@ -267,7 +267,6 @@ int meta_run(struct exec *x, struct source *s, const struct sqlscan_item *it, st
 
 	if (exec_flush(x, e) < 0)
 		return -1;
-	x->savepoint_fresh = 0;
 	if (x->restricted || meta_is(it, "restrict") || meta_is(it, "unrestrict"))
 		return meta_restrict(x, s, it, e);
 	if (meta_is(it, "set") || meta_is(it, "unset"))
@@ -277,6 +276,7 @@ int meta_run(struct exec *x, struct source *s, const struct sqlscan_item *it, st
 		return 0;
 	}
 	if (meta_is(it, "encoding")) {
+		x->savepoint_fresh = 0; /* it runs SET client_encoding outside a batch */
 		if (first_arg(it, 0, arg, sizeof arg) == 1 && PQsetClientEncoding(x->c, arg) != 0)
 			return err_set(e, EXIT_SQL, "%s:%zu: invalid encoding \"%s\"", s->name, it->line, arg);
 		exec_read_settings(x);
