@@ -34,6 +34,9 @@ static const char *const whole_line_cmds[] = {"!",  "copy", "ef",  "ev",  "h",
 /* Commands reading an OT_FILEPIPE argument: "|cmd" takes the rest of the line. */
 static const char *const filepipe_cmds[] = {"g", "gx", "o", "out", "w", "write", NULL};
 
+/* Commands that send the query buffer: after SQL text they end the statement. */
+static const char *const gfamily_cmds[] = {"g", "gx", "gset", "gexec", NULL};
+
 /* The '\' at the token start begins a meta-command. */
 static void meta_begin(struct sqlscan *s)
 {
@@ -53,7 +56,9 @@ static enum sqlscan_result meta_name_end(struct sqlscan *s, const char *buf,
 	size_t n;
 	s->name_end = s->pos;
 	n = (size_t)(s->name_end - s->meta_off - 1);
-	if (s->has_token)
+	if (s->has_token && s->vars && name_in(name, n, gfamily_cmds))
+		s->meta_after_stmt = true;
+	else if (s->has_token)
 		return sqlscan_fail_at(s, err, s->meta_off, s->meta_line, s->meta_col,
 				       "meta-command \"\\%.*s\" inside the SQL statement starting "
 				       "at line %zu is not supported",
@@ -72,6 +77,21 @@ static enum sqlscan_result meta_emit(struct sqlscan *s, const char *buf, uint64_
 	size_t name_len = (size_t)(s->name_end - s->meta_off - 1);
 	size_t len = (size_t)(end - s->meta_off);
 	size_t a = name_len + 1;
+	if (s->meta_after_stmt) {
+		/* the statement first (up to the '\'), the command on the next call */
+		uint64_t stmt_end = s->meta_off;
+		int st = s->state;
+		s->meta_after_stmt = false;
+		s->meta_queued = true;
+		s->meta_q_end = end;
+		while (stmt_end > s->st_off && is_space((unsigned char)*at(s, buf, stmt_end - 1)))
+			stmt_end--;
+		s->copy_in = false; /* psql would read COPY data after the command */
+		sqlscan_stmt_emit(s, buf, stmt_end, out);
+		out->ended_by_meta = true;
+		s->state = st;
+		return SQLSCAN_STATEMENT;
+	}
 	while (len > a && is_space((unsigned char)b[len - 1]))
 		len--;
 	while (a < len && is_space((unsigned char)b[a]))
@@ -171,6 +191,13 @@ enum step slashscan_lex(struct sqlscan *s, int st, unsigned char c, struct sqlsc
 			s->state = ST_META_ARGS;
 		return STEP_EAT;
 	}
+}
+
+enum sqlscan_result slashscan_emit_queued(struct sqlscan *s, const char *buf,
+					  struct sqlscan_item *out)
+{
+	s->meta_queued = false;
+	return meta_emit(s, buf, s->meta_q_end, out);
 }
 
 enum sqlscan_result slashscan_lex_eof(struct sqlscan *s, struct sqlscan_call *call)

@@ -246,8 +246,8 @@ static void directive_end(struct sqlscan *s)
 
 /* ---- statements ---- */
 
-static enum sqlscan_result stmt_emit(struct sqlscan *s, const char *buf, uint64_t end,
-				     struct sqlscan_item *out)
+enum sqlscan_result sqlscan_stmt_emit(struct sqlscan *s, const char *buf, uint64_t end,
+				      struct sqlscan_item *out)
 {
 	bool copy = s->copy_in;
 	out->kind = SQLSCAN_STATEMENT;
@@ -301,7 +301,14 @@ static inline enum step lex_between(struct sqlscan *s, int st, unsigned char c,
 		s->state = ST_DOLLAR;
 		break;
 	case ':':
-		token_begin(s, false);
+		if (s->vars) { /* a variable reference is not a token until kept */
+			s->var_off = s->pos;
+			s->var_line = s->line;
+			s->var_col = s->col;
+			s->var_blank = s->line_blank;
+		} else {
+			token_begin(s, false);
+		}
 		s->state = ST_COLON;
 		break;
 	case '(':
@@ -320,7 +327,7 @@ static inline enum step lex_between(struct sqlscan *s, int st, unsigned char c,
 				break;
 			}
 			advance(s, c);
-			call->r = stmt_emit(s, call->buf, s->pos, call->out);
+			call->r = sqlscan_stmt_emit(s, call->buf, s->pos, call->out);
 			return STEP_ITEM;
 		}
 		token_begin(s, false);
@@ -399,8 +406,41 @@ static inline enum step lex_word(struct sqlscan *s, int st, unsigned char c,
 	}
 }
 
-/* ST_DOLLAR … ST_VARNAME: $tag$ dollar quotes, $n parameters, :: and psql's
- * :name variables. */
+/* A variable reference from var_off to s->pos, its name ending at
+ * name_end: hand it out; the caller keeps or replaces it. */
+static enum sqlscan_result var_emit(struct sqlscan *s, enum sqlscan_var kind, uint64_t name_end,
+				    struct sqlscan_item *out)
+{
+	s->var_pending = true;
+	s->var_kind = (unsigned char)kind;
+	s->var_name_len = (size_t)(name_end - s->var_name_off);
+	out->kind = SQLSCAN_VARIABLE;
+	out->var = kind;
+	out->offset = s->var_off;
+	out->line = s->var_line;
+	out->col = s->var_col;
+	out->name_len = s->var_name_len;
+	/* text, off and name are set by sqlscan_next, which has the buffer */
+	return SQLSCAN_VARIABLE;
+}
+
+/* psql's ":'{variable_char}*" (and the like) rules when the reference is not
+ * complete: the ':' is an operator, and lexing goes on right after it. */
+static enum step var_throw_back(struct sqlscan *s)
+{
+	token_begin(s, false);
+	s->pos = s->var_off + 1;
+	s->col = s->var_col + 1;
+	s->line = s->var_line;
+	s->line_blank = false;
+	s->mb_left = 0;
+	s->gb_pending = false;
+	s->state = ST_INIT;
+	return STEP_AGAIN;
+}
+
+/* ST_DOLLAR … ST_VAR_TEST: $tag$ dollar quotes, $n parameters, :: and psql's
+ * variables. */
 static inline enum step lex_dollar(struct sqlscan *s, int st, unsigned char c,
 				    struct sqlscan_call *call)
 {
@@ -475,21 +515,59 @@ static inline enum step lex_dollar(struct sqlscan *s, int st, unsigned char c,
 
 	case ST_COLON:
 		if (c == ':') { /* {typecast} */
+			if (s->vars)
+				token_begin(s, false);
 			s->state = ST_INIT;
 			return STEP_EAT;
 		}
 		if (is_dolq_cont(c)) { /* :{variable_char}+ */
+			s->var_name_off = s->pos;
 			s->state = ST_VARNAME;
 			return STEP_EAT;
 		}
+		if (s->vars && (c == '\'' || c == '"' || c == '{')) {
+			s->var_name_off = s->pos + 1;
+			s->state = c == '\'' ? ST_VAR_SQ : c == '"' ? ST_VAR_DQ : ST_VAR_BRACE;
+			return STEP_EAT;
+		}
+		if (s->vars)
+			token_begin(s, false);
 		s->state = ST_INIT;
 		return STEP_AGAIN;
 
-	default: /* ST_VARNAME */
+	case ST_VARNAME:
 		if (is_dolq_cont(c))
 			return STEP_EAT;
 		s->state = ST_INIT;
-		return STEP_AGAIN;
+		if (!s->vars)
+			return STEP_AGAIN;
+		call->r = var_emit(s, SQLSCAN_VAR_PLAIN, s->pos, call->out);
+		return STEP_ITEM;
+
+	case ST_VAR_BRACE:
+		if (c == '?') { /* :{? */
+			s->var_name_off = s->pos + 1;
+			s->state = ST_VAR_TEST;
+			return STEP_EAT;
+		}
+		return var_throw_back(s);
+
+	default: /* ST_VAR_SQ, ST_VAR_DQ, ST_VAR_TEST: :'name' :"name" :{?name} */
+		if (is_dolq_cont(c))
+			return STEP_EAT;
+		if (s->pos > s->var_name_off &&
+		    c == (st == ST_VAR_SQ ? '\'' : st == ST_VAR_DQ ? '"' : '}')) {
+			uint64_t name_end = s->pos;
+			advance(s, c);
+			s->state = ST_INIT;
+			call->r = var_emit(s,
+					   st == ST_VAR_SQ   ? SQLSCAN_VAR_LITERAL
+					   : st == ST_VAR_DQ ? SQLSCAN_VAR_IDENT
+							     : SQLSCAN_VAR_TEST,
+					   name_end, call->out);
+			return STEP_ITEM;
+		}
+		return var_throw_back(s);
 	}
 }
 
@@ -749,6 +827,8 @@ static inline enum step lex_meta(struct sqlscan *s, int st, unsigned char c,
 	return slashscan_lex(s, st, c, call);
 }
 
+static enum sqlscan_result scan_sql(struct sqlscan *s, struct sqlscan_call *call);
+
 /* At EOF: finish whatever token is open; errors for open quotes/comments. */
 static enum sqlscan_result scan_eof(struct sqlscan *s, struct sqlscan_call *call)
 {
@@ -788,6 +868,22 @@ static enum sqlscan_result scan_eof(struct sqlscan *s, struct sqlscan_call *call
 	case ST_META_WHOLE:
 	case ST_META_BS:
 		return slashscan_lex_eof(s, call);
+	case ST_COLON:
+		if (s->vars)
+			token_begin(s, false);
+		break;
+	case ST_VARNAME:
+		if (s->vars) {
+			s->state = ST_INIT;
+			return var_emit(s, SQLSCAN_VAR_PLAIN, s->pos, out);
+		}
+		break;
+	case ST_VAR_SQ:
+	case ST_VAR_DQ:
+	case ST_VAR_BRACE:
+	case ST_VAR_TEST:
+		var_throw_back(s);
+		return scan_sql(s, call);
 	case ST_COPY_REST:
 	case ST_COPY_REST_DASH:
 	case ST_COPY_REST_COMMENT:
@@ -802,7 +898,7 @@ static enum sqlscan_result scan_eof(struct sqlscan *s, struct sqlscan_call *call
 		uint64_t end = s->pos;
 		while (end > s->st_off && is_space((unsigned char)*at(s, buf, end - 1)))
 			end--;
-		return stmt_emit(s, buf, end, out);
+		return sqlscan_stmt_emit(s, buf, end, out);
 	}
 	stmt_reset(s);
 	s->done = true;
@@ -824,9 +920,20 @@ static enum sqlscan_result scan_sql(struct sqlscan *s, struct sqlscan_call *call
 {
 	const char *buf = call->buf;
 	size_t len = call->len;
-	while (s->pos - s->base < len) {
-		size_t i = (size_t)(s->pos - s->base);
+	for (;;) {
+		size_t i = (size_t)(s->pos - s->base), stop = len;
 		unsigned char raw;
+		if (s->virt_end) { /* substituted text: at its end, file positions again */
+			if (s->pos == s->virt_end) {
+				s->line = s->virt_line;
+				s->col = s->virt_col;
+				s->virt_end = 0;
+			} else if (s->virt_end - s->base < stop) {
+				stop = (size_t)(s->virt_end - s->base);
+			}
+		}
+		if (i >= len)
+			break;
 		if ((s->state == ST_XQ || s->state == ST_XD) &&
 		    !pgenc_lexer_unsafe((enum pgenc)s->enc)) {
 			/* Inside '…' or "…" only the closing quote matters (and a
@@ -836,7 +943,7 @@ static enum sqlscan_result scan_sql(struct sqlscan *s, struct sqlscan_call *call
 			char quote = s->state == ST_XD ? '"' : '\'';
 			size_t j = i;
 			bool blank = s->line_blank;
-			while (j < len) {
+			while (j < stop) {
 				unsigned char b = (unsigned char)buf[j];
 				if (b == (unsigned char)quote || b == '\n' || b == 0)
 					break;
@@ -936,15 +1043,66 @@ enum sqlscan_result sqlscan_next(struct sqlscan *s, const char *buf, size_t len,
 				s->bom_checked = true;
 			}
 		}
-		if (!s->bom_checked)
+		if (s->var_pending)
+			sqlscan_var_keep(s); /* the caller did not say: as written */
+		if (s->meta_queued)
+			r = slashscan_emit_queued(s, buf, out);
+		else if (!s->bom_checked)
 			r = SQLSCAN_INCOMPLETE;
 		else if (s->copy_mode)
 			r = copyscan_data(s, buf, len, at_eof, out, err);
 		else
 			r = scan_sql(s, &call);
 	}
+	if (r == SQLSCAN_VARIABLE) {
+		out->text = at(s, buf, s->var_off);
+		out->len = (size_t)(s->pos - s->var_off);
+		out->off = (size_t)(s->var_off - s->base);
+		out->name = at(s, buf, s->var_name_off);
+	}
 	out->kind = r;
 	return r;
+}
+
+void sqlscan_set_variables(struct sqlscan *s, bool on)
+{
+	s->vars = on;
+}
+
+void sqlscan_var_keep(struct sqlscan *s)
+{
+	if (!s->var_pending)
+		return;
+	s->var_pending = false;
+	token_begin(s, false);
+}
+
+void sqlscan_var_replace(struct sqlscan *s, size_t new_len)
+{
+	uint64_t ref_len = s->pos - s->var_off;
+	bool inside = s->virt_end && s->var_off < s->virt_end;
+	if (!s->var_pending)
+		return;
+	s->var_pending = false;
+	if (inside)
+		s->virt_end = s->virt_end - ref_len + new_len;
+	if (s->var_kind != SQLSCAN_VAR_PLAIN) {
+		/* one token, not lexed again; the file position stays after it */
+		token_begin(s, false);
+		s->pos = s->var_off + new_len;
+		return;
+	}
+	/* psql pushes the value onto its lexer: lex it from where the ':' was */
+	if (!inside) {
+		s->virt_end = s->var_off + new_len;
+		s->virt_line = s->line;
+		s->virt_col = s->col;
+	}
+	s->pos = s->var_off;
+	s->line = s->var_line;
+	s->col = s->var_col;
+	s->line_blank = s->var_blank;
+	s->state = ST_INIT;
 }
 
 size_t sqlscan_discardable(const struct sqlscan *s)
@@ -955,11 +1113,17 @@ size_t sqlscan_discardable(const struct sqlscan *s)
 	else if (s->copy_mode)
 		keep = s->pos;
 	else if (s->state >= ST_BS && s->state <= ST_META_BS)
-		keep = s->state == ST_BS ? s->tok_off : s->meta_off;
+		keep = s->has_token ? s->st_off /* a \g command may end it */
+		       : s->state == ST_BS ? s->tok_off : s->meta_off;
 	else if (s->started)
 		keep = s->st_off;
 	else if (s->state == ST_DASH || s->state == ST_SLASH)
 		keep = s->tok_off;
+	if (s->vars && (s->var_pending || (s->state >= ST_COLON && s->state <= ST_VAR_TEST)) &&
+	    s->var_off < keep)
+		keep = s->var_off;
+	if (s->meta_queued && s->meta_off < keep)
+		keep = s->meta_off;
 	return keep > s->base ? (size_t)(keep - s->base) : 0;
 }
 
@@ -993,6 +1157,8 @@ const char *sqlscan_result_name(enum sqlscan_result r)
 		return "copy-end";
 	case SQLSCAN_EOF:
 		return "eof";
+	case SQLSCAN_VARIABLE:
+		return "variable";
 	}
 	return "?";
 }

@@ -120,7 +120,16 @@ enum sqlscan_result {
 	SQLSCAN_META,
 	SQLSCAN_COPY_DATA,
 	SQLSCAN_COPY_END,
-	SQLSCAN_EOF
+	SQLSCAN_EOF,
+	SQLSCAN_VARIABLE
+};
+
+/* What a psql variable reference asks for (SQLSCAN_VARIABLE). */
+enum sqlscan_var {
+	SQLSCAN_VAR_PLAIN,   /* :name — the value, lexed as part of the script */
+	SQLSCAN_VAR_LITERAL, /* :'name' — the value as an SQL literal */
+	SQLSCAN_VAR_IDENT,   /* :"name" — the value as an SQL identifier */
+	SQLSCAN_VAR_TEST     /* :{?name} — TRUE or FALSE: whether it is set */
 };
 
 struct sqlscan_item {
@@ -140,6 +149,11 @@ struct sqlscan_item {
 	size_t args_len;
 	/* SQLSCAN_COPY_END */
 	bool copy_terminated; /* "\." seen; false: EOF ended the data */
+	/* SQLSCAN_STATEMENT: a \g-family meta-command (\g, \gx, \gset,
+	 * \gexec) ended it; the META item comes next */
+	bool ended_by_meta;
+	/* SQLSCAN_VARIABLE: the reference is text/len; name/name_len its name */
+	enum sqlscan_var var;
 };
 
 #define SQLSCAN_MSG_MAX 256
@@ -190,6 +204,17 @@ struct sqlscan {
 	unsigned char enc;    /* enum pgenc: the client encoding */
 	unsigned char mb_left; /* trailing bytes of the current character */
 	bool gb_pending;      /* GB18030: the second byte decides the length */
+	/* psql variables (sqlscan_set_variables) */
+	bool vars;            /* references are handed out */
+	bool var_pending;     /* a SQLSCAN_VARIABLE awaits sqlscan_var_* */
+	bool meta_after_stmt; /* a \g-family command ends the pending statement */
+	bool meta_queued;     /* … and is handed out by the next call */
+	unsigned char var_kind;
+	uint64_t var_off, var_name_off, meta_q_end;
+	size_t var_line, var_col, var_name_len;
+	bool var_blank;       /* line_blank before the ':' */
+	uint64_t virt_end;    /* end of substituted text being lexed (0: none) */
+	size_t virt_line, virt_col; /* file position after its reference */
 	/* -- migrate:no-transaction */
 	int dir_state;
 	size_t dir_k;
@@ -233,6 +258,26 @@ bool sqlscan_no_transaction_directive(const struct sqlscan *s, size_t *line);
  * a backslash).  Call between items; they apply from the next byte on. */
 void sqlscan_set_standard_strings(struct sqlscan *s, bool on);
 void sqlscan_set_encoding(struct sqlscan *s, enum pgenc enc);
+
+/*
+ * psql variables.  With sqlscan_set_variables(s, true), which scripts in
+ * psql's language ask for, the scanner hands out each variable reference
+ * where psql's lexer would substitute one (between tokens of SQL: not in
+ * quotes, comments or dollar-quoted bodies; "::" is a cast) as
+ * SQLSCAN_VARIABLE: :name, :'name', :"name", :{?name}.  The caller must
+ * then either leave it as written (sqlscan_var_keep: psql does so for a
+ * variable that is not set), or replace the reference's bytes in its
+ * buffer by new_len bytes (moving what follows) and call
+ * sqlscan_var_replace.  A replaced :name is lexed as part of the script, as
+ * psql pushes its value onto the lexer; the others are taken as one token.
+ * Lines and columns after the substituted text stay those of the file.
+ * In that mode, \g, \gx, \gset and \gexec after SQL text end the pending
+ * statement: it comes as SQLSCAN_STATEMENT with ended_by_meta, then the
+ * META item.  (Meta-command arguments are interpolated by slashscan.)
+ */
+void sqlscan_set_variables(struct sqlscan *s, bool on);
+void sqlscan_var_keep(struct sqlscan *s);
+void sqlscan_var_replace(struct sqlscan *s, size_t new_len);
 
 /* Reset to the just-initialised state (the struct owns nothing). */
 void sqlscan_release(struct sqlscan *s);

@@ -40,6 +40,10 @@
 	X(ST_PARAM, dollar)                 /* $n */                                           \
 	X(ST_COLON, dollar)                 /* after : (typecast or psql variable) */          \
 	X(ST_VARNAME, dollar)               /* :name */                                        \
+	X(ST_VAR_SQ, dollar)                /* :'name (variables on) */                        \
+	X(ST_VAR_DQ, dollar)                /* :"name (variables on) */                        \
+	X(ST_VAR_BRACE, dollar)             /* :{ (variables on) */                            \
+	X(ST_VAR_TEST, dollar)              /* :{?name (variables on) */                       \
 	X(ST_NUM_INT, number)               /* digits */                                       \
 	X(ST_NUM_DEC, number)               /* digits . digits */                              \
 	X(ST_NUM_EXP0, number)              /* number e */                                     \
@@ -194,6 +198,16 @@ enum sqlscan_result copyscan_end(struct sqlscan *s, const char *buf, size_t i, s
  * which is s->state).  On STEP_ITEM, call->r is SQLSCAN_META with
  * *call->out filled, or SQLSCAN_ERROR with *call->err filled. */
 enum step slashscan_lex(struct sqlscan *s, int st, unsigned char c, struct sqlscan_call *call);
+
+/* The meta-command held back while the statement it ended was handed out
+ * (meta_queued): returns SQLSCAN_META with *out filled. */
+enum sqlscan_result slashscan_emit_queued(struct sqlscan *s, const char *buf,
+					  struct sqlscan_item *out);
+
+/* Hand out the pending statement, ending at end (exclusive): fills *out,
+ * resets the statement and the state.  In sqlscan.c. */
+enum sqlscan_result sqlscan_stmt_emit(struct sqlscan *s, const char *buf, uint64_t end,
+				      struct sqlscan_item *out);
 
 /* EOF in a meta-command state: the meta-command ends there.  Returns
  * SQLSCAN_META (*call->out filled) or SQLSCAN_ERROR (*call->err filled). */
