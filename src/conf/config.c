@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "util/duration.h"
+#include "util/log.h"
 #include "conf/env.h"
 #include "util/strbuf.h"
 
@@ -304,6 +305,59 @@ static char *file_reader(char *str, int num, void *stream)
 	return got;
 }
 
+/* Whether a variable's name says it holds a secret. */
+static int secret_name(const char *name)
+{
+	static const char *const words[] = {"password", "passwd", "secret", "token", "key", NULL};
+	for (const char *const *w = words; *w; w++)
+		for (const char *p = name; *p; p++)
+			if (strncasecmp(p, *w, strlen(*w)) == 0)
+				return 1;
+	return 0;
+}
+
+/* Set an init variable (a later source replaces an earlier one). */
+static int set_init_var(struct config *cfg, const char *name, const char *value, int secret,
+			const char *where, struct err *e)
+{
+	struct config_var *v = NULL;
+	for (size_t i = 0; i < cfg->n_init_vars; i++)
+		if (strcmp(cfg->init_vars[i].name, name) == 0)
+			v = &cfg->init_vars[i];
+	if (!v) {
+		struct config_var *more =
+			realloc(cfg->init_vars, (cfg->n_init_vars + 1) * sizeof *cfg->init_vars);
+		if (!more)
+			return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+		cfg->init_vars = more;
+		v = &cfg->init_vars[cfg->n_init_vars++];
+		memset(v, 0, sizeof *v);
+		v->name = strdup(name);
+		if (!v->name)
+			return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+	}
+	free(v->value);
+	v->value = strdup(value);
+	if (!v->value)
+		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+	v->secret = secret || secret_name(name);
+	snprintf(v->where, sizeof v->where, "%s", where);
+	if (v->secret)
+		log_add_secret(value);
+	return 0;
+}
+
+/* psql's valid_variable_name. */
+static int valid_var_name(const char *name)
+{
+	if (!*name)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		if (!(isalnum(*p) || *p == '_' || *p >= 0x80))
+			return 0;
+	return 1;
+}
+
 static int file_handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct file_ctx *ctx = user;
@@ -330,6 +384,21 @@ static int file_handler(void *user, const char *section, const char *name, const
 			return 1;
 		if (set_value(ctx->cfg, CFG_DATABASE_URL, url, ORIGIN_FILE, where, ctx->e) < 0)
 			ctx->failed = 1;
+		return 1;
+	}
+	if (strcasecmp(section, "init.variables") == 0) {
+		if (!valid_var_name(name)) {
+			ctx->failed = 1;
+			err_set(ctx->e, EXIT_CONFIG, "%s: invalid variable name \"%s\" in [init.variables]",
+				where, name);
+			return 1;
+		}
+		if (config_expand(value, &expanded, ctx->e) < 0 ||
+		    set_init_var(ctx->cfg, name, expanded, 0, where, ctx->e) < 0) {
+			ctx->failed = 1;
+			err_prefix(ctx->e, "%s: init variable %s", where, name);
+		}
+		free(expanded);
 		return 1;
 	}
 	id = find_setting(section, name);
@@ -439,7 +508,7 @@ static int check_unknown_env(struct err *e)
 		name[n] = '\0';
 		if (n > 5 && strcmp(name + n - 5, "_FILE") == 0)
 			name[n - 5] = '\0';
-		if (strcmp(name, "MIGRATE_CONFIG") == 0)
+		if (strcmp(name, "MIGRATE_CONFIG") == 0 || strncmp(name, "MIGRATE_INIT_VAR_", 17) == 0)
 			continue;
 		for (int i = 0; i < CFG_COUNT; i++) {
 			char want[128], section[64];
@@ -454,6 +523,42 @@ static int check_unknown_env(struct err *e)
 		}
 		if (!known && our_section)
 			return err_set(e, EXIT_CONFIG, "unknown setting in environment variable %s", name);
+	}
+	return 0;
+}
+
+/* MIGRATE_INIT_VAR_<NAME> and MIGRATE_INIT_VAR_<NAME>_FILE (a secret). */
+static int load_env_init_vars(struct config *cfg, struct err *e)
+{
+	for (char **env = environ; *env; env++) {
+		const char *var = *env, *eq = strchr(var, '=');
+		char name[256], full[300];
+		char *value = NULL;
+		size_t n;
+		int from_file = 0, rc;
+		if (strncmp(var, "MIGRATE_INIT_VAR_", 17) != 0 || !eq)
+			continue;
+		n = (size_t)(eq - var) - 17;
+		if (n == 0 || n >= sizeof name)
+			continue;
+		memcpy(name, var + 17, n);
+		name[n] = '\0';
+		if (n > 5 && strcmp(name + n - 5, "_FILE") == 0) {
+			name[n - 5] = '\0';
+			from_file = 1;
+		}
+		snprintf(full, sizeof full, "MIGRATE_INIT_VAR_%s", name);
+		if (!valid_var_name(name))
+			return err_set(e, EXIT_CONFIG, "environment %s: invalid variable name \"%s\"",
+				       full, name);
+		if (env_get(full, &value, e) < 0)
+			return -1;
+		if (!value)
+			continue;
+		rc = set_init_var(cfg, name, value, from_file, full, e);
+		free(value);
+		if (rc < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -473,6 +578,8 @@ static int load_env(struct config *cfg, struct err *e)
 		if (rc < 0)
 			return -1;
 	}
+	if (load_env_init_vars(cfg, e) < 0)
+		return -1;
 	for (int i = 0; i < CFG_COUNT; i++) {
 		char name[128];
 		int rc;
@@ -528,4 +635,11 @@ void config_release(struct config *cfg)
 	}
 	free(cfg->file);
 	cfg->file = NULL;
+	for (size_t i = 0; i < cfg->n_init_vars; i++) {
+		free(cfg->init_vars[i].name);
+		free(cfg->init_vars[i].value);
+	}
+	free(cfg->init_vars);
+	cfg->init_vars = NULL;
+	cfg->n_init_vars = 0;
 }

@@ -58,6 +58,16 @@ struct config_value {
 struct config {
 	struct config_value v[CFG_COUNT];
 	char *file; /* the config file read, malloc'd, or NULL */
+	/* [init.variables] NAME = VALUE and MIGRATE_INIT_VAR_<NAME>[_FILE]:
+	 * psql variables for the init scripts (the environment wins) */
+	struct config_var *init_vars;
+	size_t n_init_vars;
+};
+
+struct config_var {
+	char *name, *value; /* malloc'd */
+	int secret;         /* from a _FILE, or a name that says password, secret, token or key */
+	char where[300];
 };
 
 /* A command-line override: setting "section.key" = value, from flag. */

@@ -20,6 +20,7 @@
 #include "util/log.h"
 #include "util/progress.h"
 #include "script/runner.h"
+#include "script/vars.h"
 #include "util/sig.h"
 #include "db/store.h"
 
@@ -185,8 +186,8 @@ static int reset_session(PGconn *c, struct err *e)
  * mode is decided by scanning the file before anything runs: running it
  * one way and again the other would repeat what a rollback does not undo
  * (sequence values, prepared statements, advisory locks, notifications). */
-static int run_file(struct store *s, const struct config *cfg, const struct init_file *f,
-		    struct init_report *rep, struct err *e)
+static int run_file(struct store *s, const struct config *cfg, const struct vars *vars,
+		    const struct init_file *f, struct init_report *rep, struct err *e)
 {
 	struct runner_stats st = {0};
 	struct runner_scan scan;
@@ -201,7 +202,8 @@ static int run_file(struct store *s, const struct config *cfg, const struct init
 	o.sha256 = sha256;
 	o.progress = progress_update;
 	o.progress_ctx = &bar;
-	if (runner_scan_file(f->path, o.root, s->c, &scan, e) < 0)
+	o.vars = vars;
+	if (runner_scan_file(f->path, o.root, s->c, vars, &scan, e) < 0)
 		return -1;
 	log_debug("init script %s: scanned in %s (%s)", f->key,
 		  duration_format(now_ms() - start, took, sizeof took),
@@ -297,6 +299,7 @@ int init_run(PGconn *c, const struct config *cfg, const struct init_opts *o,
 	struct init_list l;
 	struct applied a = {0};
 	struct store s;
+	struct vars vars = {0};
 	int64_t start = now_ms();
 	int rc = -1;
 
@@ -308,6 +311,12 @@ int init_run(PGconn *c, const struct config *cfg, const struct init_opts *o,
 		list_release(&l);
 		return 0;
 	}
+	for (size_t i = 0; i < cfg->n_init_vars; i++)
+		if (vars_set(&vars, cfg->init_vars[i].name, cfg->init_vars[i].value,
+			     cfg->init_vars[i].secret) < 0) {
+			err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+			goto out;
+		}
 	if (store_init(&s, c, cfg, e) < 0 || load_state(&s, cfg, &l, &a, rep, e) < 0)
 		goto out;
 	for (size_t i = 0; i < l.n; i++) {
@@ -333,12 +342,13 @@ int init_run(PGconn *c, const struct config *cfg, const struct init_opts *o,
 			}
 			continue;
 		}
-		if (run_file(&s, cfg, &l.files[i], rep, e) < 0)
+		if (run_file(&s, cfg, &vars, &l.files[i], rep, e) < 0)
 			goto out;
 	}
 	rc = 0;
 out:
 	rep->ms = now_ms() - start;
+	vars_release(&vars);
 	PQclear(a.r);
 	list_release(&l);
 	return rc;

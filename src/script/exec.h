@@ -51,6 +51,15 @@ struct exec {
 			    * than \unrestrict KEY are refused (psql 15.14+) */
 	char restrict_key[1024];
 	int depth;         /* \i nesting */
+	/* psql's scripting language (lang.c); vars is NULL for plain SQL */
+	struct vars *vars;
+	int cond[64];      /* the \if stack (each file its own part of it) */
+	size_t cond_line[64];
+	int ncond;
+	int quit;          /* \q: the script ends here */
+	char *gquery;      /* the statement a \g-family command runs */
+	struct segment gseg;
+	char *argval;      /* a substituted value in meta-command arguments */
 };
 
 #define INCLUDE_DEPTH_MAX 16
@@ -112,7 +121,47 @@ int batch_flush(struct exec *x, int last, struct err *e);
 int copy_from_script(struct exec *x, struct source *s, const struct sqlscan_item *stmt,
 		     struct err *e);
 
+/* lang.c: psql's scripting language. */
+
+struct vars;
+
+/* Whether the current \if branch is taken (no \if: yes). */
+int lang_active(const struct exec *x);
+
+/* The source's resolver for variable references (source.h). */
+char *lang_resolve(void *ctx, const struct source *s, const struct sqlscan_item *ref,
+		   size_t *len);
+
+/* A variable's text for a reference of kind (malloc'd), NULL when not set;
+ * quoting as libpq's PQescapeLiteral / PQescapeIdentifier on c (or, without
+ * a session, as they would on a UTF-8 one). */
+char *lang_value(const struct vars *vs, PGconn *c, const char *name, size_t len,
+		 enum sqlscan_var kind);
+char *lang_quote(PGconn *c, const char *v, enum sqlscan_var kind);
+
+/* DBNAME, USER, HOST, PORT, ENCODING, SERVER_VERSION_NUM/NAME of x->c. */
+void lang_session_variables(struct exec *x);
+
+/* ERROR, SQLSTATE, ROW_COUNT after a query that succeeded. */
+void lang_query_variables(struct exec *x, const char *row_count);
+
+/* A statement a \g-family command ended: kept for that command. */
+void lang_hold_query(struct exec *x, const struct source *s, const struct sqlscan_item *it);
+
+/* The meta-commands of the language; *handled = 0 for the ones meta.c runs. */
+int lang_meta(struct exec *x, struct source *s, const struct sqlscan_item *it, int *handled,
+	      struct err *e);
+
+/* At the end of a file: its \if blocks must be closed (base: the stack's
+ * depth when the file began). */
+int lang_end_of_file(struct exec *x, int base, const struct source *s, struct err *e);
+
 /* meta.c: the meta-commands. */
+
+/* \set of AUTOCOMMIT, ON_ERROR_STOP, ON_ERROR_ROLLBACK to anything but what
+ * the runner does is an error; other names are fine. */
+int meta_fixed_variable(const struct source *s, const struct sqlscan_item *it, const char *name,
+			const char *value, int unset, struct err *e);
 
 /* Whether it is \i, \ir, \include or \include_relative. */
 int meta_is_include(const struct sqlscan_item *it);

@@ -170,6 +170,8 @@ static int meta_connect(struct exec *x, const struct source *s, const struct sql
 	x->in_block = 0;
 	PQsetnonblocking(x->c, 1);
 	exec_read_settings(x);
+	if (x->vars)
+		lang_session_variables(x);
 	return 0;
 }
 
@@ -219,30 +221,17 @@ static int meta_restrict(struct exec *x, const struct source *s, const struct sq
 	return 0;
 }
 
-/* \set NAME [VALUE…] and \unset NAME.  Variables are not interpolated (a
- * :name stays as written), so setting one is harmless — except the three
- * that change how psql executes: the runner always runs with AUTOCOMMIT
- * on, ON_ERROR_STOP on and ON_ERROR_ROLLBACK off, and a script that asks
- * for anything else is refused rather than run differently.  (\unset of
- * a boolean sets it to off, as in psql.) */
-static int meta_set(const struct source *s, const struct sqlscan_item *it, struct err *e)
+/* The three variables that change how psql executes: the runner always
+ * runs with AUTOCOMMIT on, ON_ERROR_STOP on and ON_ERROR_ROLLBACK off, and a
+ * script that asks for anything else is refused rather than run
+ * differently.  (\unset of a boolean sets it to off, as in psql.) */
+int meta_fixed_variable(const struct source *s, const struct sqlscan_item *it, const char *name,
+			const char *value, int unset, struct err *e)
 {
 	static const struct {
 		const char *name;
 		int want; /* the value the runner implements */
 	} fixed[] = {{"AUTOCOMMIT", 1}, {"ON_ERROR_STOP", 1}, {"ON_ERROR_ROLLBACK", 0}};
-	const char *p = it->args, *end = it->args + it->args_len;
-	char name[256], value[1024] = "", part[1024];
-	size_t n, used = 0;
-	char quote;
-	struct sqlscan_error serr;
-	int unset = meta_is(it, "unset");
-
-	if (slashscan_next_arg(&p, end, 0, name, sizeof name, &n, &quote, &serr) != 1)
-		return 0; /* \set alone lists the variables */
-	while (!unset && slashscan_next_arg(&p, end, 0, part, sizeof part, &n, &quote, &serr) == 1)
-		used += (size_t)snprintf(value + used, used < sizeof value ? sizeof value - used : 0,
-					 "%s", part); /* psql concatenates the arguments */
 	for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
 		int b;
 		if (strcmp(name, fixed[i].name) != 0)
@@ -261,12 +250,36 @@ static int meta_set(const struct source *s, const struct sqlscan_item *it, struc
 	return 0;
 }
 
+/* \set NAME [VALUE…] and \unset NAME in plain SQL (revisions): variables
+ * are not interpolated there, so only the three above matter. */
+static int meta_set(const struct source *s, const struct sqlscan_item *it, struct err *e)
+{
+	const char *p = it->args, *end = it->args + it->args_len;
+	char name[256], value[1024] = "", part[1024];
+	size_t n, used = 0;
+	char quote;
+	struct sqlscan_error serr;
+	int unset = meta_is(it, "unset");
+
+	if (slashscan_next_arg(&p, end, 0, name, sizeof name, &n, &quote, &serr) != 1)
+		return 0; /* \set alone lists the variables */
+	while (!unset && slashscan_next_arg(&p, end, 0, part, sizeof part, &n, &quote, &serr) == 1)
+		used += (size_t)snprintf(value + used, used < sizeof value ? sizeof value - used : 0,
+					 "%s", part); /* psql concatenates the arguments */
+	return meta_fixed_variable(s, it, name, value, unset, e);
+}
+
 int meta_run(struct exec *x, struct source *s, const struct sqlscan_item *it, struct err *e)
 {
 	char arg[1024];
 
 	if (exec_flush(x, e) < 0)
 		return -1;
+	if (x->vars && !x->restricted) {
+		int handled, rc = lang_meta(x, s, it, &handled, e);
+		if (handled)
+			return rc;
+	}
 	if (x->restricted || meta_is(it, "restrict") || meta_is(it, "unrestrict"))
 		return meta_restrict(x, s, it, e);
 	if (meta_is(it, "set") || meta_is(it, "unset"))

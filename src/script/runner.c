@@ -15,7 +15,9 @@
 #include "db/query.h"
 #include "script/exec.h"
 #include "script/source.h"
+#include "script/vars.h"
 #include "sql/pgenc.h"
+#include "sql/slashscan.h"
 #include "sql/sqlclass.h"
 #include "sql/sqlscan.h"
 
@@ -42,7 +44,55 @@ struct scan_state {
 	int std_strings, std_default, std_session;
 	enum pgenc enc, enc_default, enc_session;
 	int local; /* a SET LOCAL is in force until the transaction ends */
+	struct vars *vars; /* psql's variables as \set leaves them (NULL: plain SQL) */
+	char *argval;
 };
+
+/* Variables in the scan: the values from outside and what \set sets, in
+ * every branch (which \if branch runs is known only when it runs). */
+static char *scan_resolve(void *ctx, const struct source *s, const struct sqlscan_item *ref,
+			  size_t *len)
+{
+	struct scan_state *st = ctx;
+	char *v = lang_value(st->vars, NULL, ref->name, ref->name_len, ref->var);
+	(void)s;
+	if (v)
+		*len = strlen(v);
+	return v;
+}
+
+static const char *scan_arg_value(void *ctx, const char *name, size_t len, enum sqlscan_var kind)
+{
+	struct scan_state *st = ctx;
+	free(st->argval);
+	st->argval = lang_value(st->vars, NULL, name, len, kind);
+	return st->argval;
+}
+
+static void scan_set(struct scan_state *st, const struct sqlscan_item *it)
+{
+	struct slashscan_vars v = {scan_arg_value, st};
+	const char *p = it->args, *end = it->args + it->args_len;
+	char name[256], *value = malloc(65536), *part = malloc(65536);
+	size_t n, used = 0;
+	char quote;
+	struct sqlscan_error serr;
+	int unset = it->name_len == 5;
+	if (value && part &&
+	    slashscan_next_arg_vars(&p, end, 0, &v, name, sizeof name, &n, &quote, &serr) == 1 &&
+	    vars_valid_name(name, n)) {
+		value[0] = '\0';
+		while (!unset &&
+		       slashscan_next_arg_vars(&p, end, 0, &v, part, 65536, &n, &quote, &serr) == 1 &&
+		       used + n < 65536) {
+			memcpy(value + used, part, n + 1);
+			used += n;
+		}
+		vars_set(st->vars, name, unset ? NULL : value, false);
+	}
+	free(value);
+	free(part);
+}
 
 static void note_reason(struct runner_scan *info, const char *what, const char *file, size_t line)
 {
@@ -95,6 +145,8 @@ static int scan_include(struct scan_state *st, struct source *from, const struct
 		return -1;
 	if (source_open_file(&inc, path, 0, e) < 0)
 		return err_prefix(e, "%s:%zu", from->name, it->line);
+	if (st->vars)
+		source_set_variables(&inc, scan_resolve, st);
 	rc = scan_source(st, &inc, depth + 1, e);
 	source_close(&inc, NULL);
 	return rc;
@@ -103,6 +155,12 @@ static int scan_include(struct scan_state *st, struct source *from, const struct
 static int scan_meta(struct scan_state *st, struct source *s, const struct sqlscan_item *it,
 		     int depth, struct err *e)
 {
+	if (st->vars && ((it->name_len == 3 && memcmp(it->name, "set", 3) == 0) ||
+			 (it->name_len == 5 && memcmp(it->name, "unset", 5) == 0)))
+		scan_set(st, it);
+	if (st->vars && it->name_len == 5 && memcmp(it->name, "gexec", 5) == 0)
+		note_reason(st->info, "\\gexec (statements from a query's result)", s->name,
+			    it->line);
 	if (meta_is_include(it))
 		return scan_include(st, s, it, depth, e);
 	if (meta_is_connect(it)) {
@@ -143,26 +201,38 @@ static int scan_source(struct scan_state *st, struct source *s, int depth, struc
 	return 0;
 }
 
-static int scan(struct source *s, const char *root, PGconn *c, struct runner_scan *info,
-		struct err *e)
+static int scan(struct source *s, const char *root, PGconn *c, const struct vars *vars,
+		struct runner_scan *info, struct err *e)
 {
 	struct scan_state st = {.root = root, .conn = c, .info = info, .std_strings = 1};
+	struct vars copy;
+	int rc;
 	memset(info, 0, sizeof *info);
 	if (c)
 		read_settings(c, &st.std_strings, &st.enc);
 	st.std_default = st.std_session = st.std_strings;
 	st.enc_default = st.enc_session = st.enc;
-	return scan_source(&st, s, 0, e);
+	if (vars) {
+		if (vars_copy(&copy, vars) < 0)
+			return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+		st.vars = &copy;
+		source_set_variables(s, scan_resolve, &st);
+	}
+	rc = scan_source(&st, s, 0, e);
+	if (vars)
+		vars_release(&copy);
+	free(st.argval);
+	return rc;
 }
 
-int runner_scan_file(const char *path, const char *root, PGconn *c, struct runner_scan *info,
-		     struct err *e)
+int runner_scan_file(const char *path, const char *root, PGconn *c, const struct vars *vars,
+		     struct runner_scan *info, struct err *e)
 {
 	struct source s;
 	int rc;
 	if (source_open_file(&s, path, 0, e) < 0)
 		return -1;
-	rc = scan(&s, root, c, info, e);
+	rc = scan(&s, root, c, vars, info, e);
 	source_close(&s, NULL);
 	return rc;
 }
@@ -171,8 +241,11 @@ int runner_scan_buffer(const char *name, const char *buf, size_t len, size_t fir
 		       const char *root, PGconn *c, struct runner_scan *info, struct err *e)
 {
 	struct source s;
+	int rc;
 	source_open_buffer(&s, name, buf, len, first_line);
-	return scan(&s, root, c, info, e);
+	rc = scan(&s, root, c, NULL, info, e);
+	source_close(&s, NULL);
+	return rc;
 }
 
 /* ---- execution ----------------------------------------------------------- */
@@ -318,21 +391,30 @@ static int run_statement(struct exec *x, struct source *s, const struct sqlscan_
 int exec_source(struct exec *x, struct source *s, struct err *e)
 {
 	struct sqlscan_item it;
+	int base = x->ncond;
+	if (x->vars)
+		source_set_variables(s, lang_resolve, x);
 	for (;;) {
 		enum sqlscan_result r;
 		int rc = 0;
 		sqlscan_set_standard_strings(&s->sc, x->std_strings);
 		sqlscan_set_encoding(&s->sc, x->enc);
-		r = source_next(s, &it, e);
+		r = x->quit ? SQLSCAN_EOF : source_next(s, &it, e);
 		if (r == SQLSCAN_ERROR)
 			return -1;
 		if (r == SQLSCAN_EOF) {
+			if (x->vars && lang_end_of_file(x, base, s, e) < 0)
+				return -1;
 			/* the file's name, which its statements borrow, ends with it */
 			if (exec_flush(x, e) < 0)
 				return -1;
 			return x->depth > 0 ? 0 : batch_flush(x, 1, e); /* releases the savepoint */
 		}
-		if (r == SQLSCAN_STATEMENT)
+		if (r == SQLSCAN_STATEMENT && x->vars && !lang_active(x))
+			continue; /* a branch not taken */
+		if (r == SQLSCAN_STATEMENT && it.ended_by_meta)
+			lang_hold_query(x, s, &it);
+		else if (r == SQLSCAN_STATEMENT)
 			rc = run_statement(x, s, &it, e);
 		else if (r == SQLSCAN_META)
 			rc = meta_run(x, s, &it, e);
@@ -366,9 +448,17 @@ static int run(PGconn *c, struct source *s, const struct runner_opts *o, struct 
 	       struct err *e)
 {
 	struct exec x = {.c = c, .tool = c, .o = o, .st = st};
+	struct vars vars;
 	int rc;
 	PQsetnonblocking(c, 1);
 	exec_read_settings(&x);
+	if (o->vars) { /* each file starts from the values given, as each psql -f */
+		if (vars_copy(&vars, o->vars) < 0)
+			return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+		x.vars = &vars;
+		lang_session_variables(&x);
+		lang_query_variables(&x, "0");
+	}
 	rc = exec_source(&x, s, e);
 	if (rc == 0 && x.restricted)
 		rc = err_set(e, EXIT_SQL, "%s: \\restrict without \\unrestrict", s->name);
@@ -381,6 +471,10 @@ static int run(PGconn *c, struct source *s, const struct runner_opts *o, struct 
 		PQfinish(x.own);
 	free(x.batch);
 	free(x.segs);
+	free(x.gquery);
+	free(x.argval);
+	if (x.vars)
+		vars_release(x.vars);
 	return rc;
 }
 

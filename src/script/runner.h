@@ -58,6 +58,8 @@
 
 typedef void (*runner_progress_fn)(void *ctx, uint64_t done, uint64_t total);
 
+struct vars;
+
 struct runner_opts {
 	const char *root;     /* \i and \ir must stay inside this directory */
 	int autocommit;       /* see above */
@@ -67,6 +69,9 @@ struct runner_opts {
 	 * success to the SHA-256 of the top-level file's bytes as they were run.
 	 * Taken while the server works, it costs no wall time. */
 	char *sha256;
+	/* psql's scripting language (variables, \if, the \g family …) with
+	 * these variables set from outside (like psql -v); NULL: plain SQL. */
+	const struct vars *vars;
 };
 
 struct runner_stats {
@@ -90,8 +95,8 @@ struct runner_scan {
  * standard_conforming_strings and client_encoding as written, starting
  * from c's settings (NULL: on, UTF-8).  Lexical errors are EXIT_SQL
  * naming file:line:col. */
-int runner_scan_file(const char *path, const char *root, PGconn *c, struct runner_scan *info,
-		     struct err *e);
+int runner_scan_file(const char *path, const char *root, PGconn *c, const struct vars *vars,
+		     struct runner_scan *info, struct err *e);
 
 /* Scan an in-memory script (a revision section).  first_line is the file
  * line of buf[0], name the file for messages. */

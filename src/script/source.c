@@ -5,10 +5,13 @@
 #include "script/source.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "util/log.h"
 
 #define READ_CHUNK (1024 * 1024)
 #define STATEMENT_MAX ((size_t)1 << 30) /* PostgreSQL's own limit for a query */
@@ -50,7 +53,7 @@ void source_open_buffer(struct source *s, const char *name, const char *buf, siz
 
 void source_close(struct source *s, char *sha256)
 {
-	if (s->fd >= 0) {
+	if (s->fd >= 0 || s->owned) {
 		close(s->fd);
 		free(s->buf);
 	}
@@ -105,11 +108,97 @@ static int source_fill(struct source *s, struct err *e)
 	return 0;
 }
 
+void source_set_variables(struct source *s, source_resolve_fn resolve, void *ctx)
+{
+	s->resolve = resolve;
+	s->resolve_ctx = ctx;
+	sqlscan_set_variables(&s->sc, resolve != NULL);
+}
+
+/* Put n bytes of rep where the reference it is in the buffer. */
+static int splice(struct source *s, const struct sqlscan_item *it, const char *rep, size_t n,
+		  struct err *e)
+{
+	size_t need = s->len - it->len + n + 1;
+	if (s->fd < 0 && !s->owned) { /* a borrowed buffer: take a copy first */
+		char *copy = malloc(need > s->len + 1 ? need : s->len + 1);
+		if (!copy)
+			return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+		memcpy(copy, s->buf, s->len);
+		s->buf = copy;
+		s->cap = need > s->len + 1 ? need : s->len + 1;
+		s->owned = 1;
+	}
+	if (need > s->cap) {
+		char *bigger = realloc(s->buf, need + READ_CHUNK);
+		if (!bigger)
+			return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+		s->buf = bigger;
+		s->cap = need + READ_CHUNK;
+	}
+	memmove(s->buf + it->off + n, s->buf + it->off + it->len, s->len - it->off - it->len);
+	memcpy(s->buf + it->off, rep, n);
+	s->len = s->len - it->len + n;
+	return 0;
+}
+
+/* A variable reference: substitute it, or leave it as written. */
+static int substitute(struct source *s, const struct sqlscan_item *it, struct err *e)
+{
+	char *rep;
+	size_t n = 0;
+	while (s->nactive > 0 && s->active[s->nactive - 1].end <= it->offset)
+		s->nactive--; /* values lexed to their end */
+	if (it->var == SQLSCAN_VAR_PLAIN) {
+		for (size_t i = 0; i < s->nactive; i++)
+			if (strlen(s->active[i].name) == it->name_len &&
+			    memcmp(s->active[i].name, it->name, it->name_len) == 0) {
+				log_warn("%s:%zu: skipping recursive expansion of variable \"%.*s\"",
+					 s->name, it->line + s->line_offset, (int)it->name_len, it->name);
+				sqlscan_var_keep(&s->sc);
+				return 0;
+			}
+	}
+	rep = s->resolve(s->resolve_ctx, s, it, &n);
+	if (!rep) {
+		sqlscan_var_keep(&s->sc);
+		return 0;
+	}
+	if (it->var == SQLSCAN_VAR_PLAIN &&
+	    (s->nactive == sizeof s->active / sizeof s->active[0] ||
+	     it->name_len >= sizeof s->active[0].name)) {
+		free(rep);
+		return err_set(e, EXIT_SQL, "%s:%zu:%zu: variables nested too deep", s->name,
+			       it->line + s->line_offset, it->col);
+	}
+	if (splice(s, it, rep, n, e) < 0) {
+		free(rep);
+		return -1;
+	}
+	free(rep);
+	for (size_t i = 0; i < s->nactive; i++)
+		s->active[i].end = s->active[i].end - it->len + n;
+	if (it->var == SQLSCAN_VAR_PLAIN) {
+		snprintf(s->active[s->nactive].name, sizeof s->active[0].name, "%.*s",
+			 (int)it->name_len, it->name);
+		s->active[s->nactive++].end = it->offset + n;
+	}
+	sqlscan_var_replace(&s->sc, n);
+	return 0;
+}
+
 enum sqlscan_result source_next(struct source *s, struct sqlscan_item *it, struct err *e)
 {
 	for (;;) {
 		struct sqlscan_error serr;
 		enum sqlscan_result r = sqlscan_next(&s->sc, s->buf, s->len, s->eof, it, &serr);
+		if (r == SQLSCAN_VARIABLE) {
+			if (!s->resolve)
+				continue; /* kept as written */
+			if (substitute(s, it, e) < 0)
+				return SQLSCAN_ERROR;
+			continue;
+		}
 		if (r == SQLSCAN_INCOMPLETE) {
 			if (source_fill(s, e) < 0)
 				return SQLSCAN_ERROR;

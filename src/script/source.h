@@ -16,6 +16,13 @@
 #include "util/digest.h"
 #include "util/err.h"
 
+struct source;
+
+/* The text that replaces a variable reference (malloc'd, *len bytes), or
+ * NULL to leave it as written (not set, or not expanded here). */
+typedef char *(*source_resolve_fn)(void *ctx, const struct source *s,
+				   const struct sqlscan_item *ref, size_t *len);
+
 struct source {
 	const char *name;   /* for messages; borrowed */
 	int fd;             /* -1: memory */
@@ -27,6 +34,16 @@ struct source {
 	uint64_t total;     /* size of the input, for progress */
 	struct digest *digest; /* SHA-256 of the file's bytes, when asked for */
 	struct sqlscan sc;
+	int owned;          /* a memory source's buffer was copied (to substitute) */
+	/* psql variables (source_set_variables): substitution and the values
+	 * being lexed, for psql's guard against recursive expansion */
+	source_resolve_fn resolve;
+	void *resolve_ctx;
+	struct {
+		char name[64];
+		uint64_t end; /* scanner offset where its value ends */
+	} active[16];
+	size_t nactive;
 };
 
 /* Open path (name borrowed: it must outlive the source).  With want_digest
@@ -53,6 +70,10 @@ enum sqlscan_result source_next(struct source *s, struct sqlscan_item *it, struc
  * source cannot (a buffer in memory: copy the statement instead). */
 int source_terminate(struct source *s, const struct sqlscan_item *it);
 void source_restore(struct source *s, const struct sqlscan_item *it, int saved);
+
+/* Hand out no variable references: source_next substitutes them through
+ * resolve (psql's scripting language); NULL turns it off. */
+void source_set_variables(struct source *s, source_resolve_fn resolve, void *ctx);
 
 /* Whether the scanner has met the `-- migrate:no-transaction` line; *line
  * gets its file line. */

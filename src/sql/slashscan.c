@@ -275,9 +275,56 @@ static void dequote_arg(char *str, size_t *n, bool downcase)
 	str[w] = '\0';
 }
 
+static int arg_puts(char *out, size_t cap, size_t *n, const char *v, size_t len)
+{
+	if (*n + len >= cap)
+		return -1;
+	memcpy(out + *n, v, len);
+	*n += len;
+	return 0;
+}
+
+/* psqlscanslash.l's variable rules in an unquoted part of an argument, at
+ * p just after a ':'.  Returns the bytes it used after the ':' (0: the ':'
+ * is an ordinary character), appending the substitution to out. */
+static int arg_variable(const char *p, const char *end, const struct slashscan_vars *v,
+			char *out, size_t cap, size_t *n, size_t *used)
+{
+	enum sqlscan_var kind = SQLSCAN_VAR_PLAIN;
+	const char *name = p, *q = p;
+	char close = 0;
+	const char *value;
+	*used = 0;
+	if (p < end && (*p == '\'' || *p == '"')) {
+		kind = *p == '\'' ? SQLSCAN_VAR_LITERAL : SQLSCAN_VAR_IDENT;
+		close = *p;
+		name = q = p + 1;
+	} else if (end - p >= 2 && p[0] == '{' && p[1] == '?') {
+		kind = SQLSCAN_VAR_TEST;
+		close = '}';
+		name = q = p + 2;
+	}
+	while (q < end && is_dolq_cont((unsigned char)*q))
+		q++;
+	if (q == name || (close && (q == end || *q != close)))
+		return 0;
+	value = v->value(v->ctx, name, (size_t)(q - name), kind);
+	*used = (size_t)(q - p) + (close ? 1 : 0);
+	if (!value) /* not set: as written */
+		return arg_puts(out, cap, n, p - 1, *used + 1) ? -1 : 1;
+	return arg_puts(out, cap, n, value, strlen(value)) ? -1 : 1;
+}
+
 int slashscan_next_arg(const char **pp, const char *end, unsigned flags, char *out,
 		       size_t cap, size_t *out_len, char *quote,
 		       struct sqlscan_error *err)
+{
+	return slashscan_next_arg_vars(pp, end, flags, NULL, out, cap, out_len, quote, err);
+}
+
+int slashscan_next_arg_vars(const char **pp, const char *end, unsigned flags,
+			    const struct slashscan_vars *vars, char *out, size_t cap,
+			    size_t *out_len, char *quote, struct sqlscan_error *err)
 {
 	const char *p = *pp;
 	size_t n = 0, unquoted_tail = 0;
@@ -308,6 +355,17 @@ int slashscan_next_arg(const char **pp, const char *end, unsigned flags, char *o
 			if (arg_put(out, cap, &n, *p++))
 				return arg_fail(err, "argument too long");
 			continue;
+		}
+		if (c == ':' && vars) {
+			size_t used;
+			int rc = arg_variable(p, end, vars, out, cap, &n, &used);
+			if (rc < 0)
+				return arg_fail(err, "argument too long");
+			if (rc > 0) {
+				p += used;
+				unquoted_tail = 0;
+				continue;
+			}
 		}
 		if (c != '\'') {
 			unquoted_tail++;

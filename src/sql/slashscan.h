@@ -27,7 +27,7 @@
  *   - quoting may be mixed within one argument (a'b c'd is "ab cd");
  *   - `…` (shell command substitution) is not supported: an error;
  *   - psql variables (:name, :'name', :"name") are NOT substituted; the
- *     text is kept as written;
+ *     text is kept as written (slashscan_next_arg_vars substitutes them);
  *   - SLASHSCAN_ARG_SEMICOLON strips unquoted trailing ';' (as \g, \connect
  *     and others ask psql to).
  * An unquoted '\' cannot occur (the scanner ends the meta-command there).
@@ -45,5 +45,20 @@ enum {
 int slashscan_next_arg(const char **p, const char *end, unsigned flags, char *out,
 		       size_t cap, size_t *out_len, char *quote,
 		       struct sqlscan_error *err);
+
+/* The same with psql's variable substitution in unquoted parts of an
+ * argument (not inside '…' or "…"): :name is replaced by its value as it
+ * is (not lexed again), :'name' and :"name" by the value quoted as an SQL
+ * literal or identifier, :{?name} by TRUE or FALSE; value() gives that
+ * text for a reference (kind as in sql/sqlscan.h), NULL to leave it as
+ * written (a name that is not set).  The text must stay valid until the
+ * next call. */
+struct slashscan_vars {
+	const char *(*value)(void *ctx, const char *name, size_t len, enum sqlscan_var kind);
+	void *ctx;
+};
+int slashscan_next_arg_vars(const char **p, const char *end, unsigned flags,
+			    const struct slashscan_vars *vars, char *out, size_t cap,
+			    size_t *out_len, char *quote, struct sqlscan_error *err);
 
 #endif

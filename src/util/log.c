@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #define LOG_LINE_MAX 8192
-#define MAX_SECRETS 8
+#define MAX_SECRETS 64
 #define SECRET_MAX 512
 
 static const char *program = "migrate";

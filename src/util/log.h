@@ -27,7 +27,7 @@ const char *log_program(void);
 
 /* Register a secret to redact from all output.  The string is copied.
  * Empty strings and strings shorter than 3 bytes are ignored (redacting
- * them would mangle ordinary text).  Up to 8 secrets. */
+ * them would mangle ordinary text).  Up to 64 secrets. */
 void log_add_secret(const char *secret);
 
 /* Replace every registered secret in src by "***", writing to dst
