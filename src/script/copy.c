@@ -6,8 +6,13 @@
  * Memory stays flat however much data there is.
  */
 #define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* realpath */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "db/query.h"
 #include "script/exec.h"
@@ -150,4 +155,248 @@ int copy_from_script(struct exec *x, struct source *s, const struct sqlscan_item
 			return err_set(e, EXIT_FAILURE_GENERIC, "cannot end COPY: %s", PQerrorMessage(x->c));
 		return copy_finish(x, s->name, &seg, data_line, e);
 	}
+}
+
+/* ---- \copy ------------------------------------------------------------------ */
+
+/* The next word of a \copy command line as psql's parse_slash_copy splits
+ * it: a "…" or '…' quoted run, one of ( ) , . ; or a run of anything else up
+ * to whitespace or those.  Returns its length (0 at the end). */
+static size_t copy_token(const char *p, const char *end)
+{
+	const char *q = p;
+	if (q == end)
+		return 0;
+	if (*q == '"' || *q == '\'') {
+		char quote = *q++;
+		while (q < end) {
+			if (*q == quote) {
+				if (q + 1 < end && q[1] == quote) {
+					q += 2;
+					continue;
+				}
+				return (size_t)(q + 1 - p);
+			}
+			q++;
+		}
+		return (size_t)(end - p);
+	}
+	if (strchr("(),.;", *q))
+		return 1;
+	while (q < end && !strchr(" \t\n\r\f\v(),.;\"'", *q))
+		q++;
+	return (size_t)(q - p);
+}
+
+static const char *skip_space(const char *p, const char *end)
+{
+	while (p < end && strchr(" \t\n\r\f\v", *p))
+		p++;
+	return p;
+}
+
+/* Stream a client file's COPY data as psql's handleCopyIn reads it: line by
+ * line, a line that is exactly "\." ending the data (text and CSV formats). */
+static int stream_file(struct exec *x, FILE *f, int binary, struct err *e)
+{
+	char *buf = malloc(COPY_CHUNK), *line = NULL;
+	size_t used = 0, cap = 0;
+	ssize_t n;
+	int rc = 0;
+	if (!buf)
+		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+	if (binary) {
+		size_t got;
+		while (rc == 0 && (got = fread(buf, 1, COPY_CHUNK, f)) > 0)
+			rc = sig_check(e) < 0 ? -1 : put_copy(x, buf, got, e);
+		free(buf);
+		return rc;
+	}
+	while (rc == 0 && (n = getline(&line, &cap, f)) > 0) {
+		if ((n == 3 && memcmp(line, "\\.\n", 3) == 0) ||
+		    (n == 4 && memcmp(line, "\\.\r\n", 4) == 0) ||
+		    (n == 2 && memcmp(line, "\\.", 2) == 0))
+			break;
+		if (used + (size_t)n > COPY_CHUNK) {
+			rc = sig_check(e) < 0 ? -1 : put_copy(x, buf, used, e);
+			used = 0;
+		}
+		if ((size_t)n > COPY_CHUNK)
+			rc = rc < 0 ? rc : put_copy(x, line, (size_t)n, e);
+		else {
+			memcpy(buf + used, line, (size_t)n);
+			used += (size_t)n;
+		}
+	}
+	if (rc == 0 && ferror(f))
+		rc = err_set(e, EXIT_FAILURE_GENERIC, "cannot read: %s", strerror(errno));
+	if (rc == 0 && used)
+		rc = put_copy(x, buf, used, e);
+	free(buf);
+	free(line);
+	return rc;
+}
+
+/* Open the file a \copy reads: relative to the working directory, as psql,
+ * and inside the scripts' tree, as \i. */
+static FILE *open_data_file(struct exec *x, const struct source *s, const struct sqlscan_item *it,
+			    const char *name, struct err *e)
+{
+	char real[PATH_MAX], root[PATH_MAX];
+	size_t n;
+	FILE *f;
+	if (!realpath(name, real)) {
+		err_set(e, EXIT_SQL, "%s:%zu: \\copy: %s: %s", s->name, it->line, name, strerror(errno));
+		return NULL;
+	}
+	if (!x->o->root || !realpath(x->o->root, root)) {
+		err_set(e, EXIT_SQL, "%s:%zu: \\copy from a file is not allowed here", s->name, it->line);
+		return NULL;
+	}
+	n = strlen(root);
+	if (strncmp(real, root, n) != 0 || (real[n] != '/' && real[n] != '\0')) {
+		err_set(e, EXIT_SQL, "%s:%zu: \\copy: \"%s\" is outside the scripts directory \"%s\"",
+			s->name, it->line, name, x->o->root);
+		return NULL;
+	}
+	f = fopen(real, "r");
+	if (!f)
+		err_set(e, EXIT_SQL, "%s:%zu: \\copy: %s: %s", s->name, it->line, name, strerror(errno));
+	return f;
+}
+
+int copy_meta_stdin(const struct sqlscan_item *it)
+{
+	const char *p = it->args, *end = it->args + it->args_len;
+	size_t n, depth = 0;
+	if (it->name_len != 4 || memcmp(it->name, "copy", 4) != 0)
+		return 0;
+	for (p = skip_space(p, end); (n = copy_token(p, end)) > 0; p = skip_space(p + n, end)) {
+		if (*p == '(')
+			depth++;
+		else if (*p == ')' && depth > 0)
+			depth--;
+		else if (depth == 0 && p > it->args && n == 4 && strncasecmp(p, "from", 4) == 0) {
+			p = skip_space(p + n, end);
+			n = copy_token(p, end);
+			return n == 5 && strncasecmp(p, "stdin", 5) == 0;
+		} else if (depth == 0 && p > it->args && n == 2 && strncasecmp(p, "to", 2) == 0)
+			return 0;
+	}
+	return 0;
+}
+
+int copy_meta(struct exec *x, struct source *s, const struct sqlscan_item *it, struct err *e)
+{
+	const char *p = it->args, *end = it->args + it->args_len, *tofrom = NULL, *target;
+	size_t n, depth = 0;
+	char file[PATH_MAX];
+	char *sql;
+	int from, rc;
+	struct sqlscan_item stmt = *it;
+	/* COPY's own text up to FROM / TO, then the target, then the options */
+	for (p = skip_space(p, end); (n = copy_token(p, end)) > 0; p = skip_space(p + n, end)) {
+		if (*p == '(')
+			depth++;
+		else if (*p == ')' && depth > 0)
+			depth--;
+		else if (depth == 0 && p > it->args &&
+			 ((n == 4 && strncasecmp(p, "from", 4) == 0) ||
+			  (n == 2 && strncasecmp(p, "to", 2) == 0))) {
+			tofrom = p;
+			break;
+		}
+	}
+	if (!tofrom)
+		return err_set(e, EXIT_SQL, "%s:%zu: \\copy: parse error at end of line", s->name,
+			       it->line);
+	from = n == 4;
+	target = skip_space(tofrom + n, end);
+	n = copy_token(target, end);
+	if (!from)
+		return err_set(e, EXIT_SQL, "%s:%zu: \\copy … TO writes a client file: not allowed in a "
+					    "script run here",
+			       s->name, it->line);
+	if (n == 0)
+		return err_set(e, EXIT_SQL, "%s:%zu: \\copy: parse error at end of line", s->name,
+			       it->line);
+	if ((n == 7 && strncasecmp(target, "program", 7) == 0))
+		return err_set(e, EXIT_SQL, "%s:%zu: \\copy … FROM PROGRAM would run a shell: not "
+					    "allowed in a script run here",
+			       s->name, it->line);
+	if (n == 6 && strncasecmp(target, "pstdin", 6) == 0)
+		return err_set(e, EXIT_SQL, "%s:%zu: \\copy … FROM PSTDIN reads the tool's standard "
+					    "input: not allowed here (use FROM STDIN with the data "
+					    "in the script)",
+			       s->name, it->line);
+	sql = malloc(it->args_len + 32);
+	if (!sql)
+		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+	snprintf(sql, it->args_len + 32, "COPY %.*s FROM STDIN %.*s", (int)(tofrom - it->args),
+		 it->args, (int)(end - (target + n)), target + n);
+	stmt.text = sql;
+	stmt.len = strlen(sql);
+	if (n == 5 && strncasecmp(target, "stdin", 5) == 0) {
+		sqlscan_expect_copy_data(&s->sc);
+		rc = copy_from_script(x, s, &stmt, e);
+		free(sql);
+		return rc;
+	}
+	if (*target == '\'') { /* strip_quotes */
+		size_t w = 0;
+		for (size_t i = 1; i + 1 < n && w + 1 < sizeof file; i++) {
+			if (target[i] == '\'' && target[i + 1] == '\'')
+				i++;
+			file[w++] = target[i];
+		}
+		file[w] = '\0';
+	} else {
+		snprintf(file, sizeof file, "%.*s", (int)n, target);
+	}
+	rc = copy_from_file(x, s, &stmt, file, e);
+	free(sql);
+	return rc;
+}
+
+int copy_from_file(struct exec *x, struct source *s, const struct sqlscan_item *stmt,
+		   const char *name, struct err *e)
+{
+	struct segment seg = {s->name, NULL, 0, stmt->len, stmt->line, stmt->col, 0};
+	FILE *f = open_data_file(x, s, stmt, name, e);
+	PGresult *r;
+	int binary;
+	if (!f)
+		return -1;
+	x->savepoint_fresh = 0;
+	if (!PQsendQuery(x->c, stmt->text)) {
+		fclose(f);
+		return err_set(e, EXIT_FAILURE_GENERIC, "cannot send to the server: %s",
+			       PQerrorMessage(x->c));
+	}
+	if (db_next_result(x->c, &r, e) < 0) {
+		fclose(f);
+		return -1;
+	}
+	if (!r || PQresultStatus(r) != PGRES_COPY_IN) {
+		struct db_results rest;
+		int failed = r && PQresultStatus(r) == PGRES_FATAL_ERROR;
+		if (failed)
+			exec_statement_error(x, r, stmt->text, &seg, e);
+		PQclear(r);
+		fclose(f);
+		if (db_collect(x->c, 0, &rest, &(struct err){0}) == 0)
+			PQclear(rest.failed);
+		return failed ? -1 : err_set(e, EXIT_SQL, "%s:%zu: COPY did not start", s->name,
+					     stmt->line);
+	}
+	binary = PQbinaryTuples(r) == 1;
+	PQclear(r);
+	if (stream_file(x, f, binary, e) < 0) {
+		fclose(f);
+		return copy_abort(x, s->name, &seg, "interrupted");
+	}
+	fclose(f);
+	if (PQputCopyEnd(x->c, NULL) < 0)
+		return err_set(e, EXIT_FAILURE_GENERIC, "cannot end COPY: %s", PQerrorMessage(x->c));
+	return copy_finish(x, s->name, &seg, 0, e);
 }

@@ -156,6 +156,18 @@ int lang_meta(struct exec *x, struct source *s, const struct sqlscan_item *it, i
  * depth when the file began). */
 int lang_end_of_file(struct exec *x, int base, const struct source *s, struct err *e);
 
+/* \copy (psql's copy.c): … FROM STDIN with the data in the script, or
+ * FROM 'file' (relative to the working directory, inside the scripts'
+ * tree); TO, PROGRAM and PSTDIN are refused. */
+int copy_meta(struct exec *x, struct source *s, const struct sqlscan_item *it, struct err *e);
+
+/* Whether it is \copy … FROM STDIN (its data follows in the script). */
+int copy_meta_stdin(const struct sqlscan_item *it);
+
+/* Run the COPY … FROM STDIN stmt with the data of the client file name. */
+int copy_from_file(struct exec *x, struct source *s, const struct sqlscan_item *stmt,
+		   const char *name, struct err *e);
+
 /* meta.c: the meta-commands. */
 
 /* \set of AUTOCOMMIT, ON_ERROR_STOP, ON_ERROR_ROLLBACK to anything but what

@@ -580,9 +580,8 @@ int lang_meta(struct exec *x, struct source *s, const struct sqlscan_item *it, i
 			  (int)it->name_len, it->name);
 		return 0;
 	}
-	if (meta_name(it, "copy")) {
-		return err_set(e, EXIT_SQL, "%s:%zu: \\copy is not supported yet", s->name, it->line);
-	}
+	if (meta_name(it, "copy"))
+		return copy_meta(x, s, it, e);
 	if (name_in(it, refused)) {
 		if (memchr(it->args, '`', it->args_len) || meta_name(it, "!"))
 			return refuse(s, it, "it would run a shell", e);

@@ -161,6 +161,8 @@ static int scan_meta(struct scan_state *st, struct source *s, const struct sqlsc
 	if (st->vars && it->name_len == 5 && memcmp(it->name, "gexec", 5) == 0)
 		note_reason(st->info, "\\gexec (statements from a query's result)", s->name,
 			    it->line);
+	if (st->vars && copy_meta_stdin(it))
+		sqlscan_expect_copy_data(&s->sc);
 	if (meta_is_include(it))
 		return scan_include(st, s, it, depth, e);
 	if (meta_is_connect(it)) {

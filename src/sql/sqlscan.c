@@ -1069,6 +1069,11 @@ void sqlscan_set_variables(struct sqlscan *s, bool on)
 	s->vars = on;
 }
 
+void sqlscan_expect_copy_data(struct sqlscan *s)
+{
+	s->state = ST_COPY_REST;
+}
+
 void sqlscan_var_keep(struct sqlscan *s)
 {
 	if (!s->var_pending)

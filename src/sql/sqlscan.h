@@ -276,6 +276,11 @@ void sqlscan_set_encoding(struct sqlscan *s, enum pgenc enc);
  * META item.  (Meta-command arguments are interpolated by slashscan.)
  */
 void sqlscan_set_variables(struct sqlscan *s, bool on);
+
+/* Right after the META item of a \copy … FROM STDIN: the lines after it are
+ * COPY data (SQLSCAN_COPY_DATA … SQLSCAN_COPY_END), as after a COPY
+ * statement's line. */
+void sqlscan_expect_copy_data(struct sqlscan *s);
 void sqlscan_var_keep(struct sqlscan *s);
 void sqlscan_var_replace(struct sqlscan *s, size_t new_len);
 

@@ -134,21 +134,21 @@ def test_connect_to_another_database_is_an_error(pg, db, tmp_path):
     assert not query(pg, "postgres", "SELECT to_regclass('public.t')")[0][0]
 
 
-@pytest.mark.parametrize("meta,line", [
-    ("\\copy t from 'data.csv'", 4),
-    ("\\! touch ran", 2),
-    ("\\gexec", 2),
-    ("\\pset format unaligned", 2),
+@pytest.mark.parametrize("meta,message", [
+    ("\\frobnicate now", "unsupported meta-command \\frobnicate"),
+    ("\\! touch ran", "\\! is not allowed in a script run here: it would run a shell"),
+    ("\\o |touch ran", "\\o is not allowed in a script run here"),
+    ("\\echo `touch ran`", "backquote substitution is not supported"),
+    ("\\copy t to 'ran'", "\\copy … TO writes a client file"),
+    ("\\copy t from program 'touch ran'", "FROM PROGRAM would run a shell"),
+    ("\\gset", "\\gset without a query before it"),
 ])
-def test_unsupported_meta_command_is_an_error_naming_file_and_line(pg, db, tmp_path, meta, line):
-    if line == 4:
-        text = (EDGE / "unsupported_meta.sql").read_text()
-    else:
-        text = f"CREATE TABLE t (id int);\n{meta}\nCREATE TABLE u (id int);\n"
+def test_refused_meta_command_is_an_error_naming_file_and_line(pg, db, tmp_path, meta, message):
+    text = f"CREATE TABLE t (id int);\n{meta}\nCREATE TABLE u (id int);\n"
     write(tmp_path, {"sql/init/20240101/01_m.sql": text})
     r = migrate(pg, db, tmp_path)
     assert r.returncode == 6, r.stderr
-    name = meta.split()[0]
-    assert f"sql/init/20240101/01_m.sql:{line}: unsupported meta-command {name}" in r.stderr
+    assert "sql/init/20240101/01_m.sql:2: " in r.stderr
+    assert message in r.stderr
     assert tables(pg, db) == []
     assert not (tmp_path / "ran").exists()
