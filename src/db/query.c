@@ -126,6 +126,16 @@ static int finish_copy(PGconn *c, const PGresult *res, struct err *e)
 	return drain_copy_out(c, e);
 }
 
+static void note_row_count(struct db_results *r, PGresult *res)
+{
+	static const char *const wrappers[] = {"BEGIN", "COMMIT", "SAVEPOINT", "RELEASE", NULL};
+	const char *status = PQcmdStatus(res), *rows = PQcmdTuples(res);
+	for (const char *const *w = wrappers; *w; w++)
+		if (strcmp(status, *w) == 0)
+			return;
+	snprintf(r->row_count, sizeof r->row_count, "%s", rows && *rows ? rows : "0");
+}
+
 int db_collect(PGconn *c, int keep_last, struct db_results *r, struct err *e)
 {
 	PGresult *res;
@@ -151,8 +161,10 @@ int db_collect(PGconn *c, int keep_last, struct db_results *r, struct err *e)
 			}
 			break;
 		default:
-			if (!r->failed)
+			if (!r->failed) {
 				r->completed++;
+				note_row_count(r, res);
+			}
 			if (keep_last) {
 				PQclear(r->last);
 				r->last = res;
@@ -212,6 +224,8 @@ int db_pipeline_collect(PGconn *c, struct db_results *r, struct err *e)
 			}
 			break;
 		default:
+			if (!r->failed)
+				note_row_count(r, res);
 			break;
 		}
 		PQclear(res);

@@ -32,6 +32,10 @@ struct db_results {
 	size_t completed; /* statements that completed before the first error */
 	PGresult *failed; /* the first error result, or NULL; caller PQclears */
 	PGresult *last;   /* with keep_last: the last other result; caller PQclears */
+	/* rows affected by the last statement that completed (PQcmdTuples, "0"
+	 * when it reports none), not counting BEGIN, COMMIT, SAVEPOINT and
+	 * RELEASE (which the runner wraps statements in); "" when none did */
+	char row_count[24];
 };
 
 /* Read every result of the query in flight (sent with PQsendQuery or the

@@ -188,6 +188,8 @@ int batch_flush(struct exec *x, int last, struct err *e)
 		}
 		x->st->statements += r.completed < x->nseg ? r.completed : x->nseg;
 		x->st->batches++;
+		if (rc == 0 && x->vars && r.row_count[0])
+			lang_query_variables(x, r.row_count);
 	}
 	x->nseg = 0;
 	x->blen = 0;

@@ -75,6 +75,8 @@ static int copy_finish(struct exec *x, const char *file, const struct segment *s
 	if (db_collect(x->c, 0, &r, e) < 0)
 		return -1;
 	x->st->statements += r.completed;
+	if (!r.failed && x->vars && r.row_count[0])
+		lang_query_variables(x, r.row_count);
 	if (r.failed) {
 		const char *ctx = PQresultErrorField(r.failed, PG_DIAG_CONTEXT);
 		const char *at = ctx ? strstr(ctx, ", line ") : NULL;

@@ -215,7 +215,7 @@ static char *all_args(struct exec *x, const struct source *s, const struct sqlsc
 /* ---- \if --------------------------------------------------------------------- */
 
 /* psql's is_true_boolean_expression: the arguments joined by spaces, read
- * as a boolean (an unrecognised value is an error here: ON_ERROR_STOP). */
+ * as a boolean. */
 static int read_condition(struct exec *x, const struct source *s, const struct sqlscan_item *it,
 			  int *value, struct err *e)
 {
@@ -224,12 +224,11 @@ static int read_condition(struct exec *x, const struct source *s, const struct s
 	if (!v)
 		return -1;
 	*value = sqlclass_bool(v);
-	if (*value < 0) {
-		err_set(e, EXIT_SQL, "%s:%zu: unrecognized value \"%s\" for \"\\%.*s expression\": "
-				     "Boolean expected",
-			s->name, it->line, v, (int)it->name_len, it->name);
-		free(v);
-		return -1;
+	if (*value < 0) { /* psql reports it and takes the branch as false, ON_ERROR_STOP or not */
+		log_error("%s:%zu: unrecognized value \"%s\" for \"\\%.*s expression\": Boolean "
+			  "expected",
+			  s->name, it->line, v, (int)it->name_len, it->name);
+		*value = 0;
 	}
 	free(v);
 	return 0;
@@ -323,7 +322,7 @@ static int run_query(struct exec *x, const char *sql, const struct segment *seg,
 	}
 	x->st->statements += r.completed;
 	x->st->batches++;
-	lang_query_variables(x, r.last ? PQcmdTuples(r.last) : "0");
+	lang_query_variables(x, r.row_count);
 	*last = r.last;
 	exec_read_settings(x);
 	return 0;

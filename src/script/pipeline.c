@@ -46,6 +46,8 @@ int pipeline_flush(struct exec *x, struct err *e)
 			for (size_t i = 0; i < r.completed && i < x->nseg; i++)
 				x->st->statements += !x->segs[i].wrapper;
 			x->st->batches++;
+			if (rc == 0 && x->vars && r.row_count[0])
+				lang_query_variables(x, r.row_count);
 		}
 	}
 	PQexitPipelineMode(x->c);

@@ -59,10 +59,12 @@ def migrate(pg, dbname, cwd, *args, env=None, timeout=60, **kw):
     return run(["init", *args], env=env, cwd=cwd, timeout=timeout, binary=MIGRATE, **kw)
 
 
-def psql_file(pg, dbname, path, single_transaction=True, cwd=None):
-    """The reference: psql -X -v ON_ERROR_STOP=1 [-1] -f path."""
+def psql_file(pg, dbname, path, single_transaction=True, cwd=None, variables=None):
+    """The reference: psql -X -v ON_ERROR_STOP=1 [-v NAME=VALUE…] [-1] -f path."""
     cmd = [PSQL, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", pg.sock, "-p", str(pg.port),
            "-U", SUPERUSER, "-d", dbname]
+    for name, value in (variables or {}).items():
+        cmd += ["-v", f"{name}={value}"]
     if single_transaction:
         cmd.append("-1")
     cmd += ["-f", str(path)]
@@ -150,7 +152,7 @@ def _rows_or_error(pg, dbname, q):
 
 
 def assert_same_as_psql(pg, files, single_transaction, expect_fail=False, queries=(),
-                        expect=None, or_refuse=False, setup=None):
+                        expect=None, or_refuse=False, setup=None, variables=None):
     """Run the same init script(s) through psql and through `migrate init`, each on a fresh
     database, and assert that the results are the same.
 
@@ -175,6 +177,9 @@ def assert_same_as_psql(pg, files, single_transaction, expect_fail=False, querie
     premise about psql is wrong fails as such); those queries are compared like `queries`.
 
     setup: SQL run on both databases first (through the harness, not a script).
+
+    variables: {name: value} given to psql as -v NAME=VALUE and to the tool as
+    MIGRATE_INIT_VAR_NAME=VALUE.
 
     Returns an OracleRun; the databases are dropped before returning.
     """
@@ -205,7 +210,7 @@ def assert_same_as_psql(pg, files, single_transaction, expect_fail=False, querie
         failed_at = None
         for n in top:
             p = psql_file(pg, dbs["psql"], f"{ORACLE_DIR}/{n}", single_transaction=mode[n],
-                          cwd=base / "psql")
+                          cwd=base / "psql", variables=variables)
             out.psql.append(p)
             if p.returncode != 0:
                 failed_at = n
@@ -223,7 +228,9 @@ def assert_same_as_psql(pg, files, single_transaction, expect_fail=False, querie
                 f"psql itself does not give what the test expects: {q}\n"
                 f"  psql:     {out.psql_rows[q]!r}\n  expected: {want_rows!r}")
 
-        out.tool = r = migrate(pg, dbs["tool"], base / "tool", errors="replace")
+        tool_env = clean_env(DATABASE_URL=pg.url(dbs["tool"]),
+                             **{f"MIGRATE_INIT_VAR_{k}": v for k, v in (variables or {}).items()})
+        out.tool = r = migrate(pg, dbs["tool"], base / "tool", env=tool_env, errors="replace")
         recorded = bookkeeping(pg, dbs["tool"])
         done = top[:top.index(failed_at)] if failed_at else top
 
