@@ -181,6 +181,25 @@ int db_target_from_conn(struct db_target *t, PGconn *c, struct err *e)
 	return 0;
 }
 
+int db_target_set(struct db_target *t, const char *key, const char *value, struct err *e)
+{
+	char *v = value ? strdup(value) : NULL;
+	if (value && !v)
+		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+	for (size_t i = 0; i < t->n; i++)
+		if (strcmp(t->keys[i], key) == 0) {
+			free(t->vals[i]);
+			t->vals[i] = v;
+			free(t->display);
+			build_display(t);
+			return t->display ? 0 : err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+		}
+	free(v);
+	if (!value)
+		return 0; /* not set anyway */
+	return err_set(e, EXIT_FAILURE_GENERIC, "connection option %s is not known", key);
+}
+
 void db_target_release(struct db_target *t)
 {
 	for (size_t i = 0; t->keys && i < t->n; i++) {

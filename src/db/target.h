@@ -32,6 +32,10 @@ void db_target_release(struct db_target *t);
  * another session like it — what psql's \connect does. */
 int db_target_from_conn(struct db_target *t, PGconn *c, struct err *e);
 
+/* Replace the value of an option the target has (from PQconninfo every
+ * option of the connection is there); NULL clears it. */
+int db_target_set(struct db_target *t, const char *key, const char *value, struct err *e);
+
 /* The database name libpq will use for this target (explicit, PGDATABASE,
  * or the user name).  Borrowed from t. */
 const char *db_target_dbname(const struct db_target *t);

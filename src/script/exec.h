@@ -181,10 +181,10 @@ int meta_is_include(const struct sqlscan_item *it);
 /* Whether it is \connect (\c). */
 int meta_is_connect(const struct sqlscan_item *it);
 
-/* Whether \connect it names the database (user, host, port) c is
- * connected to — the only one supported. */
+/* Whether \connect it is to a server (host, port) c is connected to, and,
+ * unless other_db, to its database and user. */
 int meta_connect_check(PGconn *c, const struct source *s, const struct sqlscan_item *it,
-		       struct err *e);
+		       int other_db, struct err *e);
 
 /* Whether it is \encoding with a known encoding (set in *enc). */
 int meta_encoding_arg(const struct sqlscan_item *it, enum pgenc *enc);

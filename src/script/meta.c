@@ -97,17 +97,17 @@ int meta_encoding_arg(const struct sqlscan_item *it, enum pgenc *enc)
 	return pgenc_from_name(arg, enc) ? 1 : 0;
 }
 
-/* \connect: only to the database (user, host, port) already connected to;
- * "-" or an omitted part keeps the current one, as in psql.  As psql does,
- * it opens a new session (settings, temporary tables, prepared statements
- * of the old one are gone); the caller's connection, which holds the
- * tool's lock and bookkeeping, stays open but the script no longer uses it
- * — a transaction block the script left open there is rolled back, as
- * psql's closing the old session would. */
-int meta_connect_check(PGconn *c, const struct source *s, const struct sqlscan_item *it,
-		       struct err *e)
+/* What \connect asks for: database and user ("-" or omitted: keep), as
+ * psql reads its arguments (positional, or a conninfo string / URI first). */
+struct connect_want {
+	char db[256], user[256], host[256], port[32];
+};
+
+static int connect_args(const struct source *s, const struct sqlscan_item *it,
+			struct connect_want *w, struct err *e)
 {
-	static const char *const what[] = {"database", "user", "host", "port"};
+	char *const slots[] = {w->db, w->user, w->host, w->port};
+	const size_t caps[] = {sizeof w->db, sizeof w->user, sizeof w->host, sizeof w->port};
 	const char *p = it->args, *end = it->args + it->args_len;
 	char arg[1024];
 	size_t n;
@@ -115,46 +115,95 @@ int meta_connect_check(PGconn *c, const struct source *s, const struct sqlscan_i
 	struct sqlscan_error serr;
 	int position = 0;
 
-	while (slashscan_next_arg(&p, end, SLASHSCAN_ARG_SEMICOLON, arg, sizeof arg, &n, &quote,
-				  &serr) == 1) {
-		const char *want = NULL, *have = NULL;
-		char *dbname = NULL;
-		if (strncmp(arg, "-reuse-previous", 15) == 0)
+	memset(w, 0, sizeof *w);
+	/* psql's read_connect_arg: OT_SQLIDHACK ("…" dequoted, not downcased) */
+	while (slashscan_next_arg(&p, end, SLASHSCAN_ARG_SEMICOLON | SLASHSCAN_ARG_SQLIDHACK, arg,
+				  sizeof arg, &n, &quote, &serr) == 1) {
+		if (!quote && strncmp(arg, "-reuse-previous", 15) == 0)
 			continue;
-		if (position == 0 && strchr(arg, '=')) {
-			PQconninfoOption *opts = PQconninfoParse(arg, NULL);
-			for (PQconninfoOption *o = opts; o && o->keyword; o++)
-				if (strcmp(o->keyword, "dbname") == 0 && o->val)
-					dbname = strdup(o->val);
+		if (position == 0 && (strchr(arg, '=') || strncmp(arg, "postgresql://", 13) == 0 ||
+				      strncmp(arg, "postgres://", 11) == 0)) {
+			char *msg = NULL;
+			PQconninfoOption *opts = PQconninfoParse(arg, &msg);
+			if (!opts) {
+				err_set(e, EXIT_SQL, "%s:%zu: \\connect: %s", s->name, it->line,
+					msg ? msg : "invalid connection string");
+				PQfreemem(msg);
+				return -1;
+			}
+			for (PQconninfoOption *o = opts; o->keyword; o++) {
+				if (!o->val)
+					continue;
+				if (strcmp(o->keyword, "dbname") == 0)
+					snprintf(w->db, sizeof w->db, "%s", o->val);
+				else if (strcmp(o->keyword, "user") == 0)
+					snprintf(w->user, sizeof w->user, "%s", o->val);
+				else if (strcmp(o->keyword, "host") == 0)
+					snprintf(w->host, sizeof w->host, "%s", o->val);
+				else if (strcmp(o->keyword, "port") == 0)
+					snprintf(w->port, sizeof w->port, "%s", o->val);
+			}
 			PQconninfoFree(opts);
-			want = dbname;
-		} else {
-			want = arg;
+			position = 4;
+			continue;
 		}
-		have = position == 0 ? PQdb(c) : position == 1 ? PQuser(c)
-					      : position == 2 ? PQhost(c) : PQport(c);
-		if (want && strcmp(want, "-") != 0 && have && strcmp(want, have) != 0) {
-			err_set(e, EXIT_SQL, "%s:%zu: \\connect to another %s (\"%s\") is not supported",
-				s->name, it->line, what[position < 4 ? position : 3], want);
-			free(dbname);
-			return -1;
-		}
-		free(dbname);
+		if (position < 4 && (quote || (arg[0] && strcmp(arg, "-") != 0)))
+			snprintf(slots[position], caps[position], "%s", arg);
 		position++;
 	}
 	return 0;
 }
 
+/* \connect checks: another server (host, port) is never supported; in
+ * plain SQL (revisions) not another database or user either. */
+int meta_connect_check(PGconn *c, const struct source *s, const struct sqlscan_item *it,
+		       int other_db, struct err *e)
+{
+	struct connect_want w;
+	const char *host = PQhost(c), *port = PQport(c);
+	if (connect_args(s, it, &w, e) < 0)
+		return -1;
+	if ((w.host[0] && host && strcmp(w.host, host) != 0) ||
+	    (w.port[0] && port && strcmp(w.port, port) != 0))
+		return err_set(e, EXIT_SQL, "%s:%zu: \\connect to another server (\"%s%s%s\") is not "
+					    "supported",
+			       s->name, it->line, w.host[0] ? w.host : host, w.port[0] ? ":" : "",
+			       w.port);
+	if (!other_db && w.db[0] && strcmp(w.db, PQdb(c)) != 0)
+		return err_set(e, EXIT_SQL, "%s:%zu: \\connect to another database (\"%s\") is not "
+					    "supported",
+			       s->name, it->line, w.db);
+	if (!other_db && w.user[0] && strcmp(w.user, PQuser(c)) != 0)
+		return err_set(e, EXIT_SQL, "%s:%zu: \\connect to another user (\"%s\") is not "
+					    "supported",
+			       s->name, it->line, w.user);
+	return 0;
+}
+
+/* \connect: a new session, as psql opens, to the database (and user) named
+ * on the same server; the same credentials unless another user is named
+ * (then libpq's own sources: the password file, PGPASSWORD).  The caller's
+ * connection, which holds the tool's lock and bookkeeping, stays open but
+ * the script no longer uses it — a transaction block the script left open
+ * there is rolled back, as psql's closing the old session would. */
 static int meta_connect(struct exec *x, const struct source *s, const struct sqlscan_item *it,
 			struct err *e)
 {
 	struct db_target t;
+	struct connect_want w;
 	enum db_failure why;
 	PGconn *fresh;
-	if (meta_connect_check(x->c, s, it, e) < 0)
+	if (meta_connect_check(x->c, s, it, x->vars != NULL, e) < 0 ||
+	    connect_args(s, it, &w, e) < 0)
 		return -1;
 	if (db_target_from_conn(&t, x->c, e) < 0)
 		return -1;
+	if ((w.db[0] && db_target_set(&t, "dbname", w.db, e) < 0) ||
+	    (w.user[0] && strcmp(w.user, PQuser(x->c)) != 0 &&
+	     (db_target_set(&t, "user", w.user, e) < 0 || db_target_set(&t, "password", NULL, e) < 0))) {
+		db_target_release(&t);
+		return -1;
+	}
 	if (db_connect(&t, NULL, now_ms() + RECONNECT_MS, &fresh, &why, e) < 0) {
 		db_target_release(&t);
 		return err_prefix(e, "%s:%zu: \\connect", s->name, it->line);

@@ -166,7 +166,7 @@ static int scan_meta(struct scan_state *st, struct source *s, const struct sqlsc
 	if (meta_is_include(it))
 		return scan_include(st, s, it, depth, e);
 	if (meta_is_connect(it)) {
-		if (st->conn && meta_connect_check(st->conn, s, it, e) < 0)
+		if (st->conn && meta_connect_check(st->conn, s, it, st->vars != NULL, e) < 0)
 			return -1;
 		note_reason(st->info, "\\connect (a new session)", s->name, it->line);
 	}

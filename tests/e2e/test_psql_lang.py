@@ -209,6 +209,25 @@ def test_gexec_create_database_idiom(pg):
         pg.sql(f'DROP DATABASE IF EXISTS "{name}"')
 
 
+def test_connect_to_a_database_a_gexec_created_and_back(pg):
+    other = "lang_connect_other"
+    pg.sql(f'DROP DATABASE IF EXISTS "{other}"')
+    try:
+        script = (f"SELECT 'CREATE DATABASE {other}' WHERE NOT EXISTS "
+                  f"(SELECT FROM pg_database WHERE datname = '{other}')\\gexec\n"
+                  f"\\connect {other}\n"
+                  "CREATE TABLE IF NOT EXISTS side (v text);\n"
+                  "INSERT INTO side VALUES (:'DBNAME');\n"
+                  "\\c @DBNAME@\n"
+                  "CREATE TABLE t (v text);\n"
+                  "INSERT INTO t VALUES (:'DBNAME' = current_database());\n")
+        r = same(pg, script, False, expect={"SELECT v FROM t": [("true",)]})
+        assert r.tool.returncode == 0
+        assert query(pg, other, "SELECT v, count(*) FROM side GROUP BY v") == [(other, 2)]
+    finally:
+        pg.sql(f'DROP DATABASE IF EXISTS "{other}" WITH (FORCE)')
+
+
 def test_g_runs_the_statement(pg):
     same(pg, "CREATE TABLE t (id int)\\g\nINSERT INTO t VALUES (1) \\g\n",
          expect={"SELECT id FROM t": [(1,)]})

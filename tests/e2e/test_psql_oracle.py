@@ -472,7 +472,9 @@ FIXTURE_MODES = {
     "edge/include/20240101/01_main.sql": True,
 }
 FIXTURE_SKIPS = {
-    "edge/connect_other.sql": "\\connect to another database: refused by the tool on purpose",
+    "edge/connect_other.sql": "\\connect to the cluster's own postgres database: it would change "
+                              "the database every test shares (tests/e2e/test_psql_lang.py "
+                              "connects to databases of its own)",
     "edge/unsupported_meta.sql": "\\copy of a file that does not exist: fails on both sides",
     "edge/include_escape/20240101/01_escape.sql": "includes a file outside the init tree",
 }
