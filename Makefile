@@ -20,7 +20,7 @@ WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvl
 CSTD     := -std=c11 -D_POSIX_C_SOURCE=200809L
 OPT      ?= -O2 -g
 CFLAGS   += $(CSTD) $(WARN) $(OPT) -DMIGRATE_VERSION='"$(VERSION)"' -I/usr/include/postgresql
-LDLIBS   += -lpq -lcurl -linih -lcrypto -lpthread
+LDLIBS   += -lpq -lcurl -linih -lcrypto -lz -llzma -lzstd -lpthread
 SANITIZE ?=
 ifneq ($(SANITIZE),)
 CFLAGS   += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all

@@ -8,11 +8,14 @@
 #   libpq of PostgreSQL 15 (+ libpgcommon, libpgport)  TLS with OpenSSL; no GSSAPI, LDAP, zlib
 #   libcurl                                            HTTP and HTTPS only, TLS with OpenSSL
 #   inih (ini.c)                                       library defaults, as Debian builds it
+#   zlib, liblzma (xz-utils), libzstd                  static libraries only, for compressed
+#                                                      init scripts (*.sql.gz, .xz, .zst)
 # Each library lives in its own cache directory named after its Debian version, the versions of
 # what it links, musl's version and a hash of its build recipe below; a later run reuses it and
 # only compiles and links our src/*.c.  The sources are picked as the newest version that the
 # deb-src index lists and that can still be downloaded (`apt-get source --download-only`); pin
-# one with OPENSSL_DEB_VERSION, POSTGRESQL_DEB_VERSION, CURL_DEB_VERSION or INIH_DEB_VERSION.
+# one with OPENSSL_DEB_VERSION, POSTGRESQL_DEB_VERSION, CURL_DEB_VERSION, INIH_DEB_VERSION,
+# ZLIB_DEB_VERSION, XZ_DEB_VERSION or ZSTD_DEB_VERSION.
 #
 # Needs: scripts/install-deps.sh --static (musl-tools, dpkg-dev and a deb-src entry), network
 # access to the Debian archive for the first run.  No other downloads.
@@ -293,6 +296,36 @@ build_inih() {
 	cp ini.h "$d/prefix/include/"
 }
 
+build_zlib() {
+	local d=$1
+	cd "$d/src"
+	run "$d/build.log" env CC=musl-cc CFLAGS="$DEP_CFLAGS" ./configure --static --prefix="$d/prefix"
+	run "$d/build.log" make -j"$JOBS" libz.a
+	mkdir -p "$d/prefix/include" "$d/prefix/lib"
+	cp libz.a "$d/prefix/lib/"
+	cp zlib.h zconf.h "$d/prefix/include/"
+}
+
+build_xz() {
+	local d=$1
+	cd "$d/src"
+	run "$d/build.log" env CC=musl-cc CFLAGS="$DEP_CFLAGS" ./configure --prefix="$d/prefix" \
+		--disable-shared --enable-static --disable-xz --disable-xzdec --disable-lzmadec \
+		--disable-lzmainfo --disable-lzma-links --disable-scripts --disable-doc --disable-nls
+	run "$d/build.log" make -j"$JOBS" -C src/liblzma
+	run "$d/build.log" make -C src/liblzma install
+}
+
+build_zstd() {
+	local d=$1
+	cd "$d/src"
+	run "$d/build.log" make -j"$JOBS" -C lib libzstd.a CC=musl-cc CFLAGS="$DEP_CFLAGS" \
+		ZSTD_LEGACY_SUPPORT=0
+	mkdir -p "$d/prefix/include" "$d/prefix/lib"
+	cp lib/libzstd.a "$d/prefix/lib/"
+	cp lib/zstd.h lib/zstd_errors.h lib/zdict.h "$d/prefix/include/"
+}
+
 # component NAME PKG VERSION RECIPE [DEP_DIR...]: build NAME into its cache directory unless it
 # is there already; prints the directory.
 component() {
@@ -319,16 +352,22 @@ OPENSSL_V=$(fetch openssl "${OPENSSL_DEB_VERSION:-}")
 PG_V=$(fetch postgresql-15 "${POSTGRESQL_DEB_VERSION:-}")
 CURL_V=$(fetch curl "${CURL_DEB_VERSION:-}")
 INIH_V=$(fetch libinih "${INIH_DEB_VERSION:-}")
+ZLIB_V=$(fetch zlib "${ZLIB_DEB_VERSION:-}")
+XZ_V=$(fetch xz-utils "${XZ_DEB_VERSION:-}")
+ZSTD_V=$(fetch libzstd "${ZSTD_DEB_VERSION:-}")
 
 SSL=$(component openssl openssl "$OPENSSL_V" build_openssl)/prefix
 PQ=$(component libpq postgresql-15 "$PG_V" build_libpq "$SSL")/prefix
 CURL=$(component curl curl "$CURL_V" build_curl "$SSL")/prefix
 INIH=$(component inih libinih "$INIH_V" build_inih)/prefix
+ZLIB=$(component zlib zlib "$ZLIB_V" build_zlib)/prefix
+XZ=$(component xz xz-utils "$XZ_V" build_xz)/prefix
+ZSTD=$(component zstd libzstd "$ZSTD_V" build_zstd)/prefix
 
 # Entries of earlier versions or recipes are not used again: remove them.
-for old in "$CACHE"/{openssl,libpq,curl,inih}-*-[0-9a-f][0-9a-f][0-9a-f][0-9a-f]*; do
+for old in "$CACHE"/{openssl,libpq,curl,inih,zlib,xz,zstd}-*-[0-9a-f][0-9a-f][0-9a-f][0-9a-f]*; do
 	[ -d "$old" ] || continue
-	case "$old/prefix" in "$SSL" | "$PQ" | "$CURL" | "$INIH") continue ;; esac
+	case "$old/prefix" in "$SSL" | "$PQ" | "$CURL" | "$INIH" | "$ZLIB" | "$XZ" | "$ZSTD") continue ;; esac
 	say "removing stale cache entry $old"
 	rm -rf "$old"
 done
@@ -336,9 +375,10 @@ done
 # ---- migrate-entry ----------------------------------------------------------------------------
 
 # Our sources go through the Makefile's own rules and warning flags (-Werror), with musl-gcc.
-# The Makefile appends "-lpq -lcurl -linih -lcrypto -lpthread" to LDLIBS; those resolve to the
+# The Makefile appends "-lpq -lcurl -linih -lcrypto -lz -llzma -lzstd -lpthread" to LDLIBS; those resolve to the
 # static libraries above too.  A change of any library rebuilds every object.
-DEPS_KEY="openssl=$OPENSSL_V libpq=$PG_V curl=$CURL_V inih=$INIH_V musl=$MUSL_VERSION $SSL $PQ $CURL $INIH"
+DEPS_KEY="openssl=$OPENSSL_V libpq=$PG_V curl=$CURL_V inih=$INIH_V zlib=$ZLIB_V xz=$XZ_V zstd=$ZSTD_V"
+DEPS_KEY="$DEPS_KEY musl=$MUSL_VERSION $SSL $PQ $CURL $INIH $ZLIB $XZ $ZSTD"
 mkdir -p "$OUT"
 if [ "$(cat "$OUT/.deps" 2>/dev/null)" != "$DEPS_KEY" ]; then
 	rm -rf "$OUT/obj" "$OUT/libmigrate.a"
@@ -348,8 +388,8 @@ rm -f "$OUT/migrate-entry" "$OUT/build.log"
 # The same settings, for tests/static/run.sh to build the unit tests against these libraries:
 # (set -a; . build/static/toolchain.env; make BUILD=build/static CC="$MUSL_CC" OPT=-O2 unit)
 printf '%s\n' "MUSL_CC='$MUSL_CC'" \
-	"CFLAGS='-I$PQ/include -I$CURL/include -I$SSL/include -I$INIH/include'" \
-	"LDFLAGS='-static -Wl,--gc-sections -L$PQ/lib -L$CURL/lib -L$SSL/lib -L$INIH/lib'" \
+	"CFLAGS='-I$PQ/include -I$CURL/include -I$SSL/include -I$INIH/include -I$ZLIB/include -I$XZ/include -I$ZSTD/include'" \
+	"LDFLAGS='-static -Wl,--gc-sections -L$PQ/lib -L$CURL/lib -L$SSL/lib -L$INIH/lib -L$ZLIB/lib -L$XZ/lib -L$ZSTD/lib'" \
 	"LDLIBS='-lpq -lpgcommon_shlib -lpgport_shlib -lcurl -lssl -lcrypto -pthread'" \
 	>"$OUT/toolchain.env"
 say "compiling src/*.c with musl-gcc and linking $OUT/migrate-entry"

@@ -17,6 +17,7 @@ esac
 packages=(
   build-essential make pkg-config ca-certificates
   libpq-dev libcurl4-openssl-dev libinih-dev libssl-dev
+  zlib1g-dev liblzma-dev libzstd-dev gzip xz-utils zstd
   postgresql-15 postgresql-client-15
   python3 python3-pytest python3-psycopg2 alembic
   valgrind util-linux procps pgbouncer

@@ -74,7 +74,7 @@ static int discover(const struct config *cfg, struct init_list *l, struct err *e
 		 * it never runs.  (Other files there, like the manifest, are fine.) */
 		char **stray = NULL;
 		size_t nstray = 0;
-		if (fs_list(root, ".sql", &stray, &nstray, e) < 0)
+		if (fs_list_packed(root, ".sql", &stray, &nstray, e) < 0)
 			return -1;
 		for (size_t i = 0; i < nstray; i++)
 			log_warn("%s/%s is not in a dated directory and does not run (move it into %s/YYYYMMDD/)",
@@ -99,7 +99,7 @@ static int discover(const struct config *cfg, struct init_list *l, struct err *e
 			err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
 			goto out;
 		}
-		if (fs_list(dir, ".sql", &files, &nfiles, e) < 0) {
+		if (fs_list_packed(dir, ".sql", &files, &nfiles, e) < 0) {
 			free(dir);
 			goto out;
 		}

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "util/unpack.h"
 
 #define READ_CHUNK (1024 * 1024)
 #define STATEMENT_MAX ((size_t)1 << 30) /* PostgreSQL's own limit for a query */
@@ -25,6 +26,14 @@ int source_open_file(struct source *s, const char *path, int want_digest, struct
 		return err_set(e, EXIT_FAILURE_GENERIC, "cannot open \"%s\": %s", path, strerror(errno));
 	s->total = (uint64_t)lseek(s->fd, 0, SEEK_END);
 	lseek(s->fd, 0, SEEK_SET);
+	if (unpack_kind_of(path) != UNPACK_NONE) {
+		s->unpack = unpack_open(s->fd, unpack_kind_of(path), path, e);
+		if (!s->unpack) {
+			close(s->fd);
+			return -1;
+		}
+		s->total = 0; /* the text's size is not known before it is read */
+	}
 	s->cap = READ_CHUNK;
 	s->buf = malloc(s->cap);
 	if (!s->buf) {
@@ -53,10 +62,12 @@ void source_open_buffer(struct source *s, const char *name, const char *buf, siz
 
 void source_close(struct source *s, char *sha256)
 {
-	if (s->fd >= 0 || s->owned) {
+	unpack_close(s->unpack);
+	s->unpack = NULL;
+	if (s->fd >= 0)
 		close(s->fd);
+	if (s->fd >= 0 || s->owned)
 		free(s->buf);
-	}
 	if (sha256)
 		digest_finish(s->digest, sha256);
 	else if (s->digest)
@@ -95,11 +106,18 @@ static int source_fill(struct source *s, struct err *e)
 	want = s->cap - s->len - 1;
 	if (want > READ_CHUNK)
 		want = READ_CHUNK;
-	do
-		n = read(s->fd, s->buf + s->len, want);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return err_set(e, EXIT_FAILURE_GENERIC, "cannot read \"%s\": %s", s->name, strerror(errno));
+	if (s->unpack) {
+		n = unpack_read(s->unpack, s->buf + s->len, want, e);
+		if (n < 0)
+			return -1;
+	} else {
+		do
+			n = read(s->fd, s->buf + s->len, want);
+		while (n < 0 && errno == EINTR);
+		if (n < 0)
+			return err_set(e, EXIT_FAILURE_GENERIC, "cannot read \"%s\": %s", s->name,
+				       strerror(errno));
+	}
 	if (n == 0)
 		s->eof = 1;
 	if (s->digest)

@@ -33,6 +33,7 @@ struct source {
 	uint64_t consumed;  /* bytes discarded so far (progress) */
 	uint64_t total;     /* size of the input, for progress */
 	struct digest *digest; /* SHA-256 of the file's bytes, when asked for */
+	struct unpack *unpack; /* a compressed file (NAME.gz, .xz, .zst) */
 	struct sqlscan sc;
 	int owned;          /* a memory source's buffer was copied (to substitute) */
 	/* psql variables (source_set_variables): substitution and the values
@@ -47,7 +48,9 @@ struct source {
 };
 
 /* Open path (name borrowed: it must outlive the source).  With want_digest
- * the bytes are hashed as they are read (source_close hands the hash out). */
+ * the bytes are hashed as they are read (source_close hands the hash out).
+ * A compressed file (NAME.gz, NAME.xz, NAME.zst) is decompressed as it is
+ * read: its text, not its compressed bytes, is scanned and hashed. */
 int source_open_file(struct source *s, const char *path, int want_digest, struct err *e);
 
 /* A script in memory (borrowed) whose first byte is on file line first_line. */

@@ -6,6 +6,7 @@
 
 #include "util/array.h"
 #include "util/digest.h"
+#include "util/unpack.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -54,12 +55,22 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int list_entries(const char *dir, const char *suffix, int want_dirs, char ***names,
-			size_t *n, struct err *e)
+/* Whether name is listed for suffix: ends in it (packed: or in it and then
+ * .gz, .xz or .zst). */
+static int wanted(const char *name, const char *suffix, int packed)
+{
+	size_t len = strlen(name), slen = strlen(suffix);
+	if (packed)
+		return unpack_has_suffix(name, suffix);
+	return len >= slen && strcmp(name + len - slen, suffix) == 0;
+}
+
+static int list_entries(const char *dir, const char *suffix, int want_dirs, int packed,
+			char ***names, size_t *n, struct err *e)
 {
 	DIR *d = opendir(dir);
 	struct dirent *ent;
-	size_t cap = 0, count = 0, slen = strlen(suffix);
+	size_t cap = 0, count = 0;
 	char **list = NULL;
 
 	*names = NULL;
@@ -68,10 +79,9 @@ static int list_entries(const char *dir, const char *suffix, int want_dirs, char
 		return err_set(e, EXIT_FAILURE_GENERIC, "cannot read directory \"%s\": %s", dir,
 			       strerror(errno));
 	while ((ent = readdir(d)) != NULL) {
-		size_t len = strlen(ent->d_name);
 		char *path;
 		struct stat st;
-		if (ent->d_name[0] == '.' || len < slen || strcmp(ent->d_name + len - slen, suffix) != 0)
+		if (ent->d_name[0] == '.' || !wanted(ent->d_name, suffix, packed))
 			continue;
 		path = fs_join(dir, ent->d_name);
 		if (!path) {
@@ -118,36 +128,47 @@ static int list_entries(const char *dir, const char *suffix, int want_dirs, char
 
 int fs_list(const char *dir, const char *suffix, char ***names, size_t *n, struct err *e)
 {
-	return list_entries(dir, suffix, 0, names, n, e);
+	return list_entries(dir, suffix, 0, 0, names, n, e);
+}
+
+int fs_list_packed(const char *dir, const char *suffix, char ***names, size_t *n, struct err *e)
+{
+	return list_entries(dir, suffix, 0, 1, names, n, e);
 }
 
 int fs_list_dirs(const char *dir, char ***names, size_t *n, struct err *e)
 {
-	return list_entries(dir, "", 1, names, n, e);
+	return list_entries(dir, "", 1, 0, names, n, e);
 }
 
 int fs_digest_file(const char *path, char hex[DIGEST_HEX_LEN + 1], struct err *e)
 {
 	char buf[64 * 1024];
 	struct digest *d;
+	struct unpack *u;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return err_set(e, EXIT_FAILURE_GENERIC, "cannot open \"%s\": %s", path, strerror(errno));
+	/* a compressed file is hashed over its text, as the runner hashes it */
+	u = unpack_open(fd, unpack_kind_of(path), path, e);
+	if (!u) {
+		close(fd);
+		return -1;
+	}
 	d = digest_new();
 	for (;;) {
-		ssize_t n = read(fd, buf, sizeof buf);
-		if (n < 0 && errno == EINTR)
-			continue;
+		ssize_t n = unpack_read(u, buf, sizeof buf, e);
 		if (n < 0) {
-			int saved = errno;
+			unpack_close(u);
 			close(fd);
 			digest_finish(d, hex);
-			return err_set(e, EXIT_FAILURE_GENERIC, "cannot read \"%s\": %s", path, strerror(saved));
+			return -1;
 		}
 		if (n == 0)
 			break;
 		digest_update(d, buf, (size_t)n);
 	}
+	unpack_close(u);
 	close(fd);
 	digest_finish(d, hex);
 	return 0;

@@ -21,6 +21,10 @@ int fs_read_file(const char *path, char **out, size_t *len, struct err *e);
 int fs_list(const char *dir, const char *suffix, char ***names, size_t *n, struct err *e);
 void fs_free_list(char **names, size_t n);
 
+/* The same, also listing the compressed forms NAME.gz, NAME.xz and
+ * NAME.zst of names ending in suffix (util/unpack.h). */
+int fs_list_packed(const char *dir, const char *suffix, char ***names, size_t *n, struct err *e);
+
 /* The same for subdirectories (any name not starting with '.'). */
 int fs_list_dirs(const char *dir, char ***names, size_t *n, struct err *e);
 
