@@ -287,7 +287,8 @@ int exec_flush(struct exec *x, struct err *e)
 	return rc;
 }
 
-/* A COPY other than FROM STDIN (TO STDOUT, from a server file) runs alone,
+/* A COPY other than FROM STDIN (TO STDOUT, from a server file), or a
+ * statement holding psql's \; (several in one query string), runs alone,
  * outside the pipeline, in the simple protocol as psql sends it. */
 static int run_alone(struct exec *x, struct source *s, const struct sqlscan_item *it,
 		     struct err *e)
@@ -350,6 +351,15 @@ static int run_statement(struct exec *x, struct source *s, const struct sqlscan_
 			 struct err *e)
 {
 	unsigned flags = sqlclass_statement(it->text, it->len, NULL);
+	if (it->multi) { /* \; : one query string, as psql sends it (one implicit transaction) */
+		if (exec_flush(x, e) < 0)
+			return -1;
+		x->savepoint_fresh = 0;
+		if (run_alone(x, s, it, e) < 0)
+			return -1;
+		exec_read_settings(x);
+		return 0;
+	}
 	if (it->copy_from_stdin || (flags & SQLCLASS_COPY)) {
 		if (exec_flush(x, e) < 0)
 			return -1;

@@ -177,7 +177,15 @@ static int substitute(struct source *s, const struct sqlscan_item *it, struct er
 				return 0;
 			}
 	}
-	rep = s->resolve(s->resolve_ctx, s, it, &n);
+	if (it->var == SQLSCAN_VAR_FORCE) { /* \; or \: : the character alone */
+		rep = malloc(1);
+		if (!rep)
+			return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+		rep[0] = it->name[0];
+		n = 1;
+	} else {
+		rep = s->resolve(s->resolve_ctx, s, it, &n);
+	}
 	if (!rep) {
 		sqlscan_var_keep(&s->sc);
 		return 0;

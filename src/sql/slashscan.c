@@ -123,7 +123,28 @@ enum step slashscan_lex(struct sqlscan *s, int st, unsigned char c, struct sqlsc
 {
 	switch (st) {
 	case ST_BS:
-		/* "\\"[;:] puts a ; or : into the query: not representable as a slice */
+		/* "\\"[;:] puts a ; or : into the query: the caller takes the
+		 * backslash out (variables on), else it cannot be a slice */
+		if ((c == ';' || c == ':') && s->vars) {
+			s->var_off = s->tok_off;
+			s->var_line = s->tok_line;
+			s->var_col = s->tok_col;
+			s->var_blank = s->dash_blank;
+			s->var_name_off = s->pos;
+			advance(s, c);
+			s->var_pending = true;
+			s->var_kind = SQLSCAN_VAR_FORCE;
+			s->var_name_len = c == ';' ? 1 : 0; /* which one, for the statement */
+			s->state = ST_INIT;
+			call->out->kind = SQLSCAN_VARIABLE;
+			call->out->var = SQLSCAN_VAR_FORCE;
+			call->out->offset = s->var_off;
+			call->out->line = s->var_line;
+			call->out->col = s->var_col;
+			call->out->name_len = 1;
+			call->r = SQLSCAN_VARIABLE;
+			return STEP_ITEM;
+		}
 		if (c == ';' || c == ':') {
 			call->r = sqlscan_fail_at(s, call->err, s->tok_off, s->tok_line,
 						  s->tok_col, "\"\\%c\" is not supported", c);

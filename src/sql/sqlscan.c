@@ -80,6 +80,7 @@ static void stmt_reset(struct sqlscan *s)
 	s->has_token = false;
 	s->copy_in = false;
 	s->prev_from = false;
+	s->forced_semi = false;
 	s->first = FIRST_NONE;
 	s->paren_depth = 0;
 	s->begin_depth = 0;
@@ -258,6 +259,7 @@ enum sqlscan_result sqlscan_stmt_emit(struct sqlscan *s, const char *buf, uint64
 	out->line = s->st_line;
 	out->col = s->st_col;
 	out->copy_from_stdin = copy;
+	out->multi = s->forced_semi;
 	stmt_reset(s);
 	s->state = copy ? ST_COPY_REST : ST_INIT;
 	return SQLSCAN_STATEMENT;
@@ -1091,6 +1093,15 @@ void sqlscan_var_replace(struct sqlscan *s, size_t new_len)
 	s->var_pending = false;
 	if (inside)
 		s->virt_end = s->virt_end - ref_len + new_len;
+	if (s->var_kind == SQLSCAN_VAR_FORCE && ref_len == 2 && new_len == 1) {
+		token_begin(s, false);
+		s->forced_semi = s->forced_semi || s->var_name_len == 1; /* \; */
+		s->pos = s->var_off + new_len;
+		s->col++;
+		s->line_blank = false;
+		s->state = ST_INIT;
+		return;
+	}
 	if (s->var_kind != SQLSCAN_VAR_PLAIN) {
 		/* one token, not lexed again; the file position stays after it */
 		token_begin(s, false);

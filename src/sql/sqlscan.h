@@ -129,7 +129,8 @@ enum sqlscan_var {
 	SQLSCAN_VAR_PLAIN,   /* :name — the value, lexed as part of the script */
 	SQLSCAN_VAR_LITERAL, /* :'name' — the value as an SQL literal */
 	SQLSCAN_VAR_IDENT,   /* :"name" — the value as an SQL identifier */
-	SQLSCAN_VAR_TEST     /* :{?name} — TRUE or FALSE: whether it is set */
+	SQLSCAN_VAR_TEST,    /* :{?name} — TRUE or FALSE: whether it is set */
+	SQLSCAN_VAR_FORCE    /* \; or \: — the character alone, in the statement */
 };
 
 struct sqlscan_item {
@@ -152,6 +153,9 @@ struct sqlscan_item {
 	/* SQLSCAN_STATEMENT: a \g-family meta-command (\g, \gx, \gset,
 	 * \gexec) ended it; the META item comes next */
 	bool ended_by_meta;
+	/* SQLSCAN_STATEMENT: it holds a \; — several statements psql sends as
+	 * one query string */
+	bool multi;
 	/* SQLSCAN_VARIABLE: the reference is text/len; name/name_len its name */
 	enum sqlscan_var var;
 };
@@ -209,6 +213,7 @@ struct sqlscan {
 	bool var_pending;     /* a SQLSCAN_VARIABLE awaits sqlscan_var_* */
 	bool meta_after_stmt; /* a \g-family command ends the pending statement */
 	bool meta_queued;     /* … and is handed out by the next call */
+	bool forced_semi;     /* the pending statement holds a \; */
 	unsigned char var_kind;
 	uint64_t var_off, var_name_off, meta_q_end;
 	size_t var_line, var_col, var_name_len;
@@ -273,7 +278,9 @@ void sqlscan_set_encoding(struct sqlscan *s, enum pgenc enc);
  * Lines and columns after the substituted text stay those of the file.
  * In that mode, \g, \gx, \gset and \gexec after SQL text end the pending
  * statement: it comes as SQLSCAN_STATEMENT with ended_by_meta, then the
- * META item.  (Meta-command arguments are interpolated by slashscan.)
+ * META item; and psql's \; and \: come as SQLSCAN_VAR_FORCE references,
+ * to be replaced by the ';' or ':' alone (which does not end the
+ * statement; a statement with a \; is marked multi).  (Meta-command arguments are interpolated by slashscan.)
  */
 void sqlscan_set_variables(struct sqlscan *s, bool on);
 

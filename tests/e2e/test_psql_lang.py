@@ -339,3 +339,19 @@ def test_the_issues_idioms(pg):
         variables={"app_user": "idiom_app", "app_password": "pw'x", "seed_demo_data": "1"},
         expect={"SELECT n FROM counted": [(2,)]})
     assert "loaded 2 users" in r.tool.stderr
+
+
+def test_backslash_semicolon_sends_one_query_string(pg):
+    same(pg, ("CREATE TABLE t (id int, v text)\\; INSERT INTO t VALUES (1, 'a')\\;\n"
+              "INSERT INTO t VALUES (2, 'b\\:c');\n"),
+         expect={ROWS: [(1, "a"), (2, "b\\:c")]})
+
+
+def test_backslash_semicolon_is_one_implicit_transaction(pg):
+    # without -1 (the directive makes the file run statement by statement, as psql -f): the
+    # failing second half of the query string takes the first half with it
+    r = same(pg, ("-- migrate:no-transaction\n"
+                  "CREATE TABLE t (id int);\n"
+                  "INSERT INTO t VALUES (1)\\; INSERT INTO t VALUES (1/0);\n"),
+             False, expect_fail=True, queries=["SELECT count(*) FROM t"])
+    assert r.psql_rows["SELECT count(*) FROM t"] == [(0,)]

@@ -70,6 +70,10 @@ static char *replacement(const struct sqlscan_item *it)
 	const char *v = lookup(it->name, it->name_len);
 	struct str r = {0};
 	char q;
+	if (it->var == SQLSCAN_VAR_FORCE) {
+		str_add(&r, it->name, 1);
+		return r.p;
+	}
 	if (it->var == SQLSCAN_VAR_TEST) {
 		str_add(&r, v ? "TRUE" : "FALSE", v ? 4 : 5);
 		return r.p;
@@ -201,6 +205,9 @@ static const struct {
 	 "G1:1[SELECT 1 AS a]M1:15[\\gset]S2:1[SELECT 2;]"},
 	{"gexec with prefix args", "SELECT 'x'\n\\gexec\n", "G1:1[SELECT 'x']M2:1[\\gexec]"},
 	{"g with a variable", "SELECT :x \\g", "G1:1[SELECT 42]M1:11[\\g]"},
+	{"backslash semicolon joins statements", "SELECT 1\\; SELECT 2;\nSELECT 3;",
+	 "S1:1[SELECT 1; SELECT 2;]S2:1[SELECT 3;]"},
+	{"backslash colon is a colon, no variable", "SELECT 'a'\\:x;", "S1:1[SELECT 'a':x;]"},
 	{"other meta inside a statement is an error", "SELECT 1\n\\echo hi\n;",
 	 "X2:1[meta-command \"\\echo\" inside the SQL statement starting at line 1 is not supported]"},
 };
