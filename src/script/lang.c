@@ -146,6 +146,7 @@ void lang_query_variables(struct exec *x, const char *row_count)
 	vars_set(x->vars, "ERROR", "false", false);
 	vars_set(x->vars, "SQLSTATE", "00000", false);
 	vars_set(x->vars, "ROW_COUNT", row_count && *row_count ? row_count : "0", false);
+	vars_set(x->vars, "LASTOID", "0", false); /* tables have no OIDs since PostgreSQL 12 */
 	if (!vars_get(x->vars, "LAST_ERROR_MESSAGE", 18)) {
 		vars_set(x->vars, "LAST_ERROR_MESSAGE", "", false);
 		vars_set(x->vars, "LAST_ERROR_SQLSTATE", "00000", false);

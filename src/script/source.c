@@ -197,6 +197,9 @@ static int substitute(struct source *s, const struct sqlscan_item *it, struct er
 		return err_set(e, EXIT_SQL, "%s:%zu:%zu: variables nested too deep", s->name,
 			       it->line + s->line_offset, it->col);
 	}
+	if (it->var == SQLSCAN_VAR_PLAIN) /* the name, before the splice overwrites it */
+		snprintf(s->active[s->nactive].name, sizeof s->active[0].name, "%.*s",
+			 (int)it->name_len, it->name);
 	if (splice(s, it, rep, n, e) < 0) {
 		free(rep);
 		return -1;
@@ -204,11 +207,8 @@ static int substitute(struct source *s, const struct sqlscan_item *it, struct er
 	free(rep);
 	for (size_t i = 0; i < s->nactive; i++)
 		s->active[i].end = s->active[i].end - it->len + n;
-	if (it->var == SQLSCAN_VAR_PLAIN) {
-		snprintf(s->active[s->nactive].name, sizeof s->active[0].name, "%.*s",
-			 (int)it->name_len, it->name);
+	if (it->var == SQLSCAN_VAR_PLAIN)
 		s->active[s->nactive++].end = it->offset + n;
-	}
 	sqlscan_var_replace(&s->sc, n);
 	return 0;
 }

@@ -355,3 +355,31 @@ def test_backslash_semicolon_is_one_implicit_transaction(pg):
                   "INSERT INTO t VALUES (1)\\; INSERT INTO t VALUES (1/0);\n"),
              False, expect_fail=True, queries=["SELECT count(*) FROM t"])
     assert r.psql_rows["SELECT count(*) FROM t"] == [(0,)]
+
+
+def test_pg_dump_inserts_of_a_latin1_database(pg):
+    """A real `pg_dump --inserts` of a LATIN1 database: the dump is in LATIN1 and says so."""
+    from initlib import new_dbname, pg_dump
+    src = new_dbname()
+    pg.sql(f"CREATE DATABASE \"{src}\" ENCODING 'LATIN1' TEMPLATE template0 "
+           "LC_COLLATE 'C' LC_CTYPE 'C'")
+    values = ["caf\u00e9", "na\u00efve; it's", "back\\slash", "\u00bfqu\u00e9?", "\u00e0 la :x"]
+    try:
+        query(pg, src, "CREATE TABLE t (id int PRIMARY KEY, v text)")
+        for i, v in enumerate(values):
+            query(pg, src, "INSERT INTO t VALUES (%s, %s)", (i, v))
+        dump = pg_dump(pg, src, "--inserts")
+    finally:
+        pg.sql(f'DROP DATABASE IF EXISTS "{src}" WITH (FORCE)')
+    assert b"SET client_encoding = 'LATIN1';" in dump and b"caf\xe9" in dump
+    assert_same_as_psql(pg, {"01_dump.sql": dump}, True,
+                        expect={"SELECT id, v FROM t ORDER BY id": list(enumerate(values))})
+
+
+def test_a_value_naming_another_variable_is_expanded_again(pg):
+    # :a gives ":b", read again as part of the script: :b gives 5 (no recursion warning)
+    r = same(pg, ("\\set b 5\n\\set a ':b'\n\\set unset_ref :NOPE\n"
+                  "CREATE TABLE t (id int, v text);\n"
+                  "INSERT INTO t VALUES (:a, :'unset_ref'), (:LASTOID, 'lastoid');\n"),
+             expect={ROWS: [(0, "lastoid"), (5, ":NOPE")]})
+    assert "recursive" not in r.tool.stderr

@@ -114,7 +114,9 @@ def one(name, clusters, regress, binary, work, out_dir, timeout):
         tool = subprocess.run(
             [str(Path(binary).parent / "migrate"), "init"], cwd=proj, stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE, timeout=timeout,
-            env=env(DATABASE_URL=clusters["tool"].url(dbname), MIGRATE_VERIFY_SCHEMA=NO_SCHEMA))
+            env=env(DATABASE_URL=clusters["tool"].url(dbname), MIGRATE_VERIFY_SCHEMA=NO_SCHEMA,
+                    PG_ABS_SRCDIR=str(regress), PG_ABS_BUILDDIR=str(regress),
+                    PG_LIBDIR=str(regress), PG_DLSUFFIX=".so"))
         tool_rc, tool_err = tool.returncode, tool.stderr.decode(errors="replace")
     except subprocess.TimeoutExpired:
         tool_rc, tool_err = None, "timeout"
