@@ -356,7 +356,8 @@ static bool copy_from_stdin(const struct toks *t)
 			depth++;
 		else if (is_punct(t, i, ')') && depth > 0)
 			depth--;
-		else if (depth == 0 && is_word(t, i, "from") && is_word(t, i + 1, "stdin"))
+		else if (depth == 0 && is_word(t, i, "from") &&
+			 (is_word(t, i + 1, "stdin") || is_word(t, i + 1, "stdout")))
 			return true;
 	}
 	return false;

@@ -148,8 +148,8 @@ static void ident_end(struct sqlscan *s)
 	if (s->first == FIRST_WORD)
 		s->first = word_is(s, "copy") ? FIRST_COPY : FIRST_OTHER;
 	else if (s->first == FIRST_COPY && s->paren_depth == 0 && s->prev_from &&
-		 word_is(s, "stdin"))
-		s->copy_in = true;
+		 (word_is(s, "stdin") || word_is(s, "stdout")))
+		s->copy_in = true; /* the server reads FROM STDOUT as FROM STDIN */
 	s->prev_from = s->paren_depth == 0 && word_is(s, "from");
 
 	if (s->identifier_count == 0)

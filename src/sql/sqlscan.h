@@ -29,7 +29,8 @@
  *       no token (only comments, or a lone ';') is not a statement and is
  *       skipped.  copy_from_stdin is set for COPY … FROM STDIN (detected
  *       lexically: first token the word COPY, then the words FROM STDIN
- *       next to each other at parenthesis depth 0, any case).
+ *       (or FROM STDOUT, which the server takes as the same) next to each
+ *       other at parenthesis depth 0, any case).
  *   SQLSCAN_META  a backslash meta-command, from the '\' to the end of the
  *       line (newline and trailing whitespace excluded), or to an unquoted
  *       '\' in its arguments: "\\" is a separator (eaten; SQL may follow on

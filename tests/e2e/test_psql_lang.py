@@ -383,3 +383,9 @@ def test_a_value_naming_another_variable_is_expanded_again(pg):
                   "INSERT INTO t VALUES (:a, :'unset_ref'), (:LASTOID, 'lastoid');\n"),
              expect={ROWS: [(0, "lastoid"), (5, ":NOPE")]})
     assert "recursive" not in r.tool.stderr
+
+
+def test_copy_from_stdout_is_copy_from_stdin(pg):
+    # PostgreSQL's own regression suite writes it (insert.sql): the server reads STDOUT there
+    same(pg, "CREATE TABLE t (id int, v text);\ncopy t from stdout;\n1\ta\n\\.\n",
+         expect={ROWS: [(1, "a")]})

@@ -302,6 +302,8 @@ static const struct scase cases[] = {
 	 "C1:1[COPY public.t (a, \"b\") FROM stdin;]D2:1[1\tx\\ty\t\\N\n2\t\xc3\xa9\r\n\\.x\n\\\\.\n]E6:1[\\.]S7:1[SELECT 1;]"},
 	{"copy csv CRLF", "COPY t FROM STDIN WITH (FORMAT csv);\r\na,\"b;\"\r\n\\.\r\nSELECT 1;\r\n",
 	 "C1:1[COPY t FROM STDIN WITH (FORMAT csv);]D2:1[a,\"b;\"\r\n]E3:1[\\.]S4:1[SELECT 1;]"},
+	{"copy from stdout is copy from stdin", "copy t from stdout;\n1\n\\.\nSELECT 1;\n",
+	 "C1:1[copy t from stdout;]D2:1[1\n]E3:1[\\.]S4:1[SELECT 1;]"},
 	{"copy ended by EOF", "COPY t FROM stdin;\n1\n2\n", "C1:1[COPY t FROM stdin;]D2:1[1\n2\n]E4:1[eof]"},
 	{"copy partial last line", "COPY t FROM stdin;\n1\n2", "C1:1[COPY t FROM stdin;]D2:1[1\n2]E3:2[eof]"},
 	{"terminator at EOF without newline", "COPY t FROM stdin;\n1\n\\.",
