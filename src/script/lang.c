@@ -389,7 +389,8 @@ static int g_family(struct exec *x, struct source *s, const struct sqlscan_item 
 		free(arg);
 		return -1;
 	}
-	if ((meta_name(it, "g") || meta_name(it, "gx")) && arg[0] && arg[0] != '(') {
+	if ((meta_name(it, "g") || meta_name(it, "gx")) && arg[0] && arg[0] != '(' &&
+	    !meta_name(it, "crosstabview")) {
 		free(arg);
 		err_set(e, EXIT_SQL, "%s:%zu: \\%.*s with a file or command writes outside the "
 				     "database: not allowed in a script run here",
@@ -547,7 +548,7 @@ int lang_meta(struct exec *x, struct source *s, const struct sqlscan_item *it, i
 	      struct err *e)
 {
 	static const char *const conds[] = {"if", "elif", "else", "endif", NULL};
-	static const char *const gcmds[] = {"g", "gx", "gset", "gexec", NULL};
+	static const char *const gcmds[] = {"g", "gx", "gset", "gexec", "crosstabview", NULL};
 	*handled = 1;
 	if (name_in(it, conds))
 		return conditional(x, s, it, e);
@@ -563,6 +564,13 @@ int lang_meta(struct exec *x, struct source *s, const struct sqlscan_item *it, i
 	}
 	if (name_in(it, gcmds))
 		return g_family(x, s, it, e);
+	if (meta_name(it, "r") || meta_name(it, "reset") || meta_name(it, "gdesc")) {
+		/* \r drops the statement; \gdesc only describes it (psql's output) */
+		free(x->gquery);
+		x->gquery = NULL;
+		log_debug("%s:%zu: skipped \\%.*s", s->name, it->line, (int)it->name_len, it->name);
+		return 0;
+	}
 	if (meta_name(it, "set") || meta_name(it, "unset"))
 		return set_variable(x, s, it, e);
 	if (meta_name(it, "echo") || meta_name(it, "qecho") || meta_name(it, "warn"))

@@ -34,8 +34,15 @@ static const char *const whole_line_cmds[] = {"!",  "copy", "ef",  "ev",  "h",
 /* Commands reading an OT_FILEPIPE argument: "|cmd" takes the rest of the line. */
 static const char *const filepipe_cmds[] = {"g", "gx", "o", "out", "w", "write", NULL};
 
-/* Commands that send the query buffer: after SQL text they end the statement. */
-static const char *const gfamily_cmds[] = {"g", "gx", "gset", "gexec", NULL};
+/* Commands that send (or drop) the query buffer: after SQL text they end
+ * the statement. */
+static const char *const gfamily_cmds[] = {"g",	    "gx",    "gset",  "gexec",
+					   "gdesc", "crosstabview", "r", "reset", NULL};
+/* Commands that leave the query buffer alone: psql runs them in the middle
+ * of a statement, which goes on after them. */
+static const char *const inside_cmds[] = {"echo", "qecho", "warn",  "p",     "print", "set",
+					  "unset", "getenv", "pset", "timing", "x",   "t",
+					  "a",	   "C",	     "f",    "H",      NULL};
 
 /* The '\' at the token start begins a meta-command. */
 static void meta_begin(struct sqlscan *s)
@@ -58,6 +65,8 @@ static enum sqlscan_result meta_name_end(struct sqlscan *s, const char *buf,
 	n = (size_t)(s->name_end - s->meta_off - 1);
 	if (s->has_token && s->vars && name_in(name, n, gfamily_cmds))
 		s->meta_after_stmt = true;
+	else if (s->has_token && s->vars && name_in(name, n, inside_cmds))
+		s->meta_inside = true;
 	else if (s->has_token)
 		return sqlscan_fail_at(s, err, s->meta_off, s->meta_line, s->meta_col,
 				       "meta-command \"\\%.*s\" inside the SQL statement starting "
@@ -96,6 +105,12 @@ static enum sqlscan_result meta_emit(struct sqlscan *s, const char *buf, uint64_
 		len--;
 	while (a < len && is_space((unsigned char)b[a]))
 		a++;
+	if (s->meta_inside) {
+		s->meta_inside = false;
+		s->cut_pending = true;
+		s->cut_off = s->meta_off;
+		out->inside_statement = true;
+	}
 	out->kind = SQLSCAN_META;
 	out->text = b;
 	out->len = len;
@@ -188,6 +203,12 @@ enum step slashscan_lex(struct sqlscan *s, int st, unsigned char c, struct sqlsc
 
 	case ST_META_BS:
 		/* "\\\\" ends the command and is eaten; a single \ starts the next */
+		if (s->meta_inside && c != '\\') {
+			call->r = sqlscan_fail_at(s, call->err, s->meta_end, s->bs_line, s->bs_col,
+						  "a meta-command right after one inside a statement "
+						  "is not supported");
+			return STEP_ITEM;
+		}
 		call->r = meta_emit(s, call->buf, s->meta_end, call->out);
 		if (c == '\\') {
 			advance(s, c);

@@ -1047,7 +1047,10 @@ enum sqlscan_result sqlscan_next(struct sqlscan *s, const char *buf, size_t len,
 		}
 		if (s->var_pending)
 			sqlscan_var_keep(s); /* the caller did not say: as written */
-		if (s->meta_queued)
+		if (s->cut_pending) /* the caller did not cut: it cannot be a slice */
+			r = sqlscan_fail_at(s, err, s->cut_off, s->meta_line, s->meta_col,
+					    "meta-command inside a statement not removed");
+		else if (s->meta_queued)
 			r = slashscan_emit_queued(s, buf, out);
 		else if (!s->bom_checked)
 			r = SQLSCAN_INCOMPLETE;
@@ -1069,6 +1072,23 @@ enum sqlscan_result sqlscan_next(struct sqlscan *s, const char *buf, size_t len,
 void sqlscan_set_variables(struct sqlscan *s, bool on)
 {
 	s->vars = on;
+}
+
+bool sqlscan_cut(const struct sqlscan *s, uint64_t *off, size_t *len)
+{
+	if (!s->cut_pending)
+		return false;
+	*off = s->cut_off;
+	*len = (size_t)(s->pos - s->cut_off);
+	return true;
+}
+
+void sqlscan_cut_done(struct sqlscan *s)
+{
+	if (!s->cut_pending)
+		return;
+	s->cut_pending = false;
+	s->pos = s->cut_off; /* lines and columns stay those of the file */
 }
 
 void sqlscan_expect_copy_data(struct sqlscan *s)

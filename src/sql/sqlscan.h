@@ -157,6 +157,8 @@ struct sqlscan_item {
 	/* SQLSCAN_STATEMENT: it holds a \; — several statements psql sends as
 	 * one query string */
 	bool multi;
+	/* SQLSCAN_META: it stands inside a statement that goes on after it */
+	bool inside_statement;
 	/* SQLSCAN_VARIABLE: the reference is text/len; name/name_len its name */
 	enum sqlscan_var var;
 };
@@ -215,6 +217,9 @@ struct sqlscan {
 	bool meta_after_stmt; /* a \g-family command ends the pending statement */
 	bool meta_queued;     /* … and is handed out by the next call */
 	bool forced_semi;     /* the pending statement holds a \; */
+	bool meta_inside;     /* the meta-command is inside a pending statement */
+	bool cut_pending;     /* … and its bytes must leave the caller's buffer */
+	uint64_t cut_off;
 	unsigned char var_kind;
 	uint64_t var_off, var_name_off, meta_q_end;
 	size_t var_line, var_col, var_name_len;
@@ -277,7 +282,8 @@ void sqlscan_set_encoding(struct sqlscan *s, enum pgenc enc);
  * sqlscan_var_replace.  A replaced :name is lexed as part of the script, as
  * psql pushes its value onto the lexer; the others are taken as one token.
  * Lines and columns after the substituted text stay those of the file.
- * In that mode, \g, \gx, \gset and \gexec after SQL text end the pending
+ * In that mode, \g, \gx, \gset, \gexec (and \gdesc, \crosstabview, \r,
+ * \reset) after SQL text end the pending
  * statement: it comes as SQLSCAN_STATEMENT with ended_by_meta, then the
  * META item; and psql's \; and \: come as SQLSCAN_VAR_FORCE references,
  * to be replaced by the ';' or ':' alone (which does not end the
@@ -290,6 +296,17 @@ void sqlscan_set_variables(struct sqlscan *s, bool on);
  * statement's line. */
 void sqlscan_expect_copy_data(struct sqlscan *s);
 void sqlscan_var_keep(struct sqlscan *s);
+
+/* psql runs a meta-command met in the middle of a statement and goes on
+ * with the statement.  In variables mode the scanner does so for those
+ * that leave the query buffer alone (\echo, \qecho, \warn, \p, \set,
+ * \unset, \getenv and output-only ones): the META item comes with
+ * inside_statement, and before the next sqlscan_next the caller removes
+ * its bytes from the buffer: sqlscan_cut gives where (*off, absolute) and
+ * how many (*len), sqlscan_cut_done says it is done.  (\r and \reset end
+ * the statement like the \g family: the caller drops it.) */
+bool sqlscan_cut(const struct sqlscan *s, uint64_t *off, size_t *len);
+void sqlscan_cut_done(struct sqlscan *s);
 void sqlscan_var_replace(struct sqlscan *s, size_t new_len);
 
 /* Reset to the just-initialised state (the struct owns nothing). */

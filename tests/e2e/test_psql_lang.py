@@ -389,3 +389,20 @@ def test_copy_from_stdout_is_copy_from_stdin(pg):
     # PostgreSQL's own regression suite writes it (insert.sql): the server reads STDOUT there
     same(pg, "CREATE TABLE t (id int, v text);\ncopy t from stdout;\n1\ta\n\\.\n",
          expect={ROWS: [(1, "a")]})
+
+
+def test_meta_commands_in_the_middle_of_a_statement(pg):
+    # psql runs them and goes on with the statement; \r drops what was typed so far
+    r = same(pg, ("CREATE TABLE t (id int, v text);\n"
+                  "INSERT INTO t\n"
+                  "\\echo in the middle\n"
+                  "VALUES (1, 'one');\n"
+                  "INSERT INTO t VALUES\n"
+                  "\\set v 3\n"
+                  "(:v, 'three');\n"
+                  "SELECT 1/0 AS never\n"
+                  "\\p\n"
+                  "\\r\n"
+                  "INSERT INTO t VALUES (2, 'two');\n"),
+             expect={ROWS: [(1, "one"), (2, "two"), (3, "three")]})
+    assert "in the middle" in r.tool.stderr

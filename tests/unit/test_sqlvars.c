@@ -100,6 +100,7 @@ static char *replacement(const struct sqlscan_item *it)
 static char *transcript(const char *in, size_t chunk)
 {
 	size_t len = strlen(in), fed = 0, blen = 0;
+	uint64_t base = 0; /* the scanner's offset of buf[0] */
 	char *buf = malloc(1);
 	bool eof = false;
 	struct sqlscan sc;
@@ -111,7 +112,20 @@ static char *transcript(const char *in, size_t chunk)
 	for (;;) {
 		struct sqlscan_item it;
 		struct sqlscan_error e;
-		enum sqlscan_result r = sqlscan_next(&sc, buf, blen, eof, &it, &e);
+		enum sqlscan_result r;
+		uint64_t cut_off;
+		size_t cut_len;
+		if (sqlscan_cut(&sc, &cut_off, &cut_len)) { /* a meta-command inside a statement */
+			size_t at = (size_t)(cut_off - base);
+			char *nb = malloc(blen - cut_len + 1);
+			memcpy(nb, buf, at);
+			memcpy(nb + at, buf + at + cut_len, blen - at - cut_len);
+			free(buf);
+			buf = nb;
+			blen -= cut_len;
+			sqlscan_cut_done(&sc);
+		}
+		r = sqlscan_next(&sc, buf, blen, eof, &it, &e);
 		if (++guard > 100000) {
 			str_add(&out, "!loop", 5);
 			break;
@@ -128,6 +142,7 @@ static char *transcript(const char *in, size_t chunk)
 			fed += add;
 			eof = fed == len;
 			sqlscan_discard(&sc, drop);
+			base += drop;
 			continue;
 		}
 		if (r == SQLSCAN_EOF)
@@ -163,7 +178,7 @@ static char *transcript(const char *in, size_t chunk)
 		if (r == SQLSCAN_STATEMENT)
 			str_item(&out, it.ended_by_meta ? 'G' : 'S', it.line, it.col, it.text, it.len);
 		else if (r == SQLSCAN_META)
-			str_item(&out, 'M', it.line, it.col, it.text, it.len);
+			str_item(&out, it.inside_statement ? 'I' : 'M', it.line, it.col, it.text, it.len);
 	}
 	free(buf);
 	return out.p;
@@ -208,8 +223,14 @@ static const struct {
 	{"backslash semicolon joins statements", "SELECT 1\\; SELECT 2;\nSELECT 3;",
 	 "S1:1[SELECT 1; SELECT 2;]S2:1[SELECT 3;]"},
 	{"backslash colon is a colon, no variable", "SELECT 'a'\\:x;", "S1:1[SELECT 'a':x;]"},
-	{"other meta inside a statement is an error", "SELECT 1\n\\echo hi\n;",
-	 "X2:1[meta-command \"\\echo\" inside the SQL statement starting at line 1 is not supported]"},
+	{"other meta inside a statement is an error", "SELECT 1\n\\i x.sql\n;",
+	 "X2:1[meta-command \"\\i\" inside the SQL statement starting at line 1 is not supported]"},
+	{"echo inside a statement: the statement goes on", "SELECT 1\n\\echo hi :x\n+ 1;",
+	 "I2:1[\\echo hi :x]S1:1[SELECT 1\n\n+ 1;]"},
+	{"two inside one statement, one ended by \\\\", "SELECT\n\\p \\\\ 1\n\\set y 2\n;",
+	 "I2:1[\\p]I3:1[\\set y 2]S1:1[SELECT\n 1\n\n;]"},
+	{"r drops the statement", "SELECT 1\n\\r\nSELECT 2;",
+	 "G1:1[SELECT 1]M2:1[\\r]S3:1[SELECT 2;]"},
 };
 
 static const size_t chunks[] = {0, 1, 2, 3, 5, 7, 13, 64};
