@@ -103,43 +103,53 @@ static int copy_abort(struct exec *x, const char *file, const struct segment *st
 	return -1;
 }
 
+/* Send the COPY statement sql (as seg) and wait until the server is in COPY
+ * IN state: 0 (*binary: the data is in binary format), or -1 with e set (a
+ * COPY that failed is reported like any statement). */
+static int copy_start(struct exec *x, const char *sql, const struct segment *seg, int *binary,
+		      struct err *e)
+{
+	PGresult *r;
+	x->savepoint_fresh = 0;
+	if (!PQsendQuery(x->c, sql))
+		return err_set(e, EXIT_FAILURE_GENERIC, "cannot send to the server: %s",
+			       PQerrorMessage(x->c));
+	if (db_next_result(x->c, &r, e) < 0)
+		return -1;
+	if (!r || PQresultStatus(r) != PGRES_COPY_IN) {
+		/* The COPY itself failed (no such table …): map it like any statement. */
+		struct db_results rest;
+		int failed = r && PQresultStatus(r) == PGRES_FATAL_ERROR;
+		if (failed)
+			exec_statement_error(x, r, sql, seg, e);
+		PQclear(r);
+		if (db_collect(x->c, 0, &rest, &(struct err){0}) == 0)
+			PQclear(rest.failed);
+		return failed ? -1 : err_set(e, EXIT_SQL, "%s:%zu:%zu: COPY did not start", seg->file,
+					     seg->line, seg->col);
+	}
+	*binary = PQbinaryTuples(r) == 1;
+	PQclear(r);
+	return 0;
+}
+
 int copy_from_script(struct exec *x, struct source *s, const struct sqlscan_item *stmt,
 		     struct err *e)
 {
 	struct segment seg = {s->name, NULL, 0, stmt->len, stmt->line, stmt->col, 0};
 	struct sqlscan_item it;
 	size_t data_line = 0;
-	PGresult *r;
+	int binary, rc;
 	char *sql = malloc(stmt->len + 1);
 
 	if (!sql)
 		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
 	memcpy(sql, stmt->text, stmt->len);
 	sql[stmt->len] = '\0';
-	if (!PQsendQuery(x->c, sql)) {
-		free(sql);
-		return err_set(e, EXIT_FAILURE_GENERIC, "cannot send to the server: %s",
-			       PQerrorMessage(x->c));
-	}
-	if (db_next_result(x->c, &r, e) < 0) {
-		free(sql);
-		return -1;
-	}
-	if (!r || PQresultStatus(r) != PGRES_COPY_IN) {
-		/* The COPY itself failed (no such table …): map it like any statement. */
-		struct db_results rest;
-		int failed = r && PQresultStatus(r) == PGRES_FATAL_ERROR;
-		if (failed)
-			exec_statement_error(x, r, sql, &seg, e);
-		PQclear(r);
-		free(sql);
-		if (db_collect(x->c, 0, &rest, &(struct err){0}) == 0)
-			PQclear(rest.failed);
-		return failed ? -1 : err_set(e, EXIT_SQL, "%s:%zu:%zu: COPY did not start", s->name,
-					     stmt->line, stmt->col);
-	}
-	PQclear(r);
+	rc = copy_start(x, sql, &seg, &binary, e);
 	free(sql);
+	if (rc < 0)
+		return -1;
 	for (;;) {
 		enum sqlscan_result kind = source_next(s, &it, e);
 		if (kind == SQLSCAN_ERROR)
@@ -365,34 +375,13 @@ int copy_from_file(struct exec *x, struct source *s, const struct sqlscan_item *
 {
 	struct segment seg = {s->name, NULL, 0, stmt->len, stmt->line, stmt->col, 0};
 	FILE *f = open_data_file(x, s, stmt, name, e);
-	PGresult *r;
 	int binary;
 	if (!f)
 		return -1;
-	x->savepoint_fresh = 0;
-	if (!PQsendQuery(x->c, stmt->text)) {
-		fclose(f);
-		return err_set(e, EXIT_FAILURE_GENERIC, "cannot send to the server: %s",
-			       PQerrorMessage(x->c));
-	}
-	if (db_next_result(x->c, &r, e) < 0) {
+	if (copy_start(x, stmt->text, &seg, &binary, e) < 0) {
 		fclose(f);
 		return -1;
 	}
-	if (!r || PQresultStatus(r) != PGRES_COPY_IN) {
-		struct db_results rest;
-		int failed = r && PQresultStatus(r) == PGRES_FATAL_ERROR;
-		if (failed)
-			exec_statement_error(x, r, stmt->text, &seg, e);
-		PQclear(r);
-		fclose(f);
-		if (db_collect(x->c, 0, &rest, &(struct err){0}) == 0)
-			PQclear(rest.failed);
-		return failed ? -1 : err_set(e, EXIT_SQL, "%s:%zu: COPY did not start", s->name,
-					     stmt->line);
-	}
-	binary = PQbinaryTuples(r) == 1;
-	PQclear(r);
 	if (stream_file(x, f, binary, e) < 0) {
 		fclose(f);
 		return copy_abort(x, s->name, &seg, "interrupted");
