@@ -383,3 +383,21 @@ def test_meta_commands_in_the_middle_of_a_statement(pg):
                   "INSERT INTO t VALUES (2, 'two');\n"),
              expect={ROWS: [(1, "one"), (2, "two"), (3, "three")]})
     assert "in the middle" in r.tool.stderr
+
+
+def test_the_tool_creates_a_database_with_gexec_and_connects_to_it(pg, db, tmp_path):
+    other = "lang_gexec_made"
+    pg.sql(f'DROP DATABASE IF EXISTS "{other}"')
+    try:
+        write(tmp_path, {"sql/init/20240101/01_g.sql": (
+            f"SELECT 'CREATE DATABASE {other}' WHERE NOT EXISTS "
+            f"(SELECT FROM pg_database WHERE datname = '{other}')\\gexec\n"
+            f"\\connect {other}\n"
+            "CREATE TABLE made_here (v text);\n"
+            "INSERT INTO made_here VALUES (:'DBNAME');\n")})
+        r = migrate(pg, db, tmp_path)
+        assert r.returncode == 0, r.stderr
+        assert query(pg, other, "SELECT v FROM made_here") == [(other,)]
+        assert "made_here" not in tables(pg, db)  # it went to the other database
+    finally:
+        pg.sql(f'DROP DATABASE IF EXISTS "{other}" WITH (FORCE)')
