@@ -249,31 +249,32 @@ static int stream_file(struct exec *x, FILE *f, int binary, struct err *e)
 	return rc;
 }
 
-/* Open the file a \copy reads: relative to the working directory, as psql,
- * and inside the scripts' tree, as \i. */
-static FILE *open_data_file(struct exec *x, const struct source *s, const struct sqlscan_item *it,
+FILE *copy_open_client_file(struct exec *x, const struct source *s, const struct sqlscan_item *it,
 			    const char *name, struct err *e)
 {
 	char real[PATH_MAX], root[PATH_MAX];
 	size_t n;
 	FILE *f;
 	if (!realpath(name, real)) {
-		err_set(e, EXIT_SQL, "%s:%zu: \\copy: %s: %s", s->name, it->line, name, strerror(errno));
+		err_set(e, EXIT_SQL, "%s:%zu: \\%.*s: %s: %s", s->name, it->line, (int)it->name_len,
+			it->name, name, strerror(errno));
 		return NULL;
 	}
 	if (!x->o->root || !realpath(x->o->root, root)) {
-		err_set(e, EXIT_SQL, "%s:%zu: \\copy from a file is not allowed here", s->name, it->line);
+		err_set(e, EXIT_SQL, "%s:%zu: \\%.*s of a client file is not allowed here", s->name,
+			it->line, (int)it->name_len, it->name);
 		return NULL;
 	}
 	n = strlen(root);
 	if (strncmp(real, root, n) != 0 || (real[n] != '/' && real[n] != '\0')) {
-		err_set(e, EXIT_SQL, "%s:%zu: \\copy: \"%s\" is outside the scripts directory \"%s\"",
-			s->name, it->line, name, x->o->root);
+		err_set(e, EXIT_SQL, "%s:%zu: \\%.*s: \"%s\" is outside the scripts directory \"%s\"",
+			s->name, it->line, (int)it->name_len, it->name, name, x->o->root);
 		return NULL;
 	}
 	f = fopen(real, "r");
 	if (!f)
-		err_set(e, EXIT_SQL, "%s:%zu: \\copy: %s: %s", s->name, it->line, name, strerror(errno));
+		err_set(e, EXIT_SQL, "%s:%zu: \\%.*s: %s: %s", s->name, it->line, (int)it->name_len,
+			it->name, name, strerror(errno));
 	return f;
 }
 
@@ -374,7 +375,7 @@ int copy_from_file(struct exec *x, struct source *s, const struct sqlscan_item *
 		   const char *name, struct err *e)
 {
 	struct segment seg = {s->name, NULL, 0, stmt->len, stmt->line, stmt->col, 0};
-	FILE *f = open_data_file(x, s, stmt, name, e);
+	FILE *f = copy_open_client_file(x, s, stmt, name, e);
 	int binary;
 	if (!f)
 		return -1;

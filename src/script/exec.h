@@ -9,6 +9,7 @@
 
 #include <libpq-fe.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "script/runner.h"
 #include "script/source.h"
@@ -160,6 +161,12 @@ int lang_end_of_file(struct exec *x, int base, const struct source *s, struct er
  * FROM 'file' (relative to the working directory, inside the scripts'
  * tree); TO, PROGRAM and PSTDIN are refused. */
 int copy_meta(struct exec *x, struct source *s, const struct sqlscan_item *it, struct err *e);
+
+/* Open a client file a meta-command it reads (\copy, \lo_import):
+ * relative to the working directory, as psql, and inside the scripts'
+ * tree, as \i.  NULL with e set (EXIT_SQL naming file:line). */
+FILE *copy_open_client_file(struct exec *x, const struct source *s, const struct sqlscan_item *it,
+			    const char *name, struct err *e);
 
 /* Whether it is \copy … FROM STDIN (its data follows in the script). */
 int copy_meta_stdin(const struct sqlscan_item *it);

@@ -414,6 +414,130 @@ static int g_family(struct exec *x, struct source *s, const struct sqlscan_item 
 	return rc;
 }
 
+/* ---- large objects -------------------------------------------------------- */
+
+/* \lo_unlink OID: the large object is removed, as psql's lo_unlink() call. */
+static int lo_unlink_meta(struct exec *x, struct source *s, const struct sqlscan_item *it,
+			  struct err *e)
+{
+	char oid[64], sql[128];
+	const char *p = it->args;
+	size_t n;
+	struct segment seg = {s->name, NULL, 0, 0, it->line, it->col, 0};
+	PGresult *last;
+	int rc = next_arg(x, s, it, &p, 0, oid, &n, e);
+	if (rc < 0)
+		return -1;
+	if (rc == 0 || n == 0 || strspn(oid, "0123456789") != n || n > 10)
+		return err_set(e, EXIT_SQL, "%s:%zu: \\lo_unlink: missing or invalid OID", s->name,
+			       it->line);
+	snprintf(sql, sizeof sql, "SELECT pg_catalog.lo_unlink('%s')", oid);
+	seg.len = strlen(sql);
+	if (run_query(x, sql, &seg, &last, e) < 0)
+		return -1;
+	PQclear(last);
+	return 0;
+}
+
+/* \lo_import FILE [COMMENT]: the client file (inside the scripts' tree)
+ * becomes a large object; LASTOID is its OID, as in psql. */
+static int lo_import_meta(struct exec *x, struct source *s, const struct sqlscan_item *it,
+			  struct err *e)
+{
+	static const char sql[] = "SELECT pg_catalog.lo_from_bytea(0, $1)";
+	const char *p = it->args;
+	char *name = malloc(ARG_MAX_BYTES), *comment = malloc(ARG_MAX_BYTES), *data = NULL;
+	size_t n, len = 0, cap = 0;
+	int rc = -1, has_comment = 0;
+	FILE *f = NULL;
+	struct segment seg = {s->name, NULL, 0, sizeof sql - 1, it->line, it->col, 0};
+	if (!name || !comment) {
+		err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+		goto out;
+	}
+	if ((rc = next_arg(x, s, it, &p, 0, name, &n, e)) <= 0) {
+		if (rc == 0)
+			err_set(e, EXIT_SQL, "%s:%zu: \\lo_import: missing required argument", s->name,
+				it->line);
+		rc = -1;
+		goto out;
+	}
+	has_comment = next_arg(x, s, it, &p, 0, comment, &n, e);
+	rc = -1;
+	if (has_comment < 0 || !(f = copy_open_client_file(x, s, it, name, e)))
+		goto out;
+	for (;;) { /* the whole file: one bytea parameter */
+		size_t got;
+		if (len + 65536 > cap) {
+			char *more = realloc(data, cap = (cap + 65536) * 2);
+			if (!more) {
+				err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+				goto out;
+			}
+			data = more;
+		}
+		got = fread(data + len, 1, cap - len, f);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		err_set(e, EXIT_SQL, "%s:%zu: \\lo_import: cannot read %s", s->name, it->line, name);
+		goto out;
+	}
+	x->savepoint_fresh = 0;
+	{
+		const char *values[1] = {data ? data : ""};
+		int lengths[1] = {(int)len}, formats[1] = {1};
+		struct db_results r;
+		if (!PQsendQueryParams(x->c, sql, 1, (const Oid[]){17 /* bytea */}, values, lengths,
+				       formats, 0)) {
+			err_set(e, EXIT_FAILURE_GENERIC, "cannot send to the server: %s",
+				PQerrorMessage(x->c));
+			goto out;
+		}
+		if (db_collect(x->c, 1, &r, e) < 0)
+			goto out;
+		if (r.failed) {
+			exec_statement_error(x, r.failed, sql, &seg, e);
+			PQclear(r.failed);
+			PQclear(r.last);
+			goto out;
+		}
+		if (has_comment == 1 && r.last && PQntuples(r.last) == 1) {
+			char *lit = PQescapeLiteral(x->c, comment, strlen(comment));
+			char *q = lit ? malloc(strlen(lit) + 64) : NULL;
+			PGresult *done = NULL;
+			if (q) {
+				sprintf(q, "COMMENT ON LARGE OBJECT %s IS %s", PQgetvalue(r.last, 0, 0), lit);
+				seg.len = strlen(q);
+				rc = run_query(x, q, &seg, &done, e);
+				PQclear(done);
+			} else {
+				err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+			}
+			PQfreemem(lit);
+			free(q);
+			if (rc < 0) {
+				PQclear(r.last);
+				goto out;
+			}
+		}
+		/* as psql's do_lo_import: LASTOID is the new object, after its comment */
+		if (r.last && PQntuples(r.last) == 1)
+			vars_set(x->vars, "LASTOID", PQgetvalue(r.last, 0, 0), false);
+		PQclear(r.last);
+	}
+	rc = 0;
+out:
+	if (f)
+		fclose(f);
+	free(data);
+	free(name);
+	free(comment);
+	return rc;
+}
+
 /* ---- the rest ---------------------------------------------------------------- */
 
 /* Only psql's output changes: nothing to do in a script run here. */
@@ -426,9 +550,9 @@ static const char *const output_only[] = {
 	"reset", "sf", "sv", "t", "T", "timing", "x", "z", "?", NULL};
 
 /* What would run a shell, read the terminal or write a client file. */
-static const char *const refused[] = {"!", "cd", "e", "edit", "ef", "ev", "lo_export",
-				      "lo_import", "password", "prompt", "s", "setenv", "w",
-				      "write", NULL};
+static const char *const refused[] = {"!",	  "cd",	    "e",      "edit", "ef",
+				      "ev",	  "lo_export", "password", "prompt", "s",
+				      "setenv", "w",	    "write",  "watch", NULL};
 
 /* psql 15's command.c knows these (and every \d…); any other is an error
  * even in a branch not taken. */
@@ -590,6 +714,10 @@ int lang_meta(struct exec *x, struct source *s, const struct sqlscan_item *it, i
 	}
 	if (meta_name(it, "copy"))
 		return copy_meta(x, s, it, e);
+	if (meta_name(it, "lo_unlink"))
+		return lo_unlink_meta(x, s, it, e);
+	if (meta_name(it, "lo_import"))
+		return lo_import_meta(x, s, it, e);
 	if (name_in(it, refused)) {
 		if (memchr(it->args, '`', it->args_len) || meta_name(it, "!"))
 			return refuse(s, it, "it would run a shell", e);

@@ -401,3 +401,17 @@ def test_the_tool_creates_a_database_with_gexec_and_connects_to_it(pg, db, tmp_p
         assert "made_here" not in tables(pg, db)  # it went to the other database
     finally:
         pg.sql(f'DROP DATABASE IF EXISTS "{other}" WITH (FORCE)')
+
+
+def test_lo_import_and_lo_unlink(pg):
+    assert_same_as_psql(pg, {
+        "01_x.sql": (
+            "\\lo_import 'sql/init/20240101/data/blob.txt' 'a comment'\n"
+            "\\set imported :LASTOID\n"
+            "CREATE TABLE t (id int, v text);\n"
+            "INSERT INTO t SELECT 1, convert_from(lo_get(:imported), 'UTF8');\n"
+            "INSERT INTO t SELECT 2, obj_description(:imported, 'pg_largeobject');\n"
+            "\\lo_unlink :imported\n"
+            "INSERT INTO t SELECT 3, count(*)::text FROM pg_largeobject_metadata;\n"),
+        "data/blob.txt": "large object body\nline two\n"}, True,
+        expect={ROWS: [(1, "large object body\nline two\n"), (2, "a comment"), (3, "0")]})
