@@ -559,7 +559,7 @@ static const char *const refused[] = {"!",	  "cd",	    "e",      "edit", "ef",
 static int known_command(const struct sqlscan_item *it)
 {
 	static const char *const known[] = {
-		"a", "bind", "c", "connect", "C", "cd", "conninfo", "copy", "copyright",
+		"a", "c", "connect", "C", "cd", "conninfo", "copy", "copyright",
 		"crosstabview", "e", "edit", "echo", "ef", "ev", "elif", "else", "encoding", "endif",
 		"errverbose", "f", "g", "gdesc", "getenv", "gexec", "gset", "gx", "h", "help", "H",
 		"html", "i", "include", "if", "ir", "include_relative", "l", "l+", "list", "list+",
