@@ -278,6 +278,40 @@ FILE *copy_open_client_file(struct exec *x, const struct source *s, const struct
 	return f;
 }
 
+/* \copy … TO STDOUT: psql's output, which a script run here does not
+ * show: the COPY runs and its rows are read and dropped. */
+static int copy_to_output(struct exec *x, const struct source *s, const struct sqlscan_item *it,
+			  size_t before, const char *after, struct err *e)
+{
+	const char *end = it->args + it->args_len;
+	size_t cap = it->args_len + 32;
+	char *sql = malloc(cap);
+	struct segment seg = {s->name, NULL, 0, 0, it->line, it->col, 0};
+	struct db_results r;
+	int rc = 0;
+	if (!sql)
+		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+	snprintf(sql, cap, "COPY %.*s TO STDOUT %.*s", (int)before, it->args, (int)(end - after),
+		 after);
+	seg.len = strlen(sql);
+	x->savepoint_fresh = 0;
+	if (!PQsendQuery(x->c, sql))
+		rc = err_set(e, EXIT_FAILURE_GENERIC, "cannot send to the server: %s",
+			     PQerrorMessage(x->c));
+	else if (db_collect(x->c, 0, &r, e) < 0)
+		rc = err_prefix(e, "%s:%zu", s->name, it->line);
+	else if (r.failed) {
+		rc = exec_statement_error(x, r.failed, sql, &seg, e);
+		PQclear(r.failed);
+	} else {
+		x->st->statements += r.completed;
+		if (x->vars)
+			lang_query_variables(x, r.row_count);
+	}
+	free(sql);
+	return rc;
+}
+
 int copy_meta_stdin(const struct sqlscan_item *it)
 {
 	const char *p = it->args, *end = it->args + it->args_len;
@@ -326,6 +360,9 @@ int copy_meta(struct exec *x, struct source *s, const struct sqlscan_item *it, s
 	from = n == 4;
 	target = skip_space(tofrom + n, end);
 	n = copy_token(target, end);
+	if (!from && ((n == 6 && strncasecmp(target, "stdout", 6) == 0) ||
+		      (n == 7 && strncasecmp(target, "pstdout", 7) == 0)))
+		return copy_to_output(x, s, it, (size_t)(tofrom - it->args), target + n, e);
 	if (!from)
 		return err_set(e, EXIT_SQL, "%s:%zu: \\copy … TO writes a client file: not allowed in a "
 					    "script run here",

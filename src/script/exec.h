@@ -59,6 +59,9 @@ struct exec {
 	int ncond;
 	int quit;          /* \q: the script ends here */
 	char *gquery;      /* the statement a \g-family command runs */
+	char *prev;        /* the last statement sent: \g alone sends it again */
+	size_t prev_cap;
+	struct segment prev_seg;
 	struct segment gseg;
 	char *argval;      /* a substituted value in meta-command arguments */
 };
@@ -145,6 +148,10 @@ void lang_session_variables(struct exec *x);
 
 /* ERROR, SQLSTATE, ROW_COUNT after a query that succeeded. */
 void lang_query_variables(struct exec *x, const char *row_count);
+
+/* The statement it was sent: a \g-family command with nothing before it
+ * sends it again, as psql sends its previous query buffer. */
+void lang_remember(struct exec *x, const struct source *s, const struct sqlscan_item *it);
 
 /* A statement a \g-family command ended: kept for that command. */
 void lang_hold_query(struct exec *x, const struct source *s, const struct sqlscan_item *it);

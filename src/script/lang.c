@@ -293,6 +293,7 @@ int lang_end_of_file(struct exec *x, int base, const struct source *s, struct er
 
 void lang_hold_query(struct exec *x, const struct source *s, const struct sqlscan_item *it)
 {
+	lang_remember(x, s, it);
 	free(x->gquery);
 	x->gquery = malloc(it->len + 1);
 	if (!x->gquery)
@@ -300,6 +301,23 @@ void lang_hold_query(struct exec *x, const struct source *s, const struct sqlsca
 	memcpy(x->gquery, it->text, it->len);
 	x->gquery[it->len] = '\0';
 	x->gseg = (struct segment){s->name, NULL, 0, it->len, it->line, it->col, 0};
+}
+
+void lang_remember(struct exec *x, const struct source *s, const struct sqlscan_item *it)
+{
+	if (it->len + 1 > x->prev_cap) {
+		size_t cap = it->len + 1 > 2 * x->prev_cap ? it->len + 1 : 2 * x->prev_cap;
+		char *more = realloc(x->prev, cap);
+		if (!more) {
+			x->prev_seg.len = 0; /* nothing to send again */
+			return;
+		}
+		x->prev = more;
+		x->prev_cap = cap;
+	}
+	memcpy(x->prev, it->text, it->len);
+	x->prev[it->len] = '\0';
+	x->prev_seg = (struct segment){s->name, NULL, 0, it->len, it->line, it->col, 0};
 }
 
 /* Run sql alone (a simple query, as psql sends it): on success *last is
@@ -396,6 +414,10 @@ static int g_family(struct exec *x, struct source *s, const struct sqlscan_item 
 				     "database: not allowed in a script run here",
 			s->name, it->line, (int)it->name_len, it->name);
 		return err_hint(e, "drop the argument: \\g alone runs the query");
+	}
+	if (!x->gquery && x->prev && x->prev_seg.len > 0) { /* psql's previous query buffer */
+		x->gquery = strdup(x->prev);
+		x->gseg = x->prev_seg;
 	}
 	if (!x->gquery) {
 		free(arg);

@@ -426,9 +426,11 @@ int exec_source(struct exec *x, struct source *s, struct err *e)
 			continue; /* a branch not taken */
 		if (r == SQLSCAN_STATEMENT && it.ended_by_meta)
 			lang_hold_query(x, s, &it);
-		else if (r == SQLSCAN_STATEMENT)
+		else if (r == SQLSCAN_STATEMENT) {
+			if (x->vars)
+				lang_remember(x, s, &it);
 			rc = run_statement(x, s, &it, e);
-		else if (r == SQLSCAN_META)
+		} else if (r == SQLSCAN_META)
 			rc = meta_run(x, s, &it, e);
 		else /* stray COPY data cannot happen: copy_from_script consumes it */
 			rc = err_set(e, EXIT_SQL, "%s:%zu: unexpected COPY data", s->name, it.line);
@@ -484,6 +486,7 @@ static int run(PGconn *c, struct source *s, const struct runner_opts *o, struct 
 	free(x.batch);
 	free(x.segs);
 	free(x.gquery);
+	free(x.prev);
 	free(x.argval);
 	if (x.vars)
 		vars_release(x.vars);

@@ -140,7 +140,7 @@ def test_connect_to_another_server_is_an_error(pg, db, tmp_path):
     ("\\echo `touch ran`", "backquote substitution is not supported"),
     ("\\copy t to 'ran'", "\\copy … TO writes a client file"),
     ("\\copy t from program 'touch ran'", "FROM PROGRAM would run a shell"),
-    ("\\gset", "\\gset without a query before it"),
+    ("\\lo_export 1 'ran'", "\\lo_export is not allowed in a script run here"),
 ])
 def test_refused_meta_command_is_an_error_naming_file_and_line(pg, db, tmp_path, meta, message):
     text = f"CREATE TABLE t (id int);\n{meta}\nCREATE TABLE u (id int);\n"

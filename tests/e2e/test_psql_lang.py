@@ -205,9 +205,18 @@ def test_connect_to_a_database_a_gexec_created_and_back(pg):
         pg.sql(f'DROP DATABASE IF EXISTS "{other}" WITH (FORCE)')
 
 
-def test_g_runs_the_statement(pg):
-    same(pg, "CREATE TABLE t (id int)\\g\nINSERT INTO t VALUES (1) \\g\n",
-         expect={"SELECT id FROM t": [(1,)]})
+def test_g_runs_the_statement_and_alone_runs_the_last_one_again(pg):
+    same(pg, ("CREATE TABLE t (id int)\\g\nINSERT INTO t VALUES (1) \\g\n"
+              "INSERT INTO t VALUES (2);\n\\g\n"
+              "SELECT count(*) AS n FROM t \\gset\n\\gset again_\n"
+              "INSERT INTO t VALUES (:again_n);\n"),
+         expect={"SELECT id FROM t ORDER BY 1": [(1,), (2,), (2,), (3,)]})
+
+
+def test_copy_to_stdout_runs_and_its_output_is_dropped(pg):
+    same(pg, ("CREATE TABLE t (id int);\nINSERT INTO t VALUES (1), (2);\n"
+              "\\copy (DELETE FROM t WHERE id = 1 RETURNING id) TO stdout\n"),
+         expect={"SELECT id FROM t": [(2,)]})
 
 
 # ---- data -----------------------------------------------------------------------------------
