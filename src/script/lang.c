@@ -305,6 +305,10 @@ void lang_hold_query(struct exec *x, const struct source *s, const struct sqlsca
 
 void lang_remember(struct exec *x, const struct source *s, const struct sqlscan_item *it)
 {
+	if (it->len >= BATCH_BYTES) { /* not copied: memory stays what one statement costs */
+		x->prev_seg.len = 0;
+		return;
+	}
 	if (it->len + 1 > x->prev_cap) {
 		size_t cap = it->len + 1 > 2 * x->prev_cap ? it->len + 1 : 2 * x->prev_cap;
 		char *more = realloc(x->prev, cap);
