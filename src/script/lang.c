@@ -411,8 +411,7 @@ static int g_family(struct exec *x, struct source *s, const struct sqlscan_item 
 		free(arg);
 		return -1;
 	}
-	if ((meta_name(it, "g") || meta_name(it, "gx")) && arg[0] && arg[0] != '(' &&
-	    !meta_name(it, "crosstabview")) {
+	if ((meta_name(it, "g") || meta_name(it, "gx")) && arg[0] && arg[0] != '(') {
 		free(arg);
 		err_set(e, EXIT_SQL, "%s:%zu: \\%.*s with a file or command writes outside the "
 				     "database: not allowed in a script run here",
@@ -698,7 +697,7 @@ int lang_meta(struct exec *x, struct source *s, const struct sqlscan_item *it, i
 	      struct err *e)
 {
 	static const char *const conds[] = {"if", "elif", "else", "endif", NULL};
-	static const char *const gcmds[] = {"g", "gx", "gset", "gexec", "crosstabview", NULL};
+	static const char *const gcmds[] = {"g", "gx", "gset", "gexec", NULL};
 	*handled = 1;
 	if (name_in(it, conds))
 		return conditional(x, s, it, e);
@@ -740,6 +739,10 @@ int lang_meta(struct exec *x, struct source *s, const struct sqlscan_item *it, i
 	}
 	if (meta_name(it, "copy"))
 		return copy_meta(x, s, it, e);
+	if (meta_name(it, "crosstabview")) /* psql fails on results it cannot lay out */
+		return refuse(s, it, "it runs the query to format its output, and psql stops on a "
+				     "result it cannot lay out; use \\g",
+			      e);
 	if (meta_name(it, "lo_unlink"))
 		return lo_unlink_meta(x, s, it, e);
 	if (meta_name(it, "lo_import"))
