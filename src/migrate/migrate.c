@@ -339,11 +339,37 @@ int migrate_downgrade(PGconn *c, const struct config *cfg, const struct revdir *
 
 /* ---- stamp ---------------------------------------------------------------- */
 
+/* Delete the version rows (current heads) on the lineage of any of revs:
+ * those that reach one of them or that one of them reaches. */
+static int delete_related(PGconn *c, const struct store *st, const struct revdir *rd,
+			  char **heads, size_t n, const size_t *revs, size_t nrevs, struct err *e)
+{
+	char sql[STORE_NAME_MAX + 128];
+	snprintf(sql, sizeof sql, "DELETE FROM %s WHERE version_num = $1", st->version);
+	for (size_t i = 0; i < n; i++) {
+		size_t h = (size_t)(revdir_find(rd, heads[i]) - rd->files);
+		for (size_t k = 0; k < nrevs; k++) {
+			int related = revgraph_reaches(rd->graph, h, revs[k]);
+			if (related == 0)
+				related = revgraph_reaches(rd->graph, revs[k], h);
+			if (related < 0)
+				return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+			if (related) {
+				const char *params[1] = {heads[i]};
+				if (db_exec_params(c, sql, 1, params, NULL, e) < 0)
+					return -1;
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
 int migrate_stamp(PGconn *c, const struct config *cfg, const struct revdir *rd, const char *target,
 		  int purge, struct migrate_report *rep, struct err *e)
 {
 	struct store st;
-	size_t want[256], nwant = 0;
+	size_t want[256], nwant = 0, branch[256], nbranch = 0;
 	char **heads = NULL;
 	size_t n = 0;
 	char sql[STORE_NAME_MAX + 128];
@@ -354,10 +380,19 @@ int migrate_stamp(PGconn *c, const struct config *cfg, const struct revdir *rd, 
 	if (store_init(&st, c, cfg, e) < 0)
 		return -1;
 	if (strcmp(target, "base") != 0) {
+		size_t len = strlen(target);
 		if (!rd->graph)
 			return err_set(e, EXIT_GRAPH, "no revisions in \"%s\"", rd->dir);
 		if (revgraph_resolve(rd->graph, target, want, 256, &nwant, e) < 0)
 			return -1;
+		/* BRANCH@base (a label or a revision): as Alembic, only the heads on
+		 * that branch go; the others stay */
+		if (nwant == 0 && len > 5 && strcmp(target + len - 5, "@base") == 0) {
+			char prefix[256];
+			snprintf(prefix, sizeof prefix, "%.*s", (int)(len - 5), target);
+			if (revgraph_resolve(rd->graph, prefix, branch, 256, &nbranch, e) < 0)
+				return -1;
+		}
 	}
 	if (purge) {
 		if (store_heads(&st, &heads, &n, e) < 0)
@@ -368,33 +403,16 @@ int migrate_stamp(PGconn *c, const struct config *cfg, const struct revdir *rd, 
 	join_ids((const char *const *)heads, n, rep->from, sizeof rep->from);
 	if (store_ensure_version(&st, e) < 0 || db_exec(c, "BEGIN", NULL, e) < 0)
 		goto out;
-	if (purge || nwant == 0) {
+	if (!purge && nbranch > 0) {
+		if (delete_related(c, &st, rd, heads, n, branch, nbranch, e) < 0)
+			goto rollback;
+	} else if (purge || nwant == 0) {
 		snprintf(sql, sizeof sql, "DELETE FROM %s", st.version);
 		if (db_exec(c, sql, NULL, e) < 0)
 			goto rollback;
-	} else {
+	} else if (delete_related(c, &st, rd, heads, n, want, nwant, e) < 0) {
 		/* A target replaces the rows on its own lineage and keeps the others. */
-		for (size_t i = 0; i < n; i++) {
-			size_t h;
-			const struct revdir_file *f = revdir_find(rd, heads[i]);
-			h = (size_t)(f - rd->files);
-			for (size_t k = 0; k < nwant; k++) {
-				int related = revgraph_reaches(rd->graph, h, want[k]);
-				if (related == 0)
-					related = revgraph_reaches(rd->graph, want[k], h);
-				if (related < 0) {
-					err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
-					goto rollback;
-				}
-				if (related) {
-					const char *params[1] = {heads[i]};
-					snprintf(sql, sizeof sql, "DELETE FROM %s WHERE version_num = $1", st.version);
-					if (db_exec_params(c, sql, 1, params, NULL, e) < 0)
-						goto rollback;
-					break;
-				}
-			}
-		}
+		goto rollback;
 	}
 	for (size_t k = 0; k < nwant; k++) {
 		const char *params[1] = {revgraph_id(rd->graph, want[k])};

@@ -112,6 +112,9 @@ def test_version_table_name_and_schema_as_alembic(pg, pair, tmp_path):
 
 SHOP_STEPS = [
     ("upgrade", "+1"), ("upgrade", "+1"), ("upgrade", ORDERS), ("upgrade", TAGS),
+    # a branch's base with two heads: only that branch's head goes (issue 11)
+    ("stamp", f"{ORDERS}@base"), ("stamp", ORDERS), ("stamp", f"{TAGS}@base"),
+    ("stamp", TAGS),
     ("upgrade", "+1"), ("upgrade", "heads"), ("downgrade", "-1"), ("downgrade", "-1"), ("downgrade", PREFS),
     ("upgrade", STATUS), ("upgrade", "head"), ("downgrade", "-2"), ("downgrade", "base"),
     ("upgrade", "head-1"), ("upgrade", "7b8c+1"), ("downgrade", "6a7b"), ("downgrade", "base"),
@@ -125,7 +128,8 @@ MULTI_STEPS = [
     ("upgrade", "audit@+1"), ("upgrade", "heads"), ("downgrade", ORDERS), ("downgrade", PREFS),
     ("downgrade", "base"), ("upgrade", "b2c3"), ("upgrade", "heads"), ("downgrade", "audit@-1"),
     ("upgrade", "head"), ("upgrade", "audit@head"), ("downgrade", "base"), ("upgrade", AUDIT1),
-    ("upgrade", "9c1d"), ("stamp", "audit@head"), ("stamp", STATUS), ("stamp", "base"),
+    ("upgrade", "9c1d"), ("stamp", "audit@head"), ("stamp", "audit@base"), ("stamp", "audit@head"),
+    ("stamp", STATUS), ("stamp", "base"),
 ]
 
 
