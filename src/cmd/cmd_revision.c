@@ -28,11 +28,18 @@ int cmd_validate(struct ctx *c, struct err *e)
 	if (cmd_load_revisions(c, &rd, e) < 0)
 		return -1;
 	for (size_t i = 0; i < rd.n; i++) {
-		if (migrate_check_section(&rd.files[i], 1, e) < 0 ||
-		    migrate_check_section(&rd.files[i], 0, e) < 0) {
+		const struct revdir_file *f = &rd.files[i];
+		size_t statements;
+		if (migrate_check_section(f, 1, &statements, e) < 0 ||
+		    migrate_check_section(f, 0, NULL, e) < 0) {
 			revdir_release(&rd);
 			return -1;
 		}
+		/* a merge point or a root may well do nothing; another revision
+		 * that does nothing is likely a body that never got written */
+		if (statements == 0 && f->rev.n_down == 1)
+			log_warn("%s:%d: revision %s: the upgrade section holds no statement", f->path,
+				 f->rev.upgrade.present ? f->rev.upgrade.marker_line : 1, f->rev.revision);
 	}
 	n = rd.graph ? revgraph_heads(rd.graph, &heads) : 0;
 	if (n > 1) {

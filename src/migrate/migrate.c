@@ -53,10 +53,13 @@ int migrate_heads(PGconn *c, const struct config *cfg, const struct revdir *rd, 
 	return 0;
 }
 
-int migrate_check_section(const struct revdir_file *f, int upgrade, struct err *e)
+int migrate_check_section(const struct revdir_file *f, int upgrade, size_t *statements,
+			  struct err *e)
 {
 	const struct revfile_section *sec = upgrade ? &f->rev.upgrade : &f->rev.downgrade;
 	struct runner_scan scan;
+	if (statements)
+		*statements = 0;
 	if (!sec->present)
 		return 0;
 	/* NULL root: includes are refused in revision sections (a revision is
@@ -66,6 +69,8 @@ int migrate_check_section(const struct revdir_file *f, int upgrade, struct err *
 		e->code = EXIT_GRAPH;
 		return -1;
 	}
+	if (statements)
+		*statements = scan.statements;
 	if (sec->transactional && scan.autocommit) {
 		err_set(e, EXIT_GRAPH, "%s:%d: the %s section needs to run outside a transaction (%s)",
 			f->path, sec->marker_line, upgrade ? "upgrade" : "downgrade", scan.reason);
@@ -257,7 +262,7 @@ int migrate_check_plan(const struct revdir *rd, const struct revplan *plan, stru
 			return err_set(e, EXIT_GRAPH,
 				       "%s: revision %s has no \"-- migrate:%s\" section", f->path,
 				       f->rev.revision, up ? "upgrade" : "downgrade");
-		if (migrate_check_section(f, up, e) < 0)
+		if (migrate_check_section(f, up, NULL, e) < 0)
 			return -1;
 	}
 	return 0;

@@ -49,8 +49,10 @@ int migrate_report_changed(PGconn *c, const struct config *cfg, const struct rev
 
 /* Pre-flight for a revision's section: scans it and refuses a
  * transactional section that contains transaction control or a statement
- * that cannot run in a transaction block (mark it transaction:false). */
-int migrate_check_section(const struct revdir_file *f, int upgrade, struct err *e);
+ * that cannot run in a transaction block (mark it transaction:false).
+ * *statements (when not NULL) gets the number of statements it holds. */
+int migrate_check_section(const struct revdir_file *f, int upgrade, size_t *statements,
+			  struct err *e);
 
 /* Pre-flight for a whole plan (online and offline), before anything runs:
  * each step's section is present and passes migrate_check_section. */

@@ -192,6 +192,7 @@ static int scan_source(struct scan_state *st, struct source *s, int depth, struc
 			break;
 		if (r == SQLSCAN_STATEMENT) {
 			const char *what;
+			st->info->statements++;
 			unsigned flags = sqlclass_statement(it.text, it.len, &what);
 			if (flags & (SQLCLASS_TRANSACTION_CONTROL | SQLCLASS_NO_TRANSACTION_BLOCK))
 				note_reason(st->info, what, s->name, it.line);

@@ -83,6 +83,7 @@ struct runner_stats {
 /* What a script needs, found by scanning it without executing (following
  * its \i includes): whether it must run in autocommit mode and why. */
 struct runner_scan {
+	size_t statements; /* SQL statements seen (all \if branches, includes) */
 	int autocommit;
 	char reason[256]; /* "CREATE INDEX CONCURRENTLY at line 12", "-- migrate:no-transaction at line 1" */
 };

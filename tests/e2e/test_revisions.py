@@ -231,6 +231,22 @@ def test_validate_warns_about_several_heads(tmp_path):
     assert r.stdout.endswith(f"7 revisions in {tmp_path / 'shop'} are valid; head {HEAD}\n")
 
 
+def test_validate_warns_about_an_upgrade_that_does_nothing(tmp_path):
+    # a root and a merge point may be empty; a revision in between that does nothing is
+    # likely a body that never got written (issue 11)
+    d = tmp_path / "migrations"
+    write_rev(d, "aaaaaaaaaaa1")
+    write_rev(d, "aaaaaaaaaaa2", down="aaaaaaaaaaa1", upgrade="-- nothing yet\n")
+    write_rev(d, "aaaaaaaaaaa3", down="aaaaaaaaaaa2", upgrade="CREATE TABLE t (id int);")
+    write_rev(d, "aaaaaaaaaaa4", down="aaaaaaaaaaa2", upgrade="CREATE TABLE u (id int);")
+    write_rev(d, "aaaaaaaaaaa5", down=("aaaaaaaaaaa3", "aaaaaaaaaaa4"))
+    r = Mig(None, None, d, tmp_path)("validate")
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.count("holds no statement") == 1, r.stderr
+    assert "aaaaaaaaaaa2_rev.sql:8: revision aaaaaaaaaaa2: the upgrade section holds no statement" \
+        in r.stderr
+
+
 # ---- commands ----------------------------------------------------------------------------------
 
 @pytest.fixture
