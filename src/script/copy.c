@@ -287,27 +287,13 @@ static int copy_to_output(struct exec *x, const struct source *s, const struct s
 	size_t cap = it->args_len + 32;
 	char *sql = malloc(cap);
 	struct segment seg = {s->name, NULL, 0, 0, it->line, it->col, 0};
-	struct db_results r;
-	int rc = 0;
+	int rc;
 	if (!sql)
 		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
 	snprintf(sql, cap, "COPY %.*s TO STDOUT %.*s", (int)before, it->args, (int)(end - after),
 		 after);
 	seg.len = strlen(sql);
-	x->savepoint_fresh = 0;
-	if (!PQsendQuery(x->c, sql))
-		rc = err_set(e, EXIT_FAILURE_GENERIC, "cannot send to the server: %s",
-			     PQerrorMessage(x->c));
-	else if (db_collect(x->c, 0, &r, e) < 0)
-		rc = err_prefix(e, "%s:%zu", s->name, it->line);
-	else if (r.failed) {
-		rc = exec_statement_error(x, r.failed, sql, &seg, e);
-		PQclear(r.failed);
-	} else {
-		x->st->statements += r.completed;
-		if (x->vars)
-			lang_query_variables(x, r.row_count);
-	}
+	rc = exec_query(x, sql, &seg, NULL, NULL, e);
 	free(sql);
 	return rc;
 }

@@ -90,6 +90,24 @@ void exec_read_settings(struct exec *x);
 int exec_statement_error(const struct exec *x, const PGresult *r, const char *text,
 			 const struct segment *seg, struct err *e);
 
+/* Parameters of a query, as PQsendQueryParams takes them. */
+struct exec_params {
+	int n;
+	const Oid *types;
+	const char *const *values;
+	const int *lengths;
+	const int *formats;
+};
+
+/* Run sql alone, outside the pipeline: a simple query as psql sends it (or,
+ * with params, one statement with parameters).  On success it counts in the
+ * statistics, sets psql's result variables (language on), the settings the
+ * lexer follows are read back, and *last (when last is not NULL) is its
+ * last result, for the caller to PQclear.  Errors name seg's place, an SQL
+ * error mapped into it as exec_statement_error does. */
+int exec_query(struct exec *x, const char *sql, const struct segment *seg,
+	       const struct exec_params *params, PGresult **last, struct err *e);
+
 /* Report progress through the top-level file. */
 void exec_progress(struct exec *x, const struct source *s, uint64_t upto);
 

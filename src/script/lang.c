@@ -324,33 +324,6 @@ void lang_remember(struct exec *x, const struct source *s, const struct sqlscan_
 	x->prev_seg = (struct segment){s->name, NULL, 0, it->len, it->line, it->col, 0};
 }
 
-/* Run sql alone (a simple query, as psql sends it): on success *last is
- * its last result (caller PQclears). */
-static int run_query(struct exec *x, const char *sql, const struct segment *seg, PGresult **last,
-		     struct err *e)
-{
-	struct db_results r;
-	*last = NULL;
-	x->savepoint_fresh = 0;
-	if (!PQsendQuery(x->c, sql))
-		return err_set(e, EXIT_FAILURE_GENERIC, "%s:%zu:%zu: cannot send to the server: %s",
-			       seg->file, seg->line, seg->col, PQerrorMessage(x->c));
-	if (db_collect(x->c, 1, &r, e) < 0)
-		return err_prefix(e, "%s:%zu:%zu", seg->file, seg->line, seg->col);
-	if (r.failed) {
-		exec_statement_error(x, r.failed, sql, seg, e);
-		PQclear(r.failed);
-		PQclear(r.last);
-		return -1;
-	}
-	x->st->statements += r.completed;
-	x->st->batches++;
-	lang_query_variables(x, r.row_count);
-	*last = r.last;
-	exec_read_settings(x);
-	return 0;
-}
-
 static int gset(struct exec *x, const struct source *s, const struct sqlscan_item *it,
 		const PGresult *r, const char *prefix, struct err *e)
 {
@@ -384,14 +357,12 @@ static int gexec(struct exec *x, const struct sqlscan_item *it, const PGresult *
 		return 0;
 	for (int row = 0; row < PQntuples(r); row++)
 		for (int col = 0; col < PQnfields(r); col++) {
-			PGresult *last;
 			const char *sql = PQgetvalue(r, row, col);
 			if (PQgetisnull(r, row, col))
 				continue;
 			seg.len = strlen(sql);
-			if (run_query(x, sql, &seg, &last, e) < 0)
+			if (exec_query(x, sql, &seg, NULL, NULL, e) < 0)
 				return -1;
-			PQclear(last);
 		}
 	return 0;
 }
@@ -427,7 +398,7 @@ static int g_family(struct exec *x, struct source *s, const struct sqlscan_item 
 		return err_set(e, EXIT_SQL, "%s:%zu: \\%.*s without a query before it", s->name,
 			       it->line, (int)it->name_len, it->name);
 	}
-	rc = run_query(x, x->gquery, &x->gseg, &last, e);
+	rc = exec_query(x, x->gquery, &x->gseg, NULL, &last, e);
 	if (rc == 0 && meta_name(it, "gset"))
 		rc = gset(x, s, it, last, arg, e);
 	else if (rc == 0 && meta_name(it, "gexec"))
@@ -449,7 +420,6 @@ static int lo_unlink_meta(struct exec *x, struct source *s, const struct sqlscan
 	const char *p = it->args;
 	size_t n;
 	struct segment seg = {s->name, NULL, 0, 0, it->line, it->col, 0};
-	PGresult *last;
 	int rc = next_arg(x, s, it, &p, 0, oid, &n, e);
 	if (rc < 0)
 		return -1;
@@ -458,10 +428,7 @@ static int lo_unlink_meta(struct exec *x, struct source *s, const struct sqlscan
 			       it->line);
 	snprintf(sql, sizeof sql, "SELECT pg_catalog.lo_unlink('%s')", oid);
 	seg.len = strlen(sql);
-	if (run_query(x, sql, &seg, &last, e) < 0)
-		return -1;
-	PQclear(last);
-	return 0;
+	return exec_query(x, sql, &seg, NULL, NULL, e);
 }
 
 /* \lo_import FILE [COMMENT]: the client file (inside the scripts' tree)
@@ -510,48 +477,34 @@ static int lo_import_meta(struct exec *x, struct source *s, const struct sqlscan
 		err_set(e, EXIT_SQL, "%s:%zu: \\lo_import: cannot read %s", s->name, it->line, name);
 		goto out;
 	}
-	x->savepoint_fresh = 0;
 	{
 		const char *values[1] = {data ? data : ""};
 		int lengths[1] = {(int)len}, formats[1] = {1};
-		struct db_results r;
-		if (!PQsendQueryParams(x->c, sql, 1, (const Oid[]){17 /* bytea */}, values, lengths,
-				       formats, 0)) {
-			err_set(e, EXIT_FAILURE_GENERIC, "cannot send to the server: %s",
-				PQerrorMessage(x->c));
+		struct exec_params params = {1, (const Oid[]){17 /* bytea */}, values, lengths, formats};
+		PGresult *made;
+		if (exec_query(x, sql, &seg, &params, &made, e) < 0)
 			goto out;
-		}
-		if (db_collect(x->c, 1, &r, e) < 0)
-			goto out;
-		if (r.failed) {
-			exec_statement_error(x, r.failed, sql, &seg, e);
-			PQclear(r.failed);
-			PQclear(r.last);
-			goto out;
-		}
-		if (has_comment == 1 && r.last && PQntuples(r.last) == 1) {
+		if (has_comment == 1 && made && PQntuples(made) == 1) {
 			char *lit = PQescapeLiteral(x->c, comment, strlen(comment));
 			char *q = lit ? malloc(strlen(lit) + 64) : NULL;
-			PGresult *done = NULL;
 			if (q) {
-				sprintf(q, "COMMENT ON LARGE OBJECT %s IS %s", PQgetvalue(r.last, 0, 0), lit);
+				sprintf(q, "COMMENT ON LARGE OBJECT %s IS %s", PQgetvalue(made, 0, 0), lit);
 				seg.len = strlen(q);
-				rc = run_query(x, q, &seg, &done, e);
-				PQclear(done);
+				rc = exec_query(x, q, &seg, NULL, NULL, e);
 			} else {
 				err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
 			}
 			PQfreemem(lit);
 			free(q);
 			if (rc < 0) {
-				PQclear(r.last);
+				PQclear(made);
 				goto out;
 			}
 		}
 		/* as psql's do_lo_import: LASTOID is the new object, after its comment */
-		if (r.last && PQntuples(r.last) == 1)
-			vars_set(x->vars, "LASTOID", PQgetvalue(r.last, 0, 0), false);
-		PQclear(r.last);
+		if (made && PQntuples(made) == 1)
+			vars_set(x->vars, "LASTOID", PQgetvalue(made, 0, 0), false);
+		PQclear(made);
 	}
 	rc = 0;
 out:

@@ -288,6 +288,38 @@ int exec_flush(struct exec *x, struct err *e)
 	return rc;
 }
 
+int exec_query(struct exec *x, const char *sql, const struct segment *seg,
+	       const struct exec_params *params, PGresult **last, struct err *e)
+{
+	struct db_results r;
+	int sent;
+	if (last)
+		*last = NULL;
+	x->savepoint_fresh = 0;
+	sent = params ? PQsendQueryParams(x->c, sql, params->n, params->types, params->values,
+					  params->lengths, params->formats, 0)
+		      : PQsendQuery(x->c, sql);
+	if (!sent)
+		return err_set(e, EXIT_FAILURE_GENERIC, "%s:%zu:%zu: cannot send to the server: %s",
+			       seg->file, seg->line, seg->col, PQerrorMessage(x->c));
+	if (db_collect(x->c, last != NULL, &r, e) < 0)
+		return err_prefix(e, "%s:%zu:%zu", seg->file, seg->line, seg->col);
+	if (r.failed) {
+		exec_statement_error(x, r.failed, sql, seg, e);
+		PQclear(r.failed);
+		PQclear(r.last);
+		return -1;
+	}
+	x->st->statements += r.completed;
+	x->st->batches++;
+	if (x->vars)
+		lang_query_variables(x, r.row_count);
+	if (last)
+		*last = r.last;
+	exec_read_settings(x);
+	return 0;
+}
+
 /* A COPY other than FROM STDIN (TO STDOUT, from a server file), or a
  * statement holding psql's \; (several in one query string), runs alone,
  * outside the pipeline, in the simple protocol as psql sends it. */
@@ -295,25 +327,13 @@ static int run_alone(struct exec *x, struct source *s, const struct sqlscan_item
 		     struct err *e)
 {
 	struct segment seg = {s->name, NULL, 0, it->len, it->line, it->col, 0};
-	struct db_results r;
 	char *sql = malloc(it->len + 1);
-	int rc = 0;
+	int rc;
 	if (!sql)
 		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
 	memcpy(sql, it->text, it->len);
 	sql[it->len] = '\0';
-	if (!PQsendQuery(x->c, sql))
-		rc = err_set(e, EXIT_FAILURE_GENERIC, "%s:%zu:%zu: cannot send to the server: %s",
-			     s->name, it->line, it->col, PQerrorMessage(x->c));
-	else if (db_collect(x->c, 0, &r, e) < 0)
-		rc = err_prefix(e, "%s:%zu:%zu", s->name, it->line, it->col);
-	else if (r.failed) {
-		rc = exec_statement_error(x, r.failed, sql, &seg, e);
-		PQclear(r.failed);
-	} else {
-		x->st->statements += r.completed;
-		x->st->batches++;
-	}
+	rc = exec_query(x, sql, &seg, NULL, NULL, e);
 	free(sql);
 	return rc;
 }
@@ -355,11 +375,7 @@ static int run_statement(struct exec *x, struct source *s, const struct sqlscan_
 	if (it->multi) { /* \; : one query string, as psql sends it (one implicit transaction) */
 		if (exec_flush(x, e) < 0)
 			return -1;
-		x->savepoint_fresh = 0;
-		if (run_alone(x, s, it, e) < 0)
-			return -1;
-		exec_read_settings(x);
-		return 0;
+		return run_alone(x, s, it, e);
 	}
 	if (it->copy_from_stdin || (flags & SQLCLASS_COPY)) {
 		if (exec_flush(x, e) < 0)
@@ -367,10 +383,7 @@ static int run_statement(struct exec *x, struct source *s, const struct sqlscan_
 		x->savepoint_fresh = 0;
 		if (it->copy_from_stdin)
 			return copy_from_script(x, s, it, e);
-		if (run_alone(x, s, it, e) < 0)
-			return -1;
-		exec_read_settings(x);
-		return 0;
+		return run_alone(x, s, it, e);
 	}
 	if (x->o->autocommit && !x->in_block)
 		return run_autocommit(x, s, it, flags, e);
