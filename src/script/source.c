@@ -215,26 +215,25 @@ static int substitute(struct source *s, const struct sqlscan_item *it, struct er
 
 /* A meta-command psql runs in the middle of a statement: out of the buffer,
  * so that the statement goes on without it. */
-static void cut_meta(struct source *s)
+static int cut_meta(struct source *s, struct err *e)
 {
 	uint64_t off;
-	size_t len, at;
+	size_t len;
+	struct sqlscan_item cut = {0};
 	if (!sqlscan_cut(&s->sc, &off, &len))
-		return;
-	at = (size_t)(off - s->sc.base);
-	memmove(s->buf + at, s->buf + at + len, s->len - at - len);
-	s->len -= len;
+		return 0;
+	cut.off = (size_t)(off - s->sc.base);
+	cut.len = len;
+	if (splice(s, &cut, "", 0, e) < 0)
+		return -1;
 	sqlscan_cut_done(&s->sc);
+	return 0;
 }
 
 enum sqlscan_result source_next(struct source *s, struct sqlscan_item *it, struct err *e)
 {
-	if (s->fd < 0 && !s->owned && sqlscan_cut(&s->sc, &(uint64_t){0}, &(size_t){0})) {
-		struct sqlscan_item none = {0};
-		if (splice(s, &none, "", 0, e) < 0) /* a borrowed buffer: take a copy first */
-			return SQLSCAN_ERROR;
-	}
-	cut_meta(s);
+	if (cut_meta(s, e) < 0)
+		return SQLSCAN_ERROR;
 	for (;;) {
 		struct sqlscan_error serr;
 		enum sqlscan_result r = sqlscan_next(&s->sc, s->buf, s->len, s->eof, it, &serr);

@@ -145,19 +145,12 @@ enum step slashscan_lex(struct sqlscan *s, int st, unsigned char c, struct sqlsc
 			s->var_line = s->tok_line;
 			s->var_col = s->tok_col;
 			s->var_blank = s->dash_blank;
-			s->var_name_off = s->pos;
+			s->var_name_off = s->pos; /* the "name" is the character */
+			if (c == ';')
+				s->forced_semi = true; /* the statement is several */
 			advance(s, c);
-			s->var_pending = true;
-			s->var_kind = SQLSCAN_VAR_FORCE;
-			s->var_name_len = c == ';' ? 1 : 0; /* which one, for the statement */
 			s->state = ST_INIT;
-			call->out->kind = SQLSCAN_VARIABLE;
-			call->out->var = SQLSCAN_VAR_FORCE;
-			call->out->offset = s->var_off;
-			call->out->line = s->var_line;
-			call->out->col = s->var_col;
-			call->out->name_len = 1;
-			call->r = SQLSCAN_VARIABLE;
+			call->r = sqlscan_var_emit(s, SQLSCAN_VAR_FORCE, s->pos, call->out);
 			return STEP_ITEM;
 		}
 		if (c == ';' || c == ':') {

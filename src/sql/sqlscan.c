@@ -408,9 +408,7 @@ static inline enum step lex_word(struct sqlscan *s, int st, unsigned char c,
 	}
 }
 
-/* A variable reference from var_off to s->pos, its name ending at
- * name_end: hand it out; the caller keeps or replaces it. */
-static enum sqlscan_result var_emit(struct sqlscan *s, enum sqlscan_var kind, uint64_t name_end,
+enum sqlscan_result sqlscan_var_emit(struct sqlscan *s, enum sqlscan_var kind, uint64_t name_end,
 				    struct sqlscan_item *out)
 {
 	s->var_pending = true;
@@ -543,7 +541,7 @@ static inline enum step lex_dollar(struct sqlscan *s, int st, unsigned char c,
 		s->state = ST_INIT;
 		if (!s->vars)
 			return STEP_AGAIN;
-		call->r = var_emit(s, SQLSCAN_VAR_PLAIN, s->pos, call->out);
+		call->r = sqlscan_var_emit(s, SQLSCAN_VAR_PLAIN, s->pos, call->out);
 		return STEP_ITEM;
 
 	case ST_VAR_BRACE:
@@ -562,7 +560,7 @@ static inline enum step lex_dollar(struct sqlscan *s, int st, unsigned char c,
 			uint64_t name_end = s->pos;
 			advance(s, c);
 			s->state = ST_INIT;
-			call->r = var_emit(s,
+			call->r = sqlscan_var_emit(s,
 					   st == ST_VAR_SQ   ? SQLSCAN_VAR_LITERAL
 					   : st == ST_VAR_DQ ? SQLSCAN_VAR_IDENT
 							     : SQLSCAN_VAR_TEST,
@@ -877,7 +875,7 @@ static enum sqlscan_result scan_eof(struct sqlscan *s, struct sqlscan_call *call
 	case ST_VARNAME:
 		if (s->vars) {
 			s->state = ST_INIT;
-			return var_emit(s, SQLSCAN_VAR_PLAIN, s->pos, out);
+			return sqlscan_var_emit(s, SQLSCAN_VAR_PLAIN, s->pos, out);
 		}
 		break;
 	case ST_VAR_SQ:
@@ -1115,7 +1113,6 @@ void sqlscan_var_replace(struct sqlscan *s, size_t new_len)
 		s->virt_end = s->virt_end - ref_len + new_len;
 	if (s->var_kind == SQLSCAN_VAR_FORCE && ref_len == 2 && new_len == 1) {
 		token_begin(s, false);
-		s->forced_semi = s->forced_semi || s->var_name_len == 1; /* \; */
 		s->pos = s->var_off + new_len;
 		s->col++;
 		s->line_blank = false;

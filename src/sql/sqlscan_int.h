@@ -199,6 +199,12 @@ enum sqlscan_result copyscan_end(struct sqlscan *s, const char *buf, size_t i, s
  * *call->out filled, or SQLSCAN_ERROR with *call->err filled. */
 enum step slashscan_lex(struct sqlscan *s, int st, unsigned char c, struct sqlscan_call *call);
 
+/* A variable reference (or \; \:) from var_off to s->pos, its name from
+ * var_name_off to name_end: fills *out with SQLSCAN_VARIABLE and waits for
+ * the caller to keep or replace it.  In sqlscan.c. */
+enum sqlscan_result sqlscan_var_emit(struct sqlscan *s, enum sqlscan_var kind, uint64_t name_end,
+				     struct sqlscan_item *out);
+
 /* The meta-command held back while the statement it ended was handed out
  * (meta_queued): returns SQLSCAN_META with *out filled. */
 enum sqlscan_result slashscan_emit_queued(struct sqlscan *s, const char *buf,
