@@ -347,14 +347,15 @@ static int set_init_var(struct config *cfg, const char *name, const char *value,
 	return 0;
 }
 
-/* psql's valid_variable_name. */
-static int valid_var_name(const char *name)
+int config_var_name_ok(const char *name, size_t len)
 {
-	if (!*name)
+	if (len == 0)
 		return 0;
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-		if (!(isalnum(*p) || *p == '_' || *p >= 0x80))
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (!(isalnum(c) || c == '_' || c >= 0x80))
 			return 0;
+	}
 	return 1;
 }
 
@@ -387,7 +388,7 @@ static int file_handler(void *user, const char *section, const char *name, const
 		return 1;
 	}
 	if (strcasecmp(section, "init.variables") == 0) {
-		if (!valid_var_name(name)) {
+		if (!config_var_name_ok(name, strlen(name))) {
 			ctx->failed = 1;
 			err_set(ctx->e, EXIT_CONFIG, "%s: invalid variable name \"%s\" in [init.variables]",
 				where, name);
@@ -548,7 +549,7 @@ static int load_env_init_vars(struct config *cfg, struct err *e)
 			from_file = 1;
 		}
 		snprintf(full, sizeof full, "MIGRATE_INIT_VAR_%s", name);
-		if (!valid_var_name(name))
+		if (!config_var_name_ok(name, strlen(name)))
 			return err_set(e, EXIT_CONFIG, "environment %s: invalid variable name \"%s\"",
 				       full, name);
 		if (env_get(full, &value, e) < 0)

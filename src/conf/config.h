@@ -84,6 +84,11 @@ struct config_override {
 int config_load(struct config *cfg, const char *explicit_file, const struct config_override *ov,
 		size_t n_ov, struct err *e);
 
+/* Whether name (len bytes) is a psql variable name, as psql's
+ * valid_variable_name: ASCII letters and digits, '_' and bytes of 0x80 and
+ * up.  The rule for [init.variables] and for every variable of a script. */
+int config_var_name_ok(const char *name, size_t len);
+
 /* Free everything config_load allocated. */
 void config_release(struct config *cfg);
 

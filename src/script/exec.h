@@ -63,7 +63,6 @@ struct exec {
 	size_t prev_cap;
 	struct segment prev_seg;
 	struct segment gseg;
-	char *argval;      /* a substituted value in meta-command arguments */
 };
 
 #define INCLUDE_DEPTH_MAX 16
@@ -160,6 +159,12 @@ char *lang_resolve(void *ctx, const struct source *s, const struct sqlscan_item 
 char *lang_value(const struct vars *vs, PGconn *c, const char *name, size_t len,
 		 enum sqlscan_var kind);
 char *lang_quote(PGconn *c, const char *v, enum sqlscan_var kind);
+
+/* The name and value of \set NAME VALUE… (or \unset NAME: *value NULL) it,
+ * with the variables of vs substituted (quoted on c, may be NULL): 1 with
+ * both malloc'd, 0 for \set alone, -1 with e set (an invalid name). */
+int lang_set_args(const struct vars *vs, PGconn *c, const struct source *s,
+		  const struct sqlscan_item *it, char **name, char **value, struct err *e);
 
 /* DBNAME, USER, HOST, PORT, ENCODING, SERVER_VERSION_NUM/NAME of x->c. */
 void lang_session_variables(struct exec *x);

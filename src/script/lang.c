@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "conf/config.h"
 #include "db/query.h"
 #include "script/exec.h"
 #include "script/vars.h"
@@ -155,33 +156,52 @@ void lang_query_variables(struct exec *x, const char *row_count)
 
 /* ---- arguments ------------------------------------------------------------- */
 
+/* Where the values of variables in arguments come from: vs, quoted on c
+ * (NULL: as libpq would on a UTF-8 session); val holds the last one. */
+struct arg_vars {
+	const struct vars *vs;
+	PGconn *c;
+	char *val;
+};
+
 static const char *arg_value(void *ctx, const char *name, size_t len, enum sqlscan_var kind)
 {
-	struct exec *x = ctx;
-	free(x->argval);
-	x->argval = lang_value(x->vars, x->c, name, len, kind);
-	return x->argval;
+	struct arg_vars *a = ctx;
+	free(a->val);
+	a->val = lang_value(a->vs, a->c, name, len, kind);
+	return a->val;
 }
 
-/* The next argument of it, with variables substituted: 1 (in out), 0 (no
- * more), -1 (e set). */
-static int next_arg(struct exec *x, const struct source *s, const struct sqlscan_item *it,
-		    const char **p, unsigned flags, char *out, size_t *n, struct err *e)
+/* The next argument of it, with the variables of vs substituted: 1 (in out,
+ * ARG_MAX_BYTES), 0 (no more), -1 (e set). */
+static int args_next(const struct vars *vs, PGconn *c, const struct source *s,
+		     const struct sqlscan_item *it, const char **p, char *out, size_t *n,
+		     struct err *e)
 {
-	struct slashscan_vars v = {arg_value, x};
+	struct arg_vars a = {vs, c, NULL};
+	struct slashscan_vars v = {arg_value, &a};
 	struct sqlscan_error serr;
 	char quote;
-	int rc = slashscan_next_arg_vars(p, it->args + it->args_len, flags, &v, out,
-					 ARG_MAX_BYTES, n, &quote, &serr);
+	int rc = slashscan_next_arg_vars(p, it->args + it->args_len, 0, &v, out, ARG_MAX_BYTES, n,
+					 &quote, &serr);
+	free(a.val);
 	if (rc < 0)
 		return err_set(e, EXIT_SQL, "%s:%zu: \\%.*s: %s", s->name, it->line,
 			       (int)it->name_len, it->name, serr.msg);
 	return rc;
 }
 
-/* All the arguments of it joined by sep (psql's \echo, \set values). */
-static char *all_args(struct exec *x, const struct source *s, const struct sqlscan_item *it,
-		      const char **p, const char *sep, struct err *e)
+static int next_arg(struct exec *x, const struct source *s, const struct sqlscan_item *it,
+		    const char **p, char *out, size_t *n, struct err *e)
+{
+	return args_next(x->vars, x->c, s, it, p, out, n, e);
+}
+
+/* All the arguments of it from p on, joined by sep (psql's \echo, \set
+ * values), malloc'd; NULL with e set. */
+static char *args_joined(const struct vars *vs, PGconn *c, const struct source *s,
+			 const struct sqlscan_item *it, const char **p, const char *sep,
+			 struct err *e)
 {
 	char *out = malloc(ARG_MAX_BYTES), *arg = malloc(ARG_MAX_BYTES);
 	size_t used = 0, n;
@@ -193,7 +213,7 @@ static char *all_args(struct exec *x, const struct source *s, const struct sqlsc
 		return NULL;
 	}
 	out[0] = '\0';
-	while ((rc = next_arg(x, s, it, p, 0, arg, &n, e)) == 1) {
+	while ((rc = args_next(vs, c, s, it, p, arg, &n, e)) == 1) {
 		size_t k = used ? strlen(sep) : 0;
 		if (used + k + n + 1 > ARG_MAX_BYTES) {
 			rc = err_set(e, EXIT_SQL, "%s:%zu: \\%.*s: argument too long", s->name,
@@ -211,6 +231,35 @@ static char *all_args(struct exec *x, const struct source *s, const struct sqlsc
 		return NULL;
 	}
 	return out;
+}
+
+static char *all_args(struct exec *x, const struct source *s, const struct sqlscan_item *it,
+		      const char **p, const char *sep, struct err *e)
+{
+	return args_joined(x->vars, x->c, s, it, p, sep, e);
+}
+
+int lang_set_args(const struct vars *vs, PGconn *c, const struct source *s,
+		  const struct sqlscan_item *it, char **name, char **value, struct err *e)
+{
+	const char *p = it->args;
+	size_t n;
+	int rc;
+	*name = malloc(ARG_MAX_BYTES);
+	*value = NULL;
+	if (!*name)
+		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+	rc = args_next(vs, c, s, it, &p, *name, &n, e);
+	if (rc == 1 && !config_var_name_ok(*name, n))
+		rc = err_set(e, EXIT_SQL, "%s:%zu: invalid variable name: \"%s\"", s->name, it->line,
+			     *name);
+	if (rc == 1 && !meta_name(it, "unset") && !(*value = args_joined(vs, c, s, it, &p, "", e)))
+		rc = -1;
+	if (rc != 1) {
+		free(*name);
+		*name = NULL;
+	}
+	return rc;
 }
 
 /* ---- \if --------------------------------------------------------------------- */
@@ -337,7 +386,7 @@ static int gset(struct exec *x, const struct source *s, const struct sqlscan_ite
 	for (int i = 0; i < PQnfields(r); i++) {
 		char name[512];
 		snprintf(name, sizeof name, "%s%s", prefix, PQfname(r, i));
-		if (!vars_valid_name(name, strlen(name)))
+		if (!config_var_name_ok(name, strlen(name)))
 			return err_set(e, EXIT_SQL, "%s:%zu: invalid variable name: \"%s\"", s->name,
 				       it->line, name);
 		if (vars_set(x->vars, name, PQgetisnull(r, 0, i) ? NULL : PQgetvalue(r, 0, i), false) <
@@ -378,7 +427,7 @@ static int g_family(struct exec *x, struct source *s, const struct sqlscan_item 
 	if (!arg)
 		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
 	arg[0] = '\0';
-	if (next_arg(x, s, it, &p, 0, arg, &n, e) < 0) {
+	if (next_arg(x, s, it, &p, arg, &n, e) < 0) {
 		free(arg);
 		return -1;
 	}
@@ -420,7 +469,7 @@ static int lo_unlink_meta(struct exec *x, struct source *s, const struct sqlscan
 	const char *p = it->args;
 	size_t n;
 	struct segment seg = {s->name, NULL, 0, 0, it->line, it->col, 0};
-	int rc = next_arg(x, s, it, &p, 0, oid, &n, e);
+	int rc = next_arg(x, s, it, &p, oid, &n, e);
 	if (rc < 0)
 		return -1;
 	if (rc == 0 || n == 0 || strspn(oid, "0123456789") != n || n > 10)
@@ -447,14 +496,14 @@ static int lo_import_meta(struct exec *x, struct source *s, const struct sqlscan
 		err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
 		goto out;
 	}
-	if ((rc = next_arg(x, s, it, &p, 0, name, &n, e)) <= 0) {
+	if ((rc = next_arg(x, s, it, &p, name, &n, e)) <= 0) {
 		if (rc == 0)
 			err_set(e, EXIT_SQL, "%s:%zu: \\lo_import: missing required argument", s->name,
 				it->line);
 		rc = -1;
 		goto out;
 	}
-	has_comment = next_arg(x, s, it, &p, 0, comment, &n, e);
+	has_comment = next_arg(x, s, it, &p, comment, &n, e);
 	rc = -1;
 	if (has_comment < 0 || !(f = copy_open_client_file(x, s, it, name, e)))
 		goto out;
@@ -570,26 +619,13 @@ static int base_name(const struct sqlscan_item *it, const char *const *list)
 static int set_variable(struct exec *x, struct source *s, const struct sqlscan_item *it,
 			struct err *e)
 {
-	const char *p = it->args;
-	char *name = malloc(ARG_MAX_BYTES), *value = NULL;
-	size_t n;
-	int rc = next_arg(x, s, it, &p, 0, name, &n, e), unset = meta_name(it, "unset");
-	if (rc <= 0) {
-		free(name);
-		return rc < 0 ? -1 : 0; /* \set alone lists the variables: output only */
-	}
-	if (!vars_valid_name(name, n)) {
-		rc = err_set(e, EXIT_SQL, "%s:%zu: invalid variable name: \"%s\"", s->name, it->line,
-			     name);
-		free(name);
-		return rc;
-	}
-	if (!unset && !(value = all_args(x, s, it, &p, "", e))) {
-		free(name);
-		return -1;
-	}
+	char *name, *value;
+	int unset = meta_name(it, "unset");
+	int rc = lang_set_args(x->vars, x->c, s, it, &name, &value, e);
+	if (rc <= 0)
+		return rc; /* \\set alone lists the variables: output only */
 	rc = meta_fixed_variable(s, it, name, unset ? "" : value, unset, e);
-	if (rc == 0 && vars_set(x->vars, name, unset ? NULL : value, false) < 0)
+	if (rc == 0 && vars_set(x->vars, name, value, false) < 0)
 		rc = err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
 	free(name);
 	free(value);
@@ -605,8 +641,8 @@ static int getenv_variable(struct exec *x, struct source *s, const struct sqlsca
 	int rc = -1;
 	if (!name || !env)
 		rc = err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
-	else if (next_arg(x, s, it, &p, 0, name, &n, e) == 1 &&
-		 next_arg(x, s, it, &p, 0, env, &n, e) == 1) {
+	else if (next_arg(x, s, it, &p, name, &n, e) == 1 &&
+		 next_arg(x, s, it, &p, env, &n, e) == 1) {
 		const char *v = getenv(env);
 		rc = vars_set(x->vars, name, v, false) < 0 ? err_set(e, EXIT_FAILURE_GENERIC,
 								      "out of memory")

@@ -17,7 +17,6 @@
 #include "script/source.h"
 #include "script/vars.h"
 #include "sql/pgenc.h"
-#include "sql/slashscan.h"
 #include "sql/sqlclass.h"
 #include "sql/sqlscan.h"
 
@@ -45,7 +44,6 @@ struct scan_state {
 	enum pgenc enc, enc_default, enc_session;
 	int local; /* a SET LOCAL is in force until the transaction ends */
 	struct vars *vars; /* psql's variables as \set leaves them (NULL: plain SQL) */
-	char *argval;
 };
 
 /* Variables in the scan: the values from outside and what \set sets, in
@@ -61,37 +59,16 @@ static char *scan_resolve(void *ctx, const struct source *s, const struct sqlsca
 	return v;
 }
 
-static const char *scan_arg_value(void *ctx, const char *name, size_t len, enum sqlscan_var kind)
+/* \set and \unset as the run will do them (an invalid one is reported by
+ * the run, when it gets there). */
+static void scan_set(struct scan_state *st, const struct source *s, const struct sqlscan_item *it)
 {
-	struct scan_state *st = ctx;
-	free(st->argval);
-	st->argval = lang_value(st->vars, NULL, name, len, kind);
-	return st->argval;
-}
-
-static void scan_set(struct scan_state *st, const struct sqlscan_item *it)
-{
-	struct slashscan_vars v = {scan_arg_value, st};
-	const char *p = it->args, *end = it->args + it->args_len;
-	char name[256], *value = malloc(65536), *part = malloc(65536);
-	size_t n, used = 0;
-	char quote;
-	struct sqlscan_error serr;
-	int unset = it->name_len == 5;
-	if (value && part &&
-	    slashscan_next_arg_vars(&p, end, 0, &v, name, sizeof name, &n, &quote, &serr) == 1 &&
-	    vars_valid_name(name, n)) {
-		value[0] = '\0';
-		while (!unset &&
-		       slashscan_next_arg_vars(&p, end, 0, &v, part, 65536, &n, &quote, &serr) == 1 &&
-		       used + n < 65536) {
-			memcpy(value + used, part, n + 1);
-			used += n;
-		}
-		vars_set(st->vars, name, unset ? NULL : value, false);
-	}
+	char *name, *value;
+	if (lang_set_args(st->vars, NULL, s, it, &name, &value, &(struct err){0}) != 1)
+		return;
+	vars_set(st->vars, name, value, false);
+	free(name);
 	free(value);
-	free(part);
 }
 
 static void note_reason(struct runner_scan *info, const char *what, const char *file, size_t line)
@@ -157,7 +134,7 @@ static int scan_meta(struct scan_state *st, struct source *s, const struct sqlsc
 {
 	if (st->vars && ((it->name_len == 3 && memcmp(it->name, "set", 3) == 0) ||
 			 (it->name_len == 5 && memcmp(it->name, "unset", 5) == 0)))
-		scan_set(st, it);
+		scan_set(st, s, it);
 	if (st->vars && it->name_len == 5 && memcmp(it->name, "gexec", 5) == 0)
 		note_reason(st->info, "\\gexec (statements from a query's result)", s->name,
 			    it->line);
@@ -224,7 +201,6 @@ static int scan(struct source *s, const char *root, PGconn *c, const struct vars
 	rc = scan_source(&st, s, 0, e);
 	if (vars)
 		vars_release(&copy);
-	free(st.argval);
 	return rc;
 }
 
@@ -501,7 +477,6 @@ static int run(PGconn *c, struct source *s, const struct runner_opts *o, struct 
 	free(x.segs);
 	free(x.gquery);
 	free(x.prev);
-	free(x.argval);
 	if (x.vars)
 		vars_release(x.vars);
 	return rc;

@@ -10,19 +10,6 @@
 #include "util/array.h"
 #include "util/log.h"
 
-bool vars_valid_name(const char *name, size_t len)
-{
-	if (len == 0)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)name[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '_' || c >= 0x80))
-			return false;
-	}
-	return true;
-}
-
 static struct var *find(const struct vars *vs, const char *name, size_t len)
 {
 	for (size_t i = 0; i < vs->n; i++)

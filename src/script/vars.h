@@ -22,10 +22,6 @@ struct vars {
 	size_t n, cap;
 };
 
-/* Whether name is a valid variable name for \set (psql's
- * valid_variable_name: letters, digits, '_' and bytes >= 0x80). */
-bool vars_valid_name(const char *name, size_t len);
-
 /* The value of name (len bytes), or NULL when it is not set. */
 const char *vars_get(const struct vars *vs, const char *name, size_t len);
 
