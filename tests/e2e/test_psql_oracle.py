@@ -309,6 +309,18 @@ def test_psql_variables_give_psql_result_or_an_error(pg, kind):
 
 # ---- errors in the right place ---------------------------------------------------------------
 
+def stops_where_psql_stops(pg, db, tmp_path, text, line, message):
+    """text fails under psql at line with message, and the tool names the same line and
+    message; returns (psql's run, the tool's run)."""
+    write(tmp_path, {F: text, "ref.sql": text})
+    ref = psql_file(pg, db, tmp_path / "ref.sql")
+    assert ref.returncode == 3 and f"ref.sql:{line}: ERROR:  {message}".encode() in ref.stderr
+    r = migrate(pg, db, tmp_path)
+    assert r.returncode == EXIT_SQL, r.stderr
+    assert names_line(r.stderr, F, line) and message in r.stderr, r.stderr
+    return ref, r
+
+
 @pytest.mark.parametrize("later,message", [
     ("SELECT syntax error here;", "syntax error"),
     # an error the grammar raises that is not a syntax error (PostgreSQL's alter_table.sql)
@@ -317,14 +329,9 @@ def test_psql_variables_give_psql_result_or_an_error(pg, kind):
 def test_runtime_error_before_a_parse_error_in_the_same_batch(pg, db, tmp_path, later, message):
     """psql stops at the division by zero on line 1; the server parses a whole batch before
     running it, so the later statement's parse error must not be what the tool reports."""
-    text = f"SELECT 1/0;\n{later}\n"
-    write(tmp_path, {F: text, "ref.sql": text})
-    ref = psql_file(pg, db, tmp_path / "ref.sql")
-    assert ref.returncode == 3 and b"ref.sql:1: ERROR:  division by zero" in ref.stderr
+    ref, r = stops_where_psql_stops(pg, db, tmp_path, f"SELECT 1/0;\n{later}\n", 1,
+                                    "division by zero")
     assert message.encode() not in ref.stderr
-    r = migrate(pg, db, tmp_path)
-    assert r.returncode == EXIT_SQL, r.stderr
-    assert names_line(r.stderr, F, 1) and "division by zero" in r.stderr, r.stderr
     assert message not in r.stderr
 
 
@@ -364,13 +371,7 @@ def test_runtime_error_deep_in_a_long_file_names_its_line(pg, db, tmp_path, then
     lines[1200] = "INSERT INTO t VALUES (1/0);"
     if then_syntax_error:
         lines[1205] = "INSERT INTO t VALUES syntax error;"
-    text = "\n".join(lines) + "\n"
-    write(tmp_path, {F: text, "ref.sql": text})
-    ref = psql_file(pg, db, tmp_path / "ref.sql")
-    assert ref.returncode == 3 and b"ref.sql:1201: ERROR:  division by zero" in ref.stderr
-    r = migrate(pg, db, tmp_path)
-    assert r.returncode == EXIT_SQL, r.stderr
-    assert names_line(r.stderr, F, 1201) and "division by zero" in r.stderr, r.stderr
+    stops_where_psql_stops(pg, db, tmp_path, "\n".join(lines) + "\n", 1201, "division by zero")
     assert tables(pg, db) == []
 
 
@@ -595,12 +596,7 @@ MANY = "CREATE TABLE t (i int);\n" + "INSERT INTO t VALUES (1);\n" * 1500  # lin
 ], ids=["syntax-error", "grammar-error"])
 def test_batch_runtime_error_before_a_parse_error(pg, db, tmp_path, later, message):
     text = MANY + "INSERT INTO t VALUES (2);\nSELECT 1/0;\n" + later + "\n"
-    write(tmp_path, {F: text, "ref.sql": text})
-    ref = psql_file(pg, db, tmp_path / "ref.sql")
-    assert ref.returncode == 3 and b"ref.sql:1503: ERROR:  division by zero" in ref.stderr
-    r = migrate(pg, db, tmp_path)
-    assert r.returncode == EXIT_SQL, r.stderr
-    assert names_line(r.stderr, F, 1503) and "division by zero" in r.stderr, r.stderr
+    _, r = stops_where_psql_stops(pg, db, tmp_path, text, 1503, "division by zero")
     assert message not in r.stderr
 
 
