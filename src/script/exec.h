@@ -212,6 +212,9 @@ int copy_from_file(struct exec *x, struct source *s, const struct sqlscan_item *
 int meta_fixed_variable(const struct source *s, const struct sqlscan_item *it, const char *name,
 			const char *value, int unset, struct err *e);
 
+/* Whether the meta-command it is \name. */
+int meta_is(const struct sqlscan_item *it, const char *name);
+
 /* Whether it is \i, \ir, \include or \include_relative. */
 int meta_is_include(const struct sqlscan_item *it);
 

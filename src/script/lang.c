@@ -25,15 +25,10 @@
 /* psql's conditional.h states. */
 enum { IF_TRUE = 1, IF_FALSE, IF_IGNORED, IF_ELSE_TRUE, IF_ELSE_FALSE };
 
-static int meta_name(const struct sqlscan_item *it, const char *name)
-{
-	return it->name_len == strlen(name) && strncmp(it->name, name, it->name_len) == 0;
-}
-
 static int name_in(const struct sqlscan_item *it, const char *const *list)
 {
 	for (; *list; list++)
-		if (meta_name(it, *list))
+		if (meta_is(it, *list))
 			return 1;
 	return 0;
 }
@@ -109,7 +104,6 @@ char *lang_resolve(void *ctx, const struct source *s, const struct sqlscan_item 
 {
 	struct exec *x = ctx;
 	char *v;
-	(void)s;
 	if (!lang_active(x))
 		return NULL;
 	if (is_result_variable(ref->name, ref->name_len)) {
@@ -253,7 +247,7 @@ int lang_set_args(const struct vars *vs, PGconn *c, const struct source *s,
 	if (rc == 1 && !config_var_name_ok(*name, n))
 		rc = err_set(e, EXIT_SQL, "%s:%zu: invalid variable name: \"%s\"", s->name, it->line,
 			     *name);
-	if (rc == 1 && !meta_name(it, "unset") && !(*value = args_joined(vs, c, s, it, &p, "", e)))
+	if (rc == 1 && !meta_is(it, "unset") && !(*value = args_joined(vs, c, s, it, &p, "", e)))
 		rc = -1;
 	if (rc != 1) {
 		free(*name);
@@ -289,7 +283,7 @@ static int conditional(struct exec *x, const struct source *s, const struct sqls
 {
 	int *top = x->ncond > 0 ? &x->cond[x->ncond - 1] : NULL;
 	int b;
-	if (meta_name(it, "if")) {
+	if (meta_is(it, "if")) {
 		if ((size_t)x->ncond == sizeof x->cond / sizeof x->cond[0])
 			return err_set(e, EXIT_SQL, "%s:%zu: \\if nested too deep", s->name, it->line);
 		if (!lang_active(x)) {
@@ -306,14 +300,14 @@ static int conditional(struct exec *x, const struct source *s, const struct sqls
 	if (!top)
 		return err_set(e, EXIT_SQL, "%s:%zu: \\%.*s: no matching \\if", s->name, it->line,
 			       (int)it->name_len, it->name);
-	if (meta_name(it, "endif")) {
+	if (meta_is(it, "endif")) {
 		x->ncond--;
 		return 0;
 	}
 	if (*top == IF_ELSE_TRUE || *top == IF_ELSE_FALSE)
 		return err_set(e, EXIT_SQL, "%s:%zu: \\%.*s: cannot occur after \\else", s->name,
 			       it->line, (int)it->name_len, it->name);
-	if (meta_name(it, "else")) {
+	if (meta_is(it, "else")) {
 		*top = *top == IF_FALSE ? IF_ELSE_TRUE : IF_ELSE_FALSE;
 		return 0;
 	}
@@ -431,7 +425,7 @@ static int g_family(struct exec *x, struct source *s, const struct sqlscan_item 
 		free(arg);
 		return -1;
 	}
-	if ((meta_name(it, "g") || meta_name(it, "gx")) && arg[0] && arg[0] != '(') {
+	if ((meta_is(it, "g") || meta_is(it, "gx")) && arg[0] && arg[0] != '(') {
 		free(arg);
 		err_set(e, EXIT_SQL, "%s:%zu: \\%.*s with a file or command writes outside the "
 				     "database: not allowed in a script run here",
@@ -448,9 +442,9 @@ static int g_family(struct exec *x, struct source *s, const struct sqlscan_item 
 			       it->line, (int)it->name_len, it->name);
 	}
 	rc = exec_query(x, x->gquery, &x->gseg, NULL, &last, e);
-	if (rc == 0 && meta_name(it, "gset"))
+	if (rc == 0 && meta_is(it, "gset"))
 		rc = gset(x, s, it, last, arg, e);
-	else if (rc == 0 && meta_name(it, "gexec"))
+	else if (rc == 0 && meta_is(it, "gexec"))
 		rc = gexec(x, it, last, e);
 	PQclear(last);
 	free(x->gquery);
@@ -620,10 +614,10 @@ static int set_variable(struct exec *x, struct source *s, const struct sqlscan_i
 			struct err *e)
 {
 	char *name, *value;
-	int unset = meta_name(it, "unset");
+	int unset = meta_is(it, "unset");
 	int rc = lang_set_args(x->vars, x->c, s, it, &name, &value, e);
 	if (rc <= 0)
-		return rc; /* \\set alone lists the variables: output only */
+		return rc; /* \set alone lists the variables: output only */
 	rc = meta_fixed_variable(s, it, name, unset ? "" : value, unset, e);
 	if (rc == 0 && vars_set(x->vars, name, value, false) < 0)
 		rc = err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
@@ -638,19 +632,18 @@ static int getenv_variable(struct exec *x, struct source *s, const struct sqlsca
 	const char *p = it->args;
 	char *name = malloc(ARG_MAX_BYTES), *env = malloc(ARG_MAX_BYTES);
 	size_t n;
-	int rc = -1;
+	int rc;
 	if (!name || !env)
 		rc = err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
-	else if (next_arg(x, s, it, &p, name, &n, e) == 1 &&
-		 next_arg(x, s, it, &p, env, &n, e) == 1) {
-		const char *v = getenv(env);
-		rc = vars_set(x->vars, name, v, false) < 0 ? err_set(e, EXIT_FAILURE_GENERIC,
-								      "out of memory")
-							    : 0;
-	} else if (!e->msg[0]) {
+	else if ((rc = next_arg(x, s, it, &p, name, &n, e)) == 1)
+		rc = next_arg(x, s, it, &p, env, &n, e);
+	if (rc == 0)
 		rc = err_set(e, EXIT_SQL, "%s:%zu: \\getenv: missing required argument", s->name,
 			     it->line);
-	}
+	else if (rc == 1 && vars_set(x->vars, name, getenv(env), false) < 0)
+		rc = err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+	else if (rc == 1)
+		rc = 0;
 	free(name);
 	free(env);
 	return rc;
@@ -660,7 +653,7 @@ static int echo(struct exec *x, struct source *s, const struct sqlscan_item *it,
 {
 	const char *p = it->args;
 	char *text;
-	if (meta_name(it, "echo") || meta_name(it, "warn")) { /* -n: no newline, one line here */
+	if (meta_is(it, "echo") || meta_is(it, "warn")) { /* -n: no newline, one line here */
 		const char *q = p;
 		char first[8];
 		size_t n;
@@ -674,7 +667,7 @@ static int echo(struct exec *x, struct source *s, const struct sqlscan_item *it,
 	text = all_args(x, s, it, &p, " ", e);
 	if (!text)
 		return -1;
-	if (meta_name(it, "warn"))
+	if (meta_is(it, "warn"))
 		log_warn("%s", text);
 	else
 		log_info("%s", text);
@@ -702,47 +695,47 @@ int lang_meta(struct exec *x, struct source *s, const struct sqlscan_item *it, i
 	}
 	if (name_in(it, gcmds))
 		return g_family(x, s, it, e);
-	if (meta_name(it, "r") || meta_name(it, "reset") || meta_name(it, "gdesc")) {
+	if (meta_is(it, "r") || meta_is(it, "reset") || meta_is(it, "gdesc")) {
 		/* \r drops the statement; \gdesc only describes it (psql's output) */
 		free(x->gquery);
 		x->gquery = NULL;
 		log_debug("%s:%zu: skipped \\%.*s", s->name, it->line, (int)it->name_len, it->name);
 		return 0;
 	}
-	if (meta_name(it, "set") || meta_name(it, "unset"))
+	if (meta_is(it, "set") || meta_is(it, "unset"))
 		return set_variable(x, s, it, e);
-	if (meta_name(it, "echo") || meta_name(it, "qecho") || meta_name(it, "warn"))
+	if (meta_is(it, "echo") || meta_is(it, "qecho") || meta_is(it, "warn"))
 		return echo(x, s, it, e);
-	if (meta_name(it, "q") || meta_name(it, "quit")) {
+	if (meta_is(it, "q") || meta_is(it, "quit")) {
 		x->quit = 1;
 		return 0;
 	}
-	if (meta_name(it, "getenv"))
+	if (meta_is(it, "getenv"))
 		return getenv_variable(x, s, it, e);
-	if (meta_name(it, "o") || meta_name(it, "out")) {
+	if (meta_is(it, "o") || meta_is(it, "out")) {
 		if (it->args_len > 0)
 			return refuse(s, it, "it writes query output to a file or command", e);
 		log_debug("%s:%zu: skipped \\%.*s (output only)", s->name, it->line,
 			  (int)it->name_len, it->name);
 		return 0;
 	}
-	if (meta_name(it, "copy"))
+	if (meta_is(it, "copy"))
 		return copy_meta(x, s, it, e);
-	if (meta_name(it, "crosstabview")) /* psql fails on results it cannot lay out */
+	if (meta_is(it, "crosstabview")) /* psql fails on results it cannot lay out */
 		return refuse(s, it, "it runs the query to format its output, and psql stops on a "
 				     "result it cannot lay out; use \\g",
 			      e);
-	if (meta_name(it, "lo_unlink"))
+	if (meta_is(it, "lo_unlink"))
 		return lo_unlink_meta(x, s, it, e);
-	if (meta_name(it, "lo_import"))
+	if (meta_is(it, "lo_import"))
 		return lo_import_meta(x, s, it, e);
 	if (name_in(it, refused)) {
-		if (memchr(it->args, '`', it->args_len) || meta_name(it, "!"))
+		if (memchr(it->args, '`', it->args_len) || meta_is(it, "!"))
 			return refuse(s, it, "it would run a shell", e);
 		return refuse(s, it,
-			      meta_name(it, "prompt") || meta_name(it, "password")
+			      meta_is(it, "prompt") || meta_is(it, "password")
 				      ? "it reads from a terminal"
-			      : meta_name(it, "cd") ? "it changes the working directory"
+			      : meta_is(it, "cd") ? "it changes the working directory"
 						    : "it runs a program or touches client files",
 			      e);
 	}

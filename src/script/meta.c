@@ -27,8 +27,7 @@
 
 #define RECONNECT_MS 30000 /* how long \connect may take */
 
-/* Whether the meta-command it is \name. */
-static int meta_is(const struct sqlscan_item *it, const char *name)
+int meta_is(const struct sqlscan_item *it, const char *name)
 {
 	return it->name_len == strlen(name) && strncmp(it->name, name, it->name_len) == 0;
 }
