@@ -193,6 +193,8 @@ static int scan_all(const char *input, size_t len, struct tally *t)
 		case SQLSCAN_COPY_END:
 			t->copies++;
 			break;
+		case SQLSCAN_VARIABLE: /* not asked for: variables are off */
+			break;
 		case SQLSCAN_EOF:
 			sqlscan_release(&sc);
 			return 0;
