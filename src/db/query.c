@@ -139,6 +139,7 @@ static void note_row_count(struct db_results *r, PGresult *res)
 int db_collect(PGconn *c, int keep_last, struct db_results *r, struct err *e)
 {
 	PGresult *res;
+	int copied_out = 0; /* the result after a COPY … TO STDOUT's rows */
 	memset(r, 0, sizeof *r);
 	for (;;) {
 		if (db_next_result(c, &res, e) < 0)
@@ -159,12 +160,16 @@ int db_collect(PGconn *c, int keep_last, struct db_results *r, struct err *e)
 				PQclear(res);
 				goto fail;
 			}
+			copied_out = PQresultStatus(res) == PGRES_COPY_OUT;
 			break;
 		default:
 			if (!r->failed) {
 				r->completed++;
 				note_row_count(r, res);
+				if (copied_out) /* as psql's ROW_COUNT after COPY … TO STDOUT */
+					snprintf(r->row_count, sizeof r->row_count, "0");
 			}
+			copied_out = 0;
 			if (keep_last) {
 				PQclear(r->last);
 				r->last = res;

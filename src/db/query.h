@@ -34,7 +34,8 @@ struct db_results {
 	PGresult *last;   /* with keep_last: the last other result; caller PQclears */
 	/* rows affected by the last statement that completed (PQcmdTuples, "0"
 	 * when it reports none), not counting BEGIN, COMMIT, SAVEPOINT and
-	 * RELEASE (which the runner wraps statements in); "" when none did */
+	 * RELEASE (which the runner wraps statements in), and 0 after a COPY …
+	 * TO STDOUT, as psql's ROW_COUNT; "" when none did */
 	char row_count[24];
 };
 

@@ -424,3 +424,20 @@ def test_lo_import_and_lo_unlink(pg):
             "INSERT INTO t SELECT 3, count(*)::text FROM pg_largeobject_metadata;\n"),
         "data/blob.txt": "large object body\nline two\n"}, True,
         expect={ROWS: [(1, "large object body\nline two\n"), (2, "a comment"), (3, "0")]})
+
+
+def test_row_count_after_a_query_string_and_a_copy(pg):
+    # a query string joined by \; sets ROW_COUNT from its last statement, COPY FROM STDIN
+    # from its rows; after COPY … TO STDOUT psql has 0
+    same(pg, ("CREATE TABLE t (id int, v text);\n"
+              "INSERT INTO t VALUES (1, 'a')\\; INSERT INTO t VALUES (2, 'b'), (3, 'c');\n"
+              "INSERT INTO t VALUES (:ROW_COUNT, 'after the query string');\n"
+              "COPY (SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4) TO STDOUT;\n"
+              "INSERT INTO t VALUES (:ROW_COUNT, 'after the copy');\n"
+              "COPY t FROM STDIN;\n7\tcopied\n8\tcopied\n\\.\n"
+              "INSERT INTO t VALUES (:ROW_COUNT, 'after copy from stdin');\n"
+              "\\copy (SELECT 1 UNION ALL SELECT 2) TO stdout\n"
+              "INSERT INTO t VALUES (:ROW_COUNT, 'after copy to stdout');\n"),
+         expect={ROWS: [(0, "after copy to stdout"), (0, "after the copy"), (1, "a"),
+                        (2, "after copy from stdin"), (2, "after the query string"), (2, "b"),
+                        (3, "c"), (7, "copied"), (8, "copied")]})
