@@ -36,7 +36,7 @@ OBJS      := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
 LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
-CFLAGS    += -Isrc
+CFLAGS    += -Isrc -I$(BUILD)/gen
 
 PYTEST    ?= /usr/bin/python3 -m pytest
 
@@ -50,6 +50,16 @@ $(BUILD)/obj/%.o: src/%.c
 	@$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 -include $(OBJS:.o=.d)
+
+# The Python half of `migrate import-alembic`, compiled in as a C string.
+$(BUILD)/gen/cmd/import_alembic_py.h: src/cmd/import_alembic.py
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	@{ echo 'static const char import_alembic_py[] ='; \
+	   sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
+	   echo ';'; } >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/cmd/alembic_read.o: $(BUILD)/gen/cmd/import_alembic_py.h
 
 $(BUILD)/libmigrate.a: $(LIB_OBJS)
 	@rm -f $@

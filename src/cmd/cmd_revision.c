@@ -27,6 +27,10 @@ int cmd_validate(struct ctx *c, struct err *e)
 	size_t n;
 	if (cmd_load_revisions(c, &rd, e) < 0)
 		return -1;
+	if (migrate_check_converted(&rd, e) < 0) {
+		revdir_release(&rd);
+		return -1;
+	}
 	for (size_t i = 0; i < rd.n; i++) {
 		const struct revdir_file *f = &rd.files[i];
 		size_t statements;

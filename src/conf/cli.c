@@ -44,6 +44,9 @@ static const struct command_info commands[CLI_COMMAND_COUNT] = {
 	[CLI_VALIDATE] = {"validate", "", "check revision files and the graph (no database)", 0, 0},
 	[CLI_VERIFY] = {"verify", "", "check the baseline tables (verify.*)", 0, 0},
 	[CLI_BASELINE] = {"baseline", "[REV]", "record init scripts as applied and stamp REV", 1, 0},
+	[CLI_IMPORT_ALEMBIC] = {"import-alembic", "[ALEMBIC_INI]",
+				"convert an Alembic project into revision files (needs Alembic)", 1,
+				0},
 };
 
 const char *cli_command_name(enum cli_command c) { return commands[c].name; }
@@ -142,6 +145,15 @@ static const struct opt options[] = {
 	 "depend on REV (repeatable)"},
 	STRING("write-manifest", 0, "FILE", write_manifest, CMD(VERIFY),
 	       "write the tables of verify.schema to FILE instead of checking"),
+	/* import-alembic */
+	STRING("out", 0, "DIR", out_dir, CMD(IMPORT_ALEMBIC),
+	       "where to write the revision files (default: migrations.dir)"),
+	FLAG("check", 0, check, CMD(IMPORT_ALEMBIC),
+	     "compare DIR with what the import would write; write nothing"),
+	STRING("python", 0, "PATH", python, CMD(IMPORT_ALEMBIC),
+	       "the Python that imports Alembic (default: $MIGRATE_PYTHON, the alembic command's)"),
+	STRING("name", 'n', "SECTION", ini_name, CMD(IMPORT_ALEMBIC),
+	       "the ini file's section, as alembic -n (default alembic)"),
 };
 
 static const size_t n_options = sizeof options / sizeof options[0];

@@ -48,6 +48,7 @@ enum cli_command {
 	CLI_VALIDATE,
 	CLI_VERIFY,
 	CLI_BASELINE,
+	CLI_IMPORT_ALEMBIC,
 	CLI_COMMAND_COUNT
 };
 
@@ -86,6 +87,11 @@ struct cli {
 	const char *write_manifest; /* verify --write-manifest */
 	const char *depends_on[CLI_MAX_DEPENDS_ON]; /* --depends-on (repeatable) */
 	int n_depends_on;
+	/* import-alembic */
+	const char *out_dir;  /* --out (default: migrations.dir) */
+	const char *python;   /* --python */
+	const char *ini_name; /* --name: the ini file's section (default "alembic") */
+	int check;            /* --check: compare, write nothing */
 };
 
 /* Parse argv[1..argc-1].  Usage errors are EXIT_USAGE with a hint: an

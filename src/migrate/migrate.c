@@ -253,8 +253,24 @@ failed:
 /* Before anything runs: every section of the plan exists and may run the
  * way it is marked, so a bad file late in the plan does not leave the
  * database half-way. */
+int migrate_check_converted(const struct revdir *rd, struct err *e)
+{
+	for (size_t i = 0; i < rd->n; i++) {
+		const struct revfile *rf = &rd->files[i].rev;
+		if (!rf->unconverted)
+			continue;
+		err_set(e, EXIT_GRAPH, "%s:%d: revision %s was not converted from Alembic: %s",
+			rd->files[i].path, rf->unconverted_line, rf->revision, rf->unconverted);
+		return err_hint(e, "write its SQL by hand (the Python it came from is in the file, as "
+				   "comments), then delete the \"-- unconverted:\" line");
+	}
+	return 0;
+}
+
 int migrate_check_plan(const struct revdir *rd, const struct revplan *plan, struct err *e)
 {
+	if (migrate_check_converted(rd, e) < 0)
+		return -1;
 	for (size_t i = 0; i < plan->n_steps; i++) {
 		const struct revdir_file *f = &rd->files[plan->steps[i].rev];
 		int up = plan->steps[i].dir == REVPLAN_UP;

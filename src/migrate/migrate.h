@@ -54,6 +54,11 @@ int migrate_report_changed(PGconn *c, const struct config *cfg, const struct rev
 int migrate_check_section(const struct revdir_file *f, int upgrade, size_t *statements,
 			  struct err *e);
 
+/* EXIT_GRAPH naming the first revision file with an `-- unconverted:` header
+ * line (`migrate import-alembic` could not render it): none may run while one
+ * is there.  Part of migrate_check_plan. */
+int migrate_check_converted(const struct revdir *rd, struct err *e);
+
 /* Pre-flight for a whole plan (online and offline), before anything runs:
  * each step's section is present and passes migrate_check_section. */
 int migrate_check_plan(const struct revdir *rd, const struct revplan *plan, struct err *e);

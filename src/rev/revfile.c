@@ -22,14 +22,17 @@ enum header_key {
 	KEY_DEPENDS_ON,
 	KEY_CREATE_DATE,
 	KEY_MESSAGE,
+	KEY_UNCONVERTED,
 	KEY_COUNT
 };
 
 static const char *const key_names[KEY_COUNT] = {
 	"revision", "down_revision", "branch_labels", "depends_on", "create_date", "message",
+	"unconverted",
 };
 
-#define KNOWN_KEYS "revision, down_revision, branch_labels, depends_on, create_date, message"
+#define KNOWN_KEYS \
+	"revision, down_revision, branch_labels, depends_on, create_date, message, unconverted"
 
 struct line {
 	const char *s; /* start */
@@ -367,6 +370,10 @@ static int handle_header(struct revfile *rf, const char *key, size_t keyn, const
 	case KEY_MESSAGE:
 		rf->message = dup_n(val, valn);
 		return rf->message ? 0 : oom(e);
+	case KEY_UNCONVERTED:
+		rf->unconverted = dup_n(val, valn);
+		rf->unconverted_line = lineno;
+		return rf->unconverted ? 0 : oom(e);
 	case KEY_COUNT:
 		break;
 	}
@@ -461,6 +468,7 @@ void revfile_release(struct revfile *rf)
 	strlist_free(rf->depends_on, rf->n_depends);
 	free(rf->create_date);
 	free(rf->message);
+	free(rf->unconverted);
 	memset(rf, 0, sizeof *rf);
 }
 
@@ -500,6 +508,20 @@ static void add_one_line(struct strbuf *b, const char *s)
 int revfile_format(char **out, const struct revfile_new *nf, struct err *e)
 {
 	struct strbuf b = { 0 };
+	char *header;
+	*out = NULL;
+	if (revfile_format_header(&header, nf, e) < 0)
+		return -1;
+	strbuf_puts(&b, header);
+	strbuf_puts(&b, "\n-- migrate:upgrade\n\n-- migrate:downgrade\n");
+	free(header);
+	*out = strbuf_detach(&b);
+	return *out ? 0 : oom(e);
+}
+
+int revfile_format_header(char **out, const struct revfile_new *nf, struct err *e)
+{
+	struct strbuf b = { 0 };
 	const char *why;
 	*out = NULL;
 	if (!nf->revision || !revfile_id_ok(nf->revision, strlen(nf->revision), &why))
@@ -518,7 +540,12 @@ int revfile_format(char **out, const struct revfile_new *nf, struct err *e)
 	add_one_line(&b, nf->create_date);
 	strbuf_puts(&b, "\n-- message: ");
 	add_one_line(&b, nf->message);
-	strbuf_puts(&b, "\n\n-- migrate:upgrade\n\n-- migrate:downgrade\n");
+	strbuf_puts(&b, "\n");
+	if (nf->unconverted) {
+		strbuf_puts(&b, "-- unconverted: ");
+		add_one_line(&b, nf->unconverted);
+		strbuf_puts(&b, "\n");
+	}
 	*out = strbuf_detach(&b);
 	return *out ? 0 : oom(e);
 }

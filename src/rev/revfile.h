@@ -12,6 +12,8 @@
  *     -- depends_on: None                     (None | comma-separated)
  *     -- create_date: 2025-08-10 12:00:00
  *     -- message: add user preferences table
+ *     -- unconverted: upgrade: ImportError: …  (only in a revision `migrate import-alembic`
+ *                                              could not render; it must not run)
  *
  *     -- migrate:upgrade [transaction:false]
  *     ...
@@ -61,6 +63,8 @@ struct revfile {
 	size_t n_depends;
 	char *create_date;    /* NULL when the header has none */
 	char *message;        /* NULL when the header has none */
+	char *unconverted;    /* why `import-alembic` could not render it; NULL normally */
+	int unconverted_line;
 	int revision_line;    /* header lines, for messages (0 when absent) */
 	int down_line;
 	struct revfile_section upgrade;
@@ -93,6 +97,7 @@ struct revfile_new {
 	size_t n_depends;
 	const char *create_date; /* e.g. "2025-08-10 12:00:00" */
 	const char *message;     /* newlines are folded to spaces */
+	const char *unconverted; /* NULL, or written as `-- unconverted: …` */
 };
 
 /* Render a new revision file: the six header lines, a blank line, then
@@ -100,6 +105,10 @@ struct revfile_new {
  * a malloc'd NUL-terminated text in *out (caller frees), or -1 with e set
  * (EXIT_USAGE) when an id or label is not acceptable. */
 int revfile_format(char **out, const struct revfile_new *nf, struct err *e);
+
+/* The header lines alone (each ending in a newline), for a caller that writes
+ * the sections itself.  Same errors as revfile_format. */
+int revfile_format_header(char **out, const struct revfile_new *nf, struct err *e);
 
 /* Alembic's file-name slug: the runs of [A-Za-z0-9_] of message joined by
  * `_`, lowercased; if longer than REVFILE_SLUG_MAX it is cut there, back to
