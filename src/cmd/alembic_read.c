@@ -252,7 +252,10 @@ int alembic_parse(struct alembic_project *p, const char *buf, size_t len, struct
 		tag[space - (buf + pos)] = '\0';
 		unsigned long long n = strtoull(space + 1, &endp, 10);
 		size_t at = (size_t)(nl - buf) + 1;
-		if (endp != nl || n > len - at || len - at - n < 1 || buf[at + n] != '\n')
+		if (endp == space + 1 || endp != nl)
+			return err_set(e, EXIT_CONFIG, "import-alembic: malformed record at byte %zu",
+				       pos);
+		if ( n > len - at || len - at - n < 1 || buf[at + n] != '\n')
 			return err_set(e, EXIT_CONFIG,
 				       "import-alembic: record \"%s\" at byte %zu is cut short", tag, pos);
 		const char *v = buf + at;

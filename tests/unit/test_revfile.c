@@ -162,7 +162,7 @@ static void test_hints(void)
 	struct err e;
 	CHECK_INT(parse(&rf, "-- revision: a1\n-- down_revision: None\n-- revison: x\n", &e), -1);
 	CHECK_STR(e.hint, "known keys: revision, down_revision, branch_labels, depends_on, "
-			  "create_date, message");
+			  "create_date, message, unconverted");
 	CHECK_INT(parse(&rf, "-- revision: a1\n-- migrate:upgrade\n", &e), -1);
 	CHECK_STR(e.hint, "write \"-- down_revision: None\" for a first revision");
 }
@@ -321,6 +321,40 @@ static void test_id_ok(void)
 	CHECK(revfile_id_ok("v1.2", 4, NULL));
 }
 
+/* `-- unconverted:` (written by import-alembic) is kept with its line; the
+ * header writer puts it after the message only when given. */
+static void test_unconverted(void)
+{
+	struct revfile rf;
+	struct err e;
+	char *text;
+	const char *down[] = {"a1"};
+	struct revfile_new nf = {.revision = "b2", .down_revisions = down, .n_down = 1,
+				 .create_date = "2024-01-05 10:00:00.123456", .message = "m",
+				 .unconverted = "upgrade: ImportError: x\n(y.py:3)"};
+	CHECK_INT(revfile_format_header(&text, &nf, &e), 0);
+	CHECK_STR(text, "-- revision: b2\n-- down_revision: a1\n-- branch_labels: None\n"
+			"-- depends_on: None\n-- create_date: 2024-01-05 10:00:00.123456\n"
+			"-- message: m\n-- unconverted: upgrade: ImportError: x (y.py:3)\n");
+	char *whole = malloc(strlen(text) + 64);
+	strcpy(whole, text);
+	strcat(whole, "\n-- migrate:upgrade\n-- migrate:downgrade\n");
+	CHECK_INT(parse(&rf, whole, &e), 0);
+	free(whole);
+	CHECK_STR(rf.unconverted, "upgrade: ImportError: x (y.py:3)");
+	CHECK_INT(rf.unconverted_line, 7);
+	CHECK(rf.upgrade.present);
+	revfile_release(&rf);
+	free(text);
+	nf.unconverted = NULL;
+	CHECK_INT(revfile_format_header(&text, &nf, &e), 0);
+	CHECK(strstr(text, "unconverted") == NULL);
+	free(text);
+	CHECK_INT(parse(&rf, example, &e), 0);
+	CHECK(rf.unconverted == NULL);
+	revfile_release(&rf);
+}
+
 int main(void)
 {
 	RUN(test_example);
@@ -331,5 +365,6 @@ int main(void)
 	RUN(test_format_roundtrip);
 	RUN(test_slug);
 	RUN(test_id_ok);
+	RUN(test_unconverted);
 	return tap_done();
 }
