@@ -2,7 +2,7 @@
 # Benchmarks (make bench).  Starts a throwaway PostgreSQL and compares, with
 # hyperfine, a warm `migrate-entry -- true` (database exists: wait, lock,
 # exec) against `psql -c 'select 1'` on the same server, then runs bench/revisions.sh,
-# bench/init.sh and the SQL scanner's throughput.
+# bench/init.sh, bench/import_alembic.sh and the SQL scanner's throughput.
 #
 # BENCH_QUICK=1: a smaller pass of everything (20 warm starts, 3 revision runs, the init
 # benchmark's small sizes; see bench/init.sh for its own knobs).
@@ -26,6 +26,9 @@ if [ "$quick" = 1 ]; then BENCH_RUNS=${BENCH_RUNS:-3} bash bench/revisions.sh; e
 
 # Init scripts: migrate init vs psql -1 -f and psql -f, peak RSS (docs/benchmarks.md)
 bash bench/init.sh
+
+# import-alembic on a generated 100-revision Alembic project (docs/benchmarks.md)
+if [ "$quick" = 1 ]; then BENCH_RUNS=${BENCH_RUNS:-3} bash bench/import_alembic.sh; else bash bench/import_alembic.sh; fi
 
 # SQL scanner throughput, in memory, no server (docs/benchmarks.md)
 "${CC:-cc}" -std=c11 -O2 -Wall -Wextra -Isrc -o build/sqlscan_speed bench/sqlscan_speed.c build/libmigrate.a

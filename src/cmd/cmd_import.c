@@ -1,6 +1,6 @@
 /*
  * cmd_import.c — `migrate import-alembic [ALEMBIC_INI] [--out DIR] [--check]`
- * (docs/reference.md §11.8): an Alembic project's revisions, rendered one by
+ * (docs/reference.md §10.6): an Alembic project's revisions, rendered one by
  * one by Alembic in offline mode (cmd/alembic_read.h), written as revision
  * files with the same ids and graph; or, with --check, compared with the
  * files already in DIR.

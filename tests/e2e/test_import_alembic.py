@@ -1,4 +1,4 @@
-"""`migrate import-alembic` against the real Alembic (Debian's 1.8.1; docs/reference.md §11.8).
+"""`migrate import-alembic` against the real Alembic (Debian's 1.8.1; docs/reference.md §10.6).
 
 tests/fixtures/alembic-import is an Alembic project as `alembic init` leaves it, with SQLAlchemy
 operations (create_table with an identity and defaults, an enum, bulk_insert with dates, quotes,
