@@ -198,6 +198,7 @@ class Environment:
         self.env_ok = True
         self.configured = None
         self.env_error = None
+        self.rendered = 0
 
     def render(self, rev, upgrade):
         from alembic.runtime.environment import EnvironmentContext
@@ -237,19 +238,27 @@ class Environment:
 
         ctx.configure = configure_offline
         with ctx:
-            if self.env_ok:
-                try:
-                    self.script.run_env()
-                except Exception as exc:
-                    self.env_ok = False
-                    self.env_error = short_error(exc)
-                    buf.seek(0)
-                    buf.truncate()
-                    cap.segments, cap.error = [], None
-            if not self.env_ok:
-                ctx.configure()
-                with ctx.begin_transaction():
-                    ctx.run_migrations()
+            try:
+                if self.env_ok:
+                    try:
+                        self.script.run_env()
+                    except Exception as exc:
+                        if self.rendered:
+                            raise
+                        # env.py cannot run offline at all (it needs the application)
+                        self.env_ok = False
+                        self.env_error = short_error(exc)
+                        buf.seek(0)
+                        buf.truncate()
+                        cap.segments, cap.error = [], None
+                if not self.env_ok:
+                    ctx.configure()
+                    with ctx.begin_transaction():
+                        ctx.run_migrations()
+            except Exception as exc:
+                # outside the revision's own function: Alembic could not run this step
+                cap.segments, cap.error = [], short_error(exc)
+        self.rendered += 1
         return cap
 
 

@@ -401,3 +401,57 @@ def test_missing_ini_and_no_project(tmp_path):
     r = import_alembic(tmp_path)
     assert r.returncode == 3
     assert "error: alembic.ini: no script_location in [alembic]" in r.stderr
+
+
+# ---- literal values SQLAlchemy 1.4 cannot render -----------------------------------------------
+
+def helper_module():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        "import_alembic_helper", os.path.join(os.path.dirname(__file__), "..", "..", "src", "cmd",
+                                              "import_alembic.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_fallback_literals_read_back_as_the_values_psycopg2_binds(pg):
+    """Each literal the import writes for a value without a SQLAlchemy literal renderer means, to
+    PostgreSQL, the same as the value bound as a parameter (the oracle: psycopg2's adaptation)."""
+    import datetime
+    import decimal
+    import uuid as uuidmod
+
+    import psycopg2
+    from psycopg2.extras import Json
+    pg_literal = helper_module().pg_literal
+    tz = datetime.timezone(datetime.timedelta(hours=2))
+    cases = [
+        (datetime.date(2024, 2, 29), "date"),
+        (datetime.datetime(2024, 1, 5, 10, 0, 0, 123456), "timestamp"),
+        (datetime.datetime(2024, 1, 5, 10, 0, tzinfo=tz), "timestamptz"),
+        (datetime.time(23, 59, 58, 5), "time"),
+        (datetime.timedelta(days=-1, seconds=3, microseconds=7), "interval"),
+        (uuidmod.UUID("12345678-1234-5678-1234-567812345678"), "uuid"),
+        (b"\x00\x01'\\\xff", "bytea"),
+        ({"a": [1, "it's"], "b\\": None}, "jsonb"),
+        ([1, 2.5, "x"], "jsonb"),
+        (decimal.Decimal("12.3400"), "numeric"),
+        (1.5, "float8"), (float("nan"), "float8"), (float("-inf"), "float8"),
+        ("it's a \\ back'slash", "text"), (True, "bool"), (None, "text"), (7, "int8"),
+    ]
+    conn = psycopg2.connect(pg.url("postgres"))
+    try:
+        with conn.cursor() as cur:
+            for value, typ in cases:
+                bound = Json(value) if isinstance(value, (dict, list)) else value
+                if isinstance(value, bytes):
+                    bound = psycopg2.Binary(value)
+                if isinstance(value, uuidmod.UUID):
+                    bound = str(value)
+                cur.execute(f"SELECT ({pg_literal(value)})::{typ} IS NOT DISTINCT FROM %s::{typ}",
+                            (bound,))
+                assert cur.fetchone()[0], (value, typ, pg_literal(value))
+    finally:
+        conn.close()
+    assert pg_literal(object()) is None
