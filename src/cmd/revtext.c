@@ -31,6 +31,17 @@ static int is_real_head(const struct revgraph *g, size_t i)
 	return 0;
 }
 
+/* "a, b": the depends_on entries of i as its file writes them (a branch
+ * label stays a label), as Alembic prints Script.dependencies. */
+static void depends_as_written(const struct revdir *rd, size_t i, char *buf, size_t cap)
+{
+	const struct revfile *f = &rd->files[i].rev;
+	size_t len = 0;
+	buf[0] = '\0';
+	for (size_t k = 0; k < f->n_depends && len < cap; k++)
+		len += (size_t)snprintf(buf + len, cap - len, "%s%s", k ? ", " : "", f->depends_on[k]);
+}
+
 /* "<down> (<deps>) -> 9c1d2e3f4a5b (mylabel) (head) (mergepoint), message":
  * "(head)" for a real head, "(effective head)" for a head that another
  * revision depends on, as Alembic prints them. */
@@ -46,15 +57,17 @@ void revtext_rev(const struct revdir *rd, size_t i, int flags, char *buf, size_t
 			len += (size_t)snprintf(buf + len, cap - len, __VA_ARGS__); \
 	} while (0)
 	if (flags & REVTEXT_PARENTS) {
-		const size_t *down, *deps;
-		size_t nd = revgraph_down(g, i, &down), np = revgraph_depends(g, i, &deps);
+		const size_t *down;
+		size_t nd = revgraph_down(g, i, &down);
+		char deps[1024];
 		for (size_t k = 0; k < nd; k++)
 			ADD("%s%s", k ? ", " : "", revgraph_id(g, down[k]));
 		if (nd == 0)
 			ADD("<base>");
-		for (size_t k = 0; k < np; k++)
-			ADD("%s%s", k ? ", " : " (", revgraph_id(g, deps[k]));
-		ADD("%s -> ", np ? ")" : "");
+		depends_as_written(rd, i, deps, sizeof deps);
+		if (deps[0])
+			ADD(" (%s)", deps);
+		ADD(" -> ");
 	}
 	ADD("%s", revgraph_id(g, i));
 	if ((flags & REVTEXT_BRANCHES) && labels && labels[0]) {
@@ -97,9 +110,8 @@ void revtext_print_verbose(const struct revdir *rd, size_t i)
 {
 	const struct revgraph *g = rd->graph;
 	const struct revfile *f = &rd->files[i].rev;
-	const size_t *down, *next, *deps;
+	const size_t *down, *next;
 	size_t nd = revgraph_down(g, i, &down), nn = revgraph_next(g, i, &next);
-	size_t np = revgraph_depends(g, i, &deps);
 	const char *const *labels = revgraph_labels(g, i);
 	char buf[2048];
 	char *abs = realpath(rd->files[i].path, NULL);
@@ -112,10 +124,9 @@ void revtext_print_verbose(const struct revdir *rd, size_t i)
 		printf("Merges: %s\n", buf);
 	else
 		printf("Parent: %s\n", nd ? buf : "<base>");
-	if (np) {
-		revtext_ids(g, deps, np, buf, sizeof buf);
+	depends_as_written(rd, i, buf, sizeof buf);
+	if (buf[0])
 		printf("Also depends on: %s\n", buf);
-	}
 	if (nn > 1) {
 		revtext_ids(g, next, nn, buf, sizeof buf);
 		printf("Branches into: %s\n", buf);
