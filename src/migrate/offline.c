@@ -71,7 +71,10 @@ int offline_run(FILE *out, const struct config *cfg, const struct revdir *rd, co
 	    migrate_check_plan(rd, &plan, e) < 0)
 		goto out;
 
-	ddl_pending = upgrade && n_start == 0;
+	/* From base, the version table is created before the first revision;
+	 * a plan with nothing to run creates nothing (Alembic creates it with
+	 * the first step too). */
+	ddl_pending = upgrade && n_start == 0 && plan.n_steps > 0;
 	if (!per_migration) {
 		fputs("BEGIN;\n\n", out);
 		if (ddl_pending)
