@@ -1131,6 +1131,86 @@ static void test_reaches(void)
 	revgraph_free(g);
 }
 
+/* Ties between heads follow the input order (Alembic: the order it read the
+ * files in).  a -> b -> c1 -> d1, b -> c2 -> d2: with d1 given first, an
+ * upgrade runs d2's branch first and a downgrade starts with d1's branch;
+ * with d2 given first, the other way round.  Checked against Alembic 1.8.1
+ * in tests/e2e/test_graph_alembic.py. */
+static void test_tie_break_is_input_order(void)
+{
+	static const struct rev_def d1_first[] = {
+		{ "a", "", "", "" },   { "b", "a", "", "" },   { "c1", "b", "", "" },
+		{ "c2", "b", "", "" }, { "d1", "c1", "", "" }, { "d2", "c2", "", "" },
+	};
+	static const struct rev_def d2_first[] = {
+		{ "a", "", "", "" },   { "b", "a", "", "" },   { "c1", "b", "", "" },
+		{ "c2", "b", "", "" }, { "d2", "c2", "", "" }, { "d1", "c1", "", "" },
+	};
+	static const struct {
+		const struct rev_def *defs;
+		const char *up, *down;
+	} t[] = {
+		{ d1_first, "a -> b,b -> c2,c2 -> d2,b -> c1,c1 -> d1",
+		  "d1 -> c1,c1 -> b,d2 -> c2,c2 -> b,b -> a" },
+		{ d2_first, "a -> b,b -> c1,c1 -> d1,b -> c2,c2 -> d2",
+		  "d2 -> c2,c2 -> b,d1 -> c1,c1 -> b,b -> a" },
+	};
+	for (size_t k = 0; k < 2; k++) {
+		struct revgraph *g;
+		struct err e;
+		CHECK_INT(build(&g, t[k].defs, 6, &e), 0);
+		if (!g)
+			continue;
+		for (int up = 1; up >= 0; up--) {
+			char *got = render(g, up ? "a" : "d1,d2", up ? "up" : "down", up ? "heads" : "a",
+					   &e);
+			char steps[512] = "";
+			size_t len = 0;
+			/* the "-- upgrade X -> Y" lines, without the verb, comma-joined */
+			for (char *l = got; (l = strstr(l, "-- ")) != NULL; l++) {
+				char *sp = strchr(l + 3, ' '), *nl = strchr(l, '\n');
+				len += (size_t)snprintf(steps + len, sizeof steps - len, "%s%.*s",
+							len ? "," : "", (int)(nl - sp - 1), sp + 1);
+			}
+			CHECK_STR(steps, up ? t[k].up : t[k].down);
+			free(got);
+		}
+		revgraph_free(g);
+	}
+}
+
+/* Alembic issue #1373 (fixed in 1.13.1, which migrate follows): a downgrade
+ * through m, whose down revisions are b1 and b2 with b2 depending on b1,
+ * leaves b2 alone as row, not b1 and b2 (Alembic 1.8.1), which no later
+ * upgrade accepts ("b2 overlaps with b1"). */
+static void test_unmerge_drops_a_down_revision_another_depends_on(void)
+{
+	static const struct rev_def defs[] = {
+		{ "a", "", "", "" },        { "b1", "a", "", "" }, { "b2", "a", "b1", "" },
+		{ "m", "b1,b2", "", "" }, { "n", "m", "", "" },
+	};
+	struct revgraph *g;
+	struct err e;
+	CHECK_INT(build(&g, defs, 5, &e), 0);
+	if (!g)
+		return;
+	char *got = render(g, "n", "down", "b1", &e);
+	CHECK_STR(got, "-- downgrade n -> m\n"
+		       "UPDATE alembic_version SET version_num='m' WHERE alembic_version.version_num = 'n';\n"
+		       "-- downgrade m -> b1, b2\n"
+		       "UPDATE alembic_version SET version_num='b2' WHERE alembic_version.version_num = 'm';\n"
+		       "heads: b2\n");
+	free(got);
+	got = render(g, "b2", "up", "head", &e);
+	CHECK_STR(got, "-- upgrade b1, b2 -> m\n"
+		       "UPDATE alembic_version SET version_num='m' WHERE alembic_version.version_num = 'b2';\n"
+		       "-- upgrade m -> n\n"
+		       "UPDATE alembic_version SET version_num='n' WHERE alembic_version.version_num = 'm';\n"
+		       "heads: n\n");
+	free(got);
+	revgraph_free(g);
+}
+
 static void test_unknown_current(void)
 {
 	struct revgraph *g;
@@ -1358,6 +1438,8 @@ int main(void)
 	RUN(test_validation);
 	RUN(test_queries);
 	RUN(test_reaches);
+	RUN(test_tie_break_is_input_order);
+	RUN(test_unmerge_drops_a_down_revision_another_depends_on);
 	RUN(test_unknown_current);
 	RUN(test_history);
 	RUN(test_sql);
