@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "db/lockwatch.h"
 #include "util/clock.h"
 #include "util/sig.h"
 
@@ -30,11 +31,13 @@ int db_result_error(const PGresult *r, struct err *e)
 	return err_sqlstate(e, state);
 }
 
-int db_wait_io(PGconn *c, int want_write, struct err *e)
+static int wait_io(PGconn *c, int want_write, int64_t ms, struct err *e)
 {
 	short events = (short)(POLLIN | (want_write ? POLLOUT : 0));
-	return sig_wait_fd(PQsocket(c), events, now_ms() + 1000, e) < 0 ? -1 : 0;
+	return sig_wait_fd(PQsocket(c), events, now_ms() + ms, e) < 0 ? -1 : 0;
 }
+
+int db_wait_io(PGconn *c, int want_write, struct err *e) { return wait_io(c, want_write, 1000, e); }
 
 /* Ask the server to cancel the query in flight (best effort). */
 static void db_cancel(PGconn *c)
@@ -53,6 +56,7 @@ static void db_cancel(PGconn *c)
  * lost (e set). */
 static int await_result(PGconn *c, int *cancelled, struct err *e)
 {
+	int64_t start = now_ms(), step = lockwatch_tick(c, 0);
 	for (;;) {
 		int flush = PQflush(c);
 		if (flush < 0)
@@ -62,7 +66,7 @@ static int await_result(PGconn *c, int *cancelled, struct err *e)
 		if (*cancelled) {
 			struct pollfd pfd = {.fd = PQsocket(c), .events = POLLIN};
 			poll(&pfd, 1, 1000);
-		} else if (db_wait_io(c, flush, e) < 0) {
+		} else if (wait_io(c, flush, step, e) < 0) {
 			if (!sig_received())
 				return -1;
 			db_cancel(c);
@@ -70,6 +74,9 @@ static int await_result(PGconn *c, int *cancelled, struct err *e)
 		}
 		if (!PQconsumeInput(c))
 			break;
+		/* a statement waiting for a lock: who holds it (db/lockwatch.h) */
+		if (!*cancelled && PQisBusy(c))
+			step = lockwatch_tick(c, now_ms() - start);
 	}
 	return err_set(e, EXIT_FAILURE_GENERIC, "lost the connection to the server: %s",
 		       PQerrorMessage(c));

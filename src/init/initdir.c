@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "db/lockwatch.h"
 #include "db/query.h"
 #include "init/datedir.h"
 #include "util/array.h"
@@ -186,23 +187,76 @@ static int reset_session(PGconn *c, struct err *e)
  * mode is decided by scanning the file before anything runs: running it
  * one way and again the other would repeat what a rollback does not undo
  * (sequence values, prepared statements, advisory locks, notifications). */
+/* The session's lock_timeout and statement_timeout for the next file
+ * (init.lock_timeout, init.statement_timeout): set before it, so a file's
+ * own SET wins, and reset with the rest of the session after it. */
+static int set_timeouts(PGconn *c, const struct config *cfg, struct err *e)
+{
+	static const enum config_id ids[] = {CFG_INIT_LOCK_TIMEOUT, CFG_INIT_STATEMENT_TIMEOUT};
+	static const char *const names[] = {"lock_timeout", "statement_timeout"};
+	for (int i = 0; i < 2; i++) {
+		char sql[96];
+		if (!config_is_set(cfg, ids[i]))
+			continue;
+		snprintf(sql, sizeof sql, "SET %s = %lld", names[i], (long long)config_num(cfg, ids[i]));
+		if (db_exec(c, sql, NULL, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Run one file once: in one transaction (like psql -1 -f), or, when it
+ * needs autocommit, statement by statement (like psql -f). */
+static int run_file_once(struct store *s, const struct config *cfg, const struct init_file *f,
+			 struct runner_opts *o, struct runner_stats *st, int64_t start, struct err *e)
+{
+	struct progress bar;
+	struct stat info;
+	char sha256[DIGEST_HEX_LEN + 1] = ""; /* taken while the file runs */
+	int rc;
+
+	o->sha256 = sha256;
+	o->progress = progress_update;
+	o->progress_ctx = &bar;
+	if (set_timeouts(s->c, cfg, e) < 0 || (!o->autocommit && db_exec(s->c, "BEGIN", NULL, e) < 0))
+		return -1;
+	progress_start(&bar, f->key, stat(f->path, &info) == 0 ? (uint64_t)info.st_size : 0);
+	rc = runner_run_file(s->c, f->path, o, st, e);
+	progress_end(&bar);
+	if (rc == 0 && !sha256[0])
+		rc = err_set(e, EXIT_FAILURE_GENERIC, "%s: cannot compute its SHA-256", f->path);
+	if (rc == 0)
+		rc = reset_session(s->c, e);
+	if (rc == 0)
+		rc = record(s, f->key, sha256, now_ms() - start, "applied", e);
+	if (!o->autocommit) {
+		if (rc == 0)
+			rc = db_exec(s->c, "COMMIT", NULL, e);
+		else
+			db_exec(s->c, "ROLLBACK", NULL, &(struct err){0});
+	}
+	return rc;
+}
+
+/* Run one file.  The mode is decided by scanning the file before anything
+ * runs: running it one way and again the other would repeat what a
+ * rollback does not undo (sequence values, prepared statements, advisory
+ * locks, notifications).  A transactional file whose statement gave up
+ * waiting for a lock is rolled back and run again, up to init.lock_retries
+ * times; in autocommit mode the runner retries the statement itself. */
 static int run_file(struct store *s, const struct config *cfg, const struct vars *vars,
 		    const struct init_file *f, struct init_report *rep, struct err *e)
 {
 	struct runner_stats st = {0};
 	struct runner_scan scan;
-	struct progress bar;
 	struct runner_opts o = {.root = config_str(cfg, CFG_INIT_DIR)};
-	struct stat info;
+	int retries = (int)config_num(cfg, CFG_INIT_LOCK_RETRIES);
 	int64_t start = now_ms();
-	char took[32];
-	char sha256[DIGEST_HEX_LEN + 1] = ""; /* taken while the file runs */
+	char took[32], label[300];
 	int rc;
 
-	o.sha256 = sha256;
-	o.progress = progress_update;
-	o.progress_ctx = &bar;
 	o.vars = vars;
+	o.lock_retries = retries;
 	if (runner_scan_file(f->path, o.root, s->c, vars, &scan, e) < 0)
 		return -1;
 	log_debug("init script %s: scanned in %s (%s)", f->key,
@@ -211,32 +265,37 @@ static int run_file(struct store *s, const struct config *cfg, const struct vars
 	o.autocommit = scan.autocommit;
 	if (o.autocommit)
 		log_info("running init script %s statement by statement (%s)", f->key, scan.reason);
-	else if (db_exec(s->c, "BEGIN", NULL, e) < 0)
-		return -1;
-	progress_start(&bar, f->key, stat(f->path, &info) == 0 ? (uint64_t)info.st_size : 0);
-	rc = runner_run_file(s->c, f->path, &o, &st, e);
-	progress_end(&bar);
-	if (rc == 0 && !sha256[0])
-		rc = err_set(e, EXIT_FAILURE_GENERIC, "%s: cannot compute its SHA-256", f->path);
-	if (rc == 0)
-		rc = reset_session(s->c, e);
-	if (rc == 0)
-		rc = record(s, f->key, sha256, now_ms() - start, "applied", e);
-	if (!o.autocommit) {
-		if (rc == 0)
-			rc = db_exec(s->c, "COMMIT", NULL, e);
-		else
-			db_exec(s->c, "ROLLBACK", NULL, &(struct err){0});
+	snprintf(label, sizeof label, "init script %s", f->key);
+	lockwatch_start(label, lockwatch_first_ms(config_is_set(cfg, CFG_INIT_LOCK_TIMEOUT)
+							  ? config_num(cfg, CFG_INIT_LOCK_TIMEOUT)
+							  : 0));
+	for (int attempt = 0;; attempt++) {
+		memset(&st, 0, sizeof st);
+		rc = run_file_once(s, cfg, f, &o, &st, start, e);
+		if (rc == 0 || o.autocommit || !lockwatch_retryable(e) || attempt >= retries ||
+		    sig_received())
+			break;
+		log_warn("init script %s: %s; rolled back, retry %d of %d", f->key, e->msg, attempt + 1,
+			 retries);
+		err_clear(e);
+		if (lockwatch_backoff(attempt + 1, e) < 0)
+			break;
+		lockwatch_forget();
 	}
 	if (rc < 0) {
-		if (!o.autocommit && e->code == EXIT_SQL) {
-			char server_hint[sizeof e->hint]; /* err_hint writes e->hint: no overlap */
-			snprintf(server_hint, sizeof server_hint, "%s", e->hint);
-			err_hint(e, "%s%s%s", server_hint, server_hint[0] ? "; " : "",
-				 "the script was rolled back: nothing of it was applied");
+		if (e->code == EXIT_SQL && lockwatch_retryable(e)) {
+			if (lockwatch_last()[0])
+				err_append_hint(e, "blocked by %s", lockwatch_last());
+			if (retries > 0)
+				err_append_hint(e, "gave up after %d retr%s (init.lock_retries)", retries,
+						retries == 1 ? "y" : "ies");
 		}
+		if (!o.autocommit && e->code == EXIT_SQL)
+			err_append_hint(e, "the script was rolled back: nothing of it was applied");
+		lockwatch_stop();
 		return -1;
 	}
+	lockwatch_stop();
 	rep->ran++;
 	rep->statements += st.statements;
 	log_debug("init script %s: %llu statements in %llu round trips, %llu bytes of COPY data",

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/lockwatch.h"
 #include "db/query.h"
 #include "util/clock.h"
 #include "util/duration.h"
@@ -90,6 +91,9 @@ struct run {
 	int per_migration; /* one transaction per revision */
 	int in_tx;         /* a run-wide transaction is open */
 	int committed;     /* a run-wide transaction was committed early (transaction:false) */
+	int retries;       /* migrations.lock_retries */
+	int run_attempt;   /* retries of the whole run so far (run-wide transaction) */
+	int64_t watch_ms;  /* when to look who blocks a waiting statement (db/lockwatch.h) */
 };
 
 static int exec(struct run *r, const char *sql, struct err *e) { return db_exec(r->c, sql, NULL, e); }
@@ -175,19 +179,13 @@ static int record_step(struct run *r, const struct revdir_file *f, const struct 
 	return r->per_migration ? exec(r, "COMMIT", e) : 0;
 }
 
-static int run_step(struct run *r, const struct revplan_step *step, struct err *e)
+/* The section of one step and its bookkeeping, once. */
+static int run_section(struct run *r, const struct revdir_file *f, const struct revfile_section *sec,
+		       const struct revplan_step *step, int64_t start, struct runner_stats *stats,
+		       struct err *e)
 {
-	const struct revdir_file *f = &r->rd->files[step->rev];
-	int up = step->dir == REVPLAN_UP;
-	const struct revfile_section *sec = up ? &f->rev.upgrade : &f->rev.downgrade;
-	struct runner_opts o = {.root = r->rd->dir};
-	struct runner_stats stats = {0};
-	char what[1024], took[32];
-	int64_t start = now_ms();
+	struct runner_opts o = {.root = r->rd->dir, .lock_retries = r->retries};
 	int rc;
-
-	revplan_step_describe(r->rd->graph, step, what, sizeof what);
-	log_info("running %s%s%s", what, f->rev.message ? ", " : "", f->rev.message ? f->rev.message : "");
 
 	if (sec->transactional) {
 		if (r->per_migration && exec(r, "BEGIN", e) < 0)
@@ -195,20 +193,22 @@ static int run_step(struct run *r, const struct revplan_step *step, struct err *
 		rc = set_timeouts(r, 1, e);
 		if (rc == 0)
 			rc = runner_run_buffer(r->c, f->path, f->text + sec->offset, sec->length,
-					       (size_t)sec->line, &o, &stats, e);
+					       (size_t)sec->line, &o, stats, e);
 	} else {
 		/* Outside any transaction: end the run-wide one first (as
 		 * Alembic's autocommit_block does); the version is recorded in
-		 * a transaction of its own after the section. */
+		 * a transaction of its own after the section.  A statement
+		 * that meets lock_timeout is retried by the runner (what ran
+		 * before it stays, and is not run again). */
 		if (r->in_tx && exec(r, "COMMIT", e) < 0)
-			goto failed;
+			return -1;
 		r->committed |= r->in_tx;
 		r->in_tx = 0;
 		o.autocommit = 1;
 		rc = set_timeouts(r, 0, e);
 		if (rc == 0)
 			rc = runner_run_buffer(r->c, f->path, f->text + sec->offset, sec->length,
-					       (size_t)sec->line, &o, &stats, e);
+					       (size_t)sec->line, &o, stats, e);
 		if (rc == 0)
 			rc = reset_timeouts(r, e);
 		if (rc == 0)
@@ -216,8 +216,67 @@ static int run_step(struct run *r, const struct revplan_step *step, struct err *
 		if (rc == 0 && !r->per_migration)
 			r->in_tx = 1; /* the run-wide transaction goes on */
 	}
-	if (rc == 0)
-		rc = record_step(r, f, step, start, e);
+	return rc == 0 ? record_step(r, f, step, start, e) : -1;
+}
+
+/* After a failure of run_section: 1 when it is to be run again, after a
+ * lock wait gave up (lock_timeout, a deadlock) in a revision that has its
+ * own transaction (then rolled back here) and retries are left. */
+static int retry_section(struct run *r, const struct revdir_file *f,
+			 const struct revfile_section *sec, int attempt, struct err *e)
+{
+	if (!lockwatch_retryable(e) || attempt >= r->retries || !sec->transactional ||
+	    !r->per_migration || sig_received())
+		return 0;
+	db_exec(r->c, "ROLLBACK", NULL, &(struct err){0});
+	log_warn("revision %s: %s; rolled back, retry %d of %d", f->rev.revision, e->msg, attempt + 1,
+		 r->retries);
+	err_clear(e);
+	if (lockwatch_backoff(attempt + 1, e) < 0)
+		return 0;
+	lockwatch_forget();
+	return 1;
+}
+
+/* The run-wide transaction (transaction_per_migration = false) is retried
+ * whole, when nothing of it was committed yet. */
+static int retry_run(const struct run *r, const struct err *e)
+{
+	return !r->per_migration && !r->committed && lockwatch_retryable(e) &&
+	       r->run_attempt < r->retries && !sig_received();
+}
+
+static void gave_up_hint(const struct run *r, struct err *e)
+{
+	if (!lockwatch_retryable(e))
+		return;
+	if (lockwatch_last()[0])
+		err_append_hint(e, "blocked by %s", lockwatch_last());
+	if (r->retries > 0)
+		err_append_hint(e, "gave up after %d retr%s (migrations.lock_retries)", r->retries,
+				r->retries == 1 ? "y" : "ies");
+}
+
+static int run_step(struct run *r, const struct revplan_step *step, struct err *e)
+{
+	const struct revdir_file *f = &r->rd->files[step->rev];
+	int up = step->dir == REVPLAN_UP;
+	const struct revfile_section *sec = up ? &f->rev.upgrade : &f->rev.downgrade;
+	struct runner_stats stats = {0};
+	char what[1024], took[32], label[64];
+	int64_t start = now_ms();
+	int rc;
+
+	revplan_step_describe(r->rd->graph, step, what, sizeof what);
+	log_info("running %s%s%s", what, f->rev.message ? ", " : "", f->rev.message ? f->rev.message : "");
+	snprintf(label, sizeof label, "revision %s", f->rev.revision);
+	lockwatch_start(label, r->watch_ms);
+
+	for (int attempt = 0;; attempt++) {
+		rc = run_section(r, f, sec, step, start, &stats, e);
+		if (rc == 0 || !retry_section(r, f, sec, attempt, e))
+			break;
+	}
 	if (rc < 0)
 		goto failed;
 	log_debug("%s: %llu statements in %s", f->rev.revision, (unsigned long long)stats.statements,
@@ -228,25 +287,29 @@ failed:
 	if (PQtransactionStatus(r->c) != PQTRANS_IDLE)
 		db_exec(r->c, "ROLLBACK", NULL, &(struct err){0});
 	r->in_tx = 0;
+	if (retry_run(r, e))
+		return -1; /* run_plan runs it all again: no history row, no hint */
 	if (!sig_received()) {
 		struct err ignored = {0};
 		history(r, f, up ? "upgrade" : "downgrade", now_ms() - start, 0, &ignored);
 	}
-	if (e->code == EXIT_SQL && !sec->transactional)
-		err_hint(e, "%s%srevision %s was rolled back as far as possible: its section ran "
-			    "outside a transaction, statements before the failing one stay applied",
-			 e->hint, e->hint[0] ? "; " : "", f->rev.revision);
-	else if (e->code == EXIT_SQL && r->per_migration)
-		err_hint(e, "%s%srevision %s was rolled back; the database stays at the previous "
-			    "revision",
-			 e->hint, e->hint[0] ? "; " : "", f->rev.revision);
-	else if (e->code == EXIT_SQL)
-		err_hint(e, "%s%sthe run was rolled back (migrations.transaction_per_migration = "
-			    "false); the database stays where it was before it%s",
-			 e->hint, e->hint[0] ? "; " : "",
-			 r->committed ? ", except for what ran before the last section outside a "
-					"transaction"
-				      : "");
+	if (e->code != EXIT_SQL)
+		return -1;
+	gave_up_hint(r, e);
+	if (!sec->transactional)
+		err_append_hint(e, "revision %s was rolled back as far as possible: its section ran "
+				   "outside a transaction, statements before the failing one stay applied",
+				f->rev.revision);
+	else if (r->per_migration)
+		err_append_hint(e, "revision %s was rolled back; the database stays at the previous "
+				   "revision",
+				f->rev.revision);
+	else
+		err_append_hint(e, "the run was rolled back (migrations.transaction_per_migration = "
+				   "false); the database stays where it was before it%s",
+				r->committed ? ", except for what ran before the last section outside a "
+					       "transaction"
+					     : "");
 	return -1;
 }
 
@@ -284,7 +347,7 @@ int migrate_check_plan(const struct revdir *rd, const struct revplan *plan, stru
 	return 0;
 }
 
-static int run_plan(struct run *r, const struct revplan *plan, struct err *e)
+static int run_plan_once(struct run *r, const struct revplan *plan, struct err *e)
 {
 	if (!r->per_migration) {
 		if (exec(r, "BEGIN", e) < 0)
@@ -295,6 +358,7 @@ static int run_plan(struct run *r, const struct revplan *plan, struct err *e)
 		if (sig_check(e) < 0 || run_step(r, &plan->steps[i], e) < 0) {
 			if (r->in_tx)
 				db_exec(r->c, "ROLLBACK", NULL, &(struct err){0});
+			r->in_tx = 0;
 			return -1;
 		}
 	}
@@ -303,6 +367,24 @@ static int run_plan(struct run *r, const struct revplan *plan, struct err *e)
 		return exec(r, "COMMIT", e);
 	}
 	return 0;
+}
+
+/* With one transaction for the whole run, a lock wait that gave up rolls
+ * all of it back: run it all again (retry_run says when). */
+static int run_plan(struct run *r, const struct revplan *plan, struct err *e)
+{
+	for (r->run_attempt = 0;; r->run_attempt++) {
+		if (run_plan_once(r, plan, e) == 0)
+			return 0;
+		if (!retry_run(r, e))
+			return -1;
+		log_warn("%s; the run was rolled back, retry %d of %d", e->msg, r->run_attempt + 1,
+			 r->retries);
+		err_clear(e);
+		if (lockwatch_backoff(r->run_attempt + 1, e) < 0)
+			return -1;
+		lockwatch_forget();
+	}
 }
 
 typedef int (*planner)(const struct revgraph *g, const char *const *current, size_t n_current,
@@ -320,6 +402,10 @@ static int migrate(PGconn *c, const struct config *cfg, const struct revdir *rd,
 
 	memset(rep, 0, sizeof *rep);
 	r.per_migration = (int)config_num(cfg, CFG_MIGRATIONS_TRANSACTION_PER_MIGRATION);
+	r.retries = (int)config_num(cfg, CFG_MIGRATIONS_LOCK_RETRIES);
+	r.watch_ms = lockwatch_first_ms(config_is_set(cfg, CFG_MIGRATIONS_LOCK_TIMEOUT)
+						? config_num(cfg, CFG_MIGRATIONS_LOCK_TIMEOUT)
+						: 0);
 	if (store_init(&r.st, c, cfg, e) < 0 || migrate_heads(c, cfg, rd, &heads, &n, e) < 0)
 		return -1;
 	join_ids((const char *const *)heads, n, rep->from, sizeof rep->from);
@@ -341,6 +427,7 @@ static int migrate(PGconn *c, const struct config *cfg, const struct revdir *rd,
 	rc = 0;
 out:
 	rep->ms = now_ms() - start;
+	lockwatch_stop();
 	revplan_release(&plan);
 	store_free_heads(heads, n);
 	return rc;

@@ -39,6 +39,7 @@ struct exec {
 	size_t blen, bcap;
 	struct segment *segs;
 	size_t nseg, segcap;
+	size_t failed_at;  /* after a flush: the segment that failed (nseg: none) */
 	/* what the lexer follows, read back from the server */
 	int std_strings;
 	enum pgenc enc;

@@ -10,45 +10,106 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/lockwatch.h"
 #include "db/query.h"
 #include "script/exec.h"
 #include "util/array.h"
+#include "util/log.h"
+#include "util/sig.h"
 
 static const char *segment_text(const struct exec *x, const struct segment *seg)
 {
 	return seg->text ? seg->text : x->batch + seg->off;
 }
 
-int pipeline_flush(struct exec *x, struct err *e)
+/* Read the results of the segment in flight; an SQL error is set in e. */
+static int collect(struct exec *x, struct err *e)
 {
 	struct db_results r = {0};
 	int rc = 0;
+	if (!PQpipelineSync(x->c))
+		return err_set(e, EXIT_FAILURE_GENERIC, "cannot send to the server: %s",
+			       PQerrorMessage(x->c));
+	if (db_pipeline_collect(x->c, &r, e) < 0) {
+		/* a lost connection names the statement that did not complete */
+		if (e->code == EXIT_FAILURE_GENERIC && r.completed < x->nseg)
+			err_prefix(e, "%s:%zu:%zu", x->segs[r.completed].file, x->segs[r.completed].line,
+				   x->segs[r.completed].col);
+		x->failed_at = x->nseg;
+		return -1;
+	}
+	if (r.failed) {
+		/* the statements before the failing one completed */
+		const struct segment *seg = &x->segs[r.completed < x->nseg ? r.completed : x->nseg - 1];
+		rc = exec_statement_error(x, r.failed, segment_text(x, seg), seg, e);
+		PQclear(r.failed);
+	}
+	x->failed_at = r.failed ? r.completed : x->nseg;
+	for (size_t i = 0; i < r.completed && i < x->nseg; i++)
+		x->st->statements += !x->segs[i].wrapper;
+	x->st->batches++;
+	if (rc == 0 && x->vars && r.row_count[0])
+		lang_query_variables(x, r.row_count);
+	return rc;
+}
+
+/* Autocommit mode: the statement at x->failed_at gave up waiting for a lock
+ * inside its own BEGIN … COMMIT, so it had no effect.  When retries are
+ * left, roll its block back, wait, and send it and the statements the
+ * server skipped after it again (what completed before it is not sent
+ * again).  1: sent again; 0: not to be retried (e unchanged, or set by a
+ * signal during the wait). */
+static int retry(struct exec *x, int attempt, struct err *e)
+{
+	size_t from = x->failed_at;
+	if (!x->o->autocommit || x->in_block || attempt >= x->o->lock_retries ||
+	    !lockwatch_retryable(e) || from == 0 || from >= x->nseg || !x->segs[from - 1].wrapper ||
+	    x->segs[from].wrapper || sig_received())
+		return 0;
+	from--; /* its BEGIN */
+	PQexitPipelineMode(x->c);
+	x->in_pipeline = 0;
+	if (PQtransactionStatus(x->c) == PQTRANS_INERROR)
+		db_exec(x->c, "ROLLBACK", NULL, &(struct err){0});
+	log_warn("%s; retry %d of %d", e->msg, attempt + 1, x->o->lock_retries);
+	err_clear(e);
+	if (lockwatch_backoff(attempt + 1, e) < 0)
+		return 0;
+	lockwatch_forget();
+	if (!PQenterPipelineMode(x->c)) {
+		err_set(e, EXIT_FAILURE_GENERIC, "cannot enter pipeline mode: %s", PQerrorMessage(x->c));
+		return 0;
+	}
+	x->in_pipeline = 1;
+	memmove(x->segs, x->segs + from, (x->nseg - from) * sizeof *x->segs);
+	x->nseg -= from;
+	for (size_t i = 0; i < x->nseg; i++) {
+		const struct segment *seg = &x->segs[i];
+		/* a large statement was sent from the source's buffer, which no
+		 * longer ends where it does: a copy */
+		char *copy = seg->text && !seg->wrapper ? strndup(seg->text, seg->len) : NULL;
+		int ok = (copy || !seg->text || seg->wrapper) &&
+			 PQsendQueryParams(x->c, copy ? copy : segment_text(x, seg), 0, NULL, NULL, NULL,
+					   NULL, 0);
+		free(copy);
+		if (!ok) {
+			err_set(e, EXIT_FAILURE_GENERIC, "%s:%zu:%zu: cannot send to the server: %s",
+				seg->file, seg->line, seg->col, PQerrorMessage(x->c));
+			return 0;
+		}
+	}
+	return 1;
+}
+
+int pipeline_flush(struct exec *x, struct err *e)
+{
+	int rc = 0;
 
 	x->savepoint_fresh = 0;
-	if (x->nseg > 0) {
-		if (!PQpipelineSync(x->c)) {
-			rc = err_set(e, EXIT_FAILURE_GENERIC, "cannot send to the server: %s",
-				     PQerrorMessage(x->c));
-		} else if (db_pipeline_collect(x->c, &r, e) < 0) {
-			/* a lost connection names the statement that did not complete */
-			if (e->code == EXIT_FAILURE_GENERIC && r.completed < x->nseg)
-				err_prefix(e, "%s:%zu:%zu", x->segs[r.completed].file,
-					   x->segs[r.completed].line, x->segs[r.completed].col);
-			rc = -1;
-		} else {
-			if (r.failed) {
-				/* the statements before the failing one completed */
-				const struct segment *seg = &x->segs[r.completed < x->nseg ? r.completed
-											   : x->nseg - 1];
-				rc = exec_statement_error(x, r.failed, segment_text(x, seg), seg, e);
-				PQclear(r.failed);
-			}
-			for (size_t i = 0; i < r.completed && i < x->nseg; i++)
-				x->st->statements += !x->segs[i].wrapper;
-			x->st->batches++;
-			if (rc == 0 && x->vars && r.row_count[0])
-				lang_query_variables(x, r.row_count);
-		}
+	for (int attempt = 0; x->nseg > 0; attempt++) {
+		rc = collect(x, e);
+		if (rc == 0 || !retry(x, attempt, e))
+			break;
 	}
 	PQexitPipelineMode(x->c);
 	x->in_pipeline = 0;
@@ -138,6 +199,6 @@ int pipeline_send_wrapper(struct exec *x, const char *sql, const struct source *
 			       s->name, it->line, it->col, PQerrorMessage(x->c));
 	/* where it fails is the statement's place (its text is not needed:
 	 * BEGIN and COMMIT errors carry no position) */
-	x->segs[x->nseg++] = (struct segment){s->name, NULL, 0, 0, it->line, it->col, 1};
+	x->segs[x->nseg++] = (struct segment){s->name, sql, 0, 0, it->line, it->col, 1};
 	return 0;
 }

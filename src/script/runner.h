@@ -72,6 +72,11 @@ struct runner_opts {
 	/* psql's scripting language (variables, \if, the \g family …) with
 	 * these variables set from outside (like psql -v); NULL: plain SQL. */
 	const struct vars *vars;
+	/* autocommit mode: how many times a statement outside a transaction
+	 * block that gave up waiting for a lock (lock_timeout, a deadlock) is
+	 * sent again, after a backoff; it had no effect, and what ran before
+	 * it is not run again */
+	int lock_retries;
 };
 
 struct runner_stats {

@@ -47,6 +47,23 @@ int err_hint(struct err *e, const char *fmt, ...)
 	return -1;
 }
 
+int err_append_hint(struct err *e, const char *fmt, ...)
+{
+	char more[ERR_HINT_MAX];
+	size_t n = strlen(e->hint);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(more, sizeof more, fmt, ap);
+	va_end(ap);
+	if (n > 0 && n + 2 < sizeof e->hint) {
+		memcpy(e->hint + n, "; ", 3);
+		n += 2;
+	}
+	snprintf(e->hint + n, sizeof e->hint - n, "%s", more);
+	fold_to_one_line(e->hint);
+	return -1;
+}
+
 int err_prefix(struct err *e, const char *fmt, ...)
 {
 	char prefix[512];

@@ -49,6 +49,11 @@ int err_set(struct err *e, int code, const char *fmt, ...)
 int err_hint(struct err *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Add to the hint of an error already set: the text alone when there is no
+ * hint yet, else after "; ".  Returns -1. */
+int err_append_hint(struct err *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* Prefix the existing message with "<prefix>: " (printf-style).  Returns -1. */
 int err_prefix(struct err *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -89,7 +89,8 @@ def test_lock_timeout_applies_to_revisions(pg, db, mdir, mig):
     try:
         holder.autocommit = False
         holder.cursor().execute("LOCK TABLE t1 IN ACCESS SHARE MODE")
-        r = mig("upgrade", "head", env={"MIGRATE_MIGRATIONS_LOCK_TIMEOUT": "200ms"})
+        r = mig("upgrade", "head", env={"MIGRATE_MIGRATIONS_LOCK_TIMEOUT": "200ms",
+                                        "MIGRATE_MIGRATIONS_LOCK_RETRIES": "0"})
     finally:
         holder.rollback()
         holder.close()
