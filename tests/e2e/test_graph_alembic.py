@@ -3,9 +3,10 @@
 Each case builds one graph twice, as Alembic Python revisions and as migrate SQL revisions, with
 the same ids, down revisions, depends_on and branch labels.  Every revision's upgrade inserts its
 id into a table `steps` (serial column), its downgrade inserts 'down:' + id, so the ORDER of the
-steps is in the database.  Both databases start from the same version rows (stamped by each tool),
-both tools run the same command, and the version rows and the steps must agree; a command Alembic
-refuses must be refused by migrate (exit 9) and change nothing.
+steps is in the database.  Each tool works in a schema of its own (its search_path) of one shared
+database; both start from the same version rows (stamped by each tool), both run the same command,
+and the version rows and the steps must agree; a command Alembic refuses must be refused by
+migrate (exit 9) and change nothing.
 
 The order in which Alembic reads the revision files breaks ties (which of several heads goes
 first): it is the order of os.listdir() in each version location, which depends on the file
