@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "db/lockwatch.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +96,34 @@ static const char blockers_sql[] =
 	"FROM unnest(pg_blocking_pids($1::int)) AS b(pid) JOIN pg_stat_activity a ON a.pid = b.pid "
 	"ORDER BY a.pid";
 
+/* The side query, waited for in the way every query is (a signal ends the
+ * wait, and then the side connection: the statement being watched is
+ * cancelled by the caller).  NULL when it could not complete. */
+static PGresult *ask(const char *sql, const char *const *params)
+{
+	PGresult *r = NULL, *next;
+	struct err e = {0};
+	int64_t deadline = now_ms() + 4000;
+	if (!PQsendQueryParams(w.side, sql, 1, NULL, params, NULL, NULL, 0))
+		goto broken;
+	for (;;) {
+		while (PQisBusy(w.side)) {
+			if (sig_wait_fd(PQsocket(w.side), POLLIN, deadline, &e) <= 0 ||
+			    !PQconsumeInput(w.side))
+				goto broken;
+		}
+		if (!(next = PQgetResult(w.side)))
+			return r;
+		PQclear(r);
+		r = next;
+	}
+broken:
+	PQclear(r);
+	PQfinish(w.side);
+	w.side = NULL;
+	return NULL;
+}
+
 static void describe(const PGresult *r, struct strbuf *b)
 {
 	for (int i = 0; i < PQntuples(r) && i < 5; i++) {
@@ -125,7 +154,9 @@ static void look(PGconn *c, int64_t waited_ms)
 	if (!w.side)
 		return;
 	snprintf(pid, sizeof pid, "%d", PQbackendPID(c));
-	PGresult *r = PQexecParams(w.side, blockers_sql, 1, NULL, params, NULL, NULL, 0);
+	PGresult *r = ask(blockers_sql, params);
+	if (!r)
+		return;
 	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0) {
 		describe(r, &b);
 		if (b.s) {

@@ -50,10 +50,19 @@ static void db_cancel(PGconn *c)
 	}
 }
 
+/* After a signal cancelled the query in flight, what it still sends is
+ * drained, but not for ever: a second signal, or DRAIN_MS without the
+ * answer (a server that does not act on the cancel), ends the wait. */
+#define DRAIN_MS 10000
+static struct {
+	int signals;       /* sig_count() when the query was cancelled */
+	int64_t at;        /* now_ms() then */
+} cancel;
+
 /* Wait until PQgetResult will not block.  A signal cancels the query in
  * flight (once: *cancelled) and the wait goes on without the signal pipe,
  * so what the server still sends can be drained.  -1: the connection is
- * lost (e set). */
+ * lost (e set), or the drain was cut short (e = 128+N). */
 static int await_result(PGconn *c, int *cancelled, struct err *e)
 {
 	int64_t start = now_ms(), step = lockwatch_tick(c, 0);
@@ -65,12 +74,19 @@ static int await_result(PGconn *c, int *cancelled, struct err *e)
 			return 0;
 		if (*cancelled) {
 			struct pollfd pfd = {.fd = PQsocket(c), .events = POLLIN};
-			poll(&pfd, 1, 1000);
+			poll(&pfd, 1, 100);
+			if (sig_count() > cancel.signals || now_ms() - cancel.at >= DRAIN_MS) {
+				sig_check(e);
+				return err_hint(e, "stopped waiting for the server to end the cancelled "
+						   "statement; it ends with the connection");
+			}
 		} else if (wait_io(c, flush, step, e) < 0) {
 			if (!sig_received())
 				return -1;
 			db_cancel(c);
 			*cancelled = 1;
+			cancel.signals = sig_count();
+			cancel.at = now_ms();
 		}
 		if (!PQconsumeInput(c))
 			break;
