@@ -44,6 +44,9 @@ void progress_update(void *ctx, uint64_t done, uint64_t total)
 		     filled, "##############################", BAR_WIDTH - filled, "",
 		     (int)(done * 100 / total), (unsigned long long)(done >> 20),
 		     (unsigned long long)(total >> 20), p->label);
+	/* snprintf returns the length it wanted: a long label is cut here */
+	if (n >= (int)sizeof line)
+		n = (int)sizeof line - 1;
 	if (n > 0 && write(STDERR_FILENO, line, (size_t)n) < 0)
 		p->active = 0;
 }

@@ -245,6 +245,44 @@ def test_progress_bar_on_a_terminal_plain_lines_otherwise(pg, db, tmp_path):
     assert "ran init script 20240101/01_big.sql" in r.stderr
 
 
+def _init_on_a_terminal(pg, db, cwd):
+    """`migrate init` with stderr on a pty: (exit code, every byte written to the terminal)."""
+    master, slave = pty.openpty()
+    try:
+        p = subprocess.Popen([MIGRATE, "init"], env=clean_env(DATABASE_URL=pg.url(db)),
+                             cwd=cwd, stdout=subprocess.PIPE, stderr=slave)
+        os.close(slave)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            out += chunk
+        return p.wait(timeout=60), out
+    finally:
+        os.close(master)
+
+
+def test_progress_bar_with_a_long_file_name_stays_in_its_buffer(pg, db, tmp_path):
+    # The bar's line is formatted into 256 bytes; a 240-character name makes it longer.
+    # Only what fits is written: before, write() was given snprintf's would-be length and
+    # sent the terminating NUL and the stack beyond it (AddressSanitizer: stack over-read).
+    name = "a" * 236 + ".sql"
+    rows = "".join(f"{i}\t{'x' * 100}\n" for i in range(45000))  # ~4.5 MB
+    write(tmp_path, {f"sql/init/20240101/{name}":
+                     "CREATE TABLE big (id int, v text);\nCOPY big FROM stdin;\n" + rows + "\\.\n"})
+    rc, out = _init_on_a_terminal(pg, db, tmp_path)
+    assert rc == 0, out
+    assert b"\rmigrate: [" in out
+    assert b"\x00" not in out
+    bars = [seg for seg in out.split(b"\r") if seg.startswith(b"migrate: [")]
+    assert bars and all(len(seg) <= 254 for seg in bars), [len(s) for s in bars]
+    assert query(pg, db, "SELECT count(*) FROM big") == [(45000,)]
+
+
 def test_bookkeeping_lives_in_the_version_table_schema(pg, db, tmp_path):
     query(pg, db, "CREATE SCHEMA meta")
     write(tmp_path, {"sql/init/20240101/01_a.sql": recorder("a")})
