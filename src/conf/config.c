@@ -1,7 +1,8 @@
 /*
  * config.c — see config.h.  inih parses the file; we feed it line by line
- * through our own reader so that every value knows its line number (inih's
- * handler is not given one in Debian's build).
+ * through our own reader (conf/inilines.h) so that every value knows its
+ * line number (inih's handler is not given one in Debian's build) and a
+ * line may be longer than Debian's inih can hold.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "conf/config.h"
@@ -13,11 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "conf/env.h"
+#include "conf/inilines.h"
 #include "util/duration.h"
 #include "util/log.h"
-#include "conf/env.h"
 #include "util/strbuf.h"
 
 enum setting_type { T_STRING, T_BOOL, T_DURATION, T_INT, T_LIST, T_LOG_FORMAT, T_LOG_LEVEL, T_LOCK_MODE };
@@ -278,36 +281,14 @@ int config_expand(const char *text, char **out, struct err *e)
 /* ---- the config file ----------------------------------------------------- */
 
 struct file_ctx {
-	FILE *fp;
+	struct inilines lines; /* the reader: lines of any length, NUL bytes refused */
 	const char *path;
-	int line;
 	int alembic; /* reading alembic.ini: only [alembic] sqlalchemy.url */
 	struct config *cfg;
 	struct err *e;
 	int failed;
 	int seen[CFG_COUNT]; /* line where each setting was set, for duplicates */
 };
-
-static char *file_reader(char *str, int num, void *stream)
-{
-	struct file_ctx *ctx = stream;
-	char *got = fgets(str, num, ctx->fp);
-	if (!got)
-		return NULL;
-	ctx->line++;
-	if (!strchr(str, '\n') && !feof(ctx->fp)) {
-		int c;
-		if (!ctx->failed) {
-			ctx->failed = 1;
-			err_set(ctx->e, EXIT_CONFIG, "%s:%d: line too long (at most %d characters)",
-				ctx->path, ctx->line, num - 2);
-		}
-		while ((c = fgetc(ctx->fp)) != EOF && c != '\n')
-			;
-		str[0] = '\0';
-	}
-	return got;
-}
 
 /* Whether a variable's name says it holds a secret. */
 static int secret_name(const char *name)
@@ -363,16 +344,35 @@ int config_var_name_ok(const char *name, size_t len)
 	return 1;
 }
 
+static int file_handler_value(struct file_ctx *ctx, const char *section, const char *name,
+			      const char *value);
+
+/* inih's handler: the value with the text the reader held back restored. */
 static int file_handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct file_ctx *ctx = user;
+	char *whole = NULL;
+
+	if (ctx->failed)
+		return 1;
+	if (inilines_value(&ctx->lines, value, &whole) < 0) {
+		ctx->failed = 1;
+		err_set(ctx->e, EXIT_FAILURE_GENERIC, "out of memory");
+		return 1;
+	}
+	file_handler_value(ctx, section, name, whole ? whole : value);
+	free(whole);
+	return 1;
+}
+
+static int file_handler_value(struct file_ctx *ctx, const char *section, const char *name,
+			      const char *value)
+{
 	char where[300];
 	char *expanded = NULL;
 	int id;
 
-	if (ctx->failed)
-		return 1;
-	snprintf(where, sizeof where, "%s:%d", ctx->path, ctx->line);
+	snprintf(where, sizeof where, "%s:%d", ctx->path, ctx->lines.line);
 	if (ctx->alembic) {
 		if (strcmp(section, "alembic") != 0 || strcmp(name, "sqlalchemy.url") != 0)
 			return 1;
@@ -424,7 +424,7 @@ static int file_handler(void *user, const char *section, const char *name, const
 			ctx->seen[id]);
 		return 1;
 	}
-	ctx->seen[id] = ctx->line;
+	ctx->seen[id] = ctx->lines.line;
 	if (config_expand(value, &expanded, ctx->e) < 0) {
 		ctx->failed = 1;
 		err_prefix(ctx->e, "%s: %s", where, config_name(id));
@@ -436,25 +436,56 @@ static int file_handler(void *user, const char *section, const char *name, const
 	return 1;
 }
 
+/* The reader's own errors, else inih's: the first line that is neither a
+ * section header nor key = value. */
+static int file_errors(const struct file_ctx *ctx, int rc, struct err *e)
+{
+	const struct inilines *l = &ctx->lines;
+	switch (l->error) {
+	case INILINES_TOO_LONG:
+		return err_set(e, EXIT_CONFIG, "%s:%d: line too long (at most %d bytes)", ctx->path,
+			       l->error_line, INILINES_MAX);
+	case INILINES_NUL:
+		return err_set(e, EXIT_CONFIG, "%s:%d: the line holds a NUL byte (a config file is text)",
+			       ctx->path, l->error_line);
+	case INILINES_READ:
+		return err_set(e, EXIT_CONFIG, "cannot read config file \"%s\": %s", ctx->path,
+			       strerror(l->read_errno));
+	case INILINES_OK:
+		break;
+	}
+	if (rc > 0)
+		return err_set(e, EXIT_CONFIG, "%s:%d: syntax error (expected [section] or key = value)",
+			       ctx->path, rc);
+	if (rc < 0)
+		return err_set(e, EXIT_CONFIG, "cannot read config file \"%s\"", ctx->path);
+	return 0;
+}
+
 static int read_file(struct config *cfg, const char *path, int alembic, struct err *e)
 {
 	struct file_ctx ctx = {.path = path, .alembic = alembic, .cfg = cfg, .e = e};
+	struct stat st;
 	int rc;
 
-	ctx.fp = fopen(path, "re");
-	if (!ctx.fp)
+	ctx.lines.fp = fopen(path, "re");
+	if (!ctx.lines.fp)
 		return err_set(e, EXIT_CONFIG, "cannot open config file \"%s\": %s", path,
 			       strerror(errno));
-	rc = ini_parse_stream(file_reader, &ctx, file_handler, &ctx);
-	fclose(ctx.fp);
+	/* fopen opens a directory, and reading it fails with EISDIR; what a
+	 * Docker bind mount of a missing file creates is a directory. */
+	if (fstat(fileno(ctx.lines.fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(ctx.lines.fp);
+		err_set(e, EXIT_CONFIG, "config file \"%s\" is a directory", path);
+		return err_hint(e, "a bind mount of a file that does not exist on the host creates a "
+				   "directory: check the source path of the mount");
+	}
+	rc = ini_parse_stream(inilines_read, &ctx.lines, file_handler, &ctx);
+	fclose(ctx.lines.fp);
+	inilines_release(&ctx.lines);
 	if (ctx.failed)
 		return -1;
-	if (rc > 0)
-		return err_set(e, EXIT_CONFIG, "%s:%d: syntax error (expected [section] or key = value)",
-			       path, rc);
-	if (rc < 0)
-		return err_set(e, EXIT_CONFIG, "cannot read config file \"%s\"", path);
-	return 0;
+	return file_errors(&ctx, rc, e);
 }
 
 static int file_exists(const char *path) { return access(path, F_OK) == 0; }

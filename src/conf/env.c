@@ -86,14 +86,12 @@ int env_export_libpq_files(struct err *e)
 	};
 	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
 		char *value;
-		if (getenv(vars[i]))
-			continue;
+		/* X and X_FILE both set is an error here too (env_get says so) */
 		if (env_get(vars[i], &value, e) < 0)
 			return -1;
-		if (value) {
+		if (value && !getenv(vars[i]))
 			setenv(vars[i], value, 1);
-			free(value);
-		}
+		free(value);
 	}
 	return 0;
 }

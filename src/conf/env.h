@@ -18,7 +18,8 @@ int env_get(const char *name, char **out, struct err *e);
 int env_read_secret_file(const char *path, char **out, struct err *e);
 
 /* For libpq's own variables (PGPASSWORD, PGUSER, PGHOST, …): when X is
- * unset and X_FILE is set, set X from the file so libpq sees it. */
+ * unset and X_FILE is set, set X from the file so libpq sees it.  Both set
+ * is EXIT_CONFIG, as for every other variable. */
 int env_export_libpq_files(struct err *e);
 
 #endif

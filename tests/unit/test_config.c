@@ -3,9 +3,11 @@
 #include "tap.h"
 
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "conf/config.h"
+#include "conf/env.h"
 
 static char dir[] = "/tmp/migrate-config-test-XXXXXX";
 
@@ -159,13 +161,133 @@ static void test_long_line(void)
 {
 	struct config cfg;
 	struct err e;
-	char text[1024];
+	char text[1024], url[400];
 	clear_env();
-	snprintf(text, sizeof text, "[database]\n\nurl = postgresql://%0400d/db\n[wait]\ntimeout = 5\n", 0);
+	/* 236 characters: Debian's libinih alone holds 198 */
+	snprintf(url, sizeof url, "postgresql://synapse_user:%0112d@db.internal.example.com:5432/"
+				  "synapse_dt?sslmode=verify-full&sslrootcert=/run/secrets/ca.pem",
+		 7);
+	snprintf(text, sizeof text, "[database]\n\nurl = %s\n[wait]\ntimeout = 5\n", url);
+	CHECK_INT((int)strlen(url) + 6, 236);
+	write_file("migrate.ini", text);
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 0);
+	CHECK_STR(config_str(&cfg, CFG_DATABASE_URL), url);
+	CHECK_STR(cfg.v[CFG_DATABASE_URL].where, "migrate.ini:3");
+	CHECK_INT(config_num(&cfg, CFG_WAIT_TIMEOUT), 5000);
+	config_release(&cfg);
+
+	/* the inline comment, the other separator, ${VAR} and blanks around it */
+	setenv("TEST_PW", "pw", 1);
+	snprintf(text, sizeof text, "[database]\n  url:   postgresql://u:${TEST_PW}@h/%0300d   ; a "
+				    "comment\n",
+		 1);
+	write_file("migrate.ini", text);
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 0);
+	snprintf(url, sizeof url, "postgresql://u:pw@h/%0300d", 1);
+	CHECK_STR(config_str(&cfg, CFG_DATABASE_URL), url);
+	config_release(&cfg);
+}
+
+static void test_long_lines_of_every_kind(void)
+{
+	struct config cfg;
+	struct err e;
+	static char text[8192], want[4096], more[2048], note[400];
+	clear_env();
+	memset(note, 'x', sizeof note - 1);
+	note[sizeof note - 1] = '\0';
+	more[0] = '\0';
+	for (int i = 0; i < 40; i++)
+		snprintf(more + strlen(more), sizeof more - strlen(more), "%stcp://redis-%02d:6379",
+			 i ? " " : "", i);
+	/* a long comment, a long section line, a long continuation line, a
+	 * short value followed by a long comment, a long init variable */
+	snprintf(text, sizeof text,
+		 "# %s\n"
+		 "[wait]   ; %s\n"
+		 "services = tcp://first:1\n"
+		 "    %s   ; %s\n"
+		 "timeout = 9s ; %s\n"
+		 "[init.variables]\n"
+		 "big = %s\n",
+		 note, note, more, note, note, note);
+	write_file("migrate.ini", text);
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 0);
+	snprintf(want, sizeof want, "tcp://first:1 %s", more);
+	CHECK_STR(config_str(&cfg, CFG_WAIT_SERVICES), want);
+	CHECK_INT(config_num(&cfg, CFG_WAIT_TIMEOUT), 9000);
+	CHECK_INT(cfg.n_init_vars, 1);
+	if (cfg.n_init_vars == 1)
+		CHECK_STR(cfg.init_vars[0].value, note);
+	config_release(&cfg);
+
+	/* alembic.ini's URL may be long too */
+	unlink("migrate.ini");
+	snprintf(text, sizeof text, "[alembic]\nsqlalchemy.url = postgresql://u@h/%0300d\n", 3);
+	write_file("alembic.ini", text);
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 0);
+	snprintf(want, sizeof want, "postgresql://u@h/%0300d", 3);
+	CHECK_STR(config_str(&cfg, CFG_DATABASE_URL), want);
+	config_release(&cfg);
+	unlink("alembic.ini");
+
+	/* a long line that is no key = value is still a syntax error there */
+	snprintf(text, sizeof text, "[lock]\nno equals sign %s\n", note);
 	write_file("migrate.ini", text);
 	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 3);
-	CHECK(strncmp(e.msg, "migrate.ini:3: line too long", 28) == 0);
+	CHECK_STR(e.msg, "migrate.ini:2: syntax error (expected [section] or key = value)");
 	config_release(&cfg);
+
+	/* a long key is an unknown key, named */
+	snprintf(text, sizeof text, "[lock]\n%s = 1\n", note);
+	write_file("migrate.ini", text);
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 3);
+	CHECK(strncmp(e.msg, "migrate.ini:2: ", 15) == 0);
+	config_release(&cfg);
+}
+
+static void test_line_limits_and_nul(void)
+{
+	struct config cfg;
+	struct err e;
+	FILE *f;
+	clear_env();
+	f = fopen("migrate.ini", "w");
+	fputs("[database]\nurl = ", f);
+	for (int i = 0; i < 70000; i++)
+		fputc('a', f);
+	fputs("\n", f);
+	fclose(f);
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 3);
+	CHECK_STR(e.msg, "migrate.ini:2: line too long (at most 65536 bytes)");
+	config_release(&cfg);
+
+	f = fopen("migrate.ini", "w");
+	fwrite("[wait]\ntimeout = 5s\n[lock]\ntime\0out = 1s\n", 1, 41, f);
+	fclose(f);
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 3);
+	CHECK_STR(e.msg, "migrate.ini:4: the line holds a NUL byte (a config file is text)");
+	config_release(&cfg);
+}
+
+static void test_config_path_that_is_a_directory(void)
+{
+	struct config cfg;
+	struct err e;
+	clear_env();
+	/* what `docker run -v ./migrate.ini:/app/migrate.ini` makes of a
+	 * missing file */
+	CHECK_INT(mkdir("migrate.ini", 0755), 0);
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 3);
+	CHECK_STR(e.msg, "config file \"migrate.ini\" is a directory");
+	CHECK(strstr(e.hint, "bind mount") != NULL);
+	config_release(&cfg);
+	CHECK_INT(load(&cfg, "migrate.ini", NULL, 0, &e), 3);
+	config_release(&cfg);
+	setenv("MIGRATE_CONFIG", "migrate.ini", 1);
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 3);
+	config_release(&cfg);
+	rmdir("migrate.ini");
 }
 
 static void test_precedence(void)
@@ -235,6 +357,30 @@ static void test_file_secrets(void)
 	config_release(&cfg);
 	unlink("pw");
 	unlink("secret");
+}
+
+static void test_libpq_file_pairs(void)
+{
+	struct err e = {0};
+	clear_env();
+	write_file("pgpw", "from-file\n");
+	setenv("PGPASSWORD", "direct", 1);
+	setenv("PGPASSWORD_FILE", "pgpw", 1);
+	CHECK_INT(env_export_libpq_files(&e), -1);
+	CHECK_INT(e.code, 3);
+	CHECK_STR(e.msg, "both PGPASSWORD and PGPASSWORD_FILE are set; use one");
+	unsetenv("PGPASSWORD");
+	err_clear(&e);
+	CHECK_INT(env_export_libpq_files(&e), 0);
+	CHECK_STR(getenv("PGPASSWORD"), "from-file");
+	unsetenv("PGPASSWORD");
+	unsetenv("PGPASSWORD_FILE");
+	/* X alone stays as it is */
+	setenv("PGUSER", "app", 1);
+	CHECK_INT(env_export_libpq_files(&e), 0);
+	CHECK_STR(getenv("PGUSER"), "app");
+	unsetenv("PGUSER");
+	unlink("pgpw");
 }
 
 static void test_env_errors(void)
@@ -335,9 +481,13 @@ int main(void)
 	RUN(test_file_values_and_expansion);
 	RUN(test_file_errors_name_file_and_line);
 	RUN(test_long_line);
+	RUN(test_long_lines_of_every_kind);
+	RUN(test_line_limits_and_nul);
+	RUN(test_config_path_that_is_a_directory);
 	RUN(test_precedence);
 	RUN(test_database_url_sources);
 	RUN(test_file_secrets);
+	RUN(test_libpq_file_pairs);
 	RUN(test_env_errors);
 	RUN(test_config_file_choice);
 	RUN(test_alembic_ini_fallback);
