@@ -71,22 +71,73 @@ static const char *level_name(enum log_level level)
 	return names[level];
 }
 
-/* Append s to buf as the body of a JSON string. */
-static size_t json_escape(char *buf, size_t cap, size_t at, const char *s)
+/* The length of the well-formed UTF-8 sequence at s (RFC 3629: no
+ * overlong forms, no surrogates, nothing above U+10FFFF), or 0. */
+static size_t utf8_len(const unsigned char *s)
 {
-	for (; *s && at + 7 < cap; s++) {
-		unsigned char c = (unsigned char)*s;
+	unsigned char c = s[0];
+	size_t n;
+	unsigned char lo = 0x80, hi = 0xBF; /* the allowed range of the second byte */
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		n = 2;
+	else if (c >= 0xE0 && c <= 0xEF)
+		n = 3;
+	else if (c >= 0xF0 && c <= 0xF4)
+		n = 4;
+	else
+		return 0;
+	if (c == 0xE0)
+		lo = 0xA0;
+	else if (c == 0xED)
+		hi = 0x9F;
+	else if (c == 0xF0)
+		lo = 0x90;
+	else if (c == 0xF4)
+		hi = 0x8F;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xBF)
+			return 0;
+	return n;
+}
+
+size_t log_json_escape(char *buf, size_t cap, size_t at, const char *text)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	if (cap < 5 || at >= cap - 4)
+		return at;
+	while (*s) {
+		char piece[8];
+		size_t n, used;
+		unsigned char c = *s;
 		if (c == '"' || c == '\\') {
-			buf[at++] = '\\';
-			buf[at++] = (char)c;
-		} else if (c == '\n') {
-			buf[at++] = '\\';
-			buf[at++] = 'n';
-		} else if (c < 0x20) {
-			at += (size_t)snprintf(buf + at, cap - at, "\\u%04x", c);
+			piece[0] = '\\';
+			piece[1] = (char)c;
+			n = 2, used = 1;
+		} else if (c == '\n' || c == '\r' || c == '\t') {
+			piece[0] = '\\';
+			piece[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+			n = 2, used = 1;
+		} else if (c < 0x20 || c == 0x7F) {
+			snprintf(piece, sizeof piece, "\\u%04x", c);
+			n = 6, used = 1;
+		} else if ((used = utf8_len(s)) == 0) {
+			/* not UTF-8 (a Latin-1 file name, a message cut mid-character) */
+			memcpy(piece, "\\ufffd", 6);
+			n = 6, used = 1;
 		} else {
-			buf[at++] = (char)c;
+			memcpy(piece, s, used);
+			n = used;
 		}
+		if (at + n >= cap - 4)
+			break; /* whole characters only, and room for the end of the line */
+		memcpy(buf + at, piece, n);
+		at += n;
+		s += used;
 	}
 	buf[at] = '\0';
 	return at;
@@ -121,8 +172,8 @@ static void emit(enum log_level level, const char *prefix, const char *text)
 				       "{\"time\":\"%s.%03ldZ\",\"level\":\"%s\",\"program\":\"%s\",\"msg\":\"",
 				       stamp, (long)(tv.tv_usec / 1000), level_name(level), program);
 		if (prefix && strcmp(prefix, "hint: ") == 0)
-			len = json_escape(line, sizeof line, len, prefix);
-		len = json_escape(line, sizeof line, len, redacted);
+			len = log_json_escape(line, sizeof line, len, prefix);
+		len = log_json_escape(line, sizeof line, len, redacted);
 		len += (size_t)snprintf(line + len, sizeof line - len, "\"}\n");
 	} else {
 		len = (size_t)snprintf(line, sizeof line, "%s: %s%s\n", program, prefix ? prefix : "",

@@ -39,6 +39,14 @@ void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Append text to buf[at…] as the body of a JSON string and return the new
+ * length (buf stays NUL-terminated).  Whatever the bytes, the result is
+ * valid JSON in valid UTF-8: '"', '\\' and control characters are escaped
+ * (\n, \r, \t, \u00XX, also DEL), a byte that is not part of well-formed
+ * UTF-8 becomes \ufffd.  Only whole characters are written, and 4 bytes
+ * of cap are left for the caller to close the line. */
+size_t log_json_escape(char *buf, size_t cap, size_t at, const char *text);
+
 /* Report an error value: "error: msg" plus "hint: …" when it has one. */
 void log_report(const struct err *e);
 
