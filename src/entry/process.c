@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -103,70 +104,86 @@ int process_exec(char **argv, struct err *e)
 
 static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 
-int process_supervise(char **argv, struct err *e)
+/* Orphans of the program are reparented to the nearest subreaper, else to
+ * PID 1: unless we are PID 1, become that subreaper (as `tini -s`), so
+ * that they are ours to reap. */
+static void become_subreaper(void)
 {
-	sigset_t set, old;
-	pid_t child;
-	int status = 0, child_done = 0;
-	int report[2];
-	int seen;
+#ifdef PR_SET_CHILD_SUBREAPER
+	if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1L, 0L, 0L, 0L) < 0)
+		log_warn("cannot become a child subreaper: %s (orphans of the program are not "
+			 "reaped here)",
+			 strerror(errno));
+#endif
+}
 
-	sigemptyset(&set);
-	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
-		sigaddset(&set, forwarded[i]);
-	sigaddset(&set, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &set, &old);
-	if (sig_check(e) < 0) {
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		return -1;
+/* The child's side of the fork: its own process group (and the terminal's
+ * foreground), default signals, exec.  A failed exec sends errno through
+ * report (close-on-exec: closed by a successful exec). */
+static void child_exec(char **argv, int report)
+{
+	int errnum;
+	setpgid(0, 0);
+	if (isatty(STDIN_FILENO)) {
+		signal(SIGTTOU, SIG_IGN);
+		tcsetpgrp(STDIN_FILENO, getpgrp());
 	}
+	sig_reset_for_exec();
+	execvp(argv[0], argv);
+	errnum = errno;
+	if (write(report, &errnum, sizeof errnum) < 0)
+		_exit(EXIT_NOT_EXECUTABLE);
+	_exit(errnum == ENOENT ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE);
+}
 
-	/* The child reports a failed exec through a close-on-exec pipe. */
+/* Fork and exec argv; 0 with *child once the exec succeeded, -1 with e when
+ * the pipe, the fork or the exec failed (the child then reaped).  Both
+ * ends of the pipe are closed on every path. */
+static int start_child(char **argv, pid_t *child, struct err *e)
+{
+	int report[2];
+	int errnum;
+	ssize_t n;
+
 	if (pipe(report) < 0)
 		return err_set(e, EXIT_FAILURE_GENERIC, "pipe: %s", strerror(errno));
 	fcntl(report[0], F_SETFD, FD_CLOEXEC);
 	fcntl(report[1], F_SETFD, FD_CLOEXEC);
-
 	close_own_fds();
 	fflush(stdout);
 	fflush(stderr);
-	child = fork();
-	if (child < 0) {
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		return err_set(e, EXIT_FAILURE_GENERIC, "fork: %s", strerror(errno));
-	}
-	if (child == 0) {
-		int errnum;
-		setpgid(0, 0);
-		if (isatty(STDIN_FILENO)) {
-			signal(SIGTTOU, SIG_IGN);
-			tcsetpgrp(STDIN_FILENO, getpgrp());
-		}
-		sig_reset_for_exec();
-		execvp(argv[0], argv);
-		errnum = errno;
-		if (write(report[1], &errnum, sizeof errnum) < 0)
-			_exit(EXIT_NOT_EXECUTABLE);
-		_exit(errnum == ENOENT ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE);
-	}
-	close(report[1]);
-	{
-		int errnum;
-		ssize_t n = read(report[0], &errnum, sizeof errnum);
+	*child = fork();
+	if (*child < 0) {
+		int saved = errno;
 		close(report[0]);
-		if (n == (ssize_t)sizeof errnum) {
-			waitpid(child, NULL, 0);
-			sigprocmask(SIG_SETMASK, &old, NULL);
-			return exec_failure(argv[0], errnum, e);
-		}
+		close(report[1]);
+		return err_set(e, EXIT_FAILURE_GENERIC, "fork: %s", strerror(saved));
 	}
-	log_debug("supervising %s as pid %ld", argv[0], (long)child);
+	if (*child == 0)
+		child_exec(argv, report[1]);
+	close(report[1]);
+	do
+		n = read(report[0], &errnum, sizeof errnum);
+	while (n < 0 && errno == EINTR);
+	close(report[0]);
+	if (n == (ssize_t)sizeof errnum) {
+		waitpid(*child, NULL, 0);
+		return exec_failure(argv[0], errnum, e);
+	}
+	return 0;
+}
 
-	seen = sig_count();
+/* Forward signals and reap until the child exits; its wait status. */
+static int supervise_child(const char *name, pid_t child, const sigset_t *set)
+{
+	int status = 0, child_done = 0;
+	int seen = sig_count();
+
+	log_debug("supervising %s as pid %ld", name, (long)child);
 	while (!child_done) {
 		siginfo_t info;
 		struct timespec tick = {0, 200 * 1000 * 1000};
-		int signo = sigtimedwait(&set, &info, &tick);
+		int signo = sigtimedwait(set, &info, &tick);
 		if (signo > 0 && signo != SIGCHLD) {
 			log_debug("forwarding signal %d to pid %ld", signo, (long)child);
 			kill(child, signo);
@@ -189,10 +206,33 @@ int process_supervise(char **argv, struct err *e)
 			}
 		}
 	}
+	return status;
+}
+
+int process_supervise(char **argv, struct err *e)
+{
+	sigset_t set, old;
+	pid_t child = -1;
+	int status, rc;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+		sigaddset(&set, forwarded[i]);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	/* From here on, every path restores the mask. */
+	become_subreaper();
+	if (sig_check(e) < 0 || start_child(argv, &child, e) < 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return -1;
+	}
+	status = supervise_child(argv[0], child, &set);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return EXIT_SIGNAL_BASE + WTERMSIG(status);
-	return EXIT_FAILURE_GENERIC;
+		rc = WEXITSTATUS(status);
+	else if (WIFSIGNALED(status))
+		rc = EXIT_SIGNAL_BASE + WTERMSIG(status);
+	else
+		rc = EXIT_FAILURE_GENERIC;
+	return rc;
 }

@@ -45,7 +45,12 @@ int sig_install(struct err *e)
 	}
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
+	/* The handler runs with every caught signal blocked: a second one waits
+	 * until the first handler returned instead of nesting inside it (where
+	 * it could land between the test and the store of the first signal). */
 	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof caught / sizeof caught[0]; i++)
+		sigaddset(&sa.sa_mask, caught[i]);
 	for (size_t i = 0; i < sizeof caught / sizeof caught[0]; i++)
 		sigaction(caught[i], &sa, NULL);
 	/* A peer closing a socket must be an error, not our death. */

@@ -398,12 +398,59 @@ def test_init_mode_exit_status_and_missing_program(pg, dbname, runner):
     assert "command not found" in r.stderr
 
 
-def test_init_mode_reaps_orphans(pg, dbname, runner):
-    # The child leaves a grandchild behind that exits later: it must be reaped,
-    # not left as a zombie, and the exit status is still the child's.
-    r = runner(["--init", "--", "sh", "-c", "(sleep 0.2 &) ; exit 0"],
-               env=clean_env(DATABASE_URL=pg.url(dbname)))
-    assert r.returncode == 0, r.stderr
+# The program under --init: it leaves an orphan behind (a grandchild whose parent
+# exited), waits until the orphan has exited too, then prints the orphan's new parent
+# and whether anyone reaped it ("reaped") or it stays a zombie ("zombie").
+ORPHAN_PROGRAM = """
+import os, sys, time
+r, w = os.pipe()
+if os.fork() == 0:
+    middle = os.getpid()
+    if os.fork() == 0:
+        os.close(r)
+        while os.getppid() == middle:  # until the middle process has exited
+            time.sleep(0.01)
+        os.write(w, b"%d %d\\n" % (os.getpid(), os.getppid()))
+        os._exit(0)
+    os._exit(0)
+os.close(w)
+os.wait()
+orphan, parent = os.read(r, 100).split()
+os.close(r)
+def state():
+    try:
+        with open(b"/proc/%s/stat" % orphan) as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:  # gone (also while being read)
+        return None
+end = time.monotonic() + 30
+while state() is not None and time.monotonic() < end:
+    time.sleep(0.01)
+print(parent.decode(), "zombie" if state() else "reaped", flush=True)
+"""
+
+
+def test_init_mode_reaps_orphans(pg, dbname, workdir):
+    # Not PID 1 here: the tool becomes a child subreaper, so the orphan is reparented to
+    # it (not to the machine's init) and reaped by it while the program still runs.
+    p = subprocess.Popen([BIN, "--init", "--", PY, "-c", ORPHAN_PROGRAM],
+                         env=clean_env(DATABASE_URL=pg.url(dbname)), cwd=workdir,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err
+    assert out.split() == [str(p.pid), "reaped"], (out, err)
+
+
+def test_init_mode_reaps_orphans_as_pid1(pg, dbname, workdir):
+    # --mount-proc: the program reads the namespace's pids in /proc
+    if subprocess.run(["unshare", "--pid", "--fork", "--mount-proc", "true"]).returncode != 0:
+        pytest.skip("unshare --pid --mount-proc not permitted here")
+    p = subprocess.run(["unshare", "--pid", "--fork", "--mount-proc", BIN, "--init", "--", PY,
+                        "-c", ORPHAN_PROGRAM],
+                       env=clean_env(DATABASE_URL=pg.url(dbname)), cwd=workdir,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split() == ["1", "reaped"], (p.stdout, p.stderr)
 
 
 def test_json_logs(pg, dbname, runner):
