@@ -49,8 +49,10 @@ static int finish_bootstrap(struct ctx *c, enum bootstrap_stop stop, struct err 
 		return 0;
 	if (c->cli.init_process) {
 		int code = process_supervise(c->cli.exec_argv, e);
-		if (e->code)
-			return -1;
+		if (code < 0)
+			return -1; /* e says why (the fork or the exec failed, a signal) */
+		/* The program's status is the answer; no message goes with it. */
+		err_clear(e);
 		e->code = code;
 		return code ? -1 : 0;
 	}

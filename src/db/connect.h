@@ -17,24 +17,16 @@
 #include <libpq-fe.h>
 #include <stdint.h>
 
+#include "db/connfail.h"
 #include "db/target.h"
 #include "util/err.h"
-
-/* How a failed attempt should be treated. */
-enum db_failure {
-	DBF_NONE = 0,
-	DBF_RETRY,      /* refused, DNS, starting up, shutting down, in recovery … */
-	DBF_DB_MISSING, /* server up, database does not exist (3D000) */
-	DBF_AUTH,       /* authentication or permission: retrying cannot help */
-	DBF_FATAL       /* anything else that retrying cannot help (options, TLS) */
-};
 
 /* One connection attempt to t (with dbname replaced when dbname != NULL),
  * giving up at deadline (now_ms() clock).  On success *out is connected
  * (server notices are logged).  On failure returns -1 with e set (message
  * redacted, one line, the server's SQLSTATE in e->sqlstate when it sent
- * one) and *why classifying it; a signal gives e->code = 128+N and
- * *why = DBF_FATAL.  A deadline reached mid-attempt is DBF_RETRY with the
+ * one, a hint when one helps) and *why classifying it (db/connfail.h); a
+ * signal gives e->code = 128+N and *why = DBF_FATAL.  A deadline reached mid-attempt is DBF_RETRY with the
  * message "timeout while connecting". */
 int db_connect(const struct db_target *t, const char *dbname, int64_t deadline, PGconn **out,
 	       enum db_failure *why, struct err *e);

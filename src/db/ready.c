@@ -48,8 +48,11 @@ static int connect_with_retry(const struct db_target *t, const char *dbname, con
 		int64_t delay, now;
 
 		(*attempts)++;
-		if (db_connect(t, dbname, d.at, conn, why, e) == 0)
+		if (db_connect(t, dbname, d.at, conn, why, e) == 0) {
+			/* the failures before this attempt were retried: none is ours */
+			err_clear(e);
 			return 0;
+		}
 		if (*why != DBF_RETRY)
 			return -1;
 		/* An attempt cut short by the deadline says less than the one before. */
@@ -77,13 +80,6 @@ static int connect_with_retry(const struct db_target *t, const char *dbname, con
 	}
 }
 
-static int auth_error(struct err *e, const struct db_target *t)
-{
-	(void)t;
-	return err_hint(e, "check the user and password in the database URL (or PGUSER/PGPASSWORD, "
-			   "PGPASSFILE); retrying cannot help, so no retry was made");
-}
-
 int ready_wait(const struct db_target *t, struct ready_deadline d, struct ready_result *r,
 	       struct err *e)
 {
@@ -104,8 +100,6 @@ int ready_wait(const struct db_target *t, struct ready_deadline d, struct ready_
 		err_clear(e);
 		return 0;
 	}
-	if (why == DBF_AUTH)
-		return auth_error(e, t);
 	return -1;
 }
 
@@ -183,11 +177,8 @@ int ready_create(const struct db_target *t, const struct config *cfg, struct rea
 		snprintf(what, sizeof what, "maintenance database \"template1\"");
 		rc = connect_with_retry(t, "template1", what, d, &c, &why, &attempts, e);
 	}
-	if (rc < 0) {
-		if (why == DBF_AUTH)
-			auth_error(e, t);
+	if (rc < 0)
 		return err_prefix(e, "cannot create database \"%s\"", dbname);
-	}
 	rc = create_database(c, dbname, cfg, &r->created, e);
 	PQfinish(c);
 	if (rc < 0)
@@ -196,11 +187,8 @@ int ready_create(const struct db_target *t, const struct config *cfg, struct rea
 		log_info("created database \"%s\"", dbname);
 	rc = connect_with_retry(t, NULL, "the new database", d, &r->conn, &why, &attempts, e);
 	r->create_ms = now_ms() - start;
-	if (rc < 0) {
-		if (why == DBF_AUTH)
-			auth_error(e, t);
+	if (rc < 0)
 		return -1;
-	}
 	r->db_missing = 0;
 	return 0;
 }
