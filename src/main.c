@@ -15,6 +15,7 @@
 #include "conf/cli.h"
 #include "conf/config.h"
 #include "conf/env.h"
+#include "entry/conceal.h"
 #include "entry/process.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -89,6 +90,8 @@ static int run(int argc, char **argv, struct ctx *c, struct err *e)
 		return -1;
 	if (config_load(&c->cfg, c->cli.config_file, c->cli.overrides, c->cli.n_overrides, e) < 0)
 		return -1;
+	/* The configuration holds its own copies now: no password in ps from here on. */
+	conceal_argv(&c->cli);
 	log_set_level((enum log_level)config_num(&c->cfg, CFG_LOG_LEVEL));
 	log_set_format((enum log_format)config_num(&c->cfg, CFG_LOG_FORMAT));
 	return handlers[c->cli.command](c, e);
@@ -101,6 +104,10 @@ int main(int argc, char **argv)
 	int rc;
 
 	process_note_inherited_fds();
+	if (conceal_note_environment(&e) < 0) {
+		log_report(&e);
+		return e.code;
+	}
 	memset(&c, 0, sizeof c);
 	/* Log flags matter before the config is loaded (config errors). */
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)

@@ -101,7 +101,8 @@ static const struct opt options[] = {
 	{"config", 0, OPT_CONFIG, "PATH", NULL, NULL, 0, GLOBAL,
 	 "configuration file (default: $MIGRATE_CONFIG, ./migrate.ini)"},
 	SETTING("database-url", 0, "URL", "database.url", GLOBAL,
-		"target database (default: $DATABASE_URL, libpq's PG* variables)"),
+		"target database (default: $DATABASE_URL, libpq's PG* variables); "
+		"a password is safer in DATABASE_URL_FILE"),
 	SETTING("log-format", 0, "FMT", "log.format", GLOBAL, "logs as text or json"),
 	SETTING("log-level", 0, "LEVEL", "log.level", GLOBAL, "error, warn, info (default) or debug"),
 	{"quiet", 'q', OPT_FIXED, NULL, "log.level", "warn", 0, GLOBAL, "warnings and errors only"},

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "entry/conceal.h"
 #include "util/log.h"
 #include "util/sig.h"
 
@@ -93,6 +94,7 @@ int process_exec(char **argv, struct err *e)
 	if (sig_check(e) < 0)
 		return -1;
 	close_own_fds();
+	conceal_environment();
 	fflush(stdout);
 	fflush(stderr);
 	sig_reset_for_exec();
@@ -150,6 +152,7 @@ static int start_child(char **argv, pid_t *child, struct err *e)
 	fcntl(report[0], F_SETFD, FD_CLOEXEC);
 	fcntl(report[1], F_SETFD, FD_CLOEXEC);
 	close_own_fds();
+	conceal_environment(); /* the supervisor needs none of it either */
 	fflush(stdout);
 	fflush(stderr);
 	*child = fork();
