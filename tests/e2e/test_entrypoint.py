@@ -29,7 +29,8 @@ def test_missing_database_is_created_and_command_execd_with_same_pid(pg, dbname,
     assert "database created in" in summary and "exec " in summary
 
 
-def test_warm_start_uses_exactly_one_connection(pg, dbname, runner):
+def test_warm_start_uses_two_connections(pg, dbname, runner):
+    """The work's connection (opened by the wait) and the lock's (docs/reference.md §7.4)."""
     pg.sql(f'CREATE DATABASE "{dbname}"')
     before = pg.log_size()
     r = runner(["--", "true"], env=clean_env(DATABASE_URL=pg.url(dbname)))
@@ -37,8 +38,8 @@ def test_warm_start_uses_exactly_one_connection(pg, dbname, runner):
     log = pg.log_since(before)
     authorized = [l for l in log.splitlines()
                   if "connection authorized" in l and "migrate-entry" in l]
-    assert len(authorized) == 1, log
-    assert f"database={dbname}" in authorized[0]
+    assert len(authorized) == 2, log
+    assert all(f"database={dbname}" in a for a in authorized)
     assert "database exists" in r.stderr
 
 
@@ -49,9 +50,9 @@ def test_cold_start_goes_through_maintenance_database(pg, dbname, runner):
     log = pg.log_since(before)
     authorized = [l for l in log.splitlines()
                   if "connection authorized" in l and "migrate-entry" in l]
-    # target (answers 3D000), maintenance database, the new target
+    # target (answers 3D000), maintenance database, the new target, the lock's connection
     dbs = [l.split("database=")[1].split()[0] for l in authorized]
-    assert dbs == [dbname, "postgres", dbname], log
+    assert dbs == [dbname, "postgres", dbname, dbname], log
 
 
 def test_no_command_after_bootstrap_exits_zero(pg, dbname, runner):
@@ -282,7 +283,7 @@ def test_lock_timeout_names_the_holder_and_exits_8(pg, dbname, runner):
         pid = cur.fetchone()[1]
         r = runner(["--lock-wait", "1s", "--", "true"], env=clean_env(DATABASE_URL=pg.url(dbname)))
         assert r.returncode == 8, r.stderr
-        assert f"held by pid {pid} (other-replica from local" in r.stderr
+        assert f"held by pid {pid} (other-replica from a local socket" in r.stderr
         assert "timed out after 1.0s waiting for the migration lock" in r.stderr
     finally:
         holder.close()
@@ -292,17 +293,59 @@ def test_lock_serialises_and_proceeds_when_released(pg, dbname, workdir):
     pg.sql(f'CREATE DATABASE "{dbname}"')
     holder = pg.connect(dbname)
     holder.cursor().execute("SELECT pg_advisory_lock(7883946363647714593)")
-    p = subprocess.Popen([BIN, "--", "echo", "after-lock"], env=clean_env(DATABASE_URL=pg.url(dbname)),
-                         cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen([BIN, "--", PY, "-c", PROGRAM_THAT_WAITS],
+                         env=clean_env(DATABASE_URL=pg.url(dbname)), cwd=workdir,
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
     for line in p.stderr:
         if "waiting for the migration lock" in line:
             break
     holder.close()
-    out, err = p.communicate(timeout=60)
+    assert p.stdout.readline().strip() == "after-lock"
+    # released before exec: while the program runs, the lock is free and no connection
+    # of the tool is left open
+    held = tool_sessions_and_advisory_locks(pg, dbname)
+    out, err = p.communicate("\n", timeout=60)
     assert p.returncode == 0, err
-    assert out.strip() == "after-lock"
-    # released before exec: nothing holds it afterwards
-    assert pg.sql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'", db=dbname)[0][0] == 0
+    assert held == (0, 0)
+
+
+@pytest.mark.parametrize("mode", [[], ["--init"]], ids=["exec", "init"])
+def test_lock_and_connections_are_released_while_the_program_runs(pg, dbname, workdir, mode):
+    p = subprocess.Popen([BIN, *mode, "--", PY, "-c", PROGRAM_THAT_WAITS],
+                         env=clean_env(DATABASE_URL=pg.url(dbname)), cwd=workdir,
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    assert p.stdout.readline().strip() == "after-lock"
+    held = tool_sessions_and_advisory_locks(pg, dbname)
+    out, err = p.communicate("\n", timeout=60)
+    assert p.returncode == 0, err
+    assert held == (0, 0)
+
+
+# The program: says it runs, then waits for a line on stdin (the test looks meanwhile).
+PROGRAM_THAT_WAITS = "import sys; print('after-lock', flush=True); sys.stdin.readline()"
+
+
+def tool_sessions_and_advisory_locks(pg, dbname):
+    """(sessions of the tool on dbname, advisory locks in dbname), as the server sees them:
+    (0, 0) once they are gone.  A backend leaves pg_stat_activity a moment after its client
+    closed the connection, so this looks again for a while before it answers otherwise."""
+    end = time.monotonic() + 10
+    while True:
+        held = _sessions_and_locks(pg, dbname)
+        if held == (0, 0) or time.monotonic() > end:
+            return held
+        time.sleep(0.05)
+
+
+def _sessions_and_locks(pg, dbname):
+    return tuple(pg.sql(
+        "SELECT (SELECT count(*) FROM pg_stat_activity"
+        "         WHERE datname = current_database() AND application_name LIKE 'migrate-entry@%'),"
+        "       (SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
+        "         WHERE l.locktype = 'advisory' AND d.datname = current_database())",
+        db=dbname)[0])
 
 
 def test_exec_restores_signal_dispositions_and_mask(pg, dbname, workdir):

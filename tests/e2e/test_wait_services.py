@@ -39,8 +39,14 @@ def test_tcp_unix_and_http_services_are_awaited(pg, dbname, runner, tmp_path):
         assert r.returncode == 0, r.stderr
         summary = r.stderr.strip().splitlines()[-1]
         assert f"tcp://127.0.0.1:{tcp.getsockname()[1]} (" in summary
+        assert f"unix://{unix_path} (" in summary
         assert "/health (" in summary
         assert _Health.statuses == []  # the two 503s were retried
+        # each listener really was connected to: a connection waits in its backlog
+        for listener in (tcp, unix):
+            listener.setblocking(False)
+            conn, _ = listener.accept()  # BlockingIOError when nobody connected
+            conn.close()
     finally:
         httpd.shutdown()
         tcp.close()
