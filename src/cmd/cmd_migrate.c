@@ -182,6 +182,10 @@ int cmd_baseline(struct ctx *c, struct err *e)
 		}
 		target = revgraph_id(o.rd.graph, bases[0]);
 	}
+	if (init_check(&c->cfg, e) < 0) {
+		revdir_release(&o.rd);
+		return -1;
+	}
 	if (session_open(&o.s, &c->cfg, 1, e) == 0 && init_baseline(o.s.conn, &c->cfg, &irep, e) == 0 &&
 	    (!target || migrate_stamp(o.s.conn, &c->cfg, &o.rd, target, 0, &mrep, e) == 0)) {
 		log_info("baseline: %d init script%s recorded as baselined%s%s", irep.baselined,

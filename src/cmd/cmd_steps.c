@@ -69,6 +69,8 @@ int cmd_verify(struct ctx *c, struct err *e)
 	struct verify_report rep;
 	int rc = -1;
 
+	if (!c->cli.write_manifest && verify_check(&c->cfg, e) < 0)
+		return -1;
 	if (session_open(&s, &c->cfg, 0, e) == 0) {
 		if (c->cli.write_manifest) {
 			long n;
@@ -94,6 +96,8 @@ int cmd_init(struct ctx *c, struct err *e)
 	char took[32];
 	int rc = -1;
 
+	if (init_check(&c->cfg, e) < 0)
+		return -1;
 	if (session_open(&s, &c->cfg, 1, e) == 0 && init_run(s.conn, &c->cfg, &o, &rep, e) == 0) {
 		if (rep.files == 0)
 			log_info("no init scripts in \"%s\"", config_str(&c->cfg, CFG_INIT_DIR));

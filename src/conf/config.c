@@ -54,6 +54,8 @@ static const struct setting settings[CFG_COUNT] = {
 	[CFG_INIT_LOCK_TIMEOUT] = {"init", "lock_timeout", T_DURATION, "5s"},
 	[CFG_INIT_STATEMENT_TIMEOUT] = {"init", "statement_timeout", T_DURATION, NULL},
 	[CFG_INIT_LOCK_RETRIES] = {"init", "lock_retries", T_INT, "5"},
+	/* a dated directory name; checked by init/initdir.c, before anything runs */
+	[CFG_INIT_ADOPT_THROUGH] = {"init", "adopt_through", T_STRING, NULL},
 	[CFG_LOCK_TIMEOUT] = {"lock", "timeout", T_DURATION, "15m"},
 	[CFG_LOCK_MODE] = {"lock", "mode", T_LOCK_MODE, "session"},
 	[CFG_VERIFY_SCHEMA] = {"verify", "schema", T_STRING, "public"},

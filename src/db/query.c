@@ -19,13 +19,17 @@ int db_result_error(const PGresult *r, struct err *e)
 	const char *detail = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL);
 	const char *hint = PQresultErrorField(r, PG_DIAG_MESSAGE_HINT);
 
+	/* A missing privilege is "permission refused" wherever it happens
+	 * (docs/reference.md §6): the fix is a GRANT, not the SQL. */
+	int code = state && strcmp(state, "42501") == 0 ? EXIT_AUTH : EXIT_SQL;
+
 	if (!primary)
 		primary = PQresultErrorMessage(r);
 	if (detail)
-		err_set(e, EXIT_SQL, "%s (SQLSTATE %s); detail: %s", primary, state ? state : "?????",
+		err_set(e, code, "%s (SQLSTATE %s); detail: %s", primary, state ? state : "?????",
 			detail);
 	else
-		err_set(e, EXIT_SQL, "%s (SQLSTATE %s)", primary, state ? state : "?????");
+		err_set(e, code, "%s (SQLSTATE %s)", primary, state ? state : "?????");
 	if (hint)
 		err_hint(e, "%s", hint);
 	return err_sqlstate(e, state);

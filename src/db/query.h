@@ -19,7 +19,8 @@
 /* Run sql (one or more statements) and wait for completion, interruptible.
  * On success returns 0 and, when res != NULL, the last result (caller
  * PQclears).  An SQL error is EXIT_SQL (message, SQLSTATE, detail and hint
- * folded into e, the SQLSTATE also in e->sqlstate); a lost connection
+ * folded into e, the SQLSTATE also in e->sqlstate), a missing privilege
+ * (42501) EXIT_AUTH; a lost connection
  * EXIT_FAILURE_GENERIC; a signal cancels the query and gives 128+N. */
 int db_exec(PGconn *c, const char *sql, PGresult **res, struct err *e);
 
@@ -66,7 +67,7 @@ int db_next_result(PGconn *c, PGresult **r, struct err *e);
 int db_wait_io(PGconn *c, int want_write, struct err *e);
 
 /* Fill e from an error result: "message (SQLSTATE x); detail: …", the hint,
- * e->sqlstate, code EXIT_SQL.  Returns -1. */
+ * e->sqlstate, code EXIT_SQL (EXIT_AUTH for 42501).  Returns -1. */
 int db_result_error(const PGresult *r, struct err *e);
 
 #endif

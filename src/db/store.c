@@ -117,7 +117,17 @@ static int ensure_table(struct store *s, const char *quoted, const char *create,
 		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
 	if (store_exists(s, quoted, &exists, e) < 0)
 		return -1;
-	return exists ? 0 : db_exec(s->c, create, NULL, e);
+	if (exists || db_exec(s->c, create, NULL, e) == 0)
+		return 0;
+	if (strcmp(e->sqlstate, "42501") == 0) {
+		/* PostgreSQL 15 no longer lets every role create in public */
+		err_prefix(e, "cannot create %s", quoted);
+		return err_hint(e, "grant the role CREATE on the schema (GRANT CREATE ON SCHEMA %s TO "
+				   "\"%s\"), or set migrations.version_table_schema to a schema it "
+				   "may create tables in",
+				s->qualifier ? s->qualifier : "public", PQuser(s->c));
+	}
+	return -1;
 }
 
 int store_ensure_version(struct store *s, struct err *e)

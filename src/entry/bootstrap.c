@@ -70,6 +70,13 @@ int bootstrap_run(const struct config *cfg, const struct bootstrap_opts *opts,
 		}
 		rep->revisions = (int)rd.n;
 	}
+	/* So does every setting a later step reads (the init directory, the
+	 * manifest): nothing is created by a run that then fails on them. */
+	if (opts->stop == BOOTSTRAP_ALL && ((!opts->skip_init && init_check(cfg, e) < 0) ||
+					    (!opts->skip_verify && verify_check(cfg, e) < 0))) {
+		revdir_release(&rd);
+		return -1;
+	}
 	if (services_parse(config_str(cfg, CFG_WAIT_SERVICES), &services, e) < 0) {
 		revdir_release(&rd);
 		return -1;

@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "init/initdir.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,12 +156,14 @@ static int record(struct store *s, const char *key, const char *sha, int64_t ms,
 	return db_exec_params(s->c, sql, 4, params, NULL, e);
 }
 
-static int record_all_baselined(struct store *s, const struct init_list *l, const struct applied *a,
-				struct init_report *rep, struct err *e)
+/* Record the files dated through (yyyymmdd; LONG_MAX: all) that are not
+ * recorded yet as baselined. */
+static int record_baselined(struct store *s, const struct init_list *l, const struct applied *a,
+			    long through, struct init_report *rep, struct err *e)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		char sha[DIGEST_HEX_LEN + 1];
-		if (applied_sha(a, l->files[i].key))
+		if (l->files[i].date > through || applied_sha(a, l->files[i].key))
 			continue;
 		if (fs_digest_file(l->files[i].path, sha, e) < 0 ||
 		    record(s, l->files[i].key, sha, 0, "baselined", e) < 0)
@@ -290,7 +293,7 @@ static int run_file(struct store *s, const struct config *cfg, const struct vars
 				err_append_hint(e, "gave up after %d retr%s (init.lock_retries)", retries,
 						retries == 1 ? "y" : "ies");
 		}
-		if (!o.autocommit && e->code == EXIT_SQL)
+		if (!o.autocommit && (e->code == EXIT_SQL || e->code == EXIT_AUTH))
 			err_append_hint(e, "the script was rolled back: nothing of it was applied");
 		lockwatch_stop();
 		return -1;
@@ -305,6 +308,46 @@ static int run_file(struct store *s, const struct config *cfg, const struct vars
 		 (unsigned long long)st.statements, st.statements == 1 ? "" : "s",
 		 duration_format(now_ms() - start, took, sizeof took));
 	return 0;
+}
+
+/* init.adopt_through as a date (any of the directory name forms), else
+ * the date of the oldest directory; name (cap bytes) gets what to call it
+ * in messages. */
+static int adopt_through(const struct config *cfg, const struct init_list *l, long *date,
+			 char *name, size_t cap, struct err *e)
+{
+	const struct config_value *v = &cfg->v[CFG_INIT_ADOPT_THROUGH];
+	const char *why;
+
+	*date = LONG_MIN;
+	snprintf(name, cap, "none");
+	if (v->text) {
+		if (datedir_parse(v->text, date, &why) < 0)
+			return err_set(e, EXIT_CONFIG,
+				       "%s: invalid init.adopt_through \"%s\": %s (it names the newest "
+				       "dated directory the database already has)",
+				       v->where, v->text, why);
+		snprintf(name, cap, "%s", v->text);
+	} else if (l->n > 0) {
+		/* sorted, the oldest first; its key is "<dir>/<file>" */
+		*date = l->files[0].date;
+		snprintf(name, cap, "%.*s", (int)strcspn(l->files[0].key, "/"), l->files[0].key);
+	}
+	return 0;
+}
+
+int init_check(const struct config *cfg, struct err *e)
+{
+	struct init_list l;
+	long through;
+	char name[256];
+	int rc;
+
+	if (discover(cfg, &l, e) < 0)
+		return -1;
+	rc = adopt_through(cfg, &l, &through, name, sizeof name, e);
+	list_release(&l);
+	return rc;
 }
 
 static int load_state(struct store *s, const struct config *cfg, const struct init_list *l,
@@ -323,12 +366,25 @@ static int load_state(struct store *s, const struct config *cfg, const struct in
 		if (have_version && store_heads(s, &heads, &nheads, e) < 0)
 			return -1;
 		if (nheads > 0) {
-			/* Adoption: set up by the old script and stamped by Alembic. */
-			log_info("adopting a database Alembic stamped at %s: recording %zu init "
-				 "script%s as baselined without running them",
-				 heads[0], l->n, l->n == 1 ? "" : "s");
+			/* Adoption: set up by the old script and stamped by Alembic.  The
+			 * old script ran the directories it knew, up to adopt_through;
+			 * the newer ones are for this tool to run. */
+			long through;
+			char through_name[256];
+			int n = 0;
+			if (adopt_through(cfg, l, &through, through_name, sizeof through_name, e) < 0) {
+				store_free_heads(heads, nheads);
+				return -1;
+			}
+			for (size_t i = 0; i < l->n; i++)
+				n += l->files[i].date <= through;
+			log_info("adopting a database Alembic stamped at %s: recording %d init script%s of "
+				 "the directories up to %s as baselined without running them "
+				 "(init.adopt_through)",
+				 heads[0], n, n == 1 ? "" : "s", through_name);
 			store_free_heads(heads, nheads);
-			if (store_ensure_init(s, e) < 0 || record_all_baselined(s, l, a, rep, e) < 0)
+			if (store_ensure_init(s, e) < 0 ||
+			    record_baselined(s, l, a, through, rep, e) < 0)
 				return -1;
 		} else {
 			long tables;
@@ -337,7 +393,7 @@ static int load_state(struct store *s, const struct config *cfg, const struct in
 			if (store_count_tables(s, schema, &tables, e) < 0)
 				return -1;
 			if (tables > 0 && l->n > 0) {
-				err_set(e, EXIT_FAILURE_GENERIC,
+				err_set(e, EXIT_VERIFY,
 					"schema \"%s\" already holds %ld table%s but has no record of init "
 					"scripts or revisions",
 					schema, tables, tables == 1 ? "" : "s");
@@ -389,7 +445,7 @@ int init_run(PGconn *c, const struct config *cfg, const struct init_opts *o,
 			if (strcmp(now_sha, sha) != 0) {
 				rep->changed++;
 				if (o->strict) {
-					err_set(e, EXIT_FAILURE_GENERIC,
+					err_set(e, EXIT_VERIFY,
 						"init script %s changed after it was applied", l.files[i].path);
 					err_hint(e, "init scripts run once; put new changes in a new dated "
 						    "directory or a revision");
@@ -428,7 +484,7 @@ int init_baseline(PGconn *c, const struct config *cfg, struct init_report *rep, 
 	if (store_init(&s, c, cfg, e) < 0 || store_ensure_init(&s, e) < 0)
 		goto out;
 	snprintf(sql, sizeof sql, "SELECT path, sha256 FROM %s", s.init);
-	if (db_exec(c, sql, &a.r, e) < 0 || record_all_baselined(&s, &l, &a, rep, e) < 0)
+	if (db_exec(c, sql, &a.r, e) < 0 || record_baselined(&s, &l, &a, LONG_MAX, rep, e) < 0)
 		goto out;
 	rc = 0;
 out:

@@ -4,9 +4,11 @@
  * once per database and recorded in migrate_entry_init with its SHA-256.
  *
  * Adoption: with no bookkeeping table but a version table that has a row (a
- * database set up by the old shell script and Alembic), the current files
- * are recorded as `baselined` without running.  With neither, a schema that
- * already holds tables is refused with a hint to run `migrate baseline`.
+ * database set up by the old shell script and Alembic), the files of the
+ * directories up to init.adopt_through (default: the oldest directory, the
+ * one the old script ran) are recorded as `baselined` without running;
+ * newer directories run.  With neither, a schema that already holds tables
+ * is refused (EXIT_VERIFY) with a hint to run `migrate baseline`.
  */
 #ifndef MIGRATE_INITDIR_H
 #define MIGRATE_INITDIR_H
@@ -29,6 +31,13 @@ struct init_report {
 	int64_t ms;
 	uint64_t statements;
 };
+
+/* Check what can be checked without a database, before anything happens
+ * (docs/reference.md §7.1): init.dir (an explicitly named one must exist),
+ * the dated directory names, every entry that would run being a readable
+ * file, init.adopt_through.  EXIT_CONFIG (or EXIT_FAILURE_GENERIC for an
+ * unreadable entry), naming what is wrong. */
+int init_check(const struct config *cfg, struct err *e);
 
 /* Run the pending init scripts on c (under the caller's migration lock). */
 int init_run(PGconn *c, const struct config *cfg, const struct init_opts *o,

@@ -293,7 +293,7 @@ failed:
 		struct err ignored = {0};
 		history(r, f, up ? "upgrade" : "downgrade", now_ms() - start, 0, &ignored);
 	}
-	if (e->code != EXIT_SQL)
+	if (e->code != EXIT_SQL && e->code != EXIT_AUTH) /* AUTH: a privilege (42501) */
 		return -1;
 	gave_up_hint(r, e);
 	if (!sec->transactional)

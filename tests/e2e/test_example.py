@@ -156,6 +156,53 @@ def test_follow_up_revisions_downgrade_to_the_baseline_and_back(pg, dbname, exam
                   "'ix_test_cycles_status_start_date'::regclass", db=dbname) == [(True,)]
 
 
+def _index_state(pg, db):
+    return pg.sql("SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                  "WHERE c.relname = 'ix_test_cycles_status_start_date'", db=db)
+
+
+def test_an_interrupted_create_index_concurrently_fails_verify_and_recovers_by_itself(
+        pg, dbname, example):
+    """The index revision is interrupted half-way (here by its lock_timeout,
+    while a session holds a lock CREATE INDEX CONCURRENTLY must wait for): an
+    INVALID index is left and the version is not recorded.  verify names it
+    (exit 7); the next run drops it and builds it again, without a hand."""
+    env = clean_env(DATABASE_URL=pg.url(dbname))
+    before_head = _header(os.path.join(REPO, "migrations",
+                                       "e41f8a3c6b27_add_index_to_test_cycles.sql"),
+                          "down_revision")
+    assert run(["--skip", "upgrade"], env=env, cwd=example).returncode == 0
+    r = run(["upgrade", before_head], env=env, cwd=example, binary=MIGRATE)
+    assert r.returncode == 0, r.stderr
+
+    blocker = pg.connect(dbname)
+    blocker.autocommit = False
+    try:
+        # a writer's open transaction: the build waits for it, then gives up
+        blocker.cursor().execute("LOCK TABLE test_cycles IN ROW EXCLUSIVE MODE")
+        r = run(["upgrade", "head"], env={**env, "MIGRATE_MIGRATIONS_LOCK_TIMEOUT": "300ms",
+                                          "MIGRATE_MIGRATIONS_LOCK_RETRIES": "0"},
+                cwd=example, binary=MIGRATE)
+        assert r.returncode == 6, r.stderr
+        assert "lock timeout" in r.stderr
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert _version(pg, dbname) == [before_head]
+    assert _index_state(pg, dbname) == [(False,)]
+
+    r = run(["verify"], env=env, cwd=example, binary=MIGRATE)
+    assert r.returncode == 7, r.stderr
+    assert "invalid index in public: public.ix_test_cycles_status_start_date" in r.stderr
+    assert "DROP INDEX CONCURRENTLY public.ix_test_cycles_status_start_date" in r.stderr
+
+    # The next start: the revision runs again, drops the leftover, builds it.
+    r = run(["--", "true"], env=env, cwd=example)
+    assert r.returncode == 0, r.stderr
+    assert _version(pg, dbname) == [HEAD]
+    assert _index_state(pg, dbname) == [(True,)]
+
+
 def _alembic_stamp(pg, db, workdir):
     """Stamp db at the baseline with real Alembic: a minimal script directory
     whose only revision is the no-op baseline, as the old setup had."""

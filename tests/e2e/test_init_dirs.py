@@ -119,7 +119,7 @@ def test_a_changed_applied_file_warns_and_is_not_run_again(pg, db, tmp_path):
     assert bookkeeping(pg, db) == before
 
     r = migrate(pg, db, tmp_path, "--strict")
-    assert r.returncode == 1, r.stderr
+    assert r.returncode == 7, r.stderr  # verification failed (docs/reference.md §6)
     assert "error" in r.stderr
     assert "sql/init/20240101/01_a.sql changed after it was applied" in r.stderr
     assert run_order(pg, db) == ["a"]
@@ -168,7 +168,7 @@ def test_non_empty_schema_without_history_is_refused_with_a_baseline_hint(pg, db
     query(pg, db, "CREATE TABLE made_by_hand (id int)")
     write(tmp_path, {"sql/init/20240101/01_a.sql": recorder("a")})
     r = migrate(pg, db, tmp_path)
-    assert r.returncode == 1, r.stderr
+    assert r.returncode == 7, r.stderr
     assert 'schema "public" already holds 1 table' in r.stderr
     assert "migrate baseline" in r.stderr
     assert tables(pg, db) == ["made_by_hand"]
