@@ -636,6 +636,23 @@ static int load_env(struct config *cfg, struct err *e)
 
 /* ---- everything ---------------------------------------------------------- */
 
+/* Names PostgreSQL will use as identifiers: checked with the rest, before
+ * anything happens, not when the first statement needs them. */
+static int check_identifiers(const struct config *cfg, struct err *e)
+{
+	static const enum config_id ids[] = {CFG_MIGRATIONS_VERSION_TABLE,
+					     CFG_MIGRATIONS_VERSION_TABLE_SCHEMA};
+	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+		const struct config_value *v = &cfg->v[ids[i]];
+		size_t n = v->text ? strlen(v->text) : 1;
+		if (n == 0 || n > 63)
+			return err_set(e, EXIT_CONFIG,
+				       "%s: invalid %s \"%s\": expected a name of 1 to 63 bytes", v->where,
+				       config_name(ids[i]), v->text);
+	}
+	return 0;
+}
+
 int config_load(struct config *cfg, const char *explicit_file, const struct config_override *ov,
 		size_t n_ov, struct err *e)
 {
@@ -662,7 +679,7 @@ int config_load(struct config *cfg, const char *explicit_file, const struct conf
 		if (set_value(cfg, (enum config_id)id, ov[i].value, ORIGIN_FLAG, where, e) < 0)
 			return -1;
 	}
-	return 0;
+	return check_identifiers(cfg, e);
 }
 
 void config_release(struct config *cfg)

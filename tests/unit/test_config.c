@@ -290,6 +290,32 @@ static void test_config_path_that_is_a_directory(void)
 	rmdir("migrate.ini");
 }
 
+static void test_identifier_lengths(void)
+{
+	struct config cfg;
+	struct err e;
+	char name[80];
+	clear_env();
+	memset(name, 't', 64);
+	name[64] = '\0';
+	setenv("MIGRATE_MIGRATIONS_VERSION_TABLE", name, 1);
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 3);
+	CHECK(strncmp(e.msg, "MIGRATE_MIGRATIONS_VERSION_TABLE: invalid migrations.version_table \"ttt",
+		      70) == 0);
+	CHECK(strstr(e.msg, "expected a name of 1 to 63 bytes") != NULL);
+	config_release(&cfg);
+	name[63] = '\0';
+	setenv("MIGRATE_MIGRATIONS_VERSION_TABLE", name, 1);
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 0);
+	config_release(&cfg);
+	clear_env();
+	write_file("migrate.ini", "[migrations]\nversion_table_schema =\n");
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 3);
+	CHECK_STR(e.msg, "migrate.ini:2: invalid migrations.version_table_schema \"\": expected a "
+			 "name of 1 to 63 bytes");
+	config_release(&cfg);
+}
+
 static void test_precedence(void)
 {
 	struct config cfg;
@@ -484,6 +510,7 @@ int main(void)
 	RUN(test_long_lines_of_every_kind);
 	RUN(test_line_limits_and_nul);
 	RUN(test_config_path_that_is_a_directory);
+	RUN(test_identifier_lengths);
 	RUN(test_precedence);
 	RUN(test_database_url_sources);
 	RUN(test_file_secrets);
