@@ -117,7 +117,9 @@ int main(int argc, char **argv)
 			log_set_format(LOG_JSON);
 	rc = run(argc, argv, &c, &e);
 	config_release(&c.cfg);
-	if (rc < 0 || e.code) {
+	/* The command's return decides: an error met on the way and then
+	 * overcome (a retried connection attempt) is not the run's. */
+	if (rc < 0) {
 		if (e.msg[0])
 			log_report(&e);
 		rc = e.code ? e.code : EXIT_FAILURE_GENERIC;
