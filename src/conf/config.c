@@ -42,6 +42,8 @@ static const struct setting settings[CFG_COUNT] = {
 	[CFG_DATABASE_LOCALE] = {"database", "locale", T_STRING, NULL},
 	[CFG_WAIT_TIMEOUT] = {"wait", "timeout", T_DURATION, "60s"},
 	[CFG_WAIT_SERVICES] = {"wait", "services", T_LIST, NULL},
+	/* CA certificates for https services; checked by wait/services.c */
+	[CFG_WAIT_CA_CERT] = {"wait", "ca_cert", T_STRING, NULL},
 	[CFG_INIT_DIR] = {"init", "dir", T_STRING, "sql/init"},
 	[CFG_MIGRATIONS_DIR] = {"migrations", "dir", T_STRING, "migrations"},
 	[CFG_MIGRATIONS_VERSION_TABLE] = {"migrations", "version_table", T_STRING, "alembic_version"},

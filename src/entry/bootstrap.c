@@ -45,6 +45,33 @@ static int run_locked_steps(PGconn *conn, const struct config *cfg,
 	return sig_check(e);
 }
 
+/* Step 1, once the services' thread runs: PostgreSQL here, under the same
+ * deadline.  A service that fails for good (a certificate that cannot be
+ * trusted) stops the PostgreSQL wait too, and its error is the one reported;
+ * at the deadline, the message names the services not ready as well as
+ * PostgreSQL; on any other failure the services' wait is cancelled. */
+static int wait_all(const struct db_target *t, struct ready_deadline d, struct services *s,
+		    struct ready_result *r, struct err *e)
+{
+	struct err se = {0};
+
+	if (ready_wait(t, d, r, e) == 0)
+		return services_finish(s, e);
+	if (e->code != EXIT_TIMEOUT && !sig_stop_requested())
+		services_cancel(s);
+	if (services_finish(s, &se) == 0)
+		return -1;
+	if (services_failed(s)) {
+		*e = se;
+	} else if (e->code == EXIT_TIMEOUT && se.code == EXIT_TIMEOUT) {
+		size_t len = strlen(e->msg);
+		snprintf(e->msg + len, sizeof e->msg - len, "; and for ");
+		len = strlen(e->msg);
+		services_pending(s, e->msg + len, sizeof e->msg - len);
+	}
+	return -1;
+}
+
 int bootstrap_run(const struct config *cfg, const struct bootstrap_opts *opts,
 		  struct bootstrap_report *rep, struct err *e)
 {
@@ -77,7 +104,10 @@ int bootstrap_run(const struct config *cfg, const struct bootstrap_opts *opts,
 		revdir_release(&rd);
 		return -1;
 	}
-	if (services_parse(config_str(cfg, CFG_WAIT_SERVICES), &services, e) < 0) {
+	if (services_parse(config_str(cfg, CFG_WAIT_SERVICES), &services, e) < 0 ||
+	    services_set_ca(services, config_str(cfg, CFG_WAIT_CA_CERT),
+			    cfg->v[CFG_WAIT_CA_CERT].where, e) < 0) {
+		services_free(services);
 		revdir_release(&rd);
 		return -1;
 	}
@@ -89,14 +119,8 @@ int bootstrap_run(const struct config *cfg, const struct bootstrap_opts *opts,
 	snprintf(rep->target, sizeof rep->target, "%s", target.display);
 
 	/* 1. Wait: the services in their thread, PostgreSQL here. */
-	if (services_start(services, deadline.at, e) < 0)
-		goto out;
-	if (ready_wait(&target, deadline, &ready, e) < 0) {
-		services_cancel(services);
-		services_finish(services, &(struct err){0});
-		goto out;
-	}
-	if (services_finish(services, e) < 0)
+	if (services_start(services, deadline.at, e) < 0 ||
+	    wait_all(&target, deadline, services, &ready, e) < 0)
 		goto out;
 	snprintf(rep->services, sizeof rep->services, "%s", services_summary(services));
 	rep->wait_ms = ready.wait_ms;

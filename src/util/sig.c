@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@ static volatile sig_atomic_t received;
 static volatile sig_atomic_t last_signal;
 static volatile sig_atomic_t signal_count;
 static int pipe_fds[2] = {-1, -1};
+static atomic_int stop_requested; /* sig_request_stop: a helper thread failed for good */
 
 static const int caught[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
 
@@ -83,10 +85,23 @@ static const char *sig_name(int signo)
 int sig_check(struct err *e)
 {
 	int signo = received;
-	if (!signo)
-		return 0;
-	return err_set(e, EXIT_SIGNAL_BASE + signo, "interrupted by %s", sig_name(signo));
+	if (signo)
+		return err_set(e, EXIT_SIGNAL_BASE + signo, "interrupted by %s", sig_name(signo));
+	if (atomic_load(&stop_requested))
+		return err_set(e, EXIT_FAILURE_GENERIC, "stopped: a wait running beside this one failed");
+	return 0;
 }
+
+void sig_request_stop(void)
+{
+	atomic_store(&stop_requested, 1);
+	if (pipe_fds[1] >= 0) {
+		ssize_t ignored = write(pipe_fds[1], "x", 1);
+		(void)ignored;
+	}
+}
+
+int sig_stop_requested(void) { return atomic_load(&stop_requested); }
 
 int sig_wait_fd(int fd, short events, int64_t deadline, struct err *e)
 {

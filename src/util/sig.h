@@ -28,8 +28,19 @@ int sig_last(void);
 int sig_received(void);
 
 /* If a signal was received, set e to "interrupted by SIGTERM" with code
- * 128+N and return -1; else return 0. */
+ * 128+N and return -1; else, after sig_request_stop, set e to a generic
+ * "stopped" error (EXIT_FAILURE_GENERIC) and return -1; else return 0. */
 int sig_check(struct err *e);
+
+/* For a helper thread whose failure ends the run (a service whose
+ * certificate cannot be trusted, wait/services.h): every wait of the other
+ * threads wakes and fails as on a signal, but with the generic error of
+ * sig_check; whoever started the helper reports the helper's own error.
+ * Callable from any thread (not from a signal handler). */
+void sig_request_stop(void);
+
+/* Whether sig_request_stop was called. */
+int sig_stop_requested(void);
 
 /* Wait until fd (-1: none) is ready for events, the deadline (now_ms()
  * clock) passes or a signal arrives: 1 when fd is ready (or poll failed on

@@ -10,6 +10,7 @@
  *   CURLOPT_FORBID_REUSE,    every attempt a new connection and a new name
  *   CURLOPT_DNS_CACHE_TIMEOUT 0  lookup, as tcp:// does;
  *   CURLOPT_PROTOCOLS(_STR)  http and https only;
+ *   CURLOPT_CAINFO/CAPATH    the CA certificates services.c settled on;
  *   a User-Agent naming the tool and its version.
  * The proxy environment variables (http_proxy, no_proxy, …) apply as they
  * do for curl.
@@ -111,7 +112,8 @@ static size_t discard_body(char *data, size_t size, size_t nmemb, void *user)
 	return size * nmemb;
 }
 
-CURL *probe_http_new(const char *url, int64_t budget_ms, char *errbuf, char *why, size_t cap)
+CURL *probe_http_new(const char *url, const struct probe_ca *ca, int64_t budget_ms, char *errbuf,
+		     char *why, size_t cap)
 {
 	long timeout = PROBE_HTTP_MS;
 	long connect_timeout = PROBE_CONNECT_MS;
@@ -140,6 +142,10 @@ CURL *probe_http_new(const char *url, int64_t budget_ms, char *errbuf, char *why
 	rc |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_body);
 	rc |= curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	rc |= curl_easy_setopt(h, CURLOPT_USERAGENT, "migrate-entry/" MIGRATE_VERSION);
+	if (ca && ca->file)
+		rc |= curl_easy_setopt(h, CURLOPT_CAINFO, ca->file);
+	if (ca && ca->dir)
+		rc |= curl_easy_setopt(h, CURLOPT_CAPATH, ca->dir);
 #if LIBCURL_VERSION_NUM >= 0x075500
 	rc |= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 #else
@@ -154,13 +160,32 @@ CURL *probe_http_new(const char *url, int64_t budget_ms, char *errbuf, char *why
 	return h;
 }
 
+/* Results that another attempt cannot change: the server's certificate
+ * (chain, name, dates, pinned key, revocation) or the CA certificates
+ * themselves.  A handshake that fails otherwise (CURLE_SSL_CONNECT_ERROR: a
+ * server still starting, a reset) is retried. */
+static int certificate_problem(CURLcode result)
+{
+	switch (result) {
+	case CURLE_PEER_FAILED_VERIFICATION: /* also CURLE_SSL_CACERT */
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 int probe_http_result(CURL *h, CURLcode result, const char *errbuf, char *why, size_t cap)
 {
 	long status = 0;
 
 	if (result != CURLE_OK) {
 		snprintf(why, cap, "%s", errbuf[0] ? errbuf : curl_easy_strerror(result));
-		return -1;
+		return certificate_problem(result) ? -2 : -1;
 	}
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	if (status >= 200 && status < 400)

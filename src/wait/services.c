@@ -18,6 +18,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
@@ -26,6 +27,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/backoff.h"
@@ -119,8 +122,11 @@ struct services {
 	int wake_fds[2]; /* services_cancel → thread */
 	CURLM *multi;
 
+	char *ca_file, *ca_dir; /* services_set_ca; NULL: libcurl's default */
+
 	int rc;          /* the thread's outcome */
 	int interrupted; /* the thread saw the signal pipe readable */
+	int fatal;       /* a service failed for good (its certificate) */
 	struct err result;
 	char *summary;
 };
@@ -144,6 +150,8 @@ void services_free(struct services *s)
 	svcurl_list_release(&s->urls);
 	free(s->v);
 	free(s->summary);
+	free(s->ca_file);
+	free(s->ca_dir);
 	free(s);
 }
 
@@ -180,6 +188,86 @@ int services_parse(const char *list, struct services **out, struct err *e)
 }
 
 size_t services_count(const struct services *s) { return s ? s->urls.n : 0; }
+
+/* A CA file must be a readable file, a CA directory an openable one. */
+static int check_ca(const char *path, int is_dir, const char *what, const char *where,
+		    struct err *e)
+{
+	char buf[128];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | (is_dir ? O_DIRECTORY : 0));
+	struct stat st;
+	int err = 0;
+
+	if (fd < 0)
+		err = errno;
+	else if (fstat(fd, &st) < 0)
+		err = errno;
+	else if (!is_dir && S_ISDIR(st.st_mode))
+		err = EISDIR;
+	if (fd >= 0)
+		close(fd);
+	if (!err)
+		return 0;
+	if (where)
+		return err_set(e, EXIT_CONFIG, "%s \"%s\" (%s): %s", what, path, where,
+			       waitsys_strerror(err, buf, sizeof buf));
+	return err_set(e, EXIT_CONFIG, "%s \"%s\": %s", what, path,
+		       waitsys_strerror(err, buf, sizeof buf));
+}
+
+/* Keep a copy of path in *slot. */
+static int keep(char **slot, const char *path, struct err *e)
+{
+	free(*slot);
+	*slot = path ? strdup(path) : NULL;
+	if (path && !*slot)
+		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+	return 0;
+}
+
+int services_set_ca(struct services *s, const char *ca_cert, const char *where, struct err *e)
+{
+	const char *file = NULL, *dir = NULL, *bundle;
+	int https = 0;
+
+	for (size_t i = 0; s && i < s->urls.n; i++)
+		if (strncasecmp(s->urls.v[i].url, "https://", 8) == 0)
+			https = 1;
+	if (ca_cert && ca_cert[0]) {
+		if (check_ca(ca_cert, 0, "wait.ca_cert", where, e) < 0)
+			return -1;
+		file = ca_cert;
+	} else if (https) {
+		/* as curl(1) reads them */
+		bundle = getenv("CURL_CA_BUNDLE");
+		if (bundle && bundle[0]) {
+			file = bundle;
+			if (check_ca(file, 0, "CURL_CA_BUNDLE", NULL, e) < 0)
+				return -1;
+		} else {
+			file = getenv("SSL_CERT_FILE");
+			dir = getenv("SSL_CERT_DIR");
+			if (file && !file[0])
+				file = NULL;
+			if (dir && !dir[0])
+				dir = NULL;
+			if (file && check_ca(file, 0, "SSL_CERT_FILE", NULL, e) < 0)
+				return -1;
+			if (dir && check_ca(dir, 1, "SSL_CERT_DIR", NULL, e) < 0)
+				return -1;
+		}
+	}
+	if (!s)
+		return 0;
+	if (keep(&s->ca_file, file, e) < 0 || keep(&s->ca_dir, dir, e) < 0)
+		return -1;
+	if (file || dir)
+		log_debug("https services are verified with %s%s%s", file ? file : "",
+			  file && dir ? " and " : "", dir ? dir : "");
+	return 0;
+}
+
+int services_failed(const struct services *s) { return s && s->fatal; }
 
 const char *services_name(const struct services *s, size_t i)
 {
@@ -271,8 +359,9 @@ static void unix_start(struct services *s, struct service *v, int64_t now)
 static void http_start(struct services *s, struct service *v, int64_t now)
 {
 	char why[LAST_ERROR_MAX];
+	struct probe_ca ca = {s->ca_file, s->ca_dir};
 
-	v->easy = probe_http_new(v->u->url, s->deadline - now, v->curl_error, why, sizeof why);
+	v->easy = probe_http_new(v->u->url, &ca, s->deadline - now, v->curl_error, why, sizeof why);
 	if (!v->easy) {
 		set_error(v, "%s", why);
 		attempt_failed(s, v, now);
@@ -288,15 +377,31 @@ static void http_start(struct services *s, struct service *v, int64_t now)
 	v->state = ST_HTTP;
 }
 
+/* A certificate that cannot be trusted: the whole wait fails now, with
+ * exit 3 as for PostgreSQL's certificate errors. */
+static void http_fatal(struct services *s, struct service *v)
+{
+	if (s->fatal)
+		return; /* the first one is the one reported */
+	s->fatal = 1;
+	err_set(&s->result, EXIT_CONFIG, "%s: %s", v->u->shown, v->last_error);
+	err_hint(&s->result,
+		 "give the CA certificate that signed the service's certificate with wait.ca_cert "
+		 "(MIGRATE_WAIT_CA_CERT), CURL_CA_BUNDLE or SSL_CERT_FILE");
+}
+
 static void http_done(struct services *s, struct service *v, CURLcode result, int64_t now)
 {
 	char why[LAST_ERROR_MAX];
+	int rc = probe_http_result(v->easy, result, v->curl_error, why, sizeof why);
 
-	if (probe_http_result(v->easy, result, v->curl_error, why, sizeof why) == 0) {
+	if (rc == 0) {
 		mark_ready(s, v, now);
 		return;
 	}
 	set_error(v, "%s", why);
+	if (rc == -2)
+		http_fatal(s, v);
 	attempt_failed(s, v, now);
 }
 
@@ -472,21 +577,28 @@ static void http_collect(struct services *s, int64_t now)
 	}
 }
 
-static void report_timeout(struct services *s)
+void services_pending(const struct services *s, char *buf, size_t cap)
 {
-	char msg[ERR_MSG_MAX], after[32];
 	const char *sep = "";
-
-	snprintf(msg, sizeof msg, "timed out after %s waiting for ",
-		 fmt_timeout(s->deadline - s->start, after, sizeof after));
-	for (size_t i = 0; i < s->urls.n; i++) {
+	if (cap == 0)
+		return;
+	buf[0] = '\0';
+	for (size_t i = 0; s && i < s->urls.n; i++) {
 		const struct service *v = &s->v[i];
 		if (v->state == ST_READY)
 			continue;
-		appendf(msg, sizeof msg, "%s%s: %s", sep, v->u->shown, service_status(v));
+		appendf(buf, cap, "%s%s: %s", sep, v->u->shown, service_status(v));
 		sep = ", ";
 	}
-	err_set(&s->result, EXIT_TIMEOUT, "%s", msg);
+}
+
+static void report_timeout(struct services *s)
+{
+	char pending[ERR_MSG_MAX], after[32];
+
+	services_pending(s, pending, sizeof pending);
+	err_set(&s->result, EXIT_TIMEOUT, "timed out after %s waiting for %s",
+		fmt_timeout(s->deadline - s->start, after, sizeof after), pending);
 }
 
 static void *wait_main(void *arg)
@@ -501,6 +613,12 @@ static void *wait_main(void *arg)
 		int sig_idx = -1;
 
 		advance(s, now);
+		if (s->fatal) {
+			/* The PostgreSQL wait on the other thread stops too. */
+			sig_request_stop();
+			s->rc = -1;
+			break;
+		}
 		if (all_ready(s)) {
 			s->rc = 0;
 			break;

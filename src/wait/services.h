@@ -9,7 +9,8 @@
  *                          every attempt, every address is tried in turn)
  *   unix:///path.sock      a completed connect to the socket
  *   http://…, https://…    an answer with status 2xx or 3xx (redirects are not
- *                          followed); 4xx, 5xx and transport errors are retried
+ *                          followed); 4xx, 5xx and transport errors are retried;
+ *                          a certificate that cannot be trusted fails at once
  *
  * Every service retries with its own backoff (backoff.h) until the shared
  * deadline.  While a service is awaited one line is logged about every 5 s
@@ -66,6 +67,23 @@ int services_parse(const char *list, struct services **out, struct err *e);
 size_t services_count(const struct services *s);
 const char *services_name(const struct services *s, size_t i);
 
+/* The CA certificates https services are verified with (docs/reference.md
+ * §7.2), first that applies: ca_cert (the wait.ca_cert setting, NULL when
+ * unset; where names its source for messages, "MIGRATE_WAIT_CA_CERT");
+ * $CURL_CA_BUNDLE; $SSL_CERT_FILE and $SSL_CERT_DIR; else libcurl's default
+ * (the system's bundle).  The environment is looked at only when s has an
+ * https service; ca_cert is checked whenever it is set (s may be NULL).  A
+ * file that cannot be read, or a directory that cannot be opened, is
+ * EXIT_CONFIG naming it and where it came from.  Call before
+ * services_start. */
+int services_set_ca(struct services *s, const char *ca_cert, const char *where, struct err *e);
+
+/* The services not ready yet, each with its last error, as in the timeout
+ * message: "tcp://redis:6379: connection refused, http://api/health: HTTP
+ * 503" ("" when every one is ready; s may be NULL).  For a caller whose own
+ * wait timed out at the same deadline; call after services_finish. */
+void services_pending(const struct services *s, char *buf, size_t cap);
+
 /* Start waiting in a background thread until every service is ready or
  * deadline (now_ms() clock) passes.  s may be NULL (nothing to wait for).
  * Fails only when the thread or its resources cannot be created. */
@@ -80,9 +98,17 @@ void services_cancel(struct services *s);
  * when never started); -1 with e set otherwise:
  *   EXIT_TIMEOUT "timed out after 30s waiting for tcp://redis:6379:
  *   connection refused, http://api/health: HTTP 503" (every service still
- *   not ready with its last error), 128+N on a signal, or cancelled.
+ *   not ready with its last error), 128+N on a signal, or cancelled;
+ *   EXIT_CONFIG "https://api/health: SSL certificate problem: …" with a
+ *   hint, at once, when a certificate cannot be trusted (the thread then
+ *   also calls sig_request_stop, so that the caller's own wait stops:
+ *   services_failed says so).
  * The thread no longer exists when this returns. */
 int services_finish(struct services *s, struct err *e);
+
+/* Whether the wait ended because a service failed for good (after
+ * services_finish; 0 for s == NULL). */
+int services_failed(const struct services *s);
 
 /* One line for the final log after services_finish, e.g.
  * "tcp://redis:6379 (0.4s), http://api/health (1.2s)" (time until ready;
