@@ -240,6 +240,13 @@ enum sqlscan_result slashscan_lex_eof(struct sqlscan *s, struct sqlscan_call *ca
 	enum sqlscan_result r;
 	switch (s->state) {
 	case ST_META_BS:
+		/* as when more input follows (slashscan_lex): the '\' would start a
+		 * command inside the statement, and the cut of the one before would
+		 * take it along */
+		if (s->meta_inside)
+			return sqlscan_fail_at(s, call->err, s->meta_end, s->bs_line, s->bs_col,
+					       "a meta-command right after one inside a statement "
+					       "is not supported");
 		r = meta_emit(s, call->buf, s->meta_end, call->out);
 		meta_next_at_bs(s);
 		return r;

@@ -231,6 +231,8 @@ static const struct {
 	 "I2:1[\\p]I3:1[\\set y 2]S1:1[SELECT\n 1\n\n;]"},
 	{"r drops the statement", "SELECT 1\n\\r\nSELECT 2;",
 	 "G1:1[SELECT 1]M2:1[\\r]S3:1[SELECT 2;]"},
+	{"a lone backslash at the end, after one inside a statement (as with more input)",
+	 "SELECT 1\n\\p \\", "X2:4[a meta-command right after one inside a statement is not supported]"},
 };
 
 static const size_t chunks[] = {0, 1, 2, 3, 5, 7, 13, 64};
