@@ -5,6 +5,7 @@
 #include "cmd/alembic_read.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,6 +237,24 @@ static int new_rev(struct alembic_project *p, const char *v, size_t n)
 	return 0;
 }
 
+/* The length of a record: the decimal digits of [p, end), nothing else (a
+ * value too large for the type saturates: it is then cut short).  Not
+ * strtoull: the records need not be NUL-terminated, and it would skip
+ * blanks, newlines included, past their end. */
+static int record_length(const char *p, const char *end, unsigned long long *n)
+{
+	*n = 0;
+	if (p == end)
+		return -1;
+	for (; p < end; p++) {
+		unsigned d = (unsigned)(unsigned char)*p - '0';
+		if (d > 9)
+			return -1;
+		*n = *n > (ULLONG_MAX - d) / 10 ? ULLONG_MAX : *n * 10 + d;
+	}
+	return 0;
+}
+
 int alembic_parse(struct alembic_project *p, const char *buf, size_t len, struct err *e)
 {
 	size_t pos = 0;
@@ -244,17 +263,14 @@ int alembic_parse(struct alembic_project *p, const char *buf, size_t len, struct
 		char tag[32];
 		const char *nl = memchr(buf + pos, '\n', len - pos);
 		const char *space = memchr(buf + pos, ' ', len - pos);
-		char *endp;
-		if (!nl || !space || space > nl || (size_t)(space - (buf + pos)) >= sizeof tag)
+		unsigned long long n;
+		if (!nl || !space || space > nl || (size_t)(space - (buf + pos)) >= sizeof tag ||
+		    record_length(space + 1, nl, &n) < 0)
 			return err_set(e, EXIT_CONFIG, "import-alembic: malformed record at byte %zu",
 				       pos);
 		memcpy(tag, buf + pos, (size_t)(space - (buf + pos)));
 		tag[space - (buf + pos)] = '\0';
-		unsigned long long n = strtoull(space + 1, &endp, 10);
 		size_t at = (size_t)(nl - buf) + 1;
-		if (endp == space + 1 || endp != nl)
-			return err_set(e, EXIT_CONFIG, "import-alembic: malformed record at byte %zu",
-				       pos);
 		if ( n > len - at || len - at - n < 1 || buf[at + n] != '\n')
 			return err_set(e, EXIT_CONFIG,
 				       "import-alembic: record \"%s\" at byte %zu is cut short", tag, pos);

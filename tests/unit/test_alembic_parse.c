@@ -72,6 +72,20 @@ static void test_errors(void)
 	alembic_project_release(&p);
 	CHECK_INT(parse(&p, "rev 1\nx\nup.what 0\n\nend 0\n\n", &e), -1);
 	alembic_project_release(&p);
+	/* a length is decimal digits and nothing else (strtoull took blanks and
+	 * signs, and skipped blanks past the end of unterminated records) */
+	CHECK_INT(parse(&p, "rev +2\nm1\nend 0\n\n", &e), -1);
+	CHECK(strstr(e.msg, "malformed record at byte 0") != NULL);
+	alembic_project_release(&p);
+	CHECK_INT(parse(&p, "rev  2\nm1\nend 0\n\n", &e), -1);
+	CHECK(strstr(e.msg, "malformed record at byte 0") != NULL);
+	alembic_project_release(&p);
+	CHECK_INT(parse(&p, "rev 2\nm1\nend -0\n\n", &e), -1);
+	CHECK(strstr(e.msg, "malformed record at byte 9") != NULL);
+	alembic_project_release(&p);
+	CHECK_INT(parse(&p, "rev 99999999999999999999999\nm1\n", &e), -1);
+	CHECK(strstr(e.msg, "cut short") != NULL);
+	alembic_project_release(&p);
 }
 
 int main(void)
