@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 int dburl_is_uri(const char *text)
 {
@@ -96,67 +97,152 @@ int dburl_normalize(const char *text, char **out, struct err *e)
 	return 0;
 }
 
-/* Redact the value of every "password=" parameter in a URI query. */
-static void redact_query(const char *q, char *out, size_t cap, size_t *len)
+/* ---- redaction ------------------------------------------------------------
+ *
+ * Redaction errs on the side of hiding: wherever libpq could read a password
+ * from, and a little around it when the text can be read two ways. */
+
+/* A conninfo's dbname may itself be a URI or a conninfo (libpq expands it
+ * once): redacted too, one level down. */
+#define REDACT_DEPTH 2
+
+static void redact_any(const char *text, char *out, size_t cap, int depth);
+
+static int hexval(int c)
 {
-	while (*q) {
-		const char *end = strchr(q, '&');
-		size_t n = end ? (size_t)(end - q) : strlen(q);
-		if (n >= 9 && strncmp(q, "password=", 9) == 0)
-			append(out, cap, len, "password=***", 12);
-		else
-			append(out, cap, len, q, n);
-		if (!end)
-			break;
-		append(out, cap, len, "&", 1);
-		q = end + 1;
-	}
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
+/* Whether the n bytes at key name a password keyword: "password" or
+ * "sslpassword" (the client key's), in any case; percent-decoded first when
+ * decode is set (libpq decodes the keys of a URI's query). */
+static int password_key(const char *key, size_t n, int decode)
+{
+	char name[16];
+	size_t len = 0;
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)key[i];
+		if (decode && c == '%' && i + 2 < n && hexval((unsigned char)key[i + 1]) >= 0 &&
+		    hexval((unsigned char)key[i + 2]) >= 0) {
+			c = hexval((unsigned char)key[i + 1]) * 16 + hexval((unsigned char)key[i + 2]);
+			i += 2;
+		}
+		if (len + 1 >= sizeof name)
+			return 0;
+		name[len++] = (char)tolower(c);
+	}
+	name[len] = '\0';
+	return strcmp(name, "password") == 0 || strcmp(name, "sslpassword") == 0;
+}
+
+/* [from, to) of a text, to be shown as "***" (also when empty). */
+struct span {
+	size_t from, to;
+};
+
+/* A URI: the userinfo's password, and the value of every password
+ * parameter after a '?' or a '&' anywhere (a '?' may belong to a password,
+ * an '@' to a parameter's value: both readings are hidden). */
 static void redact_uri(const char *text, char *out, size_t cap)
 {
-	size_t len = 0;
 	const char *rest = strstr(text, "://") + 3;
-	const char *auth_end = rest + strcspn(rest, "/?");
+	const char *slash = rest + strcspn(rest, "/");
 	const char *at = NULL;
-	const char *query;
+	size_t count = 0, merged = 0, max = 1, len = 0, done = 0;
+	struct span *v;
 
 	out[0] = '\0';
-	/* The last '@' before the path ends the userinfo. */
-	for (const char *p = rest; p < auth_end; p++)
-		if (*p == '@')
-			at = p;
-	append(out, cap, &len, text, (size_t)(rest - text));
-	if (at) {
-		const char *colon = memchr(rest, ':', (size_t)(at - rest));
-		if (colon) {
-			append(out, cap, &len, rest, (size_t)(colon - rest));
-			append(out, cap, &len, ":***", 4);
-		} else {
-			append(out, cap, &len, rest, (size_t)(at - rest));
-		}
-		rest = at;
-	}
-	query = strchr(rest, '?');
-	if (!query) {
-		append(out, cap, &len, rest, strlen(rest));
+	for (const char *p = rest; *p; p++)
+		if (*p == '?' || *p == '&')
+			max++;
+	v = malloc(max * sizeof *v);
+	if (!v) {
+		/* no memory to work out what to hide: hide all after the scheme */
+		append(out, cap, &len, text, (size_t)(rest - text));
+		append(out, cap, &len, "***", 3);
 		return;
 	}
-	append(out, cap, &len, rest, (size_t)(query - rest) + 1);
-	redact_query(query + 1, out, cap, &len);
+	/* libpq ends the userinfo at the first '@' before any '/'; the last
+	 * one hides more when there are several */
+	for (const char *p = rest; p < slash; p++)
+		if (*p == '@')
+			at = p;
+	if (at) {
+		const char *colon = memchr(rest, ':', (size_t)(at - rest));
+		if (colon)
+			v[count++] = (struct span){(size_t)(colon + 1 - text), (size_t)(at - text)};
+	}
+	for (const char *p = rest; *p; p++) {
+		const char *key = p + 1, *eq, *end;
+		if (*p != '?' && *p != '&')
+			continue;
+		eq = key + strcspn(key, "=&");
+		if (*eq != '=' || !password_key(key, (size_t)(eq - key), 1))
+			continue;
+		end = eq + 1 + strcspn(eq + 1, "&");
+		if (count < max)
+			v[count++] = (struct span){(size_t)(eq + 1 - text), (size_t)(end - text)};
+	}
+	/* in order (few spans: insertion sort), overlapping ones merged */
+	for (size_t i = 1; i < count; i++)
+		for (size_t j = i; j > 0 && v[j].from < v[j - 1].from; j--) {
+			struct span t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	for (size_t i = 0; i < count; i++) {
+		if (merged > 0 && v[i].from <= v[merged - 1].to) {
+			if (v[i].to > v[merged - 1].to)
+				v[merged - 1].to = v[i].to;
+		} else {
+			v[merged++] = v[i];
+		}
+	}
+	for (size_t i = 0; i < merged; i++) {
+		append(out, cap, &len, text + done, v[i].from - done);
+		append(out, cap, &len, "***", 3);
+		done = v[i].to;
+	}
+	append(out, cap, &len, text + done, strlen(text + done));
+	free(v);
 }
 
-/* key=value conninfo: replace the value of password (quoted or bare). */
-static void redact_conninfo(const char *text, char *out, size_t cap)
+/* A dbname value that is itself a URI or a conninfo (val, n bytes, without
+ * its quotes), redacted one level down. */
+static void redact_nested(const char *val, size_t n, char *out, size_t cap, size_t *len,
+			  int depth)
+{
+	char *inner = malloc(n + 1), *red = malloc(2 * n + 16);
+	if (!inner || !red) {
+		append(out, cap, len, "***", 3);
+	} else {
+		memcpy(inner, val, n);
+		inner[n] = '\0';
+		redact_any(inner, red, 2 * n + 16, depth + 1);
+		append(out, cap, len, red, strlen(red));
+	}
+	free(inner);
+	free(red);
+}
+
+/* key=value conninfo: the value of password and sslpassword (quoted or
+ * bare, keyword in any case: libpq's own error for "PASSWORD" quotes the
+ * text), and what a dbname holds when it is a URI or a conninfo. */
+static void redact_conninfo(const char *text, char *out, size_t cap, int depth)
 {
 	size_t len = 0;
 	const char *p = text;
 	out[0] = '\0';
 	while (*p) {
-		const char *key = p;
+		const char *key = p, *val;
+		size_t key_len, val_len;
+		int quoted = 0;
 		while (*p && *p != '=' && !isspace((unsigned char)*p))
 			p++;
-		size_t key_len = (size_t)(p - key);
+		key_len = (size_t)(p - key);
 		while (isspace((unsigned char)*p))
 			p++;
 		if (*p != '=') {
@@ -169,8 +255,9 @@ static void redact_conninfo(const char *text, char *out, size_t cap)
 		p++; /* '=' */
 		while (isspace((unsigned char)*p))
 			p++;
-		const char *val = p;
+		val = p;
 		if (*p == '\'') {
+			quoted = 1;
 			p++;
 			while (*p && *p != '\'') {
 				if (*p == '\\' && p[1])
@@ -183,23 +270,52 @@ static void redact_conninfo(const char *text, char *out, size_t cap)
 			while (*p && !isspace((unsigned char)*p))
 				p++;
 		}
+		val_len = (size_t)(p - val);
 		append(out, cap, &len, key, key_len);
 		append(out, cap, &len, "=", 1);
-		if (key_len == 8 && strncmp(key, "password", 8) == 0)
+		if (password_key(key, key_len, 0)) {
 			append(out, cap, &len, "***", 3);
-		else
-			append(out, cap, &len, val, (size_t)(p - val));
+		} else if (depth < REDACT_DEPTH && key_len == 6 && strncasecmp(key, "dbname", 6) == 0) {
+			/* the text between the quotes, if any */
+			const char *inner = val + quoted;
+			size_t n = val_len - (size_t)quoted;
+			if (quoted && n > 0 && inner[n - 1] == '\'')
+				n--;
+			if (quoted)
+				append(out, cap, &len, "'", 1);
+			if (memchr(inner, '=', n) || (n > 3 && strstr(inner, "://") &&
+						      (size_t)(strstr(inner, "://") - inner) < n))
+				redact_nested(inner, n, out, cap, &len, depth);
+			else
+				append(out, cap, &len, inner, n);
+			if (quoted && val_len > 1 && val[val_len - 1] == '\'')
+				append(out, cap, &len, "'", 1);
+		} else {
+			append(out, cap, &len, val, val_len);
+		}
 		while (isspace((unsigned char)*p))
 			append(out, cap, &len, p++, 1);
 	}
+}
+
+static void redact_any(const char *text, char *out, size_t cap, int depth)
+{
+	size_t lead = 0, len = 0;
+	while (isspace((unsigned char)text[lead]))
+		lead++;
+	if (!dburl_is_uri(text + lead)) {
+		redact_conninfo(text, out, cap, depth);
+		return;
+	}
+	/* leading blanks kept as they are (dburl_normalize drops them) */
+	out[0] = '\0';
+	append(out, cap, &len, text, lead);
+	redact_uri(text + lead, out + len, cap - len);
 }
 
 void dburl_redact(const char *text, char *out, size_t cap)
 {
 	if (cap == 0)
 		return;
-	if (dburl_is_uri(text))
-		redact_uri(text, out, cap);
-	else
-		redact_conninfo(text, out, cap);
+	redact_any(text, out, cap, 1);
 }

@@ -47,12 +47,12 @@ void log_redact(char *dst, size_t cap, const char *src)
 		return;
 	while (*src && out + 1 < cap) {
 		size_t matched = 0;
+		/* the longest secret that starts here: one that merely begins
+		 * like a longer one must not leave the rest of it */
 		for (size_t i = 0; i < secret_count; i++) {
 			size_t len = strlen(secrets[i]);
-			if (strncmp(src, secrets[i], len) == 0) {
+			if (len > matched && strncmp(src, secrets[i], len) == 0)
 				matched = len;
-				break;
-			}
 		}
 		if (matched) {
 			for (const char *s = "***"; *s && out + 1 < cap; s++)
