@@ -113,11 +113,26 @@ static void test_supervise_returns_the_status(void)
 	CHECK_INT(open_fds(), fds_before);
 }
 
+/* A helper thread's request to stop wakes every wait as a signal does (last:
+ * everything after it stops too). */
+static void test_stop_request_wakes_waits(void)
+{
+	struct err e = {0};
+	CHECK_INT(sig_check(&e), 0);
+	CHECK(!sig_stop_requested());
+	sig_request_stop();
+	CHECK(sig_stop_requested());
+	CHECK_INT(sig_sleep(600 * 1000, &e), -1); /* at once, not in ten minutes */
+	CHECK_INT(e.code, EXIT_FAILURE_GENERIC);
+	CHECK_INT(sig_received(), 0);
+}
+
 int main(void)
 {
 	RUN(test_handlers_do_not_nest);
 	RUN(test_supervise_pipe_failure_restores_everything);
 	RUN(test_supervise_exec_failure_restores_everything);
 	RUN(test_supervise_returns_the_status);
+	RUN(test_stop_request_wakes_waits);
 	return tap_done();
 }
