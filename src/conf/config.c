@@ -59,7 +59,7 @@ static const struct setting settings[CFG_COUNT] = {
 	/* a dated directory name; checked by init/initdir.c, before anything runs */
 	[CFG_INIT_ADOPT_THROUGH] = {"init", "adopt_through", T_STRING, NULL},
 	[CFG_LOCK_TIMEOUT] = {"lock", "timeout", T_DURATION, "15m"},
-	[CFG_LOCK_MODE] = {"lock", "mode", T_LOCK_MODE, "session"},
+	[CFG_LOCK_MODE] = {"lock", "mode", T_LOCK_MODE, NULL}, /* ignored: one lock scheme */
 	[CFG_VERIFY_SCHEMA] = {"verify", "schema", T_STRING, "public"},
 	[CFG_VERIFY_MIN_TABLES] = {"verify", "min_tables", T_INT, NULL},
 	[CFG_VERIFY_MANIFEST] = {"verify", "manifest", T_STRING, NULL},

@@ -23,14 +23,28 @@
 /* A bigint advisory key k shows in pg_locks as classid = k >> 32,
  * objid = k & 0xffffffff, objsubid = 1. */
 static const char holder_sql[] =
-	"SELECT a.pid, coalesce(a.application_name, ''), coalesce(host(a.client_addr), 'local'), "
-	"       coalesce(to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS TZ'), '') "
+	"SELECT a.pid, regexp_replace(coalesce(a.application_name, ''), ' \\[from [^]]*\\]$', ''), "
+	"       coalesce(host(a.client_addr), CASE WHEN a.client_port = -1 THEN 'a local socket' END, "
+	"                substring(a.application_name FROM ' \\[from ([^]]*)\\]$'), "
+	"                CASE WHEN a.pid IS NOT NULL AND a.backend_start IS NULL "
+	"                THEN 'an address this role may not see' END, 'an unknown address'), "
+	"       coalesce(to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS TZ'), 'at a time this role may "
+	"not see') "
 	"FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
 	"WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
 	"  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
 	"  AND l.classid = ((" LOCK_KEY "::bigint >> 32) & 4294967295)::oid "
 	"  AND l.objid = (" LOCK_KEY "::bigint & 4294967295)::oid "
 	"LIMIT 1";
+
+/* pg_stat_activity hides the client address of another role's session,
+ * but not its application_name: the holder adds " [from ADDRESS]" to the
+ * lock connection's (the address as the server sees it), and holder_sql
+ * reads it from there when the address column is hidden. */
+static const char advertise_sql[] =
+	"SELECT set_config('application_name', "
+	"                  left(current_setting('application_name'), 63 - length(s)) || s, false) "
+	"FROM (SELECT ' [from ' || coalesce(host(inet_client_addr()), 'a local socket') || ']' AS s) x";
 
 static void describe_holder(PGconn *c, char *buf, size_t cap)
 {
@@ -44,121 +58,112 @@ static void describe_holder(PGconn *c, char *buf, size_t cap)
 	PQclear(r);
 }
 
-/* After a session lock: does the next statement still see it? */
-static const char owned_sql[] =
-	"SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = pg_backend_pid() "
-	"  AND locktype = 'advisory' AND granted AND objsubid = 1 "
-	"  AND classid = ((" LOCK_KEY "::bigint >> 32) & 4294967295)::oid "
-	"  AND objid = (" LOCK_KEY "::bigint & 4294967295)::oid)";
-
-static int pooling_error(struct err *e, const char *what)
+static int open_conn(const struct db_target *t, int64_t connect_ms, PGconn **c, struct err *e)
 {
-	err_set(e, EXIT_CONFIG, "%s: the connection goes through a transaction-pooling proxy "
-				"(PgBouncer?), where a session-level lock does not hold",
-		what);
-	return err_hint(e, "set lock.mode = transaction, or give migrate-entry a direct URL in "
-			   "MIGRATE_DATABASE_URL");
+	enum db_failure why;
+	return db_connect(t, NULL, now_ms() + connect_ms, c, &why, e);
 }
 
-/* Before locking: a session setting made by one statement must be seen by
- * the next.  Behind transaction pooling it usually is not, and we stop
- * before a session lock could be left behind on a pooled connection. */
-static int check_session_kept(PGconn *c, struct err *e)
+/* One try, in a transaction of its own that stays open when it got the
+ * lock (a server's idle_in_transaction_session_timeout must not end it). */
+static int try_lock(PGconn *c, int *got, struct err *e)
 {
-	char sql[160], token[32];
 	PGresult *r;
-	int same;
-	snprintf(token, sizeof token, "%ld-%lld", (long)getpid(), (long long)now_ms());
-	snprintf(sql, sizeof sql, "SELECT set_config('migrate_entry.session_probe', '%s', false)", token);
-	if (db_exec(c, sql, NULL, e) < 0)
+	if (db_exec(c, "BEGIN; SET LOCAL idle_in_transaction_session_timeout = 0", NULL, e) < 0 ||
+	    db_exec(c, "SELECT pg_try_advisory_xact_lock(" LOCK_KEY ")", &r, e) < 0)
 		return -1;
-	if (db_exec(c, "SELECT current_setting('migrate_entry.session_probe', true)", &r, e) < 0)
-		return -1;
-	same = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), token) == 0;
+	*got = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
 	PQclear(r);
-	return same ? 0 : pooling_error(e, "session state does not survive between statements");
+	return *got ? 0 : db_exec(c, "ROLLBACK", NULL, e);
 }
 
-/* After locking: the next statement must still see the lock.  If not, try
- * a few unlocks (round-robin pools may land on the holder) so the lock is
- * not left behind, then stop. */
-static int check_owned(PGconn *c, struct err *e)
+/* The work connection says it works (LOCK_WORK_MARK), and on PostgreSQL
+ * 14+ checks every second that its client is still there while a
+ * statement runs, so a statement whose run was killed does not go on. */
+static int mark_work(PGconn *c, struct err *e)
 {
 	PGresult *r;
-	int owned;
-	if (db_exec(c, owned_sql, &r, e) < 0)
+	int recent;
+	if (db_exec(c,
+		    "SELECT set_config('application_name', left(current_setting('application_name'), "
+		    "50) || '" LOCK_WORK_MARK "', false), "
+		    "current_setting('server_version_num')::int >= 140000",
+		    &r, e) < 0)
 		return -1;
-	owned = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	recent = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 1), "t") == 0;
 	PQclear(r);
-	if (owned)
-		return 0;
-	db_exec(c, "SET client_min_messages = error", NULL, &(struct err){0});
-	for (int i = 0; i < 16; i++) {
-		int released = 0;
-		if (db_exec(c, "SELECT pg_advisory_unlock(" LOCK_KEY ")", &r, &(struct err){0}) == 0) {
-			released = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	return recent ? db_exec(c, "SET client_connection_check_interval = 1000", NULL, e) : 0;
+}
+
+/* A busy session of an earlier run (killed, its statement still running):
+ * wait until it is done, up to deadline. */
+static const char stale_sql[] =
+	"SELECT pid, state, coalesce(extract(epoch FROM now() - query_start)::bigint, 0), "
+	"       left(regexp_replace(coalesce(query, ''), '\\s+', ' ', 'g'), 60) "
+	"FROM pg_stat_activity "
+	"WHERE datname = current_database() AND pid <> pg_backend_pid() "
+	"  AND application_name LIKE '%" LOCK_WORK_MARK "' AND state IS NOT NULL AND state <> 'idle' "
+	"ORDER BY pid LIMIT 1";
+
+static int wait_stale(PGconn *c, int64_t start, int64_t deadline, struct err *e)
+{
+	int64_t next_report = 0;
+	for (;;) {
+		PGresult *r;
+		char what[256], took[32];
+		int64_t now;
+		if (db_exec(c, stale_sql, &r, e) < 0)
+			return err_prefix(e, "cannot look for work of an earlier run");
+		if (PQntuples(r) == 0) {
 			PQclear(r);
+			return 0;
 		}
-		if (released)
-			break;
+		snprintf(what, sizeof what, "pid %s (%s for %ss: %s)", PQgetvalue(r, 0, 0),
+			 PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 3));
+		PQclear(r);
+		now = now_ms();
+		if (now >= next_report) {
+			log_warn("holding the migration lock, waiting for a statement of an earlier run "
+				 "that is still busy on the server: %s",
+				 what);
+			next_report = now + REPORT_EVERY_MS;
+		}
+		if (now >= deadline) {
+			err_set(e, EXIT_LOCK_TIMEOUT,
+				"timed out after %s waiting for a statement of an earlier run to end: %s",
+				duration_format(now - start, took, sizeof took), what);
+			return err_hint(e, "it ends when the server notices that its client is gone; "
+					   "cancel it with pg_cancel_backend(pid) if it must not finish");
+		}
+		if (sig_sleep(250, e) < 0)
+			return -1;
 	}
-	return pooling_error(e, "the migration lock taken by one statement is not held by the next");
 }
 
-int lock_acquire(struct migration_lock *l, PGconn *work, const struct db_target *t,
-		 enum lock_mode mode, int64_t timeout_ms, int64_t *waited_ms, struct err *e)
+int lock_acquire(struct migration_lock *l, PGconn **work, const struct db_target *t,
+		 int64_t timeout_ms, int64_t connect_ms, int64_t *waited_ms, struct err *e)
 {
 	int64_t start = now_ms();
 	int64_t deadline = start + timeout_ms;
 	int64_t next_report = start; /* report the holder at once, then every few seconds */
 	struct backoff b;
 	char holder[512] = "another session";
-	const char *try_sql = mode == LOCK_TRANSACTION
-				      ? "SELECT pg_try_advisory_xact_lock(" LOCK_KEY ")"
-				      : "SELECT pg_try_advisory_lock(" LOCK_KEY ")";
 
 	memset(l, 0, sizeof *l);
-	l->mode = mode;
-	l->conn = work;
 	*waited_ms = 0;
-	if (mode == LOCK_TRANSACTION) {
-		enum db_failure why;
-		if (db_connect(t, NULL, now_ms() + 30000, &l->conn, &why, e) < 0)
-			return err_prefix(e, "cannot open the lock connection");
-		l->own_conn = 1;
-	}
-	if (mode == LOCK_SESSION && check_session_kept(l->conn, e) < 0)
-		return -1;
 	backoff_init(&b, 100, 2000, (unsigned)getpid() ^ (unsigned)start);
 	for (;;) {
-		PGresult *r;
 		int got;
 		int64_t now;
 
-		/* In transaction mode each try is its own short transaction, kept
-		 * open only when it got the lock: waiting replicas must not pin
-		 * pooled server connections (the holder's work needs one). */
-		if (mode == LOCK_TRANSACTION && db_exec(l->conn, "BEGIN", NULL, e) < 0)
-			return -1;
-		if (db_exec(l->conn, try_sql, &r, e) < 0)
+		if (!l->conn && open_conn(t, connect_ms, &l->conn, e) < 0)
+			return err_prefix(e, "cannot open the lock connection");
+		if (try_lock(l->conn, &got, e) < 0)
 			return err_prefix(e, "cannot take the migration lock");
-		got = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
-		PQclear(r);
-		if (mode == LOCK_TRANSACTION && !got && db_exec(l->conn, "ROLLBACK", NULL, e) < 0)
-			return -1;
 		now = now_ms();
 		*waited_ms = now - start;
-		if (got) {
-			l->held = 1;
-			if (mode == LOCK_SESSION && check_owned(l->conn, e) < 0)
-				return -1;
-			if (now - start >= 1000) {
-				char took[32];
-				log_info("took the migration lock after %s",
-					 duration_format(now - start, took, sizeof took));
-			}
-			return 0;
-		}
+		if (got)
+			break;
 		if (now >= next_report) {
 			char took[32];
 			describe_holder(l->conn, holder, sizeof holder);
@@ -174,28 +179,41 @@ int lock_acquire(struct migration_lock *l, PGconn *work, const struct db_target 
 			return err_hint(e, "another replica is migrating or is stuck; raise lock.timeout "
 					   "or end that session (pg_terminate_backend)");
 		}
+		/* hold no connection while waiting: behind session pooling a
+		 * waiting replica would pin a server connection the holder needs */
+		PQfinish(l->conn);
+		l->conn = NULL;
+		if (*work) {
+			PQfinish(*work);
+			*work = NULL;
+		}
 		if (sig_sleep(backoff_next(&b, now, deadline), e) < 0)
 			return -1;
 	}
+	l->held = 1;
+	if (db_exec(l->conn, advertise_sql, NULL, e) < 0)
+		return err_prefix(e, "cannot take the migration lock");
+	if (!*work && open_conn(t, connect_ms, work, e) < 0)
+		return err_prefix(e, "cannot open the work connection");
+	if (mark_work(*work, e) < 0 || wait_stale(*work, start, deadline, e) < 0)
+		return -1;
+	*waited_ms = now_ms() - start;
+	if (*waited_ms >= 1000) {
+		char took[32];
+		log_info("took the migration lock after %s",
+			 duration_format(*waited_ms, took, sizeof took));
+	}
+	return 0;
 }
 
 int lock_release(struct migration_lock *l, struct err *e)
 {
-	PGresult *r;
 	int rc = 0;
 	if (!l->conn)
 		return 0;
-	if (l->mode == LOCK_TRANSACTION) {
-		if (l->held && PQstatus(l->conn) == CONNECTION_OK)
-			rc = db_exec(l->conn, "COMMIT", NULL, e);
-	} else if (l->held) {
-		if (db_exec(l->conn, "SELECT pg_advisory_unlock(" LOCK_KEY ")", &r, e) < 0)
-			rc = err_prefix(e, "cannot release the migration lock");
-		else
-			PQclear(r);
-	}
-	if (l->own_conn)
-		PQfinish(l->conn);
+	if (l->held && PQstatus(l->conn) == CONNECTION_OK)
+		rc = db_exec(l->conn, "COMMIT", NULL, e);
+	PQfinish(l->conn);
 	memset(l, 0, sizeof *l);
 	return rc;
 }

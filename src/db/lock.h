@@ -1,22 +1,26 @@
 /*
  * lock.h — the migration lock (docs/reference.md §7.4): a PostgreSQL advisory lock
  * on the target database, so replicas starting together are serialised.
- * We poll pg_try_advisory_*lock with backoff instead of blocking in
- * pg_advisory_lock: a runner blocked in the lock call can deadlock with
- * another runner's CREATE INDEX CONCURRENTLY (docs/reference.md §14.1).  Advisory
- * locks are per database, so one fixed key serves every database.
+ * We poll pg_try_advisory_xact_lock with backoff instead of blocking: a
+ * runner blocked in the lock call can deadlock with another runner's
+ * CREATE INDEX CONCURRENTLY (docs/reference.md §14.1).  Advisory locks are
+ * per database, so one fixed key serves every database.
  *
- * Two modes (lock.mode):
- *   session      (default) a session-level lock on the working connection:
- *                one connection in all.  After taking it we check that the
- *                next statement still sees it; behind a transaction-pooling
- *                proxy (PgBouncer pool_mode = transaction) it does not, and
- *                we stop with a hint instead of leaking the lock.
- *   transaction  a transaction-level lock held by an open transaction on a
- *                second connection for as long as the work lasts.  A
- *                transaction pins its server connection in PgBouncer's
- *                transaction pooling, so this works through it; the lock
- *                goes away with the transaction or the connection.
+ * One scheme, the same on a direct connection and behind any pooler
+ * (docs/reference.md §14.3): the lock is transaction-level, held by an open
+ * transaction on a connection of its own for as long as the work lasts.
+ *   - Transaction pooling: a transaction pins its server connection, and
+ *     nothing depends on a session surviving between transactions.
+ *   - Session pooling: a waiting replica holds no connection between tries
+ *     (the lock connection is closed after a try that failed, the work
+ *     connection while the lock is waited for), so waiting replicas cannot
+ *     starve the pool the holder's work needs.
+ *   - A run killed while its statement runs: its lock connection is idle in
+ *     its transaction, dies at once and frees the lock, while the statement
+ *     may run on.  The work connection is marked (application_name ends in
+ *     " (migrating)", client_connection_check_interval on PostgreSQL 14+ so
+ *     that an orphaned statement ends within a second), and after taking
+ *     the lock we wait until no marked session of an earlier run is busy.
  */
 #ifndef MIGRATE_LOCK_H
 #define MIGRATE_LOCK_H
@@ -30,24 +34,26 @@
 /* The advisory lock key: "migrate!" read as a big-endian int64. */
 #define LOCK_KEY "7883946363647714593"
 
-enum lock_mode { LOCK_SESSION = 0, LOCK_TRANSACTION = 1 };
+/* What the work connection's application_name ends with while it works. */
+#define LOCK_WORK_MARK " (migrating)"
 
 struct migration_lock {
-	PGconn *conn;  /* the connection holding the lock */
-	int own_conn;  /* conn was opened for the lock (transaction mode) */
-	enum lock_mode mode;
+	PGconn *conn; /* the connection whose open transaction holds the lock */
 	int held;
 };
 
-/* Take the lock for work done on `work` (session mode) or on a new
- * connection to t (transaction mode), waiting up to timeout_ms; every few
- * seconds log who holds it.  EXIT_LOCK_TIMEOUT on timeout, 128+N on a
- * signal.  *waited_ms gets the time spent. */
-int lock_acquire(struct migration_lock *l, PGconn *work, const struct db_target *t,
-		 enum lock_mode mode, int64_t timeout_ms, int64_t *waited_ms, struct err *e);
+/* Take the lock for work done on *work, a connection to t, waiting up to
+ * timeout_ms (connections are opened within connect_ms); every few seconds
+ * log who holds it.  *work is closed while the lock is waited for and
+ * opened again (*work changes) once it is held; then it is marked, and
+ * busy work of an earlier run waited for (within the same timeout).
+ * EXIT_LOCK_TIMEOUT on timeout, 128+N on a signal.  *waited_ms gets the
+ * time spent. */
+int lock_acquire(struct migration_lock *l, PGconn **work, const struct db_target *t,
+		 int64_t timeout_ms, int64_t connect_ms, int64_t *waited_ms, struct err *e);
 
-/* Release it: unlock (session) or commit and close (transaction).  Safe on
- * a lock never taken.  Also released when the connections close. */
+/* Release it: commit and close the lock connection.  Safe on a lock never
+ * taken.  Also released when the connection closes. */
 int lock_release(struct migration_lock *l, struct err *e);
 
 #endif

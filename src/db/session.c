@@ -26,6 +26,14 @@ void session_application_name(char *buf, size_t cap)
 		snprintf(buf, cap, "migrate-entry");
 }
 
+void session_check_settings(const struct config *cfg)
+{
+	if (cfg->v[CFG_LOCK_MODE].origin != ORIGIN_DEFAULT)
+		log_warn("%s: lock.mode is no longer used: the migration lock works the same on a "
+			 "direct connection and behind any pooler",
+			 cfg->v[CFG_LOCK_MODE].where);
+}
+
 int session_open(struct session *s, const struct config *cfg, int take_lock, struct err *e)
 {
 	struct ready_result ready;
@@ -33,6 +41,8 @@ int session_open(struct session *s, const struct config *cfg, int take_lock, str
 	int64_t waited;
 
 	memset(s, 0, sizeof *s);
+	if (take_lock)
+		session_check_settings(cfg);
 	session_application_name(appname, sizeof appname);
 	if (db_target_init(&s->target, config_str(cfg, CFG_DATABASE_URL), appname, e) < 0)
 		return -1;
@@ -47,18 +57,15 @@ int session_open(struct session *s, const struct config *cfg, int take_lock, str
 		return err_hint(e, "create it with 'migrate create' or 'migrate bootstrap'");
 	}
 	s->conn = ready.conn;
-	if (take_lock &&
-	    lock_acquire(&s->lock, s->conn, &s->target, (enum lock_mode)config_num(cfg, CFG_LOCK_MODE),
-			 config_num(cfg, CFG_LOCK_TIMEOUT), &waited, e) < 0)
+	if (take_lock && lock_acquire(&s->lock, &s->conn, &s->target, config_num(cfg, CFG_LOCK_TIMEOUT),
+				      config_num(cfg, CFG_WAIT_TIMEOUT), &waited, e) < 0)
 		return -1;
 	return 0;
 }
 
 void session_close(struct session *s)
 {
-	if (s->lock.conn && PQstatus(s->lock.conn) == CONNECTION_OK &&
-	    (s->lock.mode == LOCK_TRANSACTION || PQtransactionStatus(s->lock.conn) == PQTRANS_IDLE))
-		lock_release(&s->lock, &(struct err){0});
+	lock_release(&s->lock, &(struct err){0});
 	if (s->conn)
 		PQfinish(s->conn);
 	if (s->target_ready)

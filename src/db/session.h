@@ -25,6 +25,9 @@ struct session {
 /* The application_name we connect with: "migrate-entry@<hostname>". */
 void session_application_name(char *buf, size_t cap);
 
+/* Warn about settings that no longer do anything (lock.mode). */
+void session_check_settings(const struct config *cfg);
+
 int session_open(struct session *s, const struct config *cfg, int take_lock, struct err *e);
 
 /* Release the lock (if taken) and close everything; safe on a failed open. */

@@ -152,8 +152,9 @@ int bootstrap_run(const struct config *cfg, const struct bootstrap_opts *opts,
 	}
 
 	/* 3. Lock, 4–6 under it. */
-	if (lock_acquire(&lock, ready.conn, &target, (enum lock_mode)config_num(cfg, CFG_LOCK_MODE),
-			 config_num(cfg, CFG_LOCK_TIMEOUT), &rep->lock_ms, e) < 0)
+	session_check_settings(cfg);
+	if (lock_acquire(&lock, &ready.conn, &target, config_num(cfg, CFG_LOCK_TIMEOUT),
+			 config_num(cfg, CFG_WAIT_TIMEOUT), &rep->lock_ms, e) < 0)
 		goto out;
 	rc = run_locked_steps(ready.conn, cfg, opts, &rd, rep, e);
 	if (rc == 0)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/lock.h"
 #include "db/lockwatch.h"
 #include "db/query.h"
 #include "util/clock.h"
@@ -163,7 +164,7 @@ static int history(struct run *r, const struct revdir_file *f, const char *direc
 		 "INSERT INTO %s (revision, direction, sha256, started_at, finished_at, duration_ms, "
 		 "success, applied_by) VALUES ($1, $2, $3, clock_timestamp() - ($4 || ' ms')::interval, "
 		 "clock_timestamp(), $4::int, $5::boolean, session_user || ' via ' || "
-		 "current_setting('application_name'))",
+		 "replace(current_setting('application_name'), '" LOCK_WORK_MARK "', ''))",
 		 r->st.history);
 	return db_exec_params(r->c, sql, 5, params, NULL, e);
 }

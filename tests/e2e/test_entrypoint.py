@@ -29,7 +29,8 @@ def test_missing_database_is_created_and_command_execd_with_same_pid(pg, dbname,
     assert "database created in" in summary and "exec " in summary
 
 
-def test_warm_start_uses_exactly_one_connection(pg, dbname, runner):
+def test_warm_start_uses_two_connections(pg, dbname, runner):
+    """The work's connection (opened by the wait) and the lock's (docs/reference.md §7.4)."""
     pg.sql(f'CREATE DATABASE "{dbname}"')
     before = pg.log_size()
     r = runner(["--", "true"], env=clean_env(DATABASE_URL=pg.url(dbname)))
@@ -37,8 +38,8 @@ def test_warm_start_uses_exactly_one_connection(pg, dbname, runner):
     log = pg.log_since(before)
     authorized = [l for l in log.splitlines()
                   if "connection authorized" in l and "migrate-entry" in l]
-    assert len(authorized) == 1, log
-    assert f"database={dbname}" in authorized[0]
+    assert len(authorized) == 2, log
+    assert all(f"database={dbname}" in a for a in authorized)
     assert "database exists" in r.stderr
 
 
@@ -49,9 +50,9 @@ def test_cold_start_goes_through_maintenance_database(pg, dbname, runner):
     log = pg.log_since(before)
     authorized = [l for l in log.splitlines()
                   if "connection authorized" in l and "migrate-entry" in l]
-    # target (answers 3D000), maintenance database, the new target
+    # target (answers 3D000), maintenance database, the new target, the lock's connection
     dbs = [l.split("database=")[1].split()[0] for l in authorized]
-    assert dbs == [dbname, "postgres", dbname], log
+    assert dbs == [dbname, "postgres", dbname, dbname], log
 
 
 def test_no_command_after_bootstrap_exits_zero(pg, dbname, runner):
@@ -282,7 +283,7 @@ def test_lock_timeout_names_the_holder_and_exits_8(pg, dbname, runner):
         pid = cur.fetchone()[1]
         r = runner(["--lock-wait", "1s", "--", "true"], env=clean_env(DATABASE_URL=pg.url(dbname)))
         assert r.returncode == 8, r.stderr
-        assert f"held by pid {pid} (other-replica from local" in r.stderr
+        assert f"held by pid {pid} (other-replica from a local socket" in r.stderr
         assert "timed out after 1.0s waiting for the migration lock" in r.stderr
     finally:
         holder.close()
