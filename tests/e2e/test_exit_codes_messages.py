@@ -148,3 +148,41 @@ def test_json_logs_stay_valid_with_a_latin1_script_name_and_server_message(pg, d
     msgs = [o["msg"] for o in objs]
     assert any(m.startswith("server: ") and "caf\ufffd" in m for m in msgs), msgs
     assert any("02_caf\ufffd.sql" in m and "division by zero" in m for m in msgs), msgs
+
+
+# ---- the lock holder of another role --------------------------------------------------------
+
+def test_the_lock_holder_of_another_role_is_named_with_its_client_address(pg, db, workdir):
+    """pg_stat_activity hides another role's client address; the holder
+    publishes it in its lock connection's application_name."""
+    import subprocess
+    import time
+    pw = low_role(pg, "lockwaiter_r")
+    write(workdir, {"sql/init/20240101/01_hold.sql": "SELECT pg_advisory_lock(4242);\n"
+                                                     "SELECT pg_advisory_unlock(4242);\n"})
+    gate = pg.connect(db)
+    gate.cursor().execute("SELECT pg_advisory_lock(4242)")
+    holder = subprocess.Popen([MIGRATE, "init"],
+                              env=clean_env(DATABASE_URL=pg.url(db), MIGRATE_INIT_LOCK_TIMEOUT="0"),
+                              cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
+    try:
+        # the holder's script waits for the gate: it holds the migration lock
+        deadline = time.monotonic() + 30
+        while not query(pg, db, "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' "
+                                "AND objid = 4242 AND NOT granted"):
+            assert holder.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        r = run(["init", "--lock-wait", "1s"],
+                env=clean_env(DATABASE_URL=pg.url(db, user="lockwaiter_r", password=pw)),
+                cwd=workdir, binary=MIGRATE)
+        assert r.returncode == 8, r.stderr
+        assert "waiting for the migration lock held by pid" in r.stderr
+        line = [l for l in r.stderr.splitlines() if "error:" in l][0]
+        assert "(migrate-entry@" in line
+        assert "from 127.0.0.1, connected" in line, line
+        assert "[from" not in line
+    finally:
+        gate.close()
+        _, err = holder.communicate(timeout=60)
+    assert holder.returncode == 0, err
