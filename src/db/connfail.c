@@ -101,6 +101,13 @@ static enum db_failure classify(const char *msg, const char *state, int needs_pa
 	if (state[0]) {
 		if (strcmp(state, "3D000") == 0)
 			return DBF_DB_MISSING;
+		/* PgBouncer relays the server's 3D000 as a protocol violation */
+		if (strcmp(state, "08P01") == 0 && strstr(msg, "database \"") &&
+		    strstr(msg, "\" does not exist"))
+			return DBF_DB_MISSING;
+		/* PgBouncer without an entry for the database: nothing to wait for */
+		if (strcmp(state, "08P01") == 0 && strstr(msg, "no such database"))
+			return DBF_FATAL;
 		if (strncmp(state, "28", 2) == 0 || strcmp(state, "42501") == 0)
 			return DBF_AUTH;
 		if (strncmp(state, "08", 2) == 0 || strncmp(state, "53", 2) == 0 ||
@@ -152,6 +159,12 @@ static void hint_for(const char *msg, const char *state, const char *user, const
 		snprintf(f->hint, sizeof f->hint,
 			 "give a user name in the database URL or PGUSER (this system has no entry "
 			 "for the current user id)");
+	} else if (f->why == DBF_FATAL && strstr(msg, "no such database")) {
+		snprintf(f->hint, sizeof f->hint,
+			 "the connection pooler has no entry for database \"%s\": add one (or a \"*\" "
+			 "entry) to its [databases], or give migrate-entry a direct URL in "
+			 "MIGRATE_DATABASE_URL; " NO_RETRY,
+			 d);
 	} else if (f->why == DBF_FATAL && !state[0] && tls_misconfigured(msg)) {
 		snprintf(f->hint, sizeof f->hint,
 			 "check sslmode, sslrootcert, sslcert and sslkey in the database URL (or "

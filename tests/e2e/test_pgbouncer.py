@@ -184,3 +184,16 @@ def test_a_rerun_waits_for_the_statement_of_a_killed_run(pg, dbname, bouncer_fac
     # the killed run's start, the rerun's start (with no statement of the killed run busy),
     # the rerun's end; the killed run never reached its end
     assert rows == [("end", 0), ("start", 0), ("start", 0)], (rows, r.stderr)
+
+
+def test_a_missing_database_is_created_through_the_pooler(pg, dbname, bouncer_factory, workdir):
+    """PgBouncer answers a missing database with 08P01, not 3D000: it is created through the
+    maintenance database all the same, not waited for until the timeout."""
+    bouncer = bouncer_factory(**DEFAULTS)
+    _project(workdir, sleep="0")
+    r = subprocess.run([BIN, "--", "true"], env=clean_env(DATABASE_URL=f"{bouncer.url}/{dbname}"),
+                       cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "database created" in r.stderr
+    assert pg.database_exists(dbname)

@@ -56,6 +56,16 @@ static void test_database_missing(void)
 	CHECK_INT(f.why, DBF_DB_MISSING);
 	CHECK_STR(f.sqlstate, "3D000");
 	CHECK_STR(f.msg, AT "FATAL:  database \"appdb\" does not exist");
+	/* behind PgBouncer (auto-database "*"): the same, as 08P01 */
+	classify(AT "FATAL:  08P01: database \"appdb\" does not exist\n", 0, 0);
+	CHECK_INT(f.why, DBF_DB_MISSING);
+	/* PgBouncer without an entry for it: stop at once */
+	classify(AT "ERROR:  08P01: no such database: appdb\n", 0, 0);
+	CHECK_INT(f.why, DBF_FATAL);
+	CHECK(strstr(f.hint, "no entry for database") != NULL);
+	/* other 08P01 answers are retried */
+	classify(AT "ERROR:  08P01: pgbouncer cannot connect to server\n", 0, 0);
+	CHECK_INT(f.why, DBF_RETRY);
 }
 
 static void test_authentication(void)
