@@ -8,6 +8,10 @@
 #   make test-static     tests of the static binary in an empty chroot (tests/static/run.sh)
 #   make install PREFIX=/usr/local DESTDIR=
 #   make bench           benchmarks (bench/)
+#   make fuzz FUZZ_SECONDS=60
+#                        libFuzzer targets (tests/fuzz/) built with clang into build-fuzz/, each
+#                        run for FUZZ_SECONDS on a scratch copy of its seed corpus; not part of
+#                        `make test` (README "Fuzzing")
 
 CC       ?= cc
 PREFIX   ?= /usr/local
@@ -111,4 +115,48 @@ format:
 	clang-format -i $(SRCS) $(shell find src -name '*.h') tests/unit/*.c tests/unit/*.h
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
+
+# ---- fuzzing ---------------------------------------------------------------------------------
+# tests/fuzz/fuzz_<target>.c are libFuzzer entry points.  `make fuzz` compiles the parsers again
+# with clang into build-fuzz/ (objects with -fsanitize=fuzzer-no-link,address,undefined, the
+# targets linked with -fsanitize=fuzzer,address,undefined) and runs each target for FUZZ_SECONDS
+# seconds on a copy of tests/fuzz/corpus/<target>/ in build-fuzz/run/ (the repository's corpus is
+# left as it is); it fails when a target finds a crash, a leak, a sanitizer report or a broken
+# invariant.  FUZZ_TARGETS picks some (`make fuzz FUZZ_TARGETS="sqlscan revfile"`);
+# `make fuzz-build` only builds.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_SAN     := fuzzer-no-link,address,undefined
+FUZZ_MAKE     = $(MAKE) --no-print-directory BUILD=build-fuzz CC=$(FUZZ_CC) SANITIZE=$(FUZZ_SAN) \
+                OPT="-O1 -g" FUZZ_TARGETS="$(FUZZ_TARGETS)"
+
+.PHONY: fuzz fuzz-build fuzz-bins
+
+fuzz: fuzz-build
+	sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-build:
+	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz needs clang (README, Fuzzing)" >&2; exit 1; }
+	@test -n "$$(ls "$$($(FUZZ_CC) -print-runtime-dir)"/libclang_rt.fuzzer-*.a 2>/dev/null)" || \
+		{ echo "make fuzz needs libFuzzer: apt-get install libclang-rt-14-dev (README, Fuzzing)" >&2; exit 1; }
+	@$(FUZZ_MAKE) fuzz-bins
+
+# Only the code the targets exercise is built: the pure layers, the service URLs and the
+# import-alembic record reader.  (Inside the sub-make above: BUILD is build-fuzz, CC clang.)
+FUZZ_SRCS := $(sort $(wildcard src/util/*.c src/conf/*.c src/sql/*.c src/rev/*.c)) \
+             src/wait/svcurl.c src/cmd/alembic_read.c
+FUZZ_OBJS := $(FUZZ_SRCS:src/%.c=$(BUILD)/obj/%.o)
+
+fuzz-bins: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+
+$(BUILD)/libfuzzsrc.a: $(FUZZ_OBJS)
+	@rm -f $@
+	@ar rcs $@ $^
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(BUILD)/libfuzzsrc.a
+	@case "$(BUILD)" in build-fuzz*) ;; *) echo "fuzz targets are built by make fuzz" >&2; exit 1;; esac
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	@$(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(BUILD)/libfuzzsrc.a $(LDLIBS)

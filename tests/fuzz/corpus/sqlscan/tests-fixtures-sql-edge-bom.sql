@@ -1,0 +1,2 @@
+﻿CREATE TABLE t (id int, v text);
+INSERT INTO t VALUES (1, 'after a BOM');

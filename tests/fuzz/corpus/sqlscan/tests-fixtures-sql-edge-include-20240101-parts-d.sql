@@ -1,0 +1,1 @@
+INSERT INTO t VALUES (4, 'from d, included by c');

@@ -1,0 +1,2 @@
+INSERT INTO t VALUES (3, 'from c');
+\ir ../d.sql

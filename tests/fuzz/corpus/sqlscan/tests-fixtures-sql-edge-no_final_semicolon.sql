@@ -1,0 +1,3 @@
+CREATE TABLE t (id int, v text);
+INSERT INTO t VALUES (1, 'no semicolon follows')
+  
