@@ -86,7 +86,14 @@ int dburl_normalize(const char *text, char **out, struct err *e)
 		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
 	buf[0] = '\0';
 	append(buf, cap, &len, "postgresql://", 13);
-	query = strchr(rest, '?');
+	{
+		/* as libpq: the userinfo ends at the first '@' before any '/'
+		 * ('?' and all), and the query is looked for after it */
+		const char *at = rest;
+		while (*at && *at != '@' && *at != '/')
+			at++;
+		query = strchr(*at == '@' ? at + 1 : rest, '?');
+	}
 	if (!query) {
 		append(buf, cap, &len, rest, strlen(rest));
 	} else {
@@ -246,10 +253,9 @@ static void redact_conninfo(const char *text, char *out, size_t cap, int depth)
 		while (isspace((unsigned char)*p))
 			p++;
 		if (*p != '=') {
-			/* Not key=value: copy what we have and go on. */
+			/* Not key=value: copy what we have and go on (p moved:
+			 * past the word, or past the blanks before the next) */
 			append(out, cap, &len, key, (size_t)(p - key));
-			if (*p)
-				append(out, cap, &len, p++, 1);
 			continue;
 		}
 		p++; /* '=' */

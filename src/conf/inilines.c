@@ -155,7 +155,8 @@ char *inilines_read(char *str, int num, void *stream)
 		return NULL;
 	}
 	if ((size_t)len + 2 <= (size_t)num) {
-		memcpy(str, l->buf, (size_t)len);
+		if (len > 0) /* an empty first line: no buffer yet */
+			memcpy(str, l->buf, (size_t)len);
 	} else {
 		len = shorten(l->buf, (size_t)len, l->line == 1, (size_t)num - 2, str, &held_at,
 			      &held_len);

@@ -246,6 +246,23 @@ static void test_long_lines_of_every_kind(void)
 	config_release(&cfg);
 }
 
+/* Blank lines before anything else (found by fuzzing: the first empty line
+ * was copied from a buffer not yet allocated). */
+static void test_leading_blank_lines(void)
+{
+	struct config cfg;
+	struct err e;
+	clear_env();
+	write_file("migrate.ini", "\n\n[wait]\ntimeout = 7s\n");
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 0);
+	CHECK_INT(config_num(&cfg, CFG_WAIT_TIMEOUT), 7000);
+	config_release(&cfg);
+	write_file("migrate.ini", "\n");
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 0);
+	config_release(&cfg);
+	unlink("migrate.ini");
+}
+
 static void test_line_limits_and_nul(void)
 {
 	struct config cfg;
@@ -509,6 +526,7 @@ int main(void)
 	RUN(test_long_line);
 	RUN(test_long_lines_of_every_kind);
 	RUN(test_line_limits_and_nul);
+	RUN(test_leading_blank_lines);
 	RUN(test_config_path_that_is_a_directory);
 	RUN(test_identifier_lengths);
 	RUN(test_precedence);

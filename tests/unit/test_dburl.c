@@ -32,6 +32,10 @@ static void test_normalize_forms(void)
 {
 	CHECK_STR(norm("postgresql://u:p@h:5432/db"), "postgresql://u:p@h:5432/db");
 	CHECK_STR(norm("postgres://u:p@h/db"), "postgresql://u:p@h/db");
+	/* a '?' in the userinfo is the user's or the password's, not the query (fuzzing) */
+	CHECK_STR(norm("postgresql://me?ssl=true@db/app"), "postgresql://me?ssl=true@db/app");
+	CHECK_STR(norm("postgresql://me:p?ssl=x@db/app?ssl=true"),
+		  "postgresql://me:p?ssl=x@db/app?sslmode=require");
 	CHECK_STR(norm("postgresql+psycopg2://u:p@h/db"), "postgresql://u:p@h/db");
 	CHECK_STR(norm("postgresql+asyncpg://u:p@h/db?ssl=require"),
 		  "postgresql://u:p@h/db?sslmode=require");

@@ -78,6 +78,10 @@ static void test_conninfo(void)
 	CHECK_STR(url("dbname=postgresql://u:secret@h/db port=5432"),
 		  "dbname=postgresql://u:***@h/db port=5432");
 	CHECK_STR(url("dbname=app user=u"), "dbname=app user=u");
+	/* libpq skips leading blanks; a word without '=' before it (libpq refuses the string,
+	 * and the message quotes it) does not hide the password either (found by fuzzing) */
+	CHECK_STR(url(" password=s3cret host=db"), " password=*** host=db");
+	CHECK_STR(url("host=db port 5432 password=s3cret"), "host=db port 5432 password=***");
 }
 
 /* Output is cut to the capacity, and always terminated. */
