@@ -3,8 +3,8 @@
  * reads files, so the input is written to an unlinked temporary file and
  * loaded through its /proc/self/fd path: as --config PATH (migrate.ini
  * rules), or, when the input mentions sqlalchemy.url, as ./alembic.ini of a
- * scratch directory with no migrate.ini (the [alembic] sqlalchemy.url
- * fallback).  config_expand (${VAR}, ${VAR:-default}, $$) also gets the
+ * scratch directory with no migrate.ini, made and removed for the call (the
+ * [alembic] sqlalchemy.url fallback); nothing stays on disk.  config_expand (${VAR}, ${VAR:-default}, $$) also gets the
  * input as one string.
  *
  * The environment is made fixed first: no MIGRATE_* or DATABASE_URL from
@@ -18,7 +18,7 @@
  * config_expand without a '$' returns the text unchanged.  Everything is
  * released (LeakSanitizer checks).
  */
-#define _GNU_SOURCE 1 /* mkdtemp, fchdir */
+#define _GNU_SOURCE 1 /* mkdtemp, fchdir, memmem */
 #include "fuzz.h"
 
 #include <fcntl.h>
@@ -28,24 +28,31 @@
 
 extern char **environ;
 
-static char dir[64];        /* scratch directory holding alembic.ini */
-static char link_path[128]; /* dir/alembic.ini -> /proc/self/fd/N */
-static char secret[128];    /* dir/secret */
-static char path[64];       /* /proc/self/fd/N */
+static char tmpdir[256];   /* where scratch files and directories go */
+static char path[64];      /* the input: /proc/self/fd/N of an unlinked file */
 static int fd = -1;
 
-static void cleanup(void)
+/* An unlinked temporary file: its descriptor; *proc gets /proc/self/fd/N. */
+static int unlinked_file(char *proc, size_t cap)
 {
-	unlink(link_path);
-	unlink(secret);
-	rmdir(dir);
+	char name[300];
+	int f;
+	snprintf(name, sizeof name, "%s/fuzz_config.XXXXXX", tmpdir);
+	f = mkstemp(name);
+	if (f < 0) {
+		perror(name);
+		abort();
+	}
+	unlink(name);
+	snprintf(proc, cap, "/proc/self/fd/%d", f);
+	return f;
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *tmp = getenv("TMPDIR");
-	char file[128];
-	FILE *f;
+	char secret[64];
+	int sfd;
 	(void)argc;
 	(void)argv;
 	for (int again = 1; again;) {
@@ -59,33 +66,35 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 				break;
 			}
 	}
-	snprintf(dir, sizeof dir, "%s/fuzz_config.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
+	snprintf(tmpdir, sizeof tmpdir, "%s", tmp && *tmp ? tmp : "/tmp");
+	fd = unlinked_file(path, sizeof path);
+	sfd = unlinked_file(secret, sizeof secret);
+	if (write(sfd, "s3cret\n", 7) != 7)
 		abort();
-	}
-	snprintf(file, sizeof file, "%s/input", dir);
-	fd = open(file, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		perror(file);
-		abort();
-	}
-	unlink(file);
-	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-	snprintf(link_path, sizeof link_path, "%s/alembic.ini", dir);
-	snprintf(secret, sizeof secret, "%s/secret", dir);
-	if (symlink(path, link_path) < 0 || !(f = fopen(secret, "w"))) {
-		perror(dir);
-		abort();
-	}
-	fputs("s3cret\n", f);
-	fclose(f);
-	atexit(cleanup);
 	setenv("FZ_A", "alpha", 1);
 	setenv("FZ_EMPTY", "", 1);
 	setenv("FZ_SECRET_FILE", secret, 1);
 	setenv("MIGRATE_INIT_VAR_FZ", "env", 1);
 	return 0;
+}
+
+/* config_load with ./alembic.ini being the input, in a scratch directory
+ * made for the call (nothing is left on disk afterwards). */
+static int load_alembic(struct config *cfg, struct err *e)
+{
+	char dir[300], link_path[320];
+	int here = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+	snprintf(dir, sizeof dir, "%s/fuzz_config.XXXXXX", tmpdir);
+	if (here < 0 || !mkdtemp(dir))
+		abort();
+	snprintf(link_path, sizeof link_path, "%s/alembic.ini", dir);
+	if (symlink(path, link_path) < 0 || chdir(dir) < 0)
+		abort();
+	rc = config_load(cfg, NULL, NULL, 0, e);
+	if (fchdir(here) < 0 || unlink(link_path) < 0 || rmdir(dir) < 0)
+		abort();
+	close(here);
+	return rc;
 }
 
 static void check_loaded(const struct config *cfg, int alembic)
@@ -125,13 +134,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	memset(&e, 0, sizeof e);
 	if (alembic) {
-		int here = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (here < 0 || chdir(dir) < 0)
-			abort();
-		rc = config_load(&cfg, NULL, NULL, 0, &e);
-		if (fchdir(here) < 0)
-			abort();
-		close(here);
+		rc = load_alembic(&cfg, &e);
 	} else {
 		rc = config_load(&cfg, path, NULL, 0, &e);
 	}
