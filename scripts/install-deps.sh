@@ -20,7 +20,7 @@ packages=(
   zlib1g-dev liblzma-dev libzstd-dev gzip xz-utils zstd
   postgresql-15 postgresql-client-15
   python3 python3-pytest python3-psycopg2 alembic
-  valgrind util-linux procps pgbouncer
+  valgrind util-linux procps pgbouncer openssl
 )
 if [ "$static" -eq 1 ]; then
   packages+=(musl-tools musl-dev linux-libc-dev dpkg-dev perl xz-utils file openssl)
