@@ -41,10 +41,6 @@ int64_t lockwatch_first_ms(int64_t lock_timeout_ms)
 	return lock_timeout_ms * 3 / 5 > 50 ? lock_timeout_ms * 3 / 5 : 50;
 }
 
-void lockwatch_forget(void) { w.last[0] = '\0'; }
-
-const char *lockwatch_last(void) { return w.last; }
-
 void lockwatch_stop(void)
 {
 	w.first_ms = 0;
@@ -197,7 +193,18 @@ int lockwatch_retryable(const struct err *e)
 	       (strcmp(e->sqlstate, "55P03") == 0 || strcmp(e->sqlstate, "40P01") == 0);
 }
 
-int lockwatch_backoff(int attempt, struct err *e)
+void lockwatch_gave_up_hint(struct err *e, int retries, const char *setting)
+{
+	if (!lockwatch_retryable(e))
+		return;
+	if (w.last[0])
+		err_append_hint(e, "blocked by %s", w.last);
+	if (retries > 0)
+		err_append_hint(e, "gave up after %d retr%s (%s)", retries, retries == 1 ? "y" : "ies",
+				setting);
+}
+
+int lockwatch_wait_retry(int attempt, struct err *e)
 {
 	static unsigned seed;
 	int64_t ms = 1000;
@@ -208,5 +215,7 @@ int lockwatch_backoff(int attempt, struct err *e)
 	if (!seed)
 		seed = (unsigned)now_ms() ^ (unsigned)getpid();
 	ms = ms / 2 + (int64_t)(rand_r(&seed) % (unsigned)(ms / 2 + 1));
+	err_clear(e);
+	w.last[0] = '\0';
 	return sig_sleep(ms, e);
 }

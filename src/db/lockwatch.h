@@ -35,19 +35,19 @@ void lockwatch_stop(void);
  * Returns how many ms the caller may wait before calling again (<= 1000). */
 int64_t lockwatch_tick(PGconn *c, int64_t waited_ms);
 
-/* The blockers last seen ("pid 4242 (user app, application \"psql\", from
- * 10.0.0.5, idle in transaction for 12s: UPDATE …)"), or "" when none was
- * seen since lockwatch_start or lockwatch_forget. */
-const char *lockwatch_last(void);
-void lockwatch_forget(void);
-
 /* 1 when e is a failure that the same work may not meet again: a lock not
  * granted within lock_timeout (SQLSTATE 55P03) or a deadlock (40P01). */
 int lockwatch_retryable(const struct err *e);
 
-/* Sleep before retry `attempt` (1-based): 1 s, 2 s, 4 s, … up to 30 s,
- * jittered to 50–100 % so that replicas do not retry in step.  -1 with e
- * set when a signal arrives. */
-int lockwatch_backoff(int attempt, struct err *e);
+/* Before retry `attempt` (1-based) of what failed with e (logged by the
+ * caller): clear e and the blockers seen, and sleep 1 s, 2 s, 4 s, … up to
+ * 30 s, jittered to 50–100 % so that replicas do not retry in step.  -1
+ * with e set when a signal arrives. */
+int lockwatch_wait_retry(int attempt, struct err *e);
+
+/* When e is a lock wait that gave up (lockwatch_retryable): add to its hint
+ * the blockers last seen and, when retries were allowed, "gave up after N
+ * retries (setting)". */
+void lockwatch_gave_up_hint(struct err *e, int retries, const char *setting);
 
 #endif

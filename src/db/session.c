@@ -11,6 +11,7 @@
 #include "db/lock.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "db/query.h"
 #include "db/ready.h"
 #include "util/sig.h"
 
@@ -24,6 +25,23 @@ void session_application_name(char *buf, size_t cap)
 		snprintf(buf, cap, "migrate-entry@%.40s", host);
 	else
 		snprintf(buf, cap, "migrate-entry");
+}
+
+int session_set_timeouts(PGconn *c, const struct config *cfg, enum config_id lock_id,
+			 enum config_id statement_id, int local, struct err *e)
+{
+	const enum config_id ids[] = {lock_id, statement_id};
+	static const char *const names[] = {"lock_timeout", "statement_timeout"};
+	for (int i = 0; i < 2; i++) {
+		char sql[96];
+		if (!config_is_set(cfg, ids[i]))
+			continue;
+		snprintf(sql, sizeof sql, "SET %s%s = %lld", local ? "LOCAL " : "", names[i],
+			 (long long)config_num(cfg, ids[i]));
+		if (db_exec(c, sql, NULL, e) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 void session_check_settings(const struct config *cfg)

@@ -25,6 +25,11 @@ struct session {
 /* The application_name we connect with: "migrate-entry@<hostname>". */
 void session_application_name(char *buf, size_t cap);
 
+/* SET (local: SET LOCAL) lock_timeout and statement_timeout on c to the
+ * settings lock_id and statement_id, each only when it is set. */
+int session_set_timeouts(PGconn *c, const struct config *cfg, enum config_id lock_id,
+			 enum config_id statement_id, int local, struct err *e);
+
 /* Warn about settings that no longer do anything (lock.mode). */
 void session_check_settings(const struct config *cfg);
 

@@ -13,6 +13,7 @@
 
 #include "db/lockwatch.h"
 #include "db/query.h"
+#include "db/session.h"
 #include "init/datedir.h"
 #include "util/array.h"
 #include "util/clock.h"
@@ -184,28 +185,12 @@ static int reset_session(PGconn *c, struct err *e)
 		       NULL, e);
 }
 
-/* Run one file: in one transaction (like psql -1 -f), or, when it needs
- * autocommit (its own transaction control, CREATE INDEX CONCURRENTLY,
- * \connect, the directive), statement by statement (like psql -f).  The
- * mode is decided by scanning the file before anything runs: running it
- * one way and again the other would repeat what a rollback does not undo
- * (sequence values, prepared statements, advisory locks, notifications). */
 /* The session's lock_timeout and statement_timeout for the next file
  * (init.lock_timeout, init.statement_timeout): set before it, so a file's
  * own SET wins, and reset with the rest of the session after it. */
 static int set_timeouts(PGconn *c, const struct config *cfg, struct err *e)
 {
-	static const enum config_id ids[] = {CFG_INIT_LOCK_TIMEOUT, CFG_INIT_STATEMENT_TIMEOUT};
-	static const char *const names[] = {"lock_timeout", "statement_timeout"};
-	for (int i = 0; i < 2; i++) {
-		char sql[96];
-		if (!config_is_set(cfg, ids[i]))
-			continue;
-		snprintf(sql, sizeof sql, "SET %s = %lld", names[i], (long long)config_num(cfg, ids[i]));
-		if (db_exec(c, sql, NULL, e) < 0)
-			return -1;
-	}
-	return 0;
+	return session_set_timeouts(c, cfg, CFG_INIT_LOCK_TIMEOUT, CFG_INIT_STATEMENT_TIMEOUT, 0, e);
 }
 
 /* Run one file once: in one transaction (like psql -1 -f), or, when it
@@ -280,25 +265,16 @@ static int run_file(struct store *s, const struct config *cfg, const struct vars
 			break;
 		log_warn("init script %s: %s; rolled back, retry %d of %d", f->key, e->msg, attempt + 1,
 			 retries);
-		err_clear(e);
-		if (lockwatch_backoff(attempt + 1, e) < 0)
+		if (lockwatch_wait_retry(attempt + 1, e) < 0)
 			break;
-		lockwatch_forget();
 	}
+	lockwatch_stop(); /* the blockers last seen stay for the hint */
 	if (rc < 0) {
-		if (e->code == EXIT_SQL && lockwatch_retryable(e)) {
-			if (lockwatch_last()[0])
-				err_append_hint(e, "blocked by %s", lockwatch_last());
-			if (retries > 0)
-				err_append_hint(e, "gave up after %d retr%s (init.lock_retries)", retries,
-						retries == 1 ? "y" : "ies");
-		}
+		lockwatch_gave_up_hint(e, retries, "init.lock_retries");
 		if (!o.autocommit && (e->code == EXIT_SQL || e->code == EXIT_AUTH))
 			err_append_hint(e, "the script was rolled back: nothing of it was applied");
-		lockwatch_stop();
 		return -1;
 	}
-	lockwatch_stop();
 	rep->ran++;
 	rep->statements += st.statements;
 	log_debug("init script %s: %llu statements in %llu round trips, %llu bytes of COPY data",

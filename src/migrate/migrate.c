@@ -11,6 +11,7 @@
 #include "db/lock.h"
 #include "db/lockwatch.h"
 #include "db/query.h"
+#include "db/session.h"
 #include "util/clock.h"
 #include "util/duration.h"
 #include "util/log.h"
@@ -101,18 +102,8 @@ static int exec(struct run *r, const char *sql, struct err *e) { return db_exec(
 
 static int set_timeouts(struct run *r, int local, struct err *e)
 {
-	char sql[128];
-	static const enum config_id ids[] = {CFG_MIGRATIONS_LOCK_TIMEOUT, CFG_MIGRATIONS_STATEMENT_TIMEOUT};
-	static const char *const names[] = {"lock_timeout", "statement_timeout"};
-	for (int i = 0; i < 2; i++) {
-		if (!config_is_set(r->cfg, ids[i]))
-			continue;
-		snprintf(sql, sizeof sql, "SET %s%s = %lld", local ? "LOCAL " : "", names[i],
-			 (long long)config_num(r->cfg, ids[i]));
-		if (exec(r, sql, e) < 0)
-			return -1;
-	}
-	return 0;
+	return session_set_timeouts(r->c, r->cfg, CFG_MIGRATIONS_LOCK_TIMEOUT,
+				    CFG_MIGRATIONS_STATEMENT_TIMEOUT, local, e);
 }
 
 static int reset_timeouts(struct run *r, struct err *e)
@@ -232,11 +223,7 @@ static int retry_section(struct run *r, const struct revdir_file *f,
 	db_exec(r->c, "ROLLBACK", NULL, &(struct err){0});
 	log_warn("revision %s: %s; rolled back, retry %d of %d", f->rev.revision, e->msg, attempt + 1,
 		 r->retries);
-	err_clear(e);
-	if (lockwatch_backoff(attempt + 1, e) < 0)
-		return 0;
-	lockwatch_forget();
-	return 1;
+	return lockwatch_wait_retry(attempt + 1, e) == 0;
 }
 
 /* The run-wide transaction (transaction_per_migration = false) is retried
@@ -245,17 +232,6 @@ static int retry_run(const struct run *r, const struct err *e)
 {
 	return !r->per_migration && !r->committed && lockwatch_retryable(e) &&
 	       r->run_attempt < r->retries && !sig_received();
-}
-
-static void gave_up_hint(const struct run *r, struct err *e)
-{
-	if (!lockwatch_retryable(e))
-		return;
-	if (lockwatch_last()[0])
-		err_append_hint(e, "blocked by %s", lockwatch_last());
-	if (r->retries > 0)
-		err_append_hint(e, "gave up after %d retr%s (migrations.lock_retries)", r->retries,
-				r->retries == 1 ? "y" : "ies");
 }
 
 static int run_step(struct run *r, const struct revplan_step *step, struct err *e)
@@ -296,7 +272,7 @@ failed:
 	}
 	if (e->code != EXIT_SQL && e->code != EXIT_AUTH) /* AUTH: a privilege (42501) */
 		return -1;
-	gave_up_hint(r, e);
+	lockwatch_gave_up_hint(e, r->retries, "migrations.lock_retries");
 	if (!sec->transactional)
 		err_append_hint(e, "revision %s was rolled back as far as possible: its section ran "
 				   "outside a transaction, statements before the failing one stay applied",
@@ -381,10 +357,8 @@ static int run_plan(struct run *r, const struct revplan *plan, struct err *e)
 			return -1;
 		log_warn("%s; the run was rolled back, retry %d of %d", e->msg, r->run_attempt + 1,
 			 r->retries);
-		err_clear(e);
-		if (lockwatch_backoff(r->run_attempt + 1, e) < 0)
+		if (lockwatch_wait_retry(r->run_attempt + 1, e) < 0)
 			return -1;
-		lockwatch_forget();
 	}
 }
 

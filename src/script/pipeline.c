@@ -72,10 +72,8 @@ static int retry(struct exec *x, int attempt, struct err *e)
 	if (PQtransactionStatus(x->c) == PQTRANS_INERROR)
 		db_exec(x->c, "ROLLBACK", NULL, &(struct err){0});
 	log_warn("%s; retry %d of %d", e->msg, attempt + 1, x->o->lock_retries);
-	err_clear(e);
-	if (lockwatch_backoff(attempt + 1, e) < 0)
+	if (lockwatch_wait_retry(attempt + 1, e) < 0)
 		return 0;
-	lockwatch_forget();
 	if (!PQenterPipelineMode(x->c)) {
 		err_set(e, EXIT_FAILURE_GENERIC, "cannot enter pipeline mode: %s", PQerrorMessage(x->c));
 		return 0;
