@@ -20,6 +20,9 @@
 # Needs: scripts/install-deps.sh --static (musl-tools, dpkg-dev and a deb-src entry), network
 # access to the Debian archive for the first run.  No other downloads.
 #
+# With --deps-only the script stops once the libraries are in the cache (the Dockerfile builds
+# them in a layer of their own, so that a change of our sources does not rebuild them).
+#
 # Environment:
 #   MIGRATE_STATIC_CACHE  cache directory (default ~/.cache/migrate-entry-static)
 #   JOBS                  parallel make jobs (default: nproc)
@@ -31,6 +34,16 @@ shopt -s inherit_errexit # a failure inside $(…) stops the script too
 # jobserver) and MAKELEVEL would leak into the builds below; PostgreSQL's makefiles, for one,
 # skip generating their headers when MAKELEVEL is not 0.
 unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES GNUMAKEFLAGS
+
+deps_only=0
+case "${1:-}" in
+"") ;;
+--deps-only) deps_only=1 ;;
+*)
+	echo "usage: $0 [--deps-only]" >&2
+	exit 2
+	;;
+esac
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -229,7 +242,8 @@ cache_dir() {
 	local name=$1 recipe=$2
 	shift 2
 	local key
-	key=$(printf '%s\n' "$@" "musl=$MUSL_VERSION" "cflags=$DEP_CFLAGS" "$(declare -f "$recipe")" |
+	key=$(printf '%s\n' "$@" "musl=$MUSL_VERSION" "cflags=$DEP_CFLAGS" "$(declare -f "$recipe")" \
+		"$(declare -f component)" |
 		sha256sum | cut -c1-12)
 	echo "$CACHE/$name-$(printf '%s' "$1" | tr -c 'A-Za-z0-9.\n' '_')-$key"
 }
@@ -339,7 +353,13 @@ component() {
 		say "$name $v: building (log: $d/build.log)"
 		t=$SECONDS
 		unpack "$pkg" "$v" "$d"
-		("$recipe" "$d" "$@")
+		# Reproducible: a build records no date of its own (OpenSSL's "built on" line would);
+		# the source package's changelog date is used, as Debian's own builds do.
+		(
+			SOURCE_DATE_EPOCH=$(dpkg-parsechangelog -l "$d/src/debian/changelog" -STimestamp)
+			export SOURCE_DATE_EPOCH
+			"$recipe" "$d" "$@"
+		)
 		rm -rf "$d/src" # the build tree (~150 MB); the installed files and build.log stay
 		touch "$d/.done"
 		say "$name $v: built in $((SECONDS - t))s"
@@ -371,6 +391,11 @@ for old in "$CACHE"/{openssl,libpq,curl,inih,zlib,xz,zstd}-*-[0-9a-f][0-9a-f][0-
 	say "removing stale cache entry $old"
 	rm -rf "$old"
 done
+
+if [ "$deps_only" -eq 1 ]; then
+	say "libraries ready in $CACHE ($((SECONDS - START))s)"
+	exit 0
+fi
 
 # ---- migrate-entry ----------------------------------------------------------------------------
 
