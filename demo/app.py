@@ -6,9 +6,15 @@ database is ready when it starts: it connects with DATABASE_URL and prints
 the Alembic revision and the number of application tables.  With
 `--serve PORT` it then keeps running as a small HTTP server answering the
 same as JSON, the way a real backend stays up in its container.
+
+SIGTERM and SIGINT end it at once with exit status 0, the way a container
+engine's `stop` expects an application to shut down.  (An application that
+handles no signal needs `migrate-entry --init`: as PID 1 it would ignore
+SIGTERM and be killed after the engine's grace period.)
 """
 import json
 import os
+import signal
 import sys
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -46,7 +52,14 @@ def database_state(url):
     return {"database": db, "revision": revision, "tables": tables}
 
 
+def stop(signum, _frame):
+    print(f"demo app: {signal.Signals(signum).name} received, stopping", flush=True)
+    raise SystemExit(0)
+
+
 def main(argv):
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     url = os.environ.get("DATABASE_URL", "")
     print(f"demo app: started as pid {os.getpid()} ({' '.join(argv) or 'no arguments'})", flush=True)
     if not psycopg2 or not url:
