@@ -18,12 +18,17 @@
 #include "util/log.h"
 #include "util/sig.h"
 
-static int fail_connect(PGconn *conn, int before_polling, enum db_failure *why, struct err *e)
+static int fail_connect(struct db_target *t, PGconn *conn, int before_polling,
+			enum db_failure *why, struct err *e)
 {
 	struct connfail f;
 
 	connfail_classify(PQerrorMessage(conn), PQconnectionNeedsPassword(conn), before_polling,
 			  PQuser(conn), PQdb(conn), &f);
+	/* "database does not exist" came from a server: the next connections
+	 * (the maintenance database's, the new database's) go to that one */
+	if (f.why == DBF_DB_MISSING && db_target_pin(t, conn, &(struct err){0}) < 0)
+		f.why = DBF_FATAL;
 	PQfinish(conn);
 	*why = f.why;
 	err_set(e, f.code, "%s", f.msg);
@@ -48,7 +53,7 @@ static void on_notice(void *arg, const char *message)
 	log_info("server: %s", line);
 }
 
-int db_connect(const struct db_target *t, const char *dbname, int64_t deadline, PGconn **out,
+int db_connect(struct db_target *t, const char *dbname, int64_t deadline, PGconn **out,
 	       enum db_failure *why, struct err *e)
 {
 	const char *saved_db = t->vals[t->dbname_index];
@@ -67,18 +72,24 @@ int db_connect(const struct db_target *t, const char *dbname, int64_t deadline, 
 	}
 	PQsetErrorVerbosity(conn, PQERRORS_VERBOSE);
 	if (PQstatus(conn) == CONNECTION_BAD)
-		return fail_connect(conn, 1, why, e);
+		return fail_connect(t, conn, 1, why, e);
 
 	for (;;) {
 		int ready;
 		if (state == PGRES_POLLING_OK) {
+			/* later connections go where this one went (db/target.h) */
+			if (db_target_pin(t, conn, e) < 0) {
+				PQfinish(conn);
+				*why = DBF_FATAL;
+				return -1;
+			}
 			PQsetErrorVerbosity(conn, PQERRORS_DEFAULT);
 			PQsetNoticeProcessor(conn, on_notice, NULL);
 			*out = conn;
 			return 0;
 		}
 		if (state == PGRES_POLLING_FAILED)
-			return fail_connect(conn, 0, why, e);
+			return fail_connect(t, conn, 0, why, e);
 		/* No socket yet or any more (an address failed at once): poll libpq. */
 		if (PQsocket(conn) < 0)
 			ready = sig_check(e) < 0 ? -1 : 1;

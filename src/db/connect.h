@@ -26,9 +26,11 @@
  * (server notices are logged).  On failure returns -1 with e set (message
  * redacted, one line, the server's SQLSTATE in e->sqlstate when it sent
  * one, a hint when one helps) and *why classifying it (db/connfail.h); a
- * signal gives e->code = 128+N and *why = DBF_FATAL.  A deadline reached mid-attempt is DBF_RETRY with the
- * message "timeout while connecting". */
-int db_connect(const struct db_target *t, const char *dbname, int64_t deadline, PGconn **out,
+ * signal gives e->code = 128+N and *why = DBF_FATAL.  A deadline reached
+ * mid-attempt is DBF_RETRY with the message "timeout while connecting".
+ * A server that answered (connected, or "database does not exist") pins t
+ * to its address (db_target_pin): t's later connections go there. */
+int db_connect(struct db_target *t, const char *dbname, int64_t deadline, PGconn **out,
 	       enum db_failure *why, struct err *e);
 
 #endif

@@ -58,7 +58,7 @@ static void describe_holder(PGconn *c, char *buf, size_t cap)
 	PQclear(r);
 }
 
-static int open_conn(const struct db_target *t, int64_t connect_ms, PGconn **c, struct err *e)
+static int open_conn(struct db_target *t, int64_t connect_ms, PGconn **c, struct err *e)
 {
 	enum db_failure why;
 	return db_connect(t, NULL, now_ms() + connect_ms, c, &why, e);
@@ -140,7 +140,7 @@ static int wait_stale(PGconn *c, int64_t start, int64_t deadline, struct err *e)
 	}
 }
 
-int lock_acquire(struct migration_lock *l, PGconn **work, const struct db_target *t,
+int lock_acquire(struct migration_lock *l, PGconn **work, struct db_target *t,
 		 int64_t timeout_ms, int64_t connect_ms, int64_t *waited_ms, struct err *e)
 {
 	int64_t start = now_ms();

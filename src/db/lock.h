@@ -49,7 +49,7 @@ struct migration_lock {
  * busy work of an earlier run waited for (within the same timeout).
  * EXIT_LOCK_TIMEOUT on timeout, 128+N on a signal.  *waited_ms gets the
  * time spent. */
-int lock_acquire(struct migration_lock *l, PGconn **work, const struct db_target *t,
+int lock_acquire(struct migration_lock *l, PGconn **work, struct db_target *t,
 		 int64_t timeout_ms, int64_t connect_ms, int64_t *waited_ms, struct err *e);
 
 /* Release it: commit and close the lock connection.  Safe on a lock never

@@ -33,7 +33,7 @@ static const char *short_reason(const char *msg)
 }
 
 /* Connect to dbname (NULL = the target's) with retries until deadline. */
-static int connect_with_retry(const struct db_target *t, const char *dbname, const char *what,
+static int connect_with_retry(struct db_target *t, const char *dbname, const char *what,
 			      struct ready_deadline d, PGconn **conn, enum db_failure *why, int *attempts,
 			      struct err *e)
 {
@@ -80,7 +80,7 @@ static int connect_with_retry(const struct db_target *t, const char *dbname, con
 	}
 }
 
-int ready_wait(const struct db_target *t, struct ready_deadline d, struct ready_result *r,
+int ready_wait(struct db_target *t, struct ready_deadline d, struct ready_result *r,
 	       struct err *e)
 {
 	char what[1200];
@@ -159,7 +159,7 @@ static int create_database(PGconn *c, const char *dbname, const struct config *c
 	return err_prefix(e, "cannot create database \"%s\"", dbname);
 }
 
-int ready_create(const struct db_target *t, const struct config *cfg, struct ready_deadline d,
+int ready_create(struct db_target *t, const struct config *cfg, struct ready_deadline d,
 		 struct ready_result *r, struct err *e)
 {
 	const char *maint = config_str(cfg, CFG_DATABASE_MAINTENANCE_DB);

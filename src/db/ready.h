@@ -29,21 +29,22 @@ struct ready_result {
  * the target does not exist, retrying what can change (refused, DNS,
  * starting up, …) with backoff until deadline.  Authentication and
  * permission failures stop at once (EXIT_AUTH); the deadline is
- * EXIT_TIMEOUT naming the server and the last error. */
+ * EXIT_TIMEOUT naming the server and the last error.  The server that
+ * answers pins t (db_connect, db_target_pin). */
 /* A deadline and the configured timeout it came from (for messages). */
 struct ready_deadline {
 	int64_t at;         /* now_ms() clock */
 	int64_t timeout_ms; /* wait.timeout */
 };
 
-int ready_wait(const struct db_target *t, struct ready_deadline d, struct ready_result *r,
+int ready_wait(struct db_target *t, struct ready_deadline d, struct ready_result *r,
 	       struct err *e);
 
 /* Step 2: create the target database through the maintenance database
  * (database.maintenance_db, else "postgres", falling back to "template1"),
  * with the CREATE DATABASE options of the config, then connect to it.  A
  * concurrent creator (42P04) is success.  Missing privilege is EXIT_AUTH. */
-int ready_create(const struct db_target *t, const struct config *cfg, struct ready_deadline d,
+int ready_create(struct db_target *t, const struct config *cfg, struct ready_deadline d,
 		 struct ready_result *r, struct err *e);
 
 #endif

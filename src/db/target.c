@@ -200,6 +200,48 @@ int db_target_set(struct db_target *t, const char *key, const char *value, struc
 	return err_set(e, EXIT_FAILURE_GENERIC, "connection option %s is not known", key);
 }
 
+/* Set key to value, adding the option when the target does not have it. */
+static int set_or_add(struct db_target *t, const char *key, const char *value)
+{
+	char **keys, **vals;
+	char *v = strdup(value);
+	if (!v)
+		return -1;
+	for (size_t i = 0; i < t->n; i++)
+		if (strcmp(t->keys[i], key) == 0) {
+			free(t->vals[i]);
+			t->vals[i] = v;
+			return 0;
+		}
+	keys = realloc(t->keys, (t->n + 2) * sizeof *keys);
+	if (keys)
+		t->keys = keys;
+	vals = keys ? realloc(t->vals, (t->n + 2) * sizeof *vals) : NULL;
+	if (vals)
+		t->vals = vals;
+	if (!keys || !vals || !(t->keys[t->n] = strdup(key))) {
+		free(v);
+		return -1;
+	}
+	t->vals[t->n++] = v;
+	t->keys[t->n] = NULL;
+	t->vals[t->n] = NULL;
+	return 0;
+}
+
+int db_target_pin(struct db_target *t, PGconn *c, struct err *e)
+{
+	const char *addr = PQhostaddr(c), *host = PQhost(c), *port = PQport(c);
+	if (!nonempty(addr) || !nonempty(host) || host[0] == '/' || host[0] == '@')
+		return 0;
+	if (set_or_add(t, "host", host) < 0 || set_or_add(t, "hostaddr", addr) < 0 ||
+	    (nonempty(port) && set_or_add(t, "port", port) < 0))
+		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+	log_debug("connections of this run go to %s (%s) port %s", host, addr,
+		  nonempty(port) ? port : "5432");
+	return 0;
+}
+
 void db_target_release(struct db_target *t)
 {
 	for (size_t i = 0; t->keys && i < t->n; i++) {

@@ -36,6 +36,17 @@ int db_target_from_conn(struct db_target *t, PGconn *c, struct err *e);
  * option of the connection is there); NULL clears it. */
 int db_target_set(struct db_target *t, const char *key, const char *value, struct err *e);
 
+/* Pin the target to the server the open connection c reached: later
+ * connections go to the same address (libpq's hostaddr, with host kept for
+ * TLS verification and passwords) and port, without looking the name up
+ * again.  All the connections of a run then reach one server: the lock is
+ * taken where the work runs, even with several hosts or round-robin DNS,
+ * and a resolver that answers at random (musl asking two name servers at
+ * once, one of which does not know the container network's names) cannot
+ * fail a later connection.  A connection over a Unix socket changes
+ * nothing.  The display name stays what the user configured. */
+int db_target_pin(struct db_target *t, PGconn *c, struct err *e);
+
 /* The database name libpq will use for this target (explicit, PGDATABASE,
  * or the user name).  Borrowed from t. */
 const char *db_target_dbname(const struct db_target *t);

@@ -50,7 +50,7 @@ static int run_locked_steps(PGconn *conn, const struct config *cfg,
  * trusted) stops the PostgreSQL wait too, and its error is the one reported;
  * at the deadline, the message names the services not ready as well as
  * PostgreSQL; on any other failure the services' wait is cancelled. */
-static int wait_all(const struct db_target *t, struct ready_deadline d, struct services *s,
+static int wait_all(struct db_target *t, struct ready_deadline d, struct services *s,
 		    struct ready_result *r, struct err *e)
 {
 	struct err se = {0};

@@ -195,6 +195,33 @@ check_fails "sslmode=disable is rejected by the server (so the TLS checks really
 	in_root /migrate --wait-timeout 2s --database-url "$(url 127.0.0.1 static_x sslmode=disable)" create
 check_out "with the pg_hba.conf rejection" 'no encryption'
 
+# ---- one name lookup per run -------------------------------------------------------------------
+
+# A name server that knows the database's name for one lookup only (tests/static/dns_once.py):
+# every connection after the first must go to the address resolved then (the lock's, the
+# work's), as on a container network where musl asks two name servers at once and one of them
+# does not know the network's names.  Needs port 53, so root.
+if [ "$(id -u)" -eq 0 ]; then
+	DNS_ADDR=127.0.0.77
+	python3 tests/static/dns_once.py "$DNS_ADDR" pgonce.static.test 127.0.0.1 "$T/dns.ready" \
+		>"$T/dns.log" 2>&1 &
+	DNS_PID=$!
+	for _ in $(seq 50); do [ -f "$T/dns.ready" ] && break; sleep 0.1; done
+	printf 'nameserver %s\n' "$DNS_ADDR" >"$R/etc/resolv.conf"
+	chmod a+r "$R/etc/resolv.conf"
+	check "bootstrap with a name that resolves only once (one lookup per run)" \
+		in_root /migrate-entry --database-url "$(url pgonce.static.test static_dns_once)" \
+		-- /migrate-entry --version
+	check_out "it created the database and ran the program" 'database created.*exec /migrate-entry'
+	check_fails "a second run cannot resolve the name (so the first really looked it up once)" \
+		in_root /migrate --wait-timeout 1s --database-url "$(url pgonce.static.test x)" wait
+	check_out "with a name resolution error" 'could not translate host name'
+	kill "$DNS_PID" 2>/dev/null
+	rm -f "$R/etc/resolv.conf"
+else
+	echo "# skipped the one-lookup check: it needs root for port 53"
+fi
+
 # ---- libcurl: HTTP and HTTPS service waits -----------------------------------------------------
 
 # A local HTTPS server with the certificate above; the CA is at the path curl was built to read.
