@@ -6,6 +6,8 @@
 #   make asan            the same tests with AddressSanitizer + UndefinedBehaviorSanitizer
 #   make static          a fully static binary (musl; see scripts/build-static.sh)
 #   make test-static     tests of the static binary in an empty chroot (tests/static/run.sh)
+#   make container-test  the Dockerfile's images built and run with podman (tests/container/run.sh;
+#                        sets up podman and the base images first, or skips saying why)
 #   make install PREFIX=/usr/local DESTDIR=
 #   make bench           benchmarks (bench/)
 #   make fuzz FUZZ_SECONDS=60
@@ -44,7 +46,8 @@ CFLAGS    += -Isrc -I$(BUILD)/gen
 
 PYTEST    ?= /usr/bin/python3 -m pytest
 
-.PHONY: all test unit e2e asan static test-static install clean bench format check-layers
+.PHONY: all test unit e2e asan static test-static container-test install clean bench format \
+        check-layers
 
 all: $(BUILD)/migrate-entry $(BUILD)/migrate
 
@@ -102,6 +105,9 @@ static:
 
 test-static: static
 	bash tests/static/run.sh
+
+container-test:
+	bash tests/container/run.sh
 
 bench: all
 	bash bench/run.sh

@@ -12,7 +12,7 @@ CACHE=${MIGRATE_CONTAINER_CACHE:-$HOME/.cache/migrate-entry-containers}
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-packages=(podman runc containernetworking-plugins golang-github-containernetworking-plugin-dnsname
+packages=(podman podman-compose runc containernetworking-plugins golang-github-containernetworking-plugin-dnsname
           debootstrap)
 missing=()
 for p in "${packages[@]}"; do
