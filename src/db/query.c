@@ -273,6 +273,83 @@ fail:
 	return -1;
 }
 
+int db_exec_pipeline(PGconn *c, const struct db_stmt *stmts, size_t n, PGresult **out,
+		     size_t *completed, struct err *e)
+{
+	PGresult *failed = NULL;
+	int cancelled = 0, rc = 0;
+	size_t i = 0, done = 0;
+
+	for (size_t k = 0; out && k < n; k++)
+		out[k] = NULL;
+	if (completed)
+		*completed = 0;
+	if (sig_check(e) < 0)
+		return -1;
+	PQsetnonblocking(c, 1);
+	if (!PQenterPipelineMode(c))
+		return err_set(e, EXIT_FAILURE_GENERIC, "cannot enter pipeline mode: %s",
+			       PQerrorMessage(c));
+	for (size_t k = 0; k < n; k++)
+		if (!PQsendQueryParams(c, stmts[k].sql, stmts[k].nparams, NULL, stmts[k].params, NULL,
+				       NULL, 0)) {
+			rc = err_set(e, EXIT_FAILURE_GENERIC, "cannot send query: %s", PQerrorMessage(c));
+			goto out;
+		}
+	if (!PQpipelineSync(c)) {
+		rc = err_set(e, EXIT_FAILURE_GENERIC, "cannot send to the server: %s", PQerrorMessage(c));
+		goto out;
+	}
+	for (;;) {
+		PGresult *res;
+		if (await_result(c, &cancelled, e) < 0) {
+			rc = -1;
+			goto out;
+		}
+		res = PQgetResult(c);
+		if (!res) { /* the end of one statement's results */
+			done += !failed && i == done;
+			i++;
+			continue;
+		}
+		switch (PQresultStatus(res)) {
+		case PGRES_PIPELINE_SYNC:
+			PQclear(res);
+			if (completed)
+				*completed = done;
+			if (cancelled)
+				rc = sig_check(e);
+			else if (failed)
+				rc = db_result_error(failed, e);
+			goto out;
+		case PGRES_FATAL_ERROR:
+			if (!failed) {
+				failed = res;
+				continue;
+			}
+			break;
+		case PGRES_PIPELINE_ABORTED:
+			break;
+		default:
+			if (out && i < n && !failed) {
+				PQclear(out[i]);
+				out[i] = res;
+				continue;
+			}
+			break;
+		}
+		PQclear(res);
+	}
+out:
+	PQclear(failed);
+	PQexitPipelineMode(c);
+	for (size_t k = 0; rc < 0 && out && k < n; k++) {
+		PQclear(out[k]);
+		out[k] = NULL;
+	}
+	return rc;
+}
+
 /* Collect the results of the query just sent: the last one (when res is
  * not NULL) or the first error. */
 static int finish_query(PGconn *c, PGresult **res, struct err *e)

@@ -57,6 +57,24 @@ int db_collect(PGconn *c, int keep_last, struct db_results *r, struct err *e);
  * signal (the segment is cancelled and drained first: 128+N). */
 int db_pipeline_collect(PGconn *c, struct db_results *r, struct err *e);
 
+/* A statement of the tool's own, with its parameters (text, or none). */
+struct db_stmt {
+	const char *sql;
+	int nparams;
+	const char *const *params;
+};
+
+/* Several statements of the tool's own in one round trip: send stmts[0..n)
+ * in one pipeline segment, sync, and read every result.  out (when not
+ * NULL, n entries) receives each completed statement's result (caller
+ * PQclears).  *completed (when not NULL) counts the statements that
+ * completed.  The first SQL error is set in e as db_result_error does and
+ * -1 returned (the server skipped the statements after it); a lost
+ * connection or a signal is -1 as in db_pipeline_collect (a signal cancels
+ * the segment and drains it first); out is then all NULL. */
+int db_exec_pipeline(PGconn *c, const struct db_stmt *stmts, size_t n, PGresult **out,
+		     size_t *completed, struct err *e);
+
 /* Wait for the next result of the query in flight: 0 with *r (NULL when
  * the query is complete; caller PQclears), -1 on a lost connection or a
  * signal (the query is then cancelled and drained, e = 128+N). */

@@ -27,20 +27,27 @@ void session_application_name(char *buf, size_t cap)
 		snprintf(buf, cap, "migrate-entry");
 }
 
-int session_set_timeouts(PGconn *c, const struct config *cfg, enum config_id lock_id,
-			 enum config_id statement_id, int local, struct err *e)
+int session_timeout_sql(const struct config *cfg, enum config_id lock_id,
+			enum config_id statement_id, int local, char sql[2][SESSION_TIMEOUT_SQL_MAX])
 {
 	const enum config_id ids[] = {lock_id, statement_id};
 	static const char *const names[] = {"lock_timeout", "statement_timeout"};
-	for (int i = 0; i < 2; i++) {
-		char sql[96];
-		if (!config_is_set(cfg, ids[i]))
-			continue;
-		snprintf(sql, sizeof sql, "SET %s%s = %lld", local ? "LOCAL " : "", names[i],
-			 (long long)config_num(cfg, ids[i]));
-		if (db_exec(c, sql, NULL, e) < 0)
+	int n = 0;
+	for (int i = 0; i < 2; i++)
+		if (config_is_set(cfg, ids[i]))
+			snprintf(sql[n++], SESSION_TIMEOUT_SQL_MAX, "SET %s%s = %lld",
+				 local ? "LOCAL " : "", names[i], (long long)config_num(cfg, ids[i]));
+	return n;
+}
+
+int session_set_timeouts(PGconn *c, const struct config *cfg, enum config_id lock_id,
+			 enum config_id statement_id, int local, struct err *e)
+{
+	char sql[2][SESSION_TIMEOUT_SQL_MAX];
+	int n = session_timeout_sql(cfg, lock_id, statement_id, local, sql);
+	for (int i = 0; i < n; i++)
+		if (db_exec(c, sql[i], NULL, e) < 0)
 			return -1;
-	}
 	return 0;
 }
 

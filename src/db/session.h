@@ -30,6 +30,12 @@ void session_application_name(char *buf, size_t cap);
 int session_set_timeouts(PGconn *c, const struct config *cfg, enum config_id lock_id,
 			 enum config_id statement_id, int local, struct err *e);
 
+/* The statements session_set_timeouts sends, for a caller that sends them
+ * with others: written to sql[0..], returns how many (0 to 2). */
+#define SESSION_TIMEOUT_SQL_MAX 96
+int session_timeout_sql(const struct config *cfg, enum config_id lock_id,
+			enum config_id statement_id, int local, char sql[2][SESSION_TIMEOUT_SQL_MAX]);
+
 /* Warn about settings that no longer do anything (lock.mode). */
 void session_check_settings(const struct config *cfg);
 

@@ -20,6 +20,7 @@
 #include "rev/versionsql.h"
 #include "script/runner.h"
 #include "util/sig.h"
+#include "util/strbuf.h"
 #include "db/store.h"
 
 static void join_ids(const char *const *ids, size_t n, char *buf, size_t cap)
@@ -116,34 +117,21 @@ static int reset_timeouts(struct run *r, struct err *e)
 	return 0;
 }
 
-/* Run the version-table statements of a step, each matching one row (as
- * Alembic checks online). */
-static int version_change(struct run *r, const struct revplan_step *step, struct err *e)
+/* The history row: $1 revision, $2 direction, $3 sha256, $4 duration (ms),
+ * $5 success; with a condition, success is NULL (refused: NOT NULL) unless
+ * the condition holds. */
+static void history_sql(const struct run *r, char *sql, size_t cap, const char *condition)
 {
-	char *sql = versionsql_step(step, r->st.table, r->st.qualifier);
-	char *p = sql, *end;
-	int rc = 0;
-	if (!sql)
-		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
-	while (rc == 0 && (end = strstr(p, ";\n")) != NULL) {
-		PGresult *res;
-		*end = '\0';
-		rc = db_exec(r->c, p, &res, e);
-		if (rc == 0) {
-			const char *tuples = PQcmdTuples(res);
-			if (strcmp(tuples, "1") != 0)
-				rc = err_set(e, EXIT_GRAPH,
-					     "the version table %s did not change as expected (%s rows for "
-					     "\"%s\"); was it changed concurrently?",
-					     r->st.version_plain, tuples, p);
-			PQclear(res);
-		}
-		p = end + 2;
-	}
-	free(sql);
-	return rc;
+	snprintf(sql, cap,
+		 "INSERT INTO %s (revision, direction, sha256, started_at, finished_at, duration_ms, "
+		 "success, applied_by) SELECT $1, $2, $3, clock_timestamp() - ($4 || ' ms')::interval, "
+		 "clock_timestamp(), $4::int, %s%s%s, session_user || ' via ' || "
+		 "replace(current_setting('application_name'), '" LOCK_WORK_MARK "', '')",
+		 r->st.history, condition ? "CASE WHEN " : "", condition ? condition : "$5::boolean",
+		 condition ? " THEN $5::boolean END" : "");
 }
 
+/* The history row of a step that failed (in a transaction of its own). */
 static int history(struct run *r, const struct revdir_file *f, const char *direction, int64_t ms,
 		   int success, struct err *e)
 {
@@ -151,24 +139,71 @@ static int history(struct run *r, const struct revdir_file *f, const char *direc
 	char dur[32];
 	const char *params[5] = {f->rev.revision, direction, f->sha256, dur, success ? "t" : "f"};
 	snprintf(dur, sizeof dur, "%lld", (long long)ms);
-	snprintf(sql, sizeof sql,
-		 "INSERT INTO %s (revision, direction, sha256, started_at, finished_at, duration_ms, "
-		 "success, applied_by) VALUES ($1, $2, $3, clock_timestamp() - ($4 || ' ms')::interval, "
-		 "clock_timestamp(), $4::int, $5::boolean, session_user || ' via ' || "
-		 "replace(current_setting('application_name'), '" LOCK_WORK_MARK "', ''))",
-		 r->st.history);
+	history_sql(r, sql, sizeof sql, NULL);
 	return db_exec_params(r->c, sql, 5, params, NULL, e);
 }
 
-/* The version-table change and the history row of a step whose section
- * ran, then its commit when each revision has its own transaction. */
+/* The bookkeeping of a step whose section ran, in one round trip: one
+ * statement changes the version table and writes the history row, and the
+ * COMMIT of a revision's own transaction follows it in the same pipeline.
+ * Each version-table change must match one row (as Alembic checks online):
+ * the statement's data-modifying CTEs count their rows, and the history
+ * row's success column, NOT NULL, gets NULL when a count is not 1, so the
+ * server refuses the statement and nothing is committed. */
 static int record_step(struct run *r, const struct revdir_file *f, const struct revplan_step *step,
 		       int64_t start, struct err *e)
 {
-	const char *direction = step->dir == REVPLAN_UP ? "upgrade" : "downgrade";
-	if (version_change(r, step, e) < 0 || history(r, f, direction, now_ms() - start, 1, e) < 0)
-		return -1;
-	return r->per_migration ? exec(r, "COMMIT", e) : 0;
+	char *changes = versionsql_step(step, r->st.table, r->st.qualifier);
+	char hist[STORE_NAME_MAX + 600], dur[32];
+	const char *params[5] = {f->rev.revision, step->dir == REVPLAN_UP ? "upgrade" : "downgrade",
+				 f->sha256, dur, "t"};
+	struct strbuf with = {0}, check = {0};
+	char *sql = NULL;
+	struct db_stmt stmts[2];
+	int n = 0, rc = -1;
+
+	if (!changes)
+		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+	/* "WITH v0 AS (UPDATE … RETURNING 1), …" and "(SELECT count(*) FROM v0) = 1 AND …";
+	 * the INSERT has its RETURNING already */
+	for (char *p = changes, *end; (end = strstr(p, ";\n")) != NULL; p = end + 2, n++) {
+		*end = '\0';
+		strbuf_printf(&with, "%sv%d AS (%s%s) ", n ? ", " : "WITH ", n, p,
+			      strncmp(p, "INSERT", 6) == 0 ? "" : " RETURNING 1");
+		strbuf_printf(&check, "%s(SELECT count(*) FROM v%d) = 1", n ? " AND " : "", n);
+		*end = ';';
+	}
+	strbuf_puts(&with, "");
+	strbuf_puts(&check, n ? "" : "true");
+	snprintf(dur, sizeof dur, "%lld", (long long)(now_ms() - start));
+	if (!with.failed && !check.failed) {
+		history_sql(r, hist, sizeof hist, check.s);
+		size_t len = with.len + strlen(hist) + 1;
+		if ((sql = malloc(len)) != NULL)
+			snprintf(sql, len, "%s%s", with.s, hist);
+	}
+	if (!sql) {
+		err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+		goto out;
+	}
+	stmts[0] = (struct db_stmt){sql, 5, params};
+	stmts[1] = (struct db_stmt){"COMMIT", 0, NULL};
+	rc = db_exec_pipeline(r->c, stmts, r->per_migration ? 2 : 1, NULL, NULL, e);
+	/* the history row's success column refused NULL: a count was not 1 */
+	for (char *p = changes; *p; p++)
+		if (*p == '\n')
+			*p = p[1] ? ' ' : '\0';
+	if (rc < 0 && strcmp(e->sqlstate, "23502") == 0)
+		err_set(e, EXIT_GRAPH,
+			"the version table %s did not change as expected (each of these must match "
+			"one row: %s); was it changed concurrently?",
+			r->st.version_plain, changes);
+out:
+	strbuf_release(&with);
+	strbuf_release(&check);
+	free(sql);
+	free(changes);
+	return rc;
 }
 
 /* The section of one step and its bookkeeping, once. */
@@ -180,11 +215,19 @@ static int run_section(struct run *r, const struct revdir_file *f, const struct 
 	int rc;
 
 	if (sec->transactional) {
-		if (r->per_migration && exec(r, "BEGIN", e) < 0)
-			return -1;
-		rc = set_timeouts(r, 1, e);
-		if (rc == 0)
-			rc = runner_run_buffer(r->c, f->path, f->text + sec->offset, sec->length,
+		/* BEGIN and the SET LOCAL timeouts go out with the section's
+		 * first statements, in the same round trip */
+		char set[2][SESSION_TIMEOUT_SQL_MAX];
+		const char *prologue[4];
+		int n = 0, k = session_timeout_sql(r->cfg, CFG_MIGRATIONS_LOCK_TIMEOUT,
+						   CFG_MIGRATIONS_STATEMENT_TIMEOUT, 1, set);
+		if (r->per_migration)
+			prologue[n++] = "BEGIN";
+		for (int i = 0; i < k; i++)
+			prologue[n++] = set[i];
+		prologue[n] = NULL;
+		o.prologue = prologue;
+		rc = runner_run_buffer(r->c, f->path, f->text + sec->offset, sec->length,
 					       (size_t)sec->line, &o, stats, e);
 	} else {
 		/* Outside any transaction: end the run-wide one first (as
@@ -234,6 +277,9 @@ static int retry_run(const struct run *r, const struct err *e)
 	       r->run_attempt < r->retries && !sig_received();
 }
 
+static int step_failed(struct run *r, const struct revplan_step *step, int64_t start,
+		       struct err *e);
+
 static int run_step(struct run *r, const struct revplan_step *step, struct err *e)
 {
 	const struct revdir_file *f = &r->rd->files[step->rev];
@@ -255,12 +301,21 @@ static int run_step(struct run *r, const struct revplan_step *step, struct err *
 			break;
 	}
 	if (rc < 0)
-		goto failed;
+		return step_failed(r, step, start, e);
 	log_debug("%s: %llu statements in %s", f->rev.revision, (unsigned long long)stats.statements,
 		  duration_format(now_ms() - start, took, sizeof took));
 	return 0;
+}
 
-failed:
+/* A step failed (its section, its bookkeeping or its COMMIT): roll back,
+ * record the failure in the history, say how far it was rolled back. */
+static int step_failed(struct run *r, const struct revplan_step *step, int64_t start,
+		       struct err *e)
+{
+	const struct revdir_file *f = &r->rd->files[step->rev];
+	int up = step->dir == REVPLAN_UP;
+	const struct revfile_section *sec = up ? &f->rev.upgrade : &f->rev.downgrade;
+
 	if (PQtransactionStatus(r->c) != PQTRANS_IDLE)
 		db_exec(r->c, "ROLLBACK", NULL, &(struct err){0});
 	r->in_tx = 0;

@@ -448,8 +448,18 @@ static void run_cleanup(struct exec *x)
 		db_exec(x->c, "ROLLBACK", NULL, &ignored);
 }
 
-static int run(PGconn *c, struct source *s, const struct runner_opts *o, struct runner_stats *st,
-	       struct err *e)
+/* The prologue (runner_opts), first in the first pipeline segment. */
+static int send_prologue(struct exec *x, const struct source *s, size_t first_line, struct err *e)
+{
+	struct sqlscan_item at = {.line = first_line, .col = 1};
+	for (const char *const *p = x->o->prologue; p && *p; p++)
+		if (pipeline_send_wrapper(x, *p, s, &at, e) < 0)
+			return -1;
+	return 0;
+}
+
+static int run(PGconn *c, struct source *s, size_t first_line, const struct runner_opts *o,
+	       struct runner_stats *st, struct err *e)
 {
 	struct exec x = {.c = c, .tool = c, .o = o, .st = st};
 	struct vars vars;
@@ -463,7 +473,9 @@ static int run(PGconn *c, struct source *s, const struct runner_opts *o, struct 
 		lang_session_variables(&x);
 		lang_query_variables(&x, "0");
 	}
-	rc = exec_source(&x, s, e);
+	rc = o->autocommit ? 0 : send_prologue(&x, s, first_line, e);
+	if (rc == 0)
+		rc = exec_source(&x, s, e);
 	if (rc == 0 && x.restricted)
 		rc = err_set(e, EXIT_SQL, "%s: \\restrict without \\unrestrict", s->name);
 	if (rc == 0 && o->autocommit && PQtransactionStatus(x.c) != PQTRANS_IDLE)
@@ -489,7 +501,7 @@ int runner_run_file(PGconn *c, const char *path, const struct runner_opts *o,
 	int rc;
 	if (source_open_file(&s, path, o->sha256 != NULL, e) < 0)
 		return -1;
-	rc = run(c, &s, o, st, e);
+	rc = run(c, &s, 1, o, st, e);
 	source_close(&s, rc == 0 ? o->sha256 : NULL);
 	return rc;
 }
@@ -500,5 +512,5 @@ int runner_run_buffer(PGconn *c, const char *name, const char *buf, size_t len,
 {
 	struct source s;
 	source_open_buffer(&s, name, buf, len, first_line);
-	return run(c, &s, o, st, e);
+	return run(c, &s, first_line, o, st, e);
 }

@@ -77,6 +77,10 @@ struct runner_opts {
 	 * sent again, after a backoff; it had no effect, and what ran before
 	 * it is not run again */
 	int lock_retries;
+	/* transactional mode: statements sent ahead of the script's first one,
+	 * in the same round trip (BEGIN, SET LOCAL …); NULL-terminated.  Their
+	 * errors are placed at the script's first line. */
+	const char *const *prologue;
 };
 
 struct runner_stats {

@@ -59,6 +59,51 @@ def test_failing_revision_leaves_previous_revision_current(pg, db, mdir, mig):
     assert mig.ok("current").stdout == f"{A}\n"
 
 
+# A revision's COMMIT goes out with the next revision's BEGIN (one round trip fewer per
+# revision); an error at that COMMIT (a deferred constraint) is still that revision's.
+DEFERRED = ("CREATE TABLE parent (id int PRIMARY KEY);\n"
+            "CREATE TABLE child (pid int REFERENCES parent DEFERRABLE INITIALLY DEFERRED);")
+
+
+@pytest.mark.parametrize("last", [False, True], ids=["followed by another", "the last one"])
+def test_an_error_at_commit_is_the_revisions_own(pg, db, mdir, mig, last):
+    write_rev(mdir, A, upgrade=DEFERRED, downgrade="DROP TABLE child, parent;", message="first")
+    write_rev(mdir, B, down=A, upgrade="INSERT INTO child VALUES (42);", downgrade="SELECT 1;",
+              message="second")
+    if not last:
+        write_rev(mdir, C, down=B, upgrade="CREATE TABLE t3 (id int);",
+                  downgrade="DROP TABLE t3;", message="third")
+    r = mig("upgrade", "head")
+    assert r.returncode == 6, r.stderr
+    assert "violates foreign key constraint" in r.stderr and "(SQLSTATE 23503)" in r.stderr
+    assert f"revision {B} was rolled back; the database stays at the previous revision" in r.stderr
+    assert version_rows(pg, db) == [A]
+    assert pg.sql("SELECT count(*) FROM child", db=db) == [(0,)]
+    assert not table_exists(pg, db, "t3")
+    assert [(h[0], h[3]) for h in history_rows(pg, db)] == [(A, True), (B, False)]
+
+
+@pytest.mark.parametrize("per_migration", ["true", "false"])
+def test_a_version_table_that_did_not_change_as_expected_commits_nothing(pg, db, mdir, mig,
+                                                                         per_migration):
+    """Each version-table change must match one row (as Alembic checks online); here the
+    revision itself empties the table, as a concurrent writer could."""
+    write_rev(mdir, A, upgrade="CREATE TABLE t1 (id int);", downgrade="DROP TABLE t1;")
+    write_rev(mdir, B, down=A, upgrade="CREATE TABLE t2 (id int);\nDELETE FROM alembic_version;",
+              downgrade="SELECT 1;")
+    env = {"MIGRATE_MIGRATIONS_TRANSACTION_PER_MIGRATION": per_migration}
+    mig.ok("upgrade", A, env=env)
+    r = mig("upgrade", "head", env=env)
+    assert r.returncode == 9, r.stderr
+    assert ("error: the version table alembic_version did not change as expected (each of "
+            f"these must match one row: UPDATE public.alembic_version SET version_num='{B}' WHERE "
+            f"public.alembic_version.version_num = '{A}';); was it changed concurrently?\n"
+            ) in r.stderr
+    assert version_rows(pg, db) == [A]
+    assert not table_exists(pg, db, "t2")
+    assert [(h[0], h[3]) for h in history_rows(pg, db)] == [(A, True), (B, False)]
+
+
 def test_failing_revision_with_one_transaction_for_the_run_rolls_back_everything(pg, db, mdir, mig):
     two_revisions(mdir, FAILING)
     r = mig("upgrade", "head", env={"MIGRATE_MIGRATIONS_TRANSACTION_PER_MIGRATION": "false"})
