@@ -31,8 +31,23 @@
 #include "db/target.h"
 #include "util/err.h"
 
-/* The advisory lock key: "migrate!" read as a big-endian int64. */
-#define LOCK_KEY "7883946363647714593"
+/* The advisory lock key: "migrate!" read as a big-endian int64
+ * (7883946363647714593), as pg_locks shows it: classid "migr", objid "ate!". */
+#define LOCK_KEY_CLASSID 0x6d696772u
+#define LOCK_KEY_OBJID 0x61746521u
+
+/* An advisory lock: the database it lives in and its key as pg_locks shows
+ * it (classid, objid; one bigint key (classid << 32 | objid) or, with
+ * two_keys, the two int4 keys of pg_try_advisory_xact_lock(int4, int4)). */
+struct lock_key {
+	const char *dbname; /* NULL: the target's database */
+	const char *name;   /* for messages: "the migration lock" */
+	uint32_t classid, objid;
+	int two_keys;
+};
+
+/* The migration lock's key. */
+extern const struct lock_key lock_migration_key;
 
 /* What the work connection's application_name ends with while it works. */
 #define LOCK_WORK_MARK " (migrating)"
@@ -51,6 +66,15 @@ struct migration_lock {
  * time spent. */
 int lock_acquire(struct migration_lock *l, PGconn **work, struct db_target *t,
 		 int64_t timeout_ms, int64_t connect_ms, int64_t *waited_ms, struct err *e);
+
+/* Take another advisory lock k the same way (polled, held by an open
+ * transaction on a connection of its own to k->dbname, no connection held
+ * while waiting: *idle, when not NULL, is closed (set NULL) while the lock
+ * is awaited, and the caller opens it again).  The template cache's lock
+ * in the maintenance database (entry/template.h). */
+int lock_acquire_key(struct migration_lock *l, const struct lock_key *k, PGconn **idle,
+		     struct db_target *t, int64_t timeout_ms, int64_t connect_ms, int64_t *waited_ms,
+		     struct err *e);
 
 /* Release it: commit and close the lock connection.  Safe on a lock never
  * taken.  Also released when the connection closes. */
