@@ -121,18 +121,20 @@ static int append_option(PGconn *c, char *sql, size_t cap, const char *keyword, 
 	return 0;
 }
 
-static int create_database(PGconn *c, const char *dbname, const struct config *cfg, int *created,
-			   struct err *e)
+int ready_create_database(PGconn *c, const char *dbname, const struct config *cfg,
+			  const char *template_db, int *created, struct err *e)
 {
 	char sql[2048];
 	char *ident = PQescapeIdentifier(c, dbname, strlen(dbname));
+	*created = 0;
 	if (!ident)
 		return err_set(e, EXIT_CONFIG, "invalid database name \"%s\"", dbname);
 	snprintf(sql, sizeof sql, "CREATE DATABASE %s", ident);
 	PQfreemem(ident);
+	if (!template_db)
+		template_db = config_str(cfg, CFG_DATABASE_TEMPLATE);
 	if (append_option(c, sql, sizeof sql, "OWNER", config_str(cfg, CFG_DATABASE_OWNER), 1, e) < 0 ||
-	    append_option(c, sql, sizeof sql, "TEMPLATE", config_str(cfg, CFG_DATABASE_TEMPLATE), 1,
-			  e) < 0 ||
+	    append_option(c, sql, sizeof sql, "TEMPLATE", template_db, 1, e) < 0 ||
 	    append_option(c, sql, sizeof sql, "ENCODING", config_str(cfg, CFG_DATABASE_ENCODING), 0,
 			  e) < 0 ||
 	    append_option(c, sql, sizeof sql, "LOCALE", config_str(cfg, CFG_DATABASE_LOCALE), 0, e) < 0)
@@ -150,6 +152,62 @@ static int create_database(PGconn *c, const char *dbname, const struct config *c
 		err_clear(e);
 		return 0;
 	}
+	return -1;
+}
+
+int ready_maintenance(struct db_target *t, const struct config *cfg, struct ready_deadline d,
+		      PGconn **c, const char **used, int *attempts, struct err *e)
+{
+	const char *maint = config_str(cfg, CFG_DATABASE_MAINTENANCE_DB);
+	char what[1200];
+	enum db_failure why;
+	int rc;
+
+	*used = maint ? maint : "postgres";
+	snprintf(what, sizeof what, "maintenance database \"%s\"", *used);
+	rc = connect_with_retry(t, *used, what, d, c, &why, attempts, e);
+	if (rc < 0 && why == DBF_DB_MISSING && !maint) {
+		*used = "template1";
+		snprintf(what, sizeof what, "maintenance database \"template1\"");
+		rc = connect_with_retry(t, *used, what, d, c, &why, attempts, e);
+	}
+	return rc;
+}
+
+int ready_open_created(struct db_target *t, struct ready_deadline d, struct ready_result *r,
+		       int *attempts, struct err *e)
+{
+	enum db_failure why;
+	if (connect_with_retry(t, NULL, "the new database", d, &r->conn, &why, attempts, e) < 0)
+		return -1;
+	r->db_missing = 0;
+	return 0;
+}
+
+int ready_create(struct db_target *t, const struct config *cfg, struct ready_deadline d,
+		 struct ready_result *r, struct err *e)
+{
+	const char *dbname = db_target_dbname(t), *maint;
+	PGconn *c = NULL;
+	int64_t start = now_ms();
+	int attempts = 0;
+	int rc;
+
+	if (ready_maintenance(t, cfg, d, &c, &maint, &attempts, e) < 0)
+		return err_prefix(e, "cannot create database \"%s\"", dbname);
+	rc = ready_create_database(c, dbname, cfg, NULL, &r->created, e);
+	PQfinish(c);
+	if (rc < 0)
+		return ready_create_failed(e, dbname);
+	if (r->created)
+		log_info("created database \"%s\"", dbname);
+	rc = ready_open_created(t, d, r, &attempts, e);
+	r->create_ms = now_ms() - start;
+	return rc;
+}
+
+int ready_create_failed(struct err *e, const char *dbname)
+{
 	if (strcmp(e->sqlstate, "42501") == 0) {
 		e->code = EXIT_AUTH;
 		err_prefix(e, "cannot create database \"%s\"", dbname);
@@ -157,38 +215,4 @@ static int create_database(PGconn *c, const char *dbname, const struct config *c
 				   "run with --skip create");
 	}
 	return err_prefix(e, "cannot create database \"%s\"", dbname);
-}
-
-int ready_create(struct db_target *t, const struct config *cfg, struct ready_deadline d,
-		 struct ready_result *r, struct err *e)
-{
-	const char *maint = config_str(cfg, CFG_DATABASE_MAINTENANCE_DB);
-	const char *dbname = db_target_dbname(t);
-	char what[1200];
-	enum db_failure why;
-	PGconn *c = NULL;
-	int64_t start = now_ms();
-	int attempts = 0;
-	int rc;
-
-	snprintf(what, sizeof what, "maintenance database \"%s\"", maint ? maint : "postgres");
-	rc = connect_with_retry(t, maint ? maint : "postgres", what, d, &c, &why, &attempts, e);
-	if (rc < 0 && why == DBF_DB_MISSING && !maint) {
-		snprintf(what, sizeof what, "maintenance database \"template1\"");
-		rc = connect_with_retry(t, "template1", what, d, &c, &why, &attempts, e);
-	}
-	if (rc < 0)
-		return err_prefix(e, "cannot create database \"%s\"", dbname);
-	rc = create_database(c, dbname, cfg, &r->created, e);
-	PQfinish(c);
-	if (rc < 0)
-		return -1;
-	if (r->created)
-		log_info("created database \"%s\"", dbname);
-	rc = connect_with_retry(t, NULL, "the new database", d, &r->conn, &why, &attempts, e);
-	r->create_ms = now_ms() - start;
-	if (rc < 0)
-		return -1;
-	r->db_missing = 0;
-	return 0;
 }

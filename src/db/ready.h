@@ -47,4 +47,28 @@ int ready_wait(struct db_target *t, struct ready_deadline d, struct ready_result
 int ready_create(struct db_target *t, const struct config *cfg, struct ready_deadline d,
 		 struct ready_result *r, struct err *e);
 
+/* The pieces of ready_create, for the template cache (entry/template.h). */
+
+/* Connect to the maintenance database as ready_create does, within d;
+ * *used gets its name (borrowed: the setting's, or a constant). */
+int ready_maintenance(struct db_target *t, const struct config *cfg, struct ready_deadline d,
+		      PGconn **c, const char **used, int *attempts, struct err *e);
+
+/* CREATE DATABASE dbname on the maintenance connection c with the
+ * config's OWNER, TEMPLATE (template_db instead when not NULL), ENCODING
+ * and LOCALE.  *created is 1, or 0 when another process created it first
+ * (42P04, 23505: logged, success).  Any other failure is -1 with the
+ * server's error in e as it came (ready_create_failed words it). */
+int ready_create_database(PGconn *c, const char *dbname, const struct config *cfg,
+			  const char *template_db, int *created, struct err *e);
+
+/* Word a failure of ready_create_database for dbname as ready_create
+ * reports it: "cannot create database …", a missing privilege EXIT_AUTH
+ * with a hint.  Returns -1. */
+int ready_create_failed(struct err *e, const char *dbname);
+
+/* Connect to the target once it exists (r->conn), within d. */
+int ready_open_created(struct db_target *t, struct ready_deadline d, struct ready_result *r,
+		       int *attempts, struct err *e);
+
 #endif
