@@ -174,6 +174,93 @@ int fs_digest_file(const char *path, char hex[DIGEST_HEX_LEN + 1], struct err *e
 	return 0;
 }
 
+int fs_digest_bytes(const char *path, char hex[DIGEST_HEX_LEN + 1], struct err *e)
+{
+	char buf[64 * 1024];
+	struct digest *d;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(e, EXIT_FAILURE_GENERIC, "cannot open \"%s\": %s", path, strerror(errno));
+	d = digest_new();
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int saved = errno;
+			close(fd);
+			digest_finish(d, hex);
+			return err_set(e, EXIT_FAILURE_GENERIC, "cannot read \"%s\": %s", path,
+				       strerror(saved));
+		}
+		if (n == 0)
+			break;
+		digest_update(d, buf, (size_t)n);
+	}
+	close(fd);
+	digest_finish(d, hex);
+	return hex[0] ? 0 : err_set(e, EXIT_FAILURE_GENERIC, "out of memory reading \"%s\"", path);
+}
+
+/* The files below dir (rel: its path relative to the root, "" for the
+ * root), appended to *list. */
+static int walk_tree(const char *dir, const char *rel, int depth, char ***list, size_t *cap,
+		     size_t *count, struct err *e)
+{
+	DIR *d;
+	struct dirent *ent;
+	int rc = 0;
+
+	if (depth > 64)
+		return err_set(e, EXIT_FAILURE_GENERIC, "\"%s\": directories nested too deep", dir);
+	d = opendir(dir);
+	if (!d)
+		return err_set(e, EXIT_FAILURE_GENERIC, "cannot read directory \"%s\": %s", dir,
+			       strerror(errno));
+	while (rc == 0 && (ent = readdir(d)) != NULL) {
+		struct stat st;
+		char *path, *name;
+		if (ent->d_name[0] == '.')
+			continue;
+		path = fs_join(dir, ent->d_name);
+		name = *rel ? fs_join(rel, ent->d_name) : strdup(ent->d_name);
+		if (!path || !name) {
+			rc = err_set(e, EXIT_FAILURE_GENERIC, "out of memory listing \"%s\"", dir);
+		} else if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			rc = walk_tree(path, name, depth + 1, list, cap, count, e);
+		} else if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+			if (array_reserve(list, cap, *count + 1, sizeof **list) < 0)
+				rc = err_set(e, EXIT_FAILURE_GENERIC, "out of memory listing \"%s\"", dir);
+			else
+				(*list)[(*count)++] = name, name = NULL;
+		}
+		free(path);
+		free(name);
+	}
+	closedir(d);
+	return rc;
+}
+
+int fs_list_tree(const char *root, char ***paths, size_t *n, struct err *e)
+{
+	char **list = NULL;
+	size_t cap = 0, count = 0;
+
+	*paths = NULL;
+	*n = 0;
+	if (!fs_is_dir(root))
+		return 0;
+	if (walk_tree(root, "", 0, &list, &cap, &count, e) < 0) {
+		fs_free_list(list, count);
+		return -1;
+	}
+	if (count > 1)
+		qsort(list, count, sizeof *list, by_name);
+	*paths = list;
+	*n = count;
+	return 0;
+}
+
 void fs_free_list(char **names, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

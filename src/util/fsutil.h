@@ -28,8 +28,20 @@ int fs_list_packed(const char *dir, const char *suffix, char ***names, size_t *n
 /* The same for subdirectories (any name not starting with '.'). */
 int fs_list_dirs(const char *dir, char ***names, size_t *n, struct err *e);
 
-/* SHA-256 of a file's contents, streamed. */
+/* SHA-256 of a file's contents, streamed (a compressed script: of its
+ * text, as the runner reads it). */
 int fs_digest_file(const char *path, char hex[65], struct err *e);
+
+/* SHA-256 of a file's bytes as they are on disk, streamed. */
+int fs_digest_bytes(const char *path, char hex[65], struct err *e);
+
+/* Every regular file below root (following symbolic links; names starting
+ * with '.' left out, as everywhere), as malloc'd paths relative to root
+ * ("08032025/01_x.sql"), sorted bytewise, in a malloc'd array (free with
+ * fs_free_list).  A root that is not a directory is an empty list;
+ * entries that are neither files nor directories (a dangling link, a FIFO)
+ * are left out.  At most 64 levels deep. */
+int fs_list_tree(const char *root, char ***paths, size_t *n, struct err *e);
 
 /* 1 if path is an existing directory. */
 int fs_is_dir(const char *path);
