@@ -35,9 +35,13 @@ static int finish_bootstrap(struct ctx *c, enum bootstrap_stop stop, struct err 
 			 rep.db_missing ? "database does not exist yet" : "database exists");
 		return 0;
 	case BOOTSTRAP_STOP_AFTER_CREATE:
-		log_info("database %s %s", rep.target,
-			 rep.created ? "created" : rep.db_missing ? "created by another process"
-								  : "already exists");
+		if (rep.cloned)
+			log_info("database %s created from template %s", rep.target, rep.template_name);
+		else
+			log_info("database %s %s", rep.target,
+				 rep.created ? "created"
+				 : rep.db_missing ? "created by another process"
+						  : "already exists");
 		return 0;
 	case BOOTSTRAP_ALL:
 		break;

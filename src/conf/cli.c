@@ -128,6 +128,9 @@ static const struct opt options[] = {
 	     "run PROGRAM as a supervised child (signals forwarded, zombies reaped)"),
 	FLAG("strict", 0, strict, CMD(BOOTSTRAP) | CMD(INIT),
 	     "an init script changed after it was applied is an error"),
+	{"template-cache", 0, OPT_FIXED, NULL, "database.template_cache", "true", 0,
+	 CMD(BOOTSTRAP) | CMD(CREATE),
+	 "create a missing database from this project's template at head (database.template_cache)"},
 	/* revisions */
 	FLAG("sql", 0, sql, CMD(UPGRADE) | CMD(DOWNGRADE), "print the SQL instead of running it"),
 	FLAG("verbose", 'v', verbose, CMD(CURRENT) | CMD(HISTORY) | CMD(HEADS) | CMD(BRANCHES),

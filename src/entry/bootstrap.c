@@ -23,6 +23,7 @@
 #include "util/sig.h"
 #include "util/strbuf.h"
 #include "db/verify.h"
+#include "entry/template.h"
 
 /* Steps 4–6 run under the lock on the target connection.  They are filled
  * by the init-script, revision and verify modules. */
@@ -80,6 +81,13 @@ int bootstrap_run(const struct config *cfg, const struct bootstrap_opts *opts,
 	struct services *services = NULL;
 	struct revdir rd = {0};
 	struct migration_lock lock = {0};
+	struct template_run tmpl = {0};
+	/* the template cache needs the revision files for its digest, even
+	 * where the run does not upgrade */
+	int tcache = config_num(cfg, CFG_DATABASE_TEMPLATE_CACHE) &&
+		     opts->stop != BOOTSTRAP_STOP_AFTER_WAIT;
+	int may_build = opts->stop == BOOTSTRAP_ALL && !opts->skip_init && !opts->skip_upgrade &&
+			!opts->skip_verify;
 	char appname[64];
 	int64_t start = now_ms();
 	struct ready_deadline deadline = {start + config_num(cfg, CFG_WAIT_TIMEOUT),
@@ -89,7 +97,7 @@ int bootstrap_run(const struct config *cfg, const struct bootstrap_opts *opts,
 	memset(rep, 0, sizeof *rep);
 	session_application_name(appname, sizeof appname);
 	/* A broken image (revision files, graph) fails before touching the database. */
-	if (opts->stop == BOOTSTRAP_ALL && !opts->skip_upgrade) {
+	if ((opts->stop == BOOTSTRAP_ALL && !opts->skip_upgrade) || tcache) {
 		const struct config_value *dir = &cfg->v[CFG_MIGRATIONS_DIR];
 		if (revdir_load(&rd, dir->text, dir->origin != ORIGIN_DEFAULT, e) < 0) {
 			revdir_release(&rd);
@@ -141,8 +149,14 @@ int bootstrap_run(const struct config *cfg, const struct bootstrap_opts *opts,
 				 log_program());
 			goto out;
 		}
-		if (ready_create(&target, cfg, deadline, &ready, e) < 0)
+		if (tcache) {
+			if (template_create(&tmpl, &target, cfg, &rd, deadline, may_build, &ready, e) < 0)
+				goto out;
+			rep->cloned = tmpl.cloned;
+			snprintf(rep->template_name, sizeof rep->template_name, "%s", tmpl.id.name);
+		} else if (ready_create(&target, cfg, deadline, &ready, e) < 0) {
 			goto out;
+		}
 		rep->created = ready.created;
 		rep->create_ms = ready.create_ms;
 	}
@@ -159,7 +173,15 @@ int bootstrap_run(const struct config *cfg, const struct bootstrap_opts *opts,
 	rc = run_locked_steps(ready.conn, cfg, opts, &rd, rep, e);
 	if (rc == 0)
 		rc = lock_release(&lock, e);
+	/* the template is made (or awaited) with the lock released and, for
+	 * the copy, the target's connections closed */
+	if (rc == 0 && tcache) {
+		rc = template_finish(&tmpl, &target, cfg, &ready.conn, e);
+		rep->template_made = tmpl.made;
+		rep->template_ms = tmpl.make_ms;
+	}
 out:
+	template_release(&tmpl);
 	if (lock.conn)
 		lock_release(&lock, &(struct err){0});
 	/* Closing the connection also releases the lock on any error path. */
@@ -184,7 +206,10 @@ char *bootstrap_summary(const struct bootstrap_report *rep, const struct bootstr
 		      rep->attempts == 1 ? "" : "s");
 	if (rep->services[0])
 		strbuf_printf(&b, ", services %s", rep->services);
-	if (rep->created)
+	if (rep->cloned)
+		strbuf_printf(&b, "; database created from template %s in %s", rep->template_name,
+			      duration_format(rep->create_ms, d3, sizeof d3));
+	else if (rep->created)
 		strbuf_printf(&b, "; database created in %s",
 			      duration_format(rep->create_ms, d3, sizeof d3));
 	else if (rep->db_missing)
@@ -212,6 +237,9 @@ char *bootstrap_summary(const struct bootstrap_report *rep, const struct bootstr
 			      rep->upgrade.to, rep->upgrade.steps, rep->upgrade.steps == 1 ? "" : "s",
 			      duration_format(rep->upgrade.ms, d3, sizeof d3));
 	strbuf_printf(&b, "; %s", opts->skip_verify ? "verify skipped" : rep->verify.line);
+	if (rep->template_made)
+		strbuf_printf(&b, "; template %s made in %s", rep->template_name,
+			      duration_format(rep->template_ms, d1, sizeof d1));
 	if (exec_argv && exec_argv[0]) {
 		int i;
 		strbuf_printf(&b, "; exec");

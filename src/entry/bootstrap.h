@@ -33,6 +33,10 @@ struct bootstrap_report {
 	int attempts;
 	int64_t wait_ms, create_ms, lock_ms, total_ms;
 	int db_missing, created;
+	int cloned;              /* created from the template cache's template_name */
+	int template_made;       /* this run made template_name (template_ms) */
+	int64_t template_ms;
+	char template_name[64];
 	char services[1024]; /* services waited for, "" if none */
 	struct init_report init;
 	struct migrate_report upgrade;
