@@ -30,6 +30,8 @@ bash bench/init.sh
 # import-alembic on a generated 100-revision Alembic project (docs/benchmarks.md)
 if [ "$quick" = 1 ]; then BENCH_RUNS=${BENCH_RUNS:-3} bash bench/import_alembic.sh; else bash bench/import_alembic.sh; fi
 
+bash bench/template_cache.sh  # a fresh database from the template cache vs a first bootstrap (docs/benchmarks.md)
+
 # SQL scanner throughput, in memory, no server (docs/benchmarks.md)
 "${CC:-cc}" -std=c11 -O2 -Wall -Wextra -Isrc -o build/sqlscan_speed bench/sqlscan_speed.c build/libmigrate.a
 build/sqlscan_speed
