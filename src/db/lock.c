@@ -46,7 +46,7 @@ static const char advertise_sql[] =
 	"FROM (SELECT ' [from ' || coalesce(host(inet_client_addr()), 'a local socket') || ']' AS s) x";
 
 const struct lock_key lock_migration_key = {
-	NULL, "the migration lock", LOCK_KEY_CLASSID, LOCK_KEY_OBJID, 1,
+	NULL, "the migration lock", LOCK_KEY_CLASSID, LOCK_KEY_OBJID, 0,
 };
 
 static void describe_holder(PGconn *c, const struct lock_key *k, char *buf, size_t cap)
