@@ -17,7 +17,7 @@ if ! setup=$(bash tests/container/setup-engine.sh 2>&1); then
 	say "skipped: no working container engine on this machine ($(printf '%s' "$setup" | tail -n 1))"
 	exit 0
 fi
-say "$setup ($((SECONDS - start))s)"
+say "$(printf '%s' "$setup" | tail -n 1) ($((SECONDS - start))s)"
 
 build_log=$(mktemp)
 export CONTAINER_TEST_REPORT
