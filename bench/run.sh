@@ -31,6 +31,7 @@ bash bench/init.sh
 if [ "$quick" = 1 ]; then BENCH_RUNS=${BENCH_RUNS:-3} bash bench/import_alembic.sh; else bash bench/import_alembic.sh; fi
 
 bash bench/template_cache.sh  # a fresh database from the template cache vs a first bootstrap (docs/benchmarks.md)
+if [ "$quick" = 1 ]; then BENCH_ROUNDS=${BENCH_ROUNDS:-2} BENCH_PEERS_SIZES=${BENCH_PEERS_SIZES:-10 100} bash bench/peers.sh; else bash bench/peers.sh; fi  # migrate-entry vs Alembic, dbmate and psql -1, shuffled rounds (docs/benchmarks.md)
 
 # SQL scanner throughput, in memory, no server (docs/benchmarks.md)
 "${CC:-cc}" -std=c11 -O2 -Wall -Wextra -Isrc -o build/sqlscan_speed bench/sqlscan_speed.c build/libmigrate.a
