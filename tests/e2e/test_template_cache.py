@@ -7,7 +7,6 @@ The tests run on a cluster of their own (template1 there lets every role create 
 schema, for the role tests), and each test writes a project of its own (its own root revision,
 so its own template and its own project identity)."""
 import hashlib
-import os
 import re
 import subprocess
 import uuid
@@ -26,10 +25,7 @@ COMMENT_RE = re.compile(r"^migrate-entry template cache 1: digest ([0-9a-f]{64})
 
 @pytest.fixture(scope="module")
 def tc():
-    cluster = Cluster("tcache")
-    with open(os.path.join(cluster.data, "postgresql.conf"), "a") as f:
-        f.write("max_connections = 100\n")
-    cluster.start()
+    cluster = Cluster("tcache").start()
     cluster.sql("GRANT CREATE ON SCHEMA public TO PUBLIC", db="template1")
     yield cluster
     cluster.destroy()
