@@ -301,6 +301,7 @@ def main():
     }
     load0 = os.getloadavg()
     started = time.time()
+    stamp = time.strftime('%Y-%m-%d %H:%M')
     print(f"peers: sizes {b.sizes}, {b.rounds} rounds (+{b.warmup} warm-up), warm start {b.warm_rounds} "
           f"rounds, seed {b.seed}", file=sys.stderr)
     expected, cold, results = {}, [], {}
@@ -316,7 +317,7 @@ def main():
 
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     out = []
-    out.append(f"Peers, {time.strftime('%Y-%m-%d %H:%M')}: {os.cpu_count()} cores ({cpu}), "
+    out.append(f"Peers, started {stamp}: {os.cpu_count()} cores ({cpu}), "
                f"{platform.system()} {platform.release()}; load average {load0[0]:.2f} at the start, "
                f"{load1[0]:.2f} at the end; {b.rounds} shuffled rounds per size after {b.warmup} warm-up "
                f"round(s), {b.warm_rounds} for the warm start; seed {b.seed}; {elapsed / 60:.1f} minutes in all.")
