@@ -2,6 +2,7 @@
 #
 #   throwaway_pg_start USER PASSWORD   starts a server on a free 127.0.0.1 port,
 #                                      sets PG_PORT and PG_BASE, stops it at exit
+# THROWAWAY_PG_DIR: where PG_BASE is made (default /tmp).
 # fsync is off, TCP uses scram-sha-256, the socket lives in $PG_BASE.
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 
@@ -12,7 +13,7 @@ throwaway_pg_stop() {
 
 throwaway_pg_start() {
 	local user=$1 password=$2
-	PG_BASE=$(mktemp -d /tmp/migrate-pg.XXXXXX)
+	PG_BASE=$(mktemp -d "${THROWAWAY_PG_DIR:-/tmp}/migrate-pg.XXXXXX")
 	chmod 755 "$PG_BASE"
 	PG_AS=()
 	if [ "$(id -u)" -eq 0 ]; then PG_AS=(runuser -u postgres --); chown postgres "$PG_BASE"; fi
