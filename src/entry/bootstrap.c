@@ -46,6 +46,25 @@ static int run_locked_steps(PGconn *conn, const struct config *cfg,
 	return sig_check(e);
 }
 
+/* A database that exists with nothing to do: every init script recorded,
+ * the version table at the heads.  Then no step changes anything, and the
+ * migration lock (its connection: a second authentication) is not needed;
+ * the steps run as usual and only check.  A run that sees work takes the
+ * lock, and the steps look again under it.  A failing check is not an error
+ * here: the lock is taken and the steps report it. */
+static int nothing_to_do(PGconn *c, const struct config *cfg, const struct bootstrap_opts *opts,
+			 const struct revdir *rd)
+{
+	struct err ignored = {0};
+	int init = 0;
+	size_t steps = 0;
+	if (!opts->skip_init && init_pending(c, cfg, &init, &ignored) < 0)
+		return 0;
+	if (!opts->skip_upgrade && migrate_pending(c, cfg, rd, &steps, &ignored) < 0)
+		return 0;
+	return !init && steps == 0;
+}
+
 /* Step 1, once the services' thread runs: PostgreSQL here, under the same
  * deadline.  A service that fails for good (a certificate that cannot be
  * trusted) stops the PostgreSQL wait too, and its error is the one reported;
@@ -73,6 +92,23 @@ static int wait_all(struct db_target *t, struct ready_deadline d, struct service
 	return -1;
 }
 
+/* The revision files, read on a thread during the wait (revdir.h): their
+ * error comes before any other (as when they were read before the wait),
+ * and nothing has touched the database yet.  rc is the wait's result. */
+static int take_revisions(struct revdir_loader *l, int loading, struct revdir *rd,
+			  struct bootstrap_report *rep, int rc, struct err *e)
+{
+	struct err le = {0};
+	if (!loading)
+		return rc;
+	if (revdir_loader_finish(l, rd, &le) < 0) {
+		*e = le;
+		return -1;
+	}
+	rep->revisions = (int)rd->n;
+	return rc;
+}
+
 int bootstrap_run(const struct config *cfg, const struct bootstrap_opts *opts,
 		  struct bootstrap_report *rep, struct err *e)
 {
@@ -80,46 +116,41 @@ int bootstrap_run(const struct config *cfg, const struct bootstrap_opts *opts,
 	struct ready_result ready = {0};
 	struct services *services = NULL;
 	struct revdir rd = {0};
+	struct revdir_loader loader = {0};
 	struct migration_lock lock = {0};
 	struct template_run tmpl = {0};
 	/* the template cache needs the revision files for its digest, even
 	 * where the run does not upgrade */
 	int tcache = config_num(cfg, CFG_DATABASE_TEMPLATE_CACHE) &&
 		     opts->stop != BOOTSTRAP_STOP_AFTER_WAIT;
+	int loading = (opts->stop == BOOTSTRAP_ALL && !opts->skip_upgrade) || tcache;
 	int may_build = opts->stop == BOOTSTRAP_ALL && !opts->skip_init && !opts->skip_upgrade &&
 			!opts->skip_verify;
 	char appname[64];
 	int64_t start = now_ms();
 	struct ready_deadline deadline = {start + config_num(cfg, CFG_WAIT_TIMEOUT),
 					  config_num(cfg, CFG_WAIT_TIMEOUT)};
-	int rc = -1;
+	int waited, looked, rc = -1;
 
 	memset(rep, 0, sizeof *rep);
 	session_application_name(appname, sizeof appname);
-	/* A broken image (revision files, graph) fails before touching the database. */
-	if ((opts->stop == BOOTSTRAP_ALL && !opts->skip_upgrade) || tcache) {
+	/* A broken image (revision files, graph) fails before touching the
+	 * database.  The files are read on a thread while this one connects
+	 * (at a thousand revisions, as long as a connection takes); a broken
+	 * file stops the wait, and its error is the one reported. */
+	if (loading) {
 		const struct config_value *dir = &cfg->v[CFG_MIGRATIONS_DIR];
-		if (revdir_load(&rd, dir->text, dir->origin != ORIGIN_DEFAULT, e) < 0) {
-			revdir_release(&rd);
-			return -1;
-		}
-		rep->revisions = (int)rd.n;
+		revdir_loader_start(&loader, dir->text, dir->origin != ORIGIN_DEFAULT);
 	}
 	/* So does every setting a later step reads (the init directory, the
 	 * manifest): nothing is created by a run that then fails on them. */
-	if (opts->stop == BOOTSTRAP_ALL && ((!opts->skip_init && init_check(cfg, e) < 0) ||
-					    (!opts->skip_verify && verify_check(cfg, e) < 0))) {
-		revdir_release(&rd);
-		return -1;
-	}
-	if (services_parse(config_str(cfg, CFG_WAIT_SERVICES), &services, e) < 0 ||
+	if ((opts->stop == BOOTSTRAP_ALL && ((!opts->skip_init && init_check(cfg, e) < 0) ||
+					     (!opts->skip_verify && verify_check(cfg, e) < 0))) ||
+	    services_parse(config_str(cfg, CFG_WAIT_SERVICES), &services, e) < 0 ||
 	    services_set_ca(services, config_str(cfg, CFG_WAIT_CA_CERT),
-			    cfg->v[CFG_WAIT_CA_CERT].where, e) < 0) {
-		services_free(services);
-		revdir_release(&rd);
-		return -1;
-	}
-	if (db_target_init(&target, config_str(cfg, CFG_DATABASE_URL), appname, e) < 0) {
+			    cfg->v[CFG_WAIT_CA_CERT].where, e) < 0 ||
+	    db_target_init(&target, config_str(cfg, CFG_DATABASE_URL), appname, e) < 0) {
+		take_revisions(&loader, loading, &rd, rep, -1, e);
 		services_free(services);
 		revdir_release(&rd);
 		return -1;
@@ -127,8 +158,9 @@ int bootstrap_run(const struct config *cfg, const struct bootstrap_opts *opts,
 	snprintf(rep->target, sizeof rep->target, "%s", target.display);
 
 	/* 1. Wait: the services in their thread, PostgreSQL here. */
-	if (services_start(services, deadline.at, e) < 0 ||
-	    wait_all(&target, deadline, services, &ready, e) < 0)
+	waited = services_start(services, deadline.at, e) == 0 &&
+		 wait_all(&target, deadline, services, &ready, e) == 0;
+	if (take_revisions(&loader, loading, &rd, rep, waited ? 0 : -1, e) < 0)
 		goto out;
 	snprintf(rep->services, sizeof rep->services, "%s", services_summary(services));
 	rep->wait_ms = ready.wait_ms;
@@ -165,11 +197,28 @@ int bootstrap_run(const struct config *cfg, const struct bootstrap_opts *opts,
 		goto out;
 	}
 
-	/* 3. Lock, 4–6 under it. */
+	/* 3. Lock (unless there is nothing to do), 4–6 under it. */
 	session_check_settings(cfg);
-	if (lock_acquire(&lock, &ready.conn, &target, config_num(cfg, CFG_LOCK_TIMEOUT),
-			 config_num(cfg, CFG_WAIT_TIMEOUT), &rep->lock_ms, e) < 0)
-		goto out;
+	/* a database found missing (created here the plain way, or by another
+	 * replica that is working on it) is not looked at; one cloned from the
+	 * template is at head, and is */
+	looked = !rep->db_missing || rep->cloned;
+	rep->no_lock = looked && nothing_to_do(ready.conn, cfg, opts, &rd);
+	if (rep->no_lock) {
+		log_debug("nothing to do: the migration lock is not needed");
+	} else {
+		/* Behind session pooling the look pinned a server connection to
+		 * this client: holding it while the lock's connection waits for
+		 * another, replicas would take the whole pool and wait for each
+		 * other.  It is opened again once the lock is held (lock.h). */
+		if (looked) {
+			PQfinish(ready.conn);
+			ready.conn = NULL;
+		}
+		if (lock_acquire(&lock, &ready.conn, &target, config_num(cfg, CFG_LOCK_TIMEOUT),
+				 config_num(cfg, CFG_WAIT_TIMEOUT), &rep->lock_ms, e) < 0)
+			goto out;
+	}
 	rc = run_locked_steps(ready.conn, cfg, opts, &rd, rep, e);
 	if (rc == 0)
 		rc = lock_release(&lock, e);
@@ -216,7 +265,10 @@ char *bootstrap_summary(const struct bootstrap_report *rep, const struct bootstr
 		strbuf_printf(&b, "; database created concurrently by another process");
 	else
 		strbuf_printf(&b, "; database exists");
-	strbuf_printf(&b, "; lock %s", duration_format(rep->lock_ms, d1, sizeof d1));
+	if (rep->no_lock)
+		strbuf_printf(&b, "; no lock needed");
+	else
+		strbuf_printf(&b, "; lock %s", duration_format(rep->lock_ms, d1, sizeof d1));
 	if (opts->skip_init)
 		strbuf_printf(&b, "; init skipped");
 	else if (rep->init.files == 0)

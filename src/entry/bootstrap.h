@@ -32,6 +32,7 @@ struct bootstrap_report {
 	char target[1024];   /* user@host:port/db, no password */
 	int attempts;
 	int64_t wait_ms, create_ms, lock_ms, total_ms;
+	int no_lock;          /* nothing to do: the migration lock was not taken */
 	int db_missing, created;
 	int cloned;              /* created from the template cache's template_name */
 	int template_made;       /* this run made template_name (template_ms) */

@@ -57,7 +57,12 @@ static int by_date_then_name(const void *a, const void *b)
 }
 
 /* Find the init files in order.  A missing default directory is no files;
- * a missing directory named explicitly is a configuration error. */
+ * a missing directory named explicitly is a configuration error.  Scripts
+ * outside the dated directories are named once per process, however many
+ * times the files are looked for (the check, the look whether there is work,
+ * the run). */
+static int stray_named;
+
 static int discover(const struct config *cfg, struct init_list *l, struct err *e)
 {
 	const char *root = config_str(cfg, CFG_INIT_DIR);
@@ -72,7 +77,7 @@ static int discover(const struct config *cfg, struct init_list *l, struct err *e
 		return err_set(e, EXIT_CONFIG, "%s: init directory \"%s\" does not exist",
 			       cfg->v[CFG_INIT_DIR].where, root);
 	}
-	{
+	if (!stray_named) {
 		/* A script beside the dated directories is a mistake worth saying:
 		 * it never runs.  (Other files there, like the manifest, are fine.) */
 		char **stray = NULL;
@@ -83,6 +88,7 @@ static int discover(const struct config *cfg, struct init_list *l, struct err *e
 			log_warn("%s/%s is not in a dated directory and does not run (move it into %s/YYYYMMDD/)",
 				 root, stray[i], root);
 		fs_free_list(stray, nstray);
+		stray_named = 1;
 	}
 	if (fs_list_dirs(root, &dirs, &ndirs, e) < 0)
 		return -1;
@@ -382,6 +388,40 @@ static int load_state(struct store *s, const struct config *cfg, const struct in
 	}
 	snprintf(sql, sizeof sql, "SELECT path, sha256, status, applied_at FROM %s", s->init);
 	return db_exec(s->c, sql, &a->r, e);
+}
+
+int init_pending(PGconn *c, const struct config *cfg, int *pending, struct err *e)
+{
+	struct init_list l;
+	struct applied a = {0};
+	struct store s;
+	char sql[STORE_NAME_MAX + 32];
+	int have_init = 0, rc = -1;
+
+	*pending = 0;
+	if (discover(cfg, &l, e) < 0)
+		return -1;
+	if (l.n == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (store_init(&s, c, cfg, e) < 0 || store_exists(&s, s.init, &have_init, e) < 0)
+		goto out;
+	if (!have_init) {
+		*pending = 1;
+		rc = 0;
+		goto out;
+	}
+	snprintf(sql, sizeof sql, "SELECT path, sha256 FROM %s", s.init);
+	if (db_exec(c, sql, &a.r, e) < 0)
+		goto out;
+	for (size_t i = 0; i < l.n && !*pending; i++)
+		*pending = applied_sha(&a, l.files[i].key) == NULL;
+	rc = 0;
+out:
+	PQclear(a.r);
+	list_release(&l);
+	return rc;
 }
 
 int init_run(PGconn *c, const struct config *cfg, const struct init_opts *o,

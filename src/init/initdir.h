@@ -43,6 +43,11 @@ int init_check(const struct config *cfg, struct err *e);
 int init_run(PGconn *c, const struct config *cfg, const struct init_opts *o,
 	     struct init_report *rep, struct err *e);
 
+/* Whether init_run would run or record anything on c: *pending is 1 when an
+ * init file is not recorded yet, or when the bookkeeping table does not exist
+ * while there are init files (read-only; no lock needed). */
+int init_pending(PGconn *c, const struct config *cfg, int *pending, struct err *e);
+
 /* Record every init file not yet recorded as `baselined` (migrate baseline). */
 int init_baseline(PGconn *c, const struct config *cfg, struct init_report *rep, struct err *e);
 

@@ -463,6 +463,26 @@ out:
 	return rc;
 }
 
+int migrate_pending(PGconn *c, const struct config *cfg, const struct revdir *rd, size_t *pending,
+		    struct err *e)
+{
+	struct revplan plan = {0};
+	char **heads = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	*pending = 0;
+	if (!rd->graph)
+		return 0;
+	if (migrate_heads(c, cfg, rd, &heads, &n, e) < 0)
+		return -1;
+	rc = revplan_upgrade(rd->graph, (const char *const *)heads, n, "heads", &plan, e);
+	*pending = plan.n_steps;
+	revplan_release(&plan);
+	store_free_heads(heads, n);
+	return rc;
+}
+
 int migrate_upgrade(PGconn *c, const struct config *cfg, const struct revdir *rd,
 		    const char *target, struct migrate_report *rep, struct err *e)
 {

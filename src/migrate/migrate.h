@@ -33,6 +33,11 @@ struct migrate_report {
 int migrate_heads(PGconn *c, const struct config *cfg, const struct revdir *rd, char ***heads,
 		  size_t *n, struct err *e);
 
+/* Whether `upgrade heads` would run anything on c: *pending is the number of
+ * steps (read-only; no lock needed). */
+int migrate_pending(PGconn *c, const struct config *cfg, const struct revdir *rd, size_t *pending,
+		    struct err *e);
+
 int migrate_upgrade(PGconn *c, const struct config *cfg, const struct revdir *rd,
 		    const char *target, struct migrate_report *rep, struct err *e);
 int migrate_downgrade(PGconn *c, const struct config *cfg, const struct revdir *rd,

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "util/fsutil.h"
+#include "util/sig.h"
+#include "util/thread.h"
 
 /* The graph's input for a parsed file; *in borrows rf's strings. */
 static void input_from_revfile(struct revgraph_input *in, const struct revfile *rf)
@@ -89,6 +91,37 @@ void revdir_release(struct revdir *rd)
 		revgraph_free(rd->graph);
 	free(rd->dir);
 	memset(rd, 0, sizeof *rd);
+}
+
+static void *loader_main(void *arg)
+{
+	struct revdir_loader *l = arg;
+	l->rc = revdir_load(&l->rd, l->dir, l->must_exist, &l->e);
+	if (l->rc < 0)
+		sig_request_stop();
+	return NULL;
+}
+
+void revdir_loader_start(struct revdir_loader *l, const char *dir, int must_exist)
+{
+	memset(l, 0, sizeof *l);
+	l->dir = dir;
+	l->must_exist = must_exist;
+	l->threaded = thread_start(&l->thread, loader_main, l) == 0;
+	if (!l->threaded)
+		l->rc = revdir_load(&l->rd, dir, must_exist, &l->e);
+}
+
+int revdir_loader_finish(struct revdir_loader *l, struct revdir *rd, struct err *e)
+{
+	if (l->threaded && !l->finished)
+		pthread_join(l->thread, NULL);
+	l->finished = 1;
+	*rd = l->rd;
+	memset(&l->rd, 0, sizeof l->rd);
+	if (l->rc < 0)
+		*e = l->e;
+	return l->rc;
 }
 
 const struct revdir_file *revdir_find(const struct revdir *rd, const char *id)

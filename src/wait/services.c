@@ -22,7 +22,6 @@
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +36,7 @@
 #include "util/fd.h"
 #include "util/log.h"
 #include "util/sig.h"
+#include "util/thread.h"
 #include "wait/lookup.h"
 #include "wait/probe.h"
 #include "wait/svcurl.h"
@@ -683,7 +683,6 @@ static void *wait_main(void *arg)
 
 int services_start(struct services *s, int64_t deadline, struct err *e)
 {
-	sigset_t all, old;
 	unsigned seed;
 	char names[ERR_MSG_MAX] = "";
 	int rc;
@@ -717,19 +716,8 @@ int services_start(struct services *s, int64_t deadline, struct err *e)
 	}
 	log_debug("waiting for %s", names);
 
-	/* The thread takes no asynchronous signals: handlers run elsewhere and
-	 * the thread learns of them from the signal pipe.  Faults stay
-	 * deliverable (sanitizers catch them). */
-	sigfillset(&all);
-	sigdelset(&all, SIGSEGV);
-	sigdelset(&all, SIGBUS);
-	sigdelset(&all, SIGFPE);
-	sigdelset(&all, SIGILL);
-	sigdelset(&all, SIGABRT);
-	sigdelset(&all, SIGTRAP);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&s->thread, NULL, wait_main, s);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	/* The thread learns of signals from the signal pipe (util/thread.h). */
+	rc = thread_start(&s->thread, wait_main, s);
 	if (rc != 0)
 		return err_set(e, EXIT_FAILURE_GENERIC, "cannot start a thread: %s", strerror(rc));
 	s->started = 1;

@@ -5,6 +5,7 @@ import subprocess
 import pytest
 
 from conftest import BIN, clean_env
+from pgcluster import free_port
 
 
 def revision(rev, down, message, upgrade, downgrade=""):
@@ -56,10 +57,11 @@ def test_second_start_has_nothing_to_do(pg, dbname, runner, project):
     summary = r.stderr.strip().splitlines()[-1]
     assert "database exists" in summary and "at head 9c1d2e3f4a5b" in summary
     assert "init 0 of 2 scripts ran" in summary
-    # two connections on the warm path: the work's and the lock's (docs/reference.md §7.4)
+    # one connection on the warm path: nothing to do, no lock (docs/reference.md §7.4)
     authorized = [l for l in pg.log_since(before).splitlines()
                   if "connection authorized" in l and "migrate-entry" in l]
-    assert len(authorized) == 2
+    assert len(authorized) == 1
+    assert "; no lock needed;" in summary
 
 
 def test_replicas_starting_together_apply_everything_once(pg, dbname, project):
@@ -122,6 +124,20 @@ def test_broken_revision_files_fail_before_touching_the_database(pg, dbname, run
     assert r.returncode == 9, r.stderr
     assert "migrations/bad.sql:1" in r.stderr
     assert not pg.database_exists(dbname)
+
+
+def test_broken_revision_files_do_not_wait_for_the_server(runner, project):
+    """The files are read while the tool connects; a broken one ends the wait at once
+    (docs/reference.md §7.1), with its own error, not the wait's."""
+    (project / "migrations" / "bad.sql").write_text("-- revision: has-dash\n-- down_revision: None\n")
+    url = f"postgresql://nobody:pw@127.0.0.1:{free_port()}/app"
+    # a wait of an hour: the 30 s below only guard against a hang
+    r = runner(["--", "echo", "must-not-run"],
+               env=clean_env(DATABASE_URL=url, MIGRATE_WAIT_TIMEOUT="1h"), timeout=30)
+    assert r.returncode == 9, r.stderr
+    assert "migrations/bad.sql:1" in r.stderr
+    assert "must-not-run" not in r.stdout
+    assert "stopped" not in r.stderr and "timed out" not in r.stderr, r.stderr
 
 
 def test_revision_that_empties_search_path_does_not_lose_the_version_table(pg, dbname, runner,

@@ -29,8 +29,8 @@ def test_missing_database_is_created_and_command_execd_with_same_pid(pg, dbname,
     assert "database created in" in summary and "exec " in summary
 
 
-def test_warm_start_uses_two_connections(pg, dbname, runner):
-    """The work's connection (opened by the wait) and the lock's (docs/reference.md §7.4)."""
+def test_warm_start_with_nothing_to_do_uses_one_connection(pg, dbname, runner):
+    """Nothing to do needs no migration lock, so no lock connection (docs/reference.md §7.4)."""
     pg.sql(f'CREATE DATABASE "{dbname}"')
     before = pg.log_size()
     r = runner(["--", "true"], env=clean_env(DATABASE_URL=pg.url(dbname)))
@@ -38,9 +38,9 @@ def test_warm_start_uses_two_connections(pg, dbname, runner):
     log = pg.log_since(before)
     authorized = [l for l in log.splitlines()
                   if "connection authorized" in l and "migrate-entry" in l]
-    assert len(authorized) == 2, log
+    assert len(authorized) == 1, log
     assert all(f"database={dbname}" in a for a in authorized)
-    assert "database exists" in r.stderr
+    assert "database exists" in r.stderr and "; no lock needed;" in r.stderr
 
 
 def test_cold_start_goes_through_maintenance_database(pg, dbname, runner):
@@ -254,7 +254,17 @@ def test_sigterm_while_waiting_exits_promptly_with_143(dbname, workdir):
     assert elapsed < 2.0
 
 
-def test_sigint_while_waiting_for_lock_exits_130(pg, dbname, workdir):
+@pytest.fixture
+def pending_workdir(workdir):
+    """A project with one init script not yet run: work to do, so the lock is taken."""
+    init = workdir / "sql" / "init" / "08032025"
+    init.mkdir(parents=True)
+    (init / "01_table.sql").write_text("CREATE TABLE pending_work (id int);\n")
+    return workdir
+
+
+def test_sigint_while_waiting_for_lock_exits_130(pg, dbname, pending_workdir):
+    workdir = pending_workdir
     pg.sql(f'CREATE DATABASE "{dbname}"')
     holder = pg.connect(dbname)
     try:
@@ -273,7 +283,7 @@ def test_sigint_while_waiting_for_lock_exits_130(pg, dbname, workdir):
         holder.close()
 
 
-def test_lock_timeout_names_the_holder_and_exits_8(pg, dbname, runner):
+def test_lock_timeout_names_the_holder_and_exits_8(pg, dbname, runner, pending_workdir):
     pg.sql(f'CREATE DATABASE "{dbname}"')
     holder = pg.connect(dbname)
     try:
@@ -289,7 +299,8 @@ def test_lock_timeout_names_the_holder_and_exits_8(pg, dbname, runner):
         holder.close()
 
 
-def test_lock_serialises_and_proceeds_when_released(pg, dbname, workdir):
+def test_lock_serialises_and_proceeds_when_released(pg, dbname, pending_workdir):
+    workdir = pending_workdir
     pg.sql(f'CREATE DATABASE "{dbname}"')
     holder = pg.connect(dbname)
     holder.cursor().execute("SELECT pg_advisory_lock(7883946363647714593)")
@@ -308,6 +319,37 @@ def test_lock_serialises_and_proceeds_when_released(pg, dbname, workdir):
     out, err = p.communicate("\n", timeout=60)
     assert p.returncode == 0, err
     assert held == (0, 0)
+    assert pg.sql("SELECT to_regclass('pending_work') IS NOT NULL", db=dbname) == [(True,)]
+
+
+def test_lock_holder_does_not_delay_a_start_with_nothing_to_do(pg, dbname, pending_workdir):
+    """Once everything is applied, a start needs no lock: a held lock does not stop it."""
+    pg.sql(f'CREATE DATABASE "{dbname}"')
+    env = clean_env(DATABASE_URL=pg.url(dbname))
+    first = run(["--", "true"], env=env, cwd=pending_workdir)
+    assert first.returncode == 0, first.stderr
+    holder = pg.connect(dbname)
+    try:
+        holder.cursor().execute("SELECT pg_advisory_lock(7883946363647714593)")
+        r = run(["--lock-wait", "1s", "--", "true"], env=env, cwd=pending_workdir)
+    finally:
+        holder.close()
+    assert r.returncode == 0, r.stderr
+    assert "; no lock needed;" in r.stderr and "waiting for the migration lock" not in r.stderr
+
+
+def test_start_with_work_to_do_takes_the_lock(pg, dbname, pending_workdir):
+    """Work found on an existing database: the connection that looked is closed (behind
+    session pooling it would pin a server connection), the lock's connection is opened, and
+    the work connection after it (three in all, docs/reference.md §7.4)."""
+    pg.sql(f'CREATE DATABASE "{dbname}"')
+    before = pg.log_size()
+    r = run(["--", "true"], env=clean_env(DATABASE_URL=pg.url(dbname)), cwd=pending_workdir)
+    assert r.returncode == 0, r.stderr
+    authorized = [l for l in pg.log_since(before).splitlines()
+                  if "connection authorized" in l and "migrate-entry" in l]
+    assert len(authorized) == 3, authorized
+    assert "; lock " in r.stderr and "init 1 of 1 script ran" in r.stderr
 
 
 @pytest.mark.parametrize("mode", [[], ["--init"]], ids=["exec", "init"])

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from conftest import MIGRATE, clean_env
+from conftest import MIGRATE, clean_env, run
 from initlib import bookkeeping, db, migrate, psql_file, query, tables, write  # noqa: F401
 
 
@@ -74,8 +74,16 @@ def test_a_script_beside_the_dated_directories_is_named_and_not_run(pg, db, tmp_
                      "sql/init/baseline.tables": "public.t\n"})
     r = migrate(pg, db, tmp_path)
     assert r.returncode == 0, r.stderr
-    assert "sql/init/stray.sql is not in a dated directory and does not run" in r.stderr
+    assert r.stderr.count("sql/init/stray.sql is not in a dated directory and does not run") == 1, \
+        r.stderr
     assert "baseline.tables" not in r.stderr
+    assert run_order(pg, db) == ["1_x"]
+    # the entrypoint looks for the files three times (the check, whether there is work,
+    # the run); it names the stray script once
+    for _ in range(2):
+        r = run(["--", "true"], env=clean_env(DATABASE_URL=pg.url(db)), cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        assert r.stderr.count("sql/init/stray.sql is not in a dated directory") == 1, r.stderr
     assert run_order(pg, db) == ["1_x"]
 
 

@@ -81,6 +81,9 @@ def test_passwords_on_the_command_line_are_gone_from_proc_cmdline(pg, dbname, wo
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     holder = pg.connect(dbname)
     holder.cursor().execute("SELECT pg_advisory_lock(7883946363647714593)")
+    # work to do, so that the tool takes the lock (with nothing to do it would not wait)
+    (workdir / "sql" / "init" / "20250101").mkdir(parents=True)
+    (workdir / "sql" / "init" / "20250101" / "01_t.sql").write_text("CREATE TABLE t (id int);\n")
     service = f"http://svc:HttpS3cret@127.0.0.1:{httpd.server_address[1]}/"
     args = [BIN, "--database-url", pg.url(dbname), f"--wait={service}",
             "--wait", f"tcp://127.0.0.1:{pg.port} http://u:q7@127.0.0.1:{httpd.server_address[1]}/",

@@ -147,6 +147,8 @@ def test_second_database_is_cloned_and_equal(tc, project):
     assert f'created database "{second}" from template "{name}"' in r.stderr
     assert "; init 0 of 2 scripts ran" in s and f"; at head {project.head}" in s, s
     assert "made in" not in s
+    # a clone is at head: nothing to do, so no migration lock (docs/reference.md §7.4)
+    assert "; no lock needed;" in s, s
     assert head(tc, second) == [(project.head,)]
     assert schema(tc, first) == schema(tc, second)
     for table in ("items", "migrate_entry_init", "migrate_entry_history"):
