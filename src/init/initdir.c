@@ -386,7 +386,7 @@ static int load_state(struct store *s, const struct config *cfg, const struct in
 				return -1;
 		}
 	}
-	snprintf(sql, sizeof sql, "SELECT path, sha256, status, applied_at FROM %s", s->init);
+	snprintf(sql, sizeof sql, "SELECT path, sha256 FROM %s", s->init);
 	return db_exec(s->c, sql, &a->r, e);
 }
 

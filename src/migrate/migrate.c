@@ -596,6 +596,24 @@ out:
 	return rc;
 }
 
+/* When a revision was last applied, for the message (the rare path: the
+ * bulk query leaves dates out, since a first to_char costs a new session
+ * more than the comparison). */
+static void applied_on(struct store *st, const char *revision, char *out, size_t cap)
+{
+	char sql[STORE_NAME_MAX + 256];
+	const char *params[1] = {revision};
+	PGresult *r = NULL;
+	snprintf(out, cap, "an unknown date");
+	snprintf(sql, sizeof sql,
+		 "SELECT to_char(finished_at, 'YYYY-MM-DD HH24:MI:SS') FROM %s "
+		 "WHERE revision = $1 AND success AND direction = 'upgrade' ORDER BY id DESC LIMIT 1",
+		 st->history);
+	if (db_exec_params(st->c, sql, 1, params, &r, &(struct err){0}) == 0 && PQntuples(r) == 1)
+		snprintf(out, cap, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+}
+
 int migrate_report_changed(PGconn *c, const struct config *cfg, const struct revdir *rd,
 			   struct err *e)
 {
@@ -608,18 +626,20 @@ int migrate_report_changed(PGconn *c, const struct config *cfg, const struct rev
 	if (!exists)
 		return 0;
 	snprintf(sql, sizeof sql,
-		 "SELECT revision, sha256, finished_at FROM (SELECT DISTINCT ON (revision) revision, "
-		 "sha256, direction, to_char(finished_at, 'YYYY-MM-DD HH24:MI:SS') AS finished_at "
-		 "FROM %s WHERE success AND direction IN ('upgrade', 'downgrade') "
+		 "SELECT revision, sha256 FROM (SELECT DISTINCT ON (revision) revision, sha256, "
+		 "direction FROM %s WHERE success AND direction IN ('upgrade', 'downgrade') "
 		 "ORDER BY revision, id DESC) last WHERE direction = 'upgrade'",
 		 st.history);
 	if (db_exec(c, sql, &r, e) < 0)
 		return -1;
 	for (int i = 0; i < PQntuples(r); i++) {
 		const struct revdir_file *f = revdir_find(rd, PQgetvalue(r, i, 0));
-		if (f && strcmp(f->sha256, PQgetvalue(r, i, 1)) != 0)
-			log_warn("revision %s (%s) changed after it was applied on %s", f->rev.revision,
-				 f->path, PQgetvalue(r, i, 2));
+		char when[64];
+		if (!f || strcmp(f->sha256, PQgetvalue(r, i, 1)) == 0)
+			continue;
+		applied_on(&st, f->rev.revision, when, sizeof when);
+		log_warn("revision %s (%s) changed after it was applied on %s", f->rev.revision,
+			 f->path, when);
 	}
 	PQclear(r);
 	return 0;

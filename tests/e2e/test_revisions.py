@@ -501,3 +501,23 @@ def test_sigterm_during_a_revision_rolls_it_back_and_exits_143(pg, db, mdir, mig
     assert not table_exists(pg, db, "t2")
     assert pg.sql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%%pg_sleep(30)%%' "
                   "AND pid <> pg_backend_pid()")[0][0] == 0
+
+
+# ---- changed revision files (§10.5) ------------------------------------------------------
+
+
+def test_a_revision_changed_after_it_was_applied_is_reported_with_its_date(pg, db, mdir, mig):
+    path = two_revisions(mdir, "CREATE TABLE t2 (id int);")
+    mig.ok("upgrade", "head")
+    [(finished,)] = pg.sql("SELECT to_char(finished_at, 'YYYY-MM-DD HH24:MI:SS') FROM "
+                           f"migrate_entry_history WHERE revision = '{A}'", db=db)
+    first = os.path.join(str(mdir), f"{A}_first.sql")
+    with open(first, "a") as f:
+        f.write("-- an edit after the fact\n")
+    with open(path, "a") as f:  # B is downgraded below: its edit is not reported
+        f.write("-- another\n")
+    mig.ok("downgrade", "-1")
+    r = mig.ok("upgrade", A)  # nothing to do, still looked at
+    assert r.stderr.count("changed after it was applied") == 1, r.stderr
+    assert f"revision {A} ({first}) changed after it was applied on {finished}" in r.stderr, r.stderr
+    assert version_rows(pg, db) == [A]
