@@ -174,6 +174,10 @@ class Bench:
             db = f"peers_me_{n}"
             add("me", "migrate-entry", "migrate-entry … -- true", me_argv, db, me_state,
                 {"DATABASE_URL": self.url(db)})
+            if a.migrate_entry_static:
+                # the binary the image ships: no dynamic loader, no shared libraries to map
+                add("me_static", "migrate-entry, static build", "build/static/migrate-entry … -- true",
+                    [a.migrate_entry_static] + me_argv[1:], db, me_state, {"DATABASE_URL": self.url(db)})
             db = f"peers_alembic_{n}"
             add("alembic", "Alembic", "alembic upgrade head", [a.alembic, "-c", alembic_ini, "upgrade", "head"],
                 db, me_state, {"PEERS_ALEMBIC_URL": self.url(db, "postgresql+psycopg2")})
@@ -182,6 +186,11 @@ class Bench:
                 [a.dbmate, "--no-dump-schema", "--migrations-dir", dbmate_dir, "up"], db, dbmate_state,
                 {"DATABASE_URL": self.url(db, "postgres") + "?sslmode=disable"})
             db = f"peers_floor_{n}"
+            if a.psql_bin:
+                # Debian's psql on PATH is pg_wrapper, a Perl script that picks the cluster's
+                # version and execs this binary: the floor's time includes Perl's start
+                add("psql_bin", "psql binary -c 'select 1' (no pg_wrapper)", f"{a.psql_bin} -c 'select 1'",
+                    [a.psql_bin, "-X", "-q", "-d", db, "-c", "select 1"], db, no_state)
             add("floor", "floor: psql -c 'select 1'", "psql -c 'select 1'",
                 ["psql", "-X", "-q", "-d", db, "-c", "select 1"], db, no_state)
         return cmds
@@ -287,6 +296,8 @@ def main():
     ap = argparse.ArgumentParser()
     for k in ("work", "port", "user", "password", "migrate-entry", "dbmate", "alembic", "init-dir", "config", "gen"):
         ap.add_argument("--" + k, required=True)
+    ap.add_argument("--migrate-entry-static", default="")  # also time the static build's warm start
+    ap.add_argument("--psql-bin", default="")  # also time the psql binary pg_wrapper runs
     a = ap.parse_args()
     b = Bench(a)
     def out(*argv):

@@ -14,7 +14,9 @@
 #   4. the floor: createdb; psql -X -q -1 -v ON_ERROR_STOP=1 -f bundle.sql (init scripts and
 #      revision bodies concatenated)
 # and the warm start at head (nothing to do) for the largest N, on the database each tool left:
-# migrate-entry -- true, alembic upgrade head, dbmate up, and psql -c 'select 1' as the floor.
+# migrate-entry -- true, alembic upgrade head, dbmate up, and psql -c 'select 1' as the floor;
+# also the psql binary itself (Debian's psql on PATH is pg_wrapper, a Perl script that execs it)
+# and, when build/static/migrate-entry exists (make static), the static build.
 # Shuffled rounds, wall time and peak RSS (GNU time) per run, medians, ranges, ratios to the
 # floor; every run must succeed and every tool must leave the same schema.  The work is done by
 # bench/peers.py (driver) and bench/peers_gen.py (the four formats of each scenario).
@@ -70,6 +72,13 @@ throwaway_pg_start bench bench-pw
 trap 'throwaway_pg_stop; rm -rf "$work"' EXIT
 # A copy, so that a rebuild during the run does not change the binary under measurement.
 cp build/migrate-entry "$work/migrate-entry"
+# The static build (make static), when there is one, is timed too in the warm start: it is the
+# binary the image ships.
+static=()
+if [ -x build/static/migrate-entry ]; then
+	cp build/static/migrate-entry "$work/migrate-entry-static"
+	static=(--migrate-entry-static "$work/migrate-entry-static")
+fi
 cat >"$work/peers.ini" <<EOF
 # bench/peers.sh: the example's verify settings (migrate.ini); the URL comes from DATABASE_URL.
 [verify]
@@ -79,4 +88,4 @@ EOF
 echo "== peers: migrate-entry, the old setup script (psql + Alembic), dbmate, psql -1 (server on 127.0.0.1:$PG_PORT) ==" >&2
 /usr/bin/python3 bench/peers.py --work "$work" --port "$PG_PORT" --user bench --password bench-pw \
 	--migrate-entry "$work/migrate-entry" --dbmate "$dbmate" --alembic /usr/bin/alembic --init-dir "$PWD/sql/init" \
-	--config "$work/peers.ini" --gen "$PWD/bench/peers_gen.py"
+	--config "$work/peers.ini" --gen "$PWD/bench/peers_gen.py" --psql-bin "$PG_BIN/psql" "${static[@]}"

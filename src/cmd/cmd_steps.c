@@ -23,6 +23,7 @@ static int finish_bootstrap(struct ctx *c, enum bootstrap_stop stop, struct err 
 		.skip_verify = (c->cli.skip & CLI_SKIP_VERIFY) != 0,
 		.strict = c->cli.strict,
 		.stop = stop,
+		.exec_follows = stop == BOOTSTRAP_ALL && c->cli.exec_argv && !c->cli.init_process,
 	};
 	struct bootstrap_report rep;
 	char *summary;

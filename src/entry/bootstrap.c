@@ -237,7 +237,8 @@ out:
 	if (ready.conn)
 		PQfinish(ready.conn);
 	services_free(services);
-	revdir_release(&rd);
+	if (rc < 0 || !opts->exec_follows)
+		revdir_release(&rd);
 	db_target_release(&target);
 	rep->total_ms = now_ms() - start;
 	return rc;

@@ -25,6 +25,11 @@ struct bootstrap_opts {
 	int skip_init, skip_upgrade, skip_verify;
 	int strict;
 	enum bootstrap_stop stop;
+	/* the process execs the program right after a run that succeeds: the
+	 * revision files are not freed one by one (exec drops the whole address
+	 * space; with musl's allocator, freeing a thousand files returned memory
+	 * to the kernel page by page) */
+	int exec_follows;
 };
 
 /* What happened, for the summary line. */

@@ -30,6 +30,7 @@ int revdir_load(struct revdir *rd, const char *dir, int must_exist, struct err *
 	char **names = NULL;
 	size_t n = 0;
 	struct revgraph_input *inputs = NULL;
+	struct digest *d = NULL;
 	int rc = -1;
 
 	memset(rd, 0, sizeof *rd);
@@ -49,7 +50,8 @@ int revdir_load(struct revdir *rd, const char *dir, int must_exist, struct err *
 	}
 	rd->files = calloc(n ? n : 1, sizeof *rd->files);
 	inputs = calloc(n ? n : 1, sizeof *inputs);
-	if (!rd->files || !inputs) {
+	d = digest_new();
+	if (!rd->files || !inputs || !d) {
 		err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
 		goto out;
 	}
@@ -61,9 +63,10 @@ int revdir_load(struct revdir *rd, const char *dir, int must_exist, struct err *
 			goto out;
 		}
 		rd->n = i + 1;
-		if (fs_read_file(f->path, &f->text, &f->len, e) < 0)
+		if (fs_read_regular(f->path, &f->text, &f->len, e) < 0)
 			goto out;
-		digest_hex(f->text, f->len, f->sha256);
+		digest_update(d, f->text, f->len);
+		digest_next(d, f->sha256);
 		if (revfile_parse(&f->rev, f->text, f->len, f->path, e) < 0)
 			goto out;
 		input_from_revfile(&inputs[i], &f->rev);
@@ -72,6 +75,7 @@ int revdir_load(struct revdir *rd, const char *dir, int must_exist, struct err *
 		goto out;
 	rc = 0;
 out:
+	digest_free(d);
 	free(inputs);
 	fs_free_list(names, n);
 	if (rc < 0)

@@ -40,23 +40,47 @@ void digest_update(struct digest *d, const void *data, size_t len)
 		EVP_DigestUpdate(d->ctx, data, len);
 }
 
-void digest_finish(struct digest *d, char hex[DIGEST_HEX_LEN + 1])
+/* hex of what d was fed; d is left finalised */
+static void write_hex(struct digest *d, char hex[DIGEST_HEX_LEN + 1])
 {
+	static const char digits[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
 	hex[0] = '\0';
+	if (EVP_DigestFinal_ex(d->ctx, md, &n) != 1)
+		return;
+	for (unsigned int i = 0; i < n && i < 32; i++) {
+		hex[2 * i] = digits[md[i] >> 4];
+		hex[2 * i + 1] = digits[md[i] & 15];
+	}
+	hex[2 * (n < 32 ? n : 32)] = '\0';
+}
+
+void digest_free(struct digest *d)
+{
 	if (!d)
 		return;
-	if (EVP_DigestFinal_ex(d->ctx, md, &n) == 1) {
-		static const char digits[] = "0123456789abcdef";
-		for (unsigned int i = 0; i < n && i < 32; i++) {
-			hex[2 * i] = digits[md[i] >> 4];
-			hex[2 * i + 1] = digits[md[i] & 15];
-		}
-		hex[2 * (n < 32 ? n : 32)] = '\0';
-	}
 	EVP_MD_CTX_free(d->ctx);
 	free(d);
+}
+
+void digest_finish(struct digest *d, char hex[DIGEST_HEX_LEN + 1])
+{
+	hex[0] = '\0';
+	if (!d)
+		return;
+	write_hex(d, hex);
+	digest_free(d);
+}
+
+void digest_next(struct digest *d, char hex[DIGEST_HEX_LEN + 1])
+{
+	hex[0] = '\0';
+	if (!d)
+		return;
+	write_hex(d, hex);
+	if (EVP_DigestInit_ex(d->ctx, sha256 ? sha256 : EVP_sha256(), NULL) != 1)
+		hex[0] = '\0';
 }
 
 char *digest_hex(const void *data, size_t len, char hex[DIGEST_HEX_LEN + 1])

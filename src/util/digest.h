@@ -17,6 +17,11 @@ void digest_update(struct digest *d, const void *data, size_t len);
  * frees d. */
 void digest_finish(struct digest *d, char hex[DIGEST_HEX_LEN + 1]);
 
+/* The same without freeing d: it starts again, for the next file (one
+ * context for a thousand files).  Free it with digest_free. */
+void digest_next(struct digest *d, char hex[DIGEST_HEX_LEN + 1]);
+void digest_free(struct digest *d);
+
 /* One-shot.  Returns hex. */
 char *digest_hex(const void *data, size_t len, char hex[DIGEST_HEX_LEN + 1]);
 

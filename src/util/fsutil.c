@@ -2,6 +2,7 @@
  * fsutil.c — see fsutil.h.
  */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* d_type, DT_REG */
 #include "util/fsutil.h"
 
 #include "util/array.h"
@@ -11,43 +12,80 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-int fs_read_file(const char *path, char **out, size_t *len, struct err *e)
+/* The first read goes to the stack: most scripts and revisions fit, and
+ * the heap gets the exact size. */
+#define READ_FIRST 16384
+
+static ssize_t read_retry(int fd, char *buf, size_t cap)
 {
+	ssize_t n;
+	do
+		n = read(fd, buf, cap);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
+/* regular: path is known to be a regular file, where a read shorter than
+ * asked is the end (on a pipe it need not be), so a small file costs open,
+ * read and close. */
+static int read_whole(const char *path, int regular, char **out, size_t *len, struct err *e)
+{
+	char first[READ_FIRST];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
+	size_t have, cap;
+	ssize_t n;
 	char *buf;
-	size_t have = 0;
 
 	if (fd < 0)
 		return err_set(e, EXIT_FAILURE_GENERIC, "cannot open \"%s\": %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0) {
-		close(fd);
-		return err_set(e, EXIT_FAILURE_GENERIC, "cannot stat \"%s\": %s", path, strerror(errno));
+	n = read_retry(fd, first, sizeof first);
+	have = n > 0 ? (size_t)n : 0;
+	cap = n >= 0 && !(regular && have < sizeof first) ? 4 * sizeof first : have;
+	buf = malloc(cap + 1);
+	if (buf)
+		memcpy(buf, first, have);
+	while (buf && n > 0 && cap > have) {
+		n = read_retry(fd, buf + have, cap - have);
+		if (n > 0)
+			have += (size_t)n;
+		if (n > 0 && have == cap) {
+			char *bigger = cap > SIZE_MAX / 2 - 1 ? NULL : realloc(buf, cap * 2 + 1);
+			if (!bigger)
+				free(buf);
+			buf = bigger;
+			cap *= 2;
+		}
 	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
+	if (n < 0) {
+		int saved = errno;
+		free(buf);
 		close(fd);
-		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory reading \"%s\"", path);
-	}
-	while (have < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + have, (size_t)st.st_size - have);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		have += (size_t)n;
+		return err_set(e, EXIT_FAILURE_GENERIC, "cannot read \"%s\": %s", path, strerror(saved));
 	}
 	close(fd);
+	if (!buf)
+		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory reading \"%s\"", path);
 	buf[have] = '\0';
 	*out = buf;
 	*len = have;
 	return 0;
+}
+
+int fs_read_file(const char *path, char **out, size_t *len, struct err *e)
+{
+	return read_whole(path, 0, out, len, e);
+}
+
+int fs_read_regular(const char *path, char **out, size_t *len, struct err *e)
+{
+	return read_whole(path, 1, out, len, e);
 }
 
 static int by_name(const void *a, const void *b)
@@ -65,8 +103,12 @@ static int wanted(const char *name, const char *suffix, int packed)
 	return len >= slen && strcmp(name + len - slen, suffix) == 0;
 }
 
+/* check_read: make sure each file can be read (the caller reads them
+ * later, after other work); without it, the caller reads them at once and
+ * reports what it cannot read.  A regular file the directory entry says is
+ * one (d_type) is not looked at again. */
 static int list_entries(const char *dir, const char *suffix, int want_dirs, int packed,
-			char ***names, size_t *n, struct err *e)
+			int check_read, char ***names, size_t *n, struct err *e)
 {
 	DIR *d = opendir(dir);
 	struct dirent *ent;
@@ -89,7 +131,9 @@ static int list_entries(const char *dir, const char *suffix, int want_dirs, int 
 			fs_free_list(list, count);
 			return err_set(e, EXIT_FAILURE_GENERIC, "out of memory listing \"%s\"", dir);
 		}
-		if (!want_dirs && (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || access(path, R_OK) < 0)) {
+		if (!want_dirs &&
+		    ((ent->d_type != DT_REG && (stat(path, &st) < 0 || !S_ISREG(st.st_mode))) ||
+		     (check_read && access(path, R_OK) < 0))) {
 			/* a file that would be skipped silently is an error: a
 			 * dangling symlink, no permission, a directory or FIFO */
 			int saved = errno;
@@ -128,17 +172,17 @@ static int list_entries(const char *dir, const char *suffix, int want_dirs, int 
 
 int fs_list(const char *dir, const char *suffix, char ***names, size_t *n, struct err *e)
 {
-	return list_entries(dir, suffix, 0, 0, names, n, e);
+	return list_entries(dir, suffix, 0, 0, 0, names, n, e);
 }
 
 int fs_list_packed(const char *dir, const char *suffix, char ***names, size_t *n, struct err *e)
 {
-	return list_entries(dir, suffix, 0, 1, names, n, e);
+	return list_entries(dir, suffix, 0, 1, 1, names, n, e);
 }
 
 int fs_list_dirs(const char *dir, char ***names, size_t *n, struct err *e)
 {
-	return list_entries(dir, "", 1, 0, names, n, e);
+	return list_entries(dir, "", 1, 0, 0, names, n, e);
 }
 
 int fs_digest_file(const char *path, char hex[DIGEST_HEX_LEN + 1], struct err *e)

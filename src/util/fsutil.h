@@ -12,17 +12,25 @@
  * the NUL).  Errors name the file (EXIT_FAILURE_GENERIC). */
 int fs_read_file(const char *path, char **out, size_t *len, struct err *e);
 
+/* The same for a file known to be a regular file (listed by fs_list): the
+ * first read shorter than asked is taken as the end, which saves a system
+ * call or two per file when a directory holds thousands. */
+int fs_read_regular(const char *path, char **out, size_t *len, struct err *e);
+
 /* List the regular files of dir whose names end in suffix, sorted by name
  * (strcmp), as malloc'd names in a malloc'd array (free with
  * fs_free_list).  A missing directory is -1 with errno-style message; so
- * is an entry with the suffix that is not a readable regular file (a
- * dangling symlink, no permission, a directory, a FIFO): a script that
- * would be skipped without a word must be an error instead. */
+ * is an entry with the suffix that is not a regular file (a dangling
+ * symlink, a directory, a FIFO): a file that would be skipped without a
+ * word must be an error instead.  Whether each can be read is left to the
+ * caller, who reads them all at once (fs_read_regular). */
 int fs_list(const char *dir, const char *suffix, char ***names, size_t *n, struct err *e);
 void fs_free_list(char **names, size_t n);
 
 /* The same, also listing the compressed forms NAME.gz, NAME.xz and
- * NAME.zst of names ending in suffix (util/unpack.h). */
+ * NAME.zst of names ending in suffix (util/unpack.h), and checking that
+ * each can be read (no permission is an error here: the files are read
+ * later, one after the other, with work done in between). */
 int fs_list_packed(const char *dir, const char *suffix, char ***names, size_t *n, struct err *e);
 
 /* The same for subdirectories (any name not starting with '.'). */
