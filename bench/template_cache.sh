@@ -19,7 +19,8 @@
 # much the runs before (other benchmarks included) left for the kernel to write back.
 #
 # BENCH_RUNS rounds (default 15; BENCH_QUICK=1: 5); BENCH_BINARY: the binary (default
-# build/migrate-entry).
+# build/migrate-entry); BENCH_STRATEGY: database.strategy for every run (wal_log, file_copy;
+# default: unset, PostgreSQL's default, wal_log).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/throwaway-pg.sh
@@ -31,7 +32,7 @@ fi
 throwaway_pg_start bench bench-pw
 export PGPASSWORD=bench-pw
 echo "== a fresh database: first bootstrap vs from the template (server on 127.0.0.1:$PG_PORT," \
-	"files in ${THROWAWAY_PG_DIR:-/tmp}, $runs rounds) =="
+	"files in ${THROWAWAY_PG_DIR:-/tmp}, $runs rounds, database.strategy ${BENCH_STRATEGY:-unset}) =="
 /usr/bin/python3 - "$PG_PORT" "$runs" "${BENCH_BINARY:-$PWD/build/migrate-entry}" <<'EOF'
 import os, random, re, statistics, subprocess, sys, time, uuid
 
@@ -55,6 +56,8 @@ def bootstrap(cache):
     db = "bench_" + uuid.uuid4().hex[:10]
     env = dict(base, DATABASE_URL=f"postgresql://bench@127.0.0.1:{port}/{db}",
                MIGRATE_DATABASE_TEMPLATE_CACHE="true" if cache else "false")
+    if os.environ.get("BENCH_STRATEGY"):
+        env["MIGRATE_DATABASE_STRATEGY"] = os.environ["BENCH_STRATEGY"]
     start = time.perf_counter()
     r = subprocess.run([binary, "--", "true"], env=env, stdout=subprocess.DEVNULL,
                        stderr=subprocess.PIPE, text=True)

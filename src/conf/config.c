@@ -40,6 +40,8 @@ static const struct setting settings[CFG_COUNT] = {
 	[CFG_DATABASE_TEMPLATE] = {"database", "template", T_STRING, NULL},
 	[CFG_DATABASE_ENCODING] = {"database", "encoding", T_STRING, NULL},
 	[CFG_DATABASE_LOCALE] = {"database", "locale", T_STRING, NULL},
+	/* CREATE DATABASE … STRATEGY (PostgreSQL 15+): wal_log or file_copy */
+	[CFG_DATABASE_STRATEGY] = {"database", "strategy", T_STRING, NULL},
 	/* clone a missing database from a template at head; entry/template.c */
 	[CFG_DATABASE_TEMPLATE_CACHE] = {"database", "template_cache", T_BOOL, "false"},
 	[CFG_WAIT_TIMEOUT] = {"wait", "timeout", T_DURATION, "60s"},

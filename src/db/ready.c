@@ -137,7 +137,9 @@ int ready_create_database(PGconn *c, const char *dbname, const struct config *cf
 	    append_option(c, sql, sizeof sql, "TEMPLATE", template_db, 1, e) < 0 ||
 	    append_option(c, sql, sizeof sql, "ENCODING", config_str(cfg, CFG_DATABASE_ENCODING), 0,
 			  e) < 0 ||
-	    append_option(c, sql, sizeof sql, "LOCALE", config_str(cfg, CFG_DATABASE_LOCALE), 0, e) < 0)
+	    append_option(c, sql, sizeof sql, "LOCALE", config_str(cfg, CFG_DATABASE_LOCALE), 0, e) < 0 ||
+	    append_option(c, sql, sizeof sql, "STRATEGY", config_str(cfg, CFG_DATABASE_STRATEGY), 0,
+			  e) < 0)
 		return -1;
 	log_debug("%s", sql);
 	/* CREATE DATABASE cannot run in a transaction block: sent on its own. */

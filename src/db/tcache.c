@@ -103,9 +103,10 @@ static int quote_ident(PGconn *c, const char *name, char *buf, size_t cap, struc
 	return 0;
 }
 
-int tcache_make(PGconn *m, const char *source, const struct tcache_id *id, struct err *e)
+int tcache_make(PGconn *m, const char *source, const char *strategy, const struct tcache_id *id,
+		struct err *e)
 {
-	char name[2 * TCACHE_NAME_MAX + 3], src[256], sql[1024];
+	char name[2 * TCACHE_NAME_MAX + 3], src[256], sql[1024], how[128] = "";
 	struct strbuf b = {0};
 	char *comment, *text;
 	int rc;
@@ -113,8 +114,16 @@ int tcache_make(PGconn *m, const char *source, const struct tcache_id *id, struc
 	if (quote_ident(m, id->name, name, sizeof name, e) < 0 ||
 	    quote_ident(m, source, src, sizeof src, e) < 0)
 		return -1;
+	if (strategy) {
+		char *q = PQescapeLiteral(m, strategy, strlen(strategy));
+		if (!q)
+			return err_set(e, EXIT_CONFIG, "invalid STRATEGY \"%s\": %s", strategy,
+				       PQerrorMessage(m));
+		snprintf(how, sizeof how, " STRATEGY %s", q);
+		PQfreemem(q);
+	}
 	/* a statement of its own: CREATE DATABASE cannot run in a transaction */
-	snprintf(sql, sizeof sql, "CREATE DATABASE %s TEMPLATE %s", name, src);
+	snprintf(sql, sizeof sql, "CREATE DATABASE %s TEMPLATE %s%s", name, src, how);
 	log_debug("%s", sql);
 	if (db_exec(m, sql, NULL, e) < 0)
 		return -1;

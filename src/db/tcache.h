@@ -77,7 +77,8 @@ int tcache_lookup(PGconn *m, const struct tcache_id *id, enum tcache_state *st, 
  * IS_TEMPLATE true and ALLOW_CONNECTIONS false.  A template made but not
  * finished is dropped again.  -1 with the server's error in e (its
  * SQLSTATE: 55006 source in use, 42501 no privilege). */
-int tcache_make(PGconn *m, const char *source, const struct tcache_id *id, struct err *e);
+int tcache_make(PGconn *m, const char *source, const char *strategy, const struct tcache_id *id,
+		struct err *e);
 
 /* Drop the database name, a template of ours: IS_TEMPLATE false, then
  * DROP DATABASE.  -1 with e set. */

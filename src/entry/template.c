@@ -296,14 +296,15 @@ out:
 }
 
 /* The builder: make the template from the target, drop the stale ones. */
-static int make_template(struct template_run *tr, const char *dbname, struct err *e)
+static int make_template(struct template_run *tr, const char *dbname, const char *strategy,
+			 struct err *e)
 {
 	int64_t start = now_ms();
 	struct err me = {0};
 	int dropped;
 	char took[32];
 
-	if (tcache_make(tr->maint, dbname, &tr->id, &me) < 0) {
+	if (tcache_make(tr->maint, dbname, strategy, &tr->id, &me) < 0) {
 		if (me.code >= EXIT_SIGNAL_BASE) {
 			*e = me;
 			return -1;
@@ -396,7 +397,7 @@ int template_finish(struct template_run *tr, struct db_target *t, const struct c
 	/* the copy needs the target without sessions */
 	PQfinish(*work);
 	*work = NULL;
-	rc = make_template(tr, db_target_dbname(t), e);
+	rc = make_template(tr, db_target_dbname(t), config_str(cfg, CFG_DATABASE_STRATEGY), e);
 	template_release(tr);
 	return rc;
 }

@@ -358,3 +358,29 @@ def test_a_run_waits_while_another_makes_a_template_of_its_database(tc, project)
     out, err = p.communicate(timeout=60)
     assert p.returncode == 0, err
     assert out == "started\n"
+
+
+def requested_checkpoints(cluster):
+    return cluster.sql("SELECT checkpoints_req FROM pg_stat_bgwriter")[0][0]
+
+
+def test_strategy_is_used_for_every_copy(tc, project):
+    """database.strategy (docs/reference.md §3): FILE_COPY checkpoints around the copy, WAL_LOG
+    does not; the clone is the same either way."""
+    first, second, third = newdb(), newdb(), newdb()
+    before = requested_checkpoints(tc)
+    r = boot(tc, project, first, MIGRATE_DATABASE_STRATEGY="wal_log")
+    assert r.returncode == 0, r.stderr
+    name = made(r)
+    assert requested_checkpoints(tc) == before  # the create and the template's copy
+    before = requested_checkpoints(tc)
+    r = boot(tc, project, second, MIGRATE_DATABASE_STRATEGY="file_copy")
+    assert r.returncode == 0, r.stderr
+    assert f"; database created from template {name} in " in summary(r), r.stderr
+    # the clone: FILE_COPY requests a checkpoint before the copy and one after it
+    assert requested_checkpoints(tc) == before + 2
+    assert schema(tc, first) == schema(tc, second)
+    r = boot(tc, project, third, MIGRATE_DATABASE_STRATEGY="no_such_strategy")
+    assert r.returncode == 6, r.stderr
+    assert 'invalid create database strategy "no_such_strategy"' in r.stderr
+    assert tc.sql("SELECT count(*) FROM pg_database WHERE datname = %s", params=(third,)) == [(0,)]
