@@ -40,14 +40,14 @@ void digest_update(struct digest *d, const void *data, size_t len)
 		EVP_DigestUpdate(d->ctx, data, len);
 }
 
-/* hex of what d was fed; d is left finalised */
+/* hex of what d was fed ("" when d is NULL); d is left finalised */
 static void write_hex(struct digest *d, char hex[DIGEST_HEX_LEN + 1])
 {
 	static const char digits[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
 	hex[0] = '\0';
-	if (EVP_DigestFinal_ex(d->ctx, md, &n) != 1)
+	if (!d || EVP_DigestFinal_ex(d->ctx, md, &n) != 1)
 		return;
 	for (unsigned int i = 0; i < n && i < 32; i++) {
 		hex[2 * i] = digits[md[i] >> 4];
@@ -66,20 +66,14 @@ void digest_free(struct digest *d)
 
 void digest_finish(struct digest *d, char hex[DIGEST_HEX_LEN + 1])
 {
-	hex[0] = '\0';
-	if (!d)
-		return;
 	write_hex(d, hex);
 	digest_free(d);
 }
 
 void digest_next(struct digest *d, char hex[DIGEST_HEX_LEN + 1])
 {
-	hex[0] = '\0';
-	if (!d)
-		return;
 	write_hex(d, hex);
-	if (EVP_DigestInit_ex(d->ctx, sha256 ? sha256 : EVP_sha256(), NULL) != 1)
+	if (d && EVP_DigestInit_ex(d->ctx, sha256 ? sha256 : EVP_sha256(), NULL) != 1)
 		hex[0] = '\0';
 }
 
