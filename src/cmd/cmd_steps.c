@@ -61,7 +61,9 @@ static int finish_bootstrap(struct ctx *c, enum bootstrap_stop stop, struct err 
 		e->code = code;
 		return code ? -1 : 0;
 	}
-	return process_exec(c->cli.exec_argv, e);
+	process_exec(c->cli.exec_argv, e); /* returns only when the exec failed */
+	bootstrap_release_kept();
+	return -1;
 }
 
 int cmd_bootstrap(struct ctx *c, struct err *e) { return finish_bootstrap(c, BOOTSTRAP_ALL, e); }

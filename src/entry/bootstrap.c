@@ -92,6 +92,13 @@ static int wait_all(struct db_target *t, struct ready_deadline d, struct service
 	return -1;
 }
 
+/* The revision files of a run that execs the program next (exec_follows):
+ * not freed, since the exec drops the address space; an exec that fails
+ * frees them (bootstrap_release_kept). */
+static struct revdir kept_revisions;
+
+void bootstrap_release_kept(void) { revdir_release(&kept_revisions); }
+
 /* The revision files, read on a thread during the wait (revdir.h): their
  * error comes before any other (as when they were read before the wait),
  * and nothing has touched the database yet.  rc is the wait's result. */
@@ -239,6 +246,8 @@ out:
 	services_free(services);
 	if (rc < 0 || !opts->exec_follows)
 		revdir_release(&rd);
+	else
+		kept_revisions = rd;
 	db_target_release(&target);
 	rep->total_ms = now_ms() - start;
 	return rc;

@@ -32,6 +32,9 @@ struct bootstrap_opts {
 	int exec_follows;
 };
 
+/* After an exec that failed: free what a run with exec_follows kept. */
+void bootstrap_release_kept(void);
+
 /* What happened, for the summary line. */
 struct bootstrap_report {
 	char target[1024];   /* user@host:port/db, no password */
