@@ -24,6 +24,7 @@
 #include "util/strbuf.h"
 #include "db/verify.h"
 #include "entry/template.h"
+#include "db/tcache.h"
 
 /* Steps 4–6 run under the lock on the target connection.  They are filled
  * by the init-script, revision and verify modules. */
@@ -210,6 +211,17 @@ int bootstrap_run(const struct config *cfg, const struct bootstrap_opts *opts,
 	 * replica that is working on it) is not looked at; one cloned from the
 	 * template is at head, and is */
 	looked = !rep->db_missing || rep->cloned;
+	/* With the template cache, a database another run created and will copy
+	 * into the template (it wears the mark, template.h) is not looked at:
+	 * the copy needs it without sessions, and the lock's way holds none
+	 * between tries.  Any failure here is the lock's way too. */
+	if (looked && tcache && !rep->cloned) {
+		char pid[24] = "";
+		struct err ignored = {0};
+		if (tcache_mark_holder(ready.conn, db_target_dbname(&target), pid, sizeof pid,
+				       &ignored) < 0 || pid[0])
+			looked = 0;
+	}
 	rep->no_lock = looked && nothing_to_do(ready.conn, cfg, opts, &rd);
 	if (rep->no_lock) {
 		log_debug("nothing to do: the migration lock is not needed");
