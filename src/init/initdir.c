@@ -143,6 +143,14 @@ struct applied {
 	PGresult *r;
 };
 
+/* The recorded files: path and SHA-256 of each. */
+static int read_applied(struct store *s, struct applied *a, struct err *e)
+{
+	char sql[STORE_NAME_MAX + 32];
+	snprintf(sql, sizeof sql, "SELECT path, sha256 FROM %s", s->init);
+	return db_exec(s->c, sql, &a->r, e);
+}
+
 static const char *applied_sha(const struct applied *a, const char *key)
 {
 	for (int i = 0; a->r && i < PQntuples(a->r); i++)
@@ -335,7 +343,6 @@ int init_check(const struct config *cfg, struct err *e)
 static int load_state(struct store *s, const struct config *cfg, const struct init_list *l,
 		      struct applied *a, struct init_report *rep, struct err *e)
 {
-	char sql[STORE_NAME_MAX + 64];
 	int have_init, have_version;
 	char **heads = NULL;
 	size_t nheads = 0;
@@ -386,8 +393,7 @@ static int load_state(struct store *s, const struct config *cfg, const struct in
 				return -1;
 		}
 	}
-	snprintf(sql, sizeof sql, "SELECT path, sha256 FROM %s", s->init);
-	return db_exec(s->c, sql, &a->r, e);
+	return read_applied(s, a, e);
 }
 
 int init_pending(PGconn *c, const struct config *cfg, int *pending, struct err *e)
@@ -395,7 +401,6 @@ int init_pending(PGconn *c, const struct config *cfg, int *pending, struct err *
 	struct init_list l;
 	struct applied a = {0};
 	struct store s;
-	char sql[STORE_NAME_MAX + 32];
 	int have_init = 0, rc = -1;
 
 	*pending = 0;
@@ -412,8 +417,7 @@ int init_pending(PGconn *c, const struct config *cfg, int *pending, struct err *
 		rc = 0;
 		goto out;
 	}
-	snprintf(sql, sizeof sql, "SELECT path, sha256 FROM %s", s.init);
-	if (db_exec(c, sql, &a.r, e) < 0)
+	if (read_applied(&s, &a, e) < 0)
 		goto out;
 	for (size_t i = 0; i < l.n && !*pending; i++)
 		*pending = applied_sha(&a, l.files[i].key) == NULL;

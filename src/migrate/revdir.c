@@ -118,9 +118,9 @@ void revdir_loader_start(struct revdir_loader *l, const char *dir, int must_exis
 
 int revdir_loader_finish(struct revdir_loader *l, struct revdir *rd, struct err *e)
 {
-	if (l->threaded && !l->finished)
+	if (l->threaded)
 		pthread_join(l->thread, NULL);
-	l->finished = 1;
+	l->threaded = 0;
 	*rd = l->rd;
 	memset(&l->rd, 0, sizeof l->rd);
 	if (l->rc < 0)

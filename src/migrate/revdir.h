@@ -46,7 +46,7 @@ void revdir_release(struct revdir *rd);
  * (to release with revdir_release) or the load's error. */
 struct revdir_loader {
 	pthread_t thread;
-	int threaded, finished;
+	int threaded; /* a thread runs, not joined yet */
 	const char *dir;
 	int must_exist;
 	struct revdir rd;
