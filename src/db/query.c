@@ -6,6 +6,7 @@
 
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "db/lockwatch.h"
@@ -216,7 +217,11 @@ fail:
 int db_pipeline_collect(PGconn *c, struct db_results *r, struct err *e)
 {
 	int cancelled = 0, failed_here = 0;
+	long *tuples = r->tuples;
+	size_t ntuples = r->ntuples;
 	memset(r, 0, sizeof *r);
+	r->tuples = tuples;
+	r->ntuples = ntuples;
 	for (;;) {
 		PGresult *res;
 		if (await_result(c, &cancelled, e) < 0)
@@ -258,6 +263,8 @@ int db_pipeline_collect(PGconn *c, struct db_results *r, struct err *e)
 		default:
 			if (!r->failed)
 				note_row_count(r, res);
+			if (!r->failed && r->completed < r->ntuples)
+				r->tuples[r->completed] = atol(PQcmdTuples(res));
 			break;
 		}
 		PQclear(res);

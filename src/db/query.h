@@ -38,6 +38,11 @@ struct db_results {
 	 * RELEASE (which the runner wraps statements in), and 0 after a COPY …
 	 * TO STDOUT, as psql's ROW_COUNT; "" when none did */
 	char row_count[24];
+	/* db_pipeline_collect, when not NULL (set by the caller, kept): the rows
+	 * affected (PQcmdTuples) by each of the first ntuples statements that
+	 * completed */
+	long *tuples;
+	size_t ntuples;
 };
 
 /* Read every result of the query in flight (sent with PQsendQuery or the

@@ -97,6 +97,32 @@ struct run {
 	int retries;       /* migrations.lock_retries */
 	int run_attempt;   /* retries of the whole run so far (run-wide transaction) */
 	int64_t watch_ms;  /* when to look who blocks a waiting statement (db/lockwatch.h) */
+	char *applied_by;  /* the history's applied_by, a literal (run_applied_by) */
+	/* What the last step left to send, to go in the same round trip as the
+	 * next step's first statements (or alone at the end): with a
+	 * transaction per revision, its COMMIT (commit_step); in the run-wide
+	 * transaction, its bookkeeping (carry). */
+	const struct revplan_step *commit_step;
+	int64_t commit_start;
+	struct bookkeeping *carry;
+	/* after a failure: the step it belongs to, when not the one running */
+	const struct revplan_step *failed;
+	int64_t failed_start;
+};
+
+/* One step's bookkeeping: the version-table statements (n - 1 of them, each
+ * must change one row) and the history row, as plain statements with
+ * literals: the server parses and plans them once per revision, so they are
+ * kept simple (no CTE, no casts of text, no function lookups beyond
+ * clock_timestamp). */
+struct bookkeeping {
+	char **stmts; /* n, NULL-terminated */
+	long *rows;   /* rows each changed, -1: did not complete */
+	size_t n;
+	char *changes; /* the version-table statements, for the message */
+	const struct revdir_file *f;
+	const struct revplan_step *step;
+	int64_t start;
 };
 
 static int exec(struct run *r, const char *sql, struct err *e) { return db_exec(r->c, sql, NULL, e); }
@@ -117,92 +143,233 @@ static int reset_timeouts(struct run *r, struct err *e)
 	return 0;
 }
 
-/* The history row: $1 revision, $2 direction, $3 sha256, $4 duration (ms),
- * $5 success; with a condition, success is NULL (refused: NOT NULL) unless
- * the condition holds. */
-static void history_sql(const struct run *r, char *sql, size_t cap, const char *condition)
-{
-	snprintf(sql, cap,
-		 "INSERT INTO %s (revision, direction, sha256, started_at, finished_at, duration_ms, "
-		 "success, applied_by) SELECT $1, $2, $3, clock_timestamp() - ($4 || ' ms')::interval, "
-		 "clock_timestamp(), $4::int, %s%s%s, session_user || ' via ' || "
-		 "replace(current_setting('application_name'), '" LOCK_WORK_MARK "', '')",
-		 r->st.history, condition ? "CASE WHEN " : "", condition ? condition : "$5::boolean",
-		 condition ? " THEN $5::boolean END" : "");
-}
+/* Who applies the run, as the history records it (applied_by). */
+#define APPLIED_BY_SQL                                                                             \
+	"session_user || ' via ' || replace(current_setting('application_name'), '" LOCK_WORK_MARK  \
+	"', '')"
 
 /* The history row of a step that failed (in a transaction of its own). */
 static int history(struct run *r, const struct revdir_file *f, const char *direction, int64_t ms,
 		   int success, struct err *e)
 {
-	char sql[STORE_NAME_MAX + 400];
+	char sql[STORE_NAME_MAX + 600];
 	char dur[32];
 	const char *params[5] = {f->rev.revision, direction, f->sha256, dur, success ? "t" : "f"};
 	snprintf(dur, sizeof dur, "%lld", (long long)ms);
-	history_sql(r, sql, sizeof sql, NULL);
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO %s (revision, direction, sha256, started_at, finished_at, duration_ms, "
+		 "success, applied_by) VALUES ($1, $2, $3, clock_timestamp() - ($4 || ' ms')::interval, "
+		 "clock_timestamp(), $4::int, $5::boolean, " APPLIED_BY_SQL ")",
+		 r->st.history);
 	return db_exec_params(r->c, sql, 5, params, NULL, e);
 }
 
-/* The bookkeeping of a step whose section ran, in one round trip: one
- * statement changes the version table and writes the history row, and the
- * COMMIT of a revision's own transaction follows it in the same pipeline.
- * Each version-table change must match one row (as Alembic checks online):
- * the statement's data-modifying CTEs count their rows, and the history
- * row's success column, NOT NULL, gets NULL when a count is not 1, so the
- * server refuses the statement and nothing is committed. */
-static int record_step(struct run *r, const struct revdir_file *f, const struct revplan_step *step,
-		       int64_t start, struct err *e)
+static void bookkeeping_free(struct bookkeeping *b)
 {
-	char *changes = versionsql_step(step, r->st.table, r->st.qualifier);
-	char hist[STORE_NAME_MAX + 600], dur[32];
-	const char *params[5] = {f->rev.revision, step->dir == REVPLAN_UP ? "upgrade" : "downgrade",
-				 f->sha256, dur, "t"};
-	struct strbuf with = {0}, check = {0};
-	char *sql = NULL;
-	struct db_stmt stmts[2];
-	int n = 0, rc = -1;
+	if (!b)
+		return;
+	for (size_t i = 0; i < b->n; i++)
+		free(b->stmts[i]);
+	free(b->stmts);
+	free(b->rows);
+	free(b->changes);
+	free(b);
+}
 
-	if (!changes)
-		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
-	/* "WITH v0 AS (UPDATE … RETURNING 1), …" and "(SELECT count(*) FROM v0) = 1 AND …";
-	 * the INSERT has its RETURNING already */
-	for (char *p = changes, *end; (end = strstr(p, ";\n")) != NULL; p = end + 2, n++) {
-		*end = '\0';
-		strbuf_printf(&with, "%sv%d AS (%s%s) ", n ? ", " : "WITH ", n, p,
-			      strncmp(p, "INSERT", 6) == 0 ? "" : " RETURNING 1");
-		strbuf_printf(&check, "%s(SELECT count(*) FROM v%d) = 1", n ? " AND " : "", n);
-		*end = ';';
-	}
-	strbuf_puts(&with, "");
-	strbuf_puts(&check, n ? "" : "true");
-	snprintf(dur, sizeof dur, "%lld", (long long)(now_ms() - start));
-	if (!with.failed && !check.failed) {
-		history_sql(r, hist, sizeof hist, check.s);
-		size_t len = with.len + strlen(hist) + 1;
-		if ((sql = malloc(len)) != NULL)
-			snprintf(sql, len, "%s%s", with.s, hist);
-	}
-	if (!sql) {
+/* The history row of a step whose section ran, with literals. */
+static char *history_row(const struct run *r, const struct revdir_file *f,
+			 const struct revplan_step *step, int64_t ms)
+{
+	const char *raw[3] = {f->rev.revision, step->dir == REVPLAN_UP ? "upgrade" : "downgrade",
+			      f->sha256};
+	char *lit[3] = {0};
+	struct strbuf sql = {0};
+	int ok = 1;
+	for (int i = 0; ok && i < 3; i++)
+		ok = (lit[i] = PQescapeLiteral(r->c, raw[i], strlen(raw[i]))) != NULL;
+	if (ok)
+		strbuf_printf(&sql,
+			      "INSERT INTO %s (revision, direction, sha256, started_at, finished_at, "
+			      "duration_ms, success, applied_by) VALUES (%s, %s, %s, clock_timestamp() "
+			      "- '%lld ms'::interval, clock_timestamp(), %lld, true, %s)",
+			      r->st.history, lit[0], lit[1], lit[2], (long long)ms, (long long)ms,
+			      r->applied_by);
+	for (int i = 0; i < 3; i++)
+		PQfreemem(lit[i]);
+	if (!ok)
+		strbuf_release(&sql);
+	return ok ? strbuf_detach(&sql) : NULL;
+}
+
+static struct bookkeeping *bookkeeping_make(struct run *r, const struct revdir_file *f,
+					    const struct revplan_step *step, int64_t start,
+					    struct err *e)
+{
+	struct bookkeeping *b = calloc(1, sizeof *b);
+	size_t cap = 2;
+	int ok = b != NULL && (b->changes = versionsql_step(step, r->st.table, r->st.qualifier));
+	for (const char *p = ok ? b->changes : ""; *p; p++)
+		cap += *p == '\n';
+	ok = ok && (b->stmts = calloc(cap, sizeof *b->stmts)) && (b->rows = malloc(cap * sizeof *b->rows));
+	for (size_t i = 0; ok && i < cap; i++)
+		b->rows[i] = -1;
+	/* one statement per line of versionsql_step's, without its ";\n" */
+	for (const char *p = ok ? b->changes : "", *end; ok && (end = strstr(p, ";\n")) != NULL;
+	     p = end + 2)
+		ok = (b->stmts[b->n++] = strndup(p, (size_t)(end - p))) != NULL;
+	if (ok)
+		ok = (b->stmts[b->n++] = history_row(r, f, step, now_ms() - start)) != NULL;
+	if (!ok) {
+		bookkeeping_free(b);
 		err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
-		goto out;
+		return NULL;
 	}
-	stmts[0] = (struct db_stmt){sql, 5, params};
-	stmts[1] = (struct db_stmt){"COMMIT", 0, NULL};
-	rc = db_exec_pipeline(r->c, stmts, r->per_migration ? 2 : 1, NULL, NULL, e);
-	/* the history row's success column refused NULL: a count was not 1 */
-	for (char *p = changes; *p; p++)
+	for (char *p = b->changes; *p; p++) /* one line, for the message */
 		if (*p == '\n')
 			*p = p[1] ? ' ' : '\0';
-	if (rc < 0 && strcmp(e->sqlstate, "23502") == 0)
+	b->f = f;
+	b->step = step;
+	b->start = start;
+	return b;
+}
+
+/* A failure that belongs to b's step (its bookkeeping, or its COMMIT). */
+static int belongs_to(struct run *r, const struct revplan_step *step, int64_t start)
+{
+	r->failed = step;
+	r->failed_start = start;
+	return -1;
+}
+
+/* Each version-table change must have changed one row (as Alembic checks
+ * online); else the transaction is not committed. */
+static int bookkeeping_check(struct run *r, const struct bookkeeping *b, struct err *e)
+{
+	for (size_t i = 0; i + 1 < b->n; i++) {
+		if (b->rows[i] == 1)
+			continue;
 		err_set(e, EXIT_GRAPH,
 			"the version table %s did not change as expected (each of these must match "
 			"one row: %s); was it changed concurrently?",
-			r->st.version_plain, changes);
+			r->st.version_plain, b->changes);
+		return belongs_to(r, b->step, b->start);
+	}
+	return 0;
+}
+
+/* Send b's statements in one round trip and check them; b is freed. */
+static int bookkeeping_send(struct run *r, struct bookkeeping *b, struct err *e)
+{
+	struct db_stmt stmts[64], *many = b->n > 64 ? calloc(b->n, sizeof *many) : NULL;
+	struct db_stmt *st = many ? many : stmts;
+	PGresult *out[64], **outs = b->n > 64 ? calloc(b->n, sizeof *outs) : NULL;
+	int rc = -1;
+	if (b->n > 64 && (!many || !outs)) {
+		err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < b->n; i++)
+		st[i] = (struct db_stmt){b->stmts[i], 0, NULL};
+	rc = db_exec_pipeline(r->c, st, b->n, outs ? outs : out, NULL, e);
+	for (size_t i = 0; i < b->n; i++) {
+		PGresult *res = (outs ? outs : out)[i];
+		b->rows[i] = res ? atol(PQcmdTuples(res)) : -1;
+		PQclear(res);
+	}
+	rc = rc < 0 ? belongs_to(r, b->step, b->start) : bookkeeping_check(r, b, e);
 out:
-	strbuf_release(&with);
-	strbuf_release(&check);
-	free(sql);
-	free(changes);
+	free(many);
+	free(outs);
+	bookkeeping_free(b);
+	return rc;
+}
+
+/* The carried bookkeeping, alone. */
+static int send_carry(struct run *r, struct err *e)
+{
+	struct bookkeeping *b = r->carry;
+	r->carry = NULL;
+	return b ? bookkeeping_send(r, b, e) : 0;
+}
+
+/* The pending COMMIT of a revision's own transaction, alone. */
+static int send_commit(struct run *r, struct err *e)
+{
+	const struct revplan_step *step = r->commit_step;
+	r->commit_step = NULL;
+	if (step && exec(r, "COMMIT", e) < 0)
+		return belongs_to(r, step, r->commit_start);
+	return 0;
+}
+
+/* The bookkeeping of the step that just ran: in a revision's own
+ * transaction, sent and checked now, its COMMIT to go with the next step's
+ * statements; in the run-wide transaction, carried to the next round trip,
+ * where it is checked. */
+static int record_step(struct run *r, const struct revdir_file *f, const struct revplan_step *step,
+		       int64_t start, struct err *e)
+{
+	struct bookkeeping *b = bookkeeping_make(r, f, step, start, e);
+	if (!b)
+		return -1;
+	if (!r->per_migration) {
+		r->carry = b;
+		return 0;
+	}
+	if (bookkeeping_send(r, b, e) < 0)
+		return -1;
+	r->commit_step = step;
+	r->commit_start = start;
+	return 0;
+}
+
+/* A transactional section: what the last step left (its COMMIT, or its
+ * bookkeeping), BEGIN and the SET LOCAL timeouts go out with the section's
+ * first statements, in the same round trip. */
+static int run_transactional(struct run *r, const struct revdir_file *f,
+			     const struct revfile_section *sec, struct runner_stats *stats,
+			     struct err *e)
+{
+	struct runner_opts o = {.root = r->rd->dir, .lock_retries = r->retries};
+	char set[2][SESSION_TIMEOUT_SQL_MAX];
+	const char *prologue[4], *commit[2] = {"COMMIT", NULL};
+	long commit_rows[1];
+	struct bookkeeping *b = r->carry;
+	const struct revplan_step *pending = r->commit_step;
+	int n = 0, k = session_timeout_sql(r->cfg, CFG_MIGRATIONS_LOCK_TIMEOUT,
+					   CFG_MIGRATIONS_STATEMENT_TIMEOUT, 1, set), rc;
+
+	if (r->per_migration)
+		prologue[n++] = "BEGIN";
+	for (int i = 0; i < k; i++)
+		prologue[n++] = set[i];
+	prologue[n] = NULL;
+	o.prologue = prologue;
+	if (b || pending) {
+		const struct revdir_file *cf = &r->rd->files[(b ? b->step : pending)->rev];
+		const struct revplan_step *cs = b ? b->step : pending;
+		o.carry = b ? (const char *const *)b->stmts : commit;
+		o.carry_rows = b ? b->rows : commit_rows;
+		o.carry_file = cf->path;
+		o.carry_line = (size_t)(cs->dir == REVPLAN_UP ? &cf->rev.upgrade : &cf->rev.downgrade)
+				       ->marker_line;
+	}
+	r->carry = NULL;
+	r->commit_step = NULL;
+	stats->carry_failed = 0;
+	rc = runner_run_buffer(r->c, f->path, f->text + sec->offset, sec->length, (size_t)sec->line,
+			       &o, stats, e);
+	if (rc < 0 && stats->carry_failed) {
+		belongs_to(r, b ? b->step : pending, b ? b->start : r->commit_start);
+	} else if (b && b->rows[b->n - 1] >= 0) {
+		/* the carried bookkeeping completed: its check comes first */
+		struct err ce = {0};
+		if (bookkeeping_check(r, b, &ce) < 0) {
+			*e = ce;
+			rc = -1;
+		}
+	}
+	bookkeeping_free(b);
 	return rc;
 }
 
@@ -215,26 +382,15 @@ static int run_section(struct run *r, const struct revdir_file *f, const struct 
 	int rc;
 
 	if (sec->transactional) {
-		/* BEGIN and the SET LOCAL timeouts go out with the section's
-		 * first statements, in the same round trip */
-		char set[2][SESSION_TIMEOUT_SQL_MAX];
-		const char *prologue[4];
-		int n = 0, k = session_timeout_sql(r->cfg, CFG_MIGRATIONS_LOCK_TIMEOUT,
-						   CFG_MIGRATIONS_STATEMENT_TIMEOUT, 1, set);
-		if (r->per_migration)
-			prologue[n++] = "BEGIN";
-		for (int i = 0; i < k; i++)
-			prologue[n++] = set[i];
-		prologue[n] = NULL;
-		o.prologue = prologue;
-		rc = runner_run_buffer(r->c, f->path, f->text + sec->offset, sec->length,
-					       (size_t)sec->line, &o, stats, e);
+		rc = run_transactional(r, f, sec, stats, e);
 	} else {
 		/* Outside any transaction: end the run-wide one first (as
 		 * Alembic's autocommit_block does); the version is recorded in
 		 * a transaction of its own after the section.  A statement
 		 * that meets lock_timeout is retried by the runner (what ran
 		 * before it stays, and is not run again). */
+		if (send_commit(r, e) < 0 || send_carry(r, e) < 0)
+			return -1;
 		if (r->in_tx && exec(r, "COMMIT", e) < 0)
 			return -1;
 		r->committed |= r->in_tx;
@@ -296,12 +452,14 @@ static int run_step(struct run *r, const struct revplan_step *step, struct err *
 	lockwatch_start(label, r->watch_ms);
 
 	for (int attempt = 0;; attempt++) {
+		r->failed = NULL;
 		rc = run_section(r, f, sec, step, start, &stats, e);
-		if (rc == 0 || !retry_section(r, f, sec, attempt, e))
+		if (rc == 0 || r->failed || !retry_section(r, f, sec, attempt, e))
 			break;
 	}
 	if (rc < 0)
-		return step_failed(r, step, start, e);
+		return r->failed ? step_failed(r, r->failed, r->failed_start, e)
+				 : step_failed(r, step, start, e);
 	log_debug("%s: %llu statements in %s", f->rev.revision, (unsigned long long)stats.statements,
 		  duration_format(now_ms() - start, took, sizeof took));
 	return 0;
@@ -379,6 +537,29 @@ int migrate_check_plan(const struct revdir *rd, const struct revplan *plan, stru
 	return 0;
 }
 
+/* applied_by, read once for the run's history rows. */
+static int run_applied_by(struct run *r, struct err *e)
+{
+	PGresult *res;
+	if (db_exec(r->c, "SELECT quote_literal(" APPLIED_BY_SQL ")", &res, e) < 0)
+		return -1;
+	r->applied_by = strdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return r->applied_by ? 0 : err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+}
+
+/* The end of the run: the last revision's COMMIT, or the run-wide
+ * transaction's last bookkeeping and COMMIT. */
+static int finish_plan(struct run *r, struct err *e)
+{
+	int in_tx = r->in_tx;
+	r->failed = NULL;
+	r->in_tx = 0;
+	if (send_commit(r, e) < 0 || send_carry(r, e) < 0)
+		return r->failed ? step_failed(r, r->failed, r->failed_start, e) : -1;
+	return in_tx ? exec(r, "COMMIT", e) : 0;
+}
+
 static int run_plan_once(struct run *r, const struct revplan *plan, struct err *e)
 {
 	if (!r->per_migration) {
@@ -387,18 +568,22 @@ static int run_plan_once(struct run *r, const struct revplan *plan, struct err *
 		r->in_tx = 1;
 	}
 	for (size_t i = 0; i < plan->n_steps; i++) {
-		if (sig_check(e) < 0 || run_step(r, &plan->steps[i], e) < 0) {
-			if (r->in_tx)
+		int stop = sig_check(e) < 0;
+		/* a signal between revisions: the one that ran is done and
+		 * checked, and is committed as it would have been before */
+		if (stop && r->commit_step)
+			send_commit(r, &(struct err){0});
+		if (stop || run_step(r, &plan->steps[i], e) < 0) {
+			if (r->in_tx || PQtransactionStatus(r->c) != PQTRANS_IDLE)
 				db_exec(r->c, "ROLLBACK", NULL, &(struct err){0});
 			r->in_tx = 0;
+			r->commit_step = NULL;
+			bookkeeping_free(r->carry);
+			r->carry = NULL;
 			return -1;
 		}
 	}
-	if (r->in_tx) {
-		r->in_tx = 0;
-		return exec(r, "COMMIT", e);
-	}
-	return 0;
+	return finish_plan(r, e);
 }
 
 /* With one transaction for the whole run, a lock wait that gave up rolls
@@ -448,7 +633,8 @@ static int migrate(PGconn *c, const struct config *cfg, const struct revdir *rd,
 	    migrate_check_plan(rd, &plan, e) < 0)
 		goto out;
 	if (plan.n_steps > 0 &&
-	    (store_ensure_version(&r.st, e) < 0 || store_ensure_history(&r.st, e) < 0))
+	    (store_ensure_version(&r.st, e) < 0 || store_ensure_history(&r.st, e) < 0 ||
+	     run_applied_by(&r, e) < 0))
 		goto out;
 	if (run_plan(&r, &plan, e) < 0)
 		goto out;
@@ -458,6 +644,7 @@ static int migrate(PGconn *c, const struct config *cfg, const struct revdir *rd,
 out:
 	rep->ms = now_ms() - start;
 	lockwatch_stop();
+	free(r.applied_by);
 	revplan_release(&plan);
 	store_free_heads(heads, n);
 	return rc;

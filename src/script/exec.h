@@ -24,8 +24,12 @@ struct segment {
 	const char *text; /* NULL: the copy at x->batch + off */
 	size_t off, len;
 	size_t line, col; /* in the file */
-	int wrapper;      /* BEGIN or COMMIT around the statement before or after it */
+	int wrapper;      /* BEGIN or COMMIT around the statement before or after it;
+			   * SEGMENT_CARRY: runner_opts.carry, the first
+			   * segments of the first flush */
 };
+
+#define SEGMENT_CARRY 2
 
 struct exec {
 	PGconn *c;         /* where the script's statements go */
@@ -123,6 +127,11 @@ int pipeline_send(struct exec *x, struct source *s, const struct sqlscan_item *i
  * COMMIT is the statement's under psql). */
 int pipeline_send_wrapper(struct exec *x, const char *sql, const struct source *s,
 			  const struct sqlscan_item *it, struct err *e);
+
+/* Send sql (kept by the caller until the flush) in the current segment; its
+ * failure is placed at file:line:col; wrapper as in struct segment. */
+int pipeline_send_at(struct exec *x, const char *sql, const char *file, size_t line, size_t col,
+		     int wrapper, struct err *e);
 
 /* Sync, check every statement's result, leave pipeline mode; in
  * autocommit mode a block aborted by a failing statement is rolled back. */

@@ -27,6 +27,11 @@ static int collect(struct exec *x, struct err *e)
 {
 	struct db_results r = {0};
 	int rc = 0;
+	if (x->nseg > 0 && x->segs[0].wrapper == SEGMENT_CARRY) {
+		r.tuples = x->o->carry_rows;
+		while (r.ntuples < x->nseg && x->segs[r.ntuples].wrapper == SEGMENT_CARRY)
+			r.ntuples++;
+	}
 	if (!PQpipelineSync(x->c))
 		return err_set(e, EXIT_FAILURE_GENERIC, "cannot send to the server: %s",
 			       PQerrorMessage(x->c));
@@ -42,6 +47,7 @@ static int collect(struct exec *x, struct err *e)
 		/* the statements before the failing one completed */
 		const struct segment *seg = &x->segs[r.completed < x->nseg ? r.completed : x->nseg - 1];
 		rc = exec_statement_error(x, r.failed, segment_text(x, seg), seg, e);
+		x->st->carry_failed = seg->wrapper == SEGMENT_CARRY;
 		PQclear(r.failed);
 	}
 	x->failed_at = r.failed ? r.completed : x->nseg;
@@ -185,8 +191,8 @@ int pipeline_send(struct exec *x, struct source *s, const struct sqlscan_item *i
 	return saved >= 0 ? exec_flush(x, e) : 0;
 }
 
-int pipeline_send_wrapper(struct exec *x, const char *sql, const struct source *s,
-			  const struct sqlscan_item *it, struct err *e)
+int pipeline_send_at(struct exec *x, const char *sql, const char *file, size_t line, size_t col,
+		     int wrapper, struct err *e)
 {
 	if (enter(x, e) < 0)
 		return -1;
@@ -194,9 +200,15 @@ int pipeline_send_wrapper(struct exec *x, const char *sql, const struct source *
 		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
 	if (!PQsendQueryParams(x->c, sql, 0, NULL, NULL, NULL, NULL, 0))
 		return err_set(e, EXIT_FAILURE_GENERIC, "%s:%zu:%zu: cannot send to the server: %s",
-			       s->name, it->line, it->col, PQerrorMessage(x->c));
-	/* where it fails is the statement's place (its text is not needed:
-	 * BEGIN and COMMIT errors carry no position) */
-	x->segs[x->nseg++] = (struct segment){s->name, sql, 0, 0, it->line, it->col, 1};
+			       file, line, col, PQerrorMessage(x->c));
+	/* where it fails is the place given (its text is not needed: BEGIN,
+	 * COMMIT and the caller's bookkeeping carry no position) */
+	x->segs[x->nseg++] = (struct segment){file, sql, 0, 0, line, col, wrapper};
 	return 0;
+}
+
+int pipeline_send_wrapper(struct exec *x, const char *sql, const struct source *s,
+			  const struct sqlscan_item *it, struct err *e)
+{
+	return pipeline_send_at(x, sql, s->name, it->line, it->col, 1, e);
 }

@@ -437,7 +437,7 @@ static void run_cleanup(struct exec *x)
 {
 	struct err ignored = {0};
 	if (x->in_pipeline) {
-		struct db_results r;
+		struct db_results r = {0};
 		if (x->nseg > 0 && PQpipelineSync(x->c) && db_pipeline_collect(x->c, &r, &ignored) == 0)
 			PQclear(r.failed);
 		PQexitPipelineMode(x->c);
@@ -452,6 +452,12 @@ static void run_cleanup(struct exec *x)
 static int send_prologue(struct exec *x, const struct source *s, size_t first_line, struct err *e)
 {
 	struct sqlscan_item at = {.line = first_line, .col = 1};
+	for (const char *const *p = x->o->carry; p && *p; p++) {
+		x->o->carry_rows[p - x->o->carry] = -1;
+		if (pipeline_send_at(x, *p, x->o->carry_file, x->o->carry_line, 1, SEGMENT_CARRY,
+				     e) < 0)
+			return -1;
+	}
 	for (const char *const *p = x->o->prologue; p && *p; p++)
 		if (pipeline_send_wrapper(x, *p, s, &at, e) < 0)
 			return -1;

@@ -81,12 +81,23 @@ struct runner_opts {
 	 * in the same round trip (BEGIN, SET LOCAL …); NULL-terminated.  Their
 	 * errors are placed at the script's first line. */
 	const char *const *prologue;
+	/* transactional mode: statements sent before the prologue, in the same
+	 * round trip (the bookkeeping of the caller's previous step);
+	 * NULL-terminated.  Their errors are placed at carry_file:carry_line
+	 * and flagged in runner_stats.carry_failed; carry_rows (one entry per
+	 * statement) receives the rows each affected, -1 for one that did not
+	 * complete. */
+	const char *const *carry;
+	const char *carry_file;
+	size_t carry_line;
+	long *carry_rows;
 };
 
 struct runner_stats {
 	uint64_t statements; /* statements executed */
 	uint64_t batches;    /* round trips for statements */
 	uint64_t copy_bytes; /* COPY data streamed */
+	int carry_failed;    /* the error came from one of runner_opts.carry */
 };
 
 /* What a script needs, found by scanning it without executing (following

@@ -84,13 +84,20 @@ def test_an_error_at_commit_is_the_revisions_own(pg, db, mdir, mig, last):
 
 
 @pytest.mark.parametrize("per_migration", ["true", "false"])
+@pytest.mark.parametrize("after", [None, "-- migrate:upgrade", "-- migrate:upgrade transaction:false"],
+                         ids=["last", "followed", "followed by transaction:false"])
 def test_a_version_table_that_did_not_change_as_expected_commits_nothing(pg, db, mdir, mig,
-                                                                         per_migration):
+                                                                         per_migration, after):
     """Each version-table change must match one row (as Alembic checks online); here the
-    revision itself empties the table, as a concurrent writer could."""
+    revision itself empties the table, as a concurrent writer could.  With one transaction
+    for the run, a revision's bookkeeping goes out with the next revision's statements (or
+    the COMMIT before a transaction:false section): its failure is still that revision's."""
     write_rev(mdir, A, upgrade="CREATE TABLE t1 (id int);", downgrade="DROP TABLE t1;")
     write_rev(mdir, B, down=A, upgrade="CREATE TABLE t2 (id int);\nDELETE FROM alembic_version;",
               downgrade="SELECT 1;")
+    if after:
+        write_rev(mdir, C, down=B, upgrade="CREATE TABLE t3 (id int);", downgrade="DROP TABLE t3;",
+                  upgrade_marker=after)
     env = {"MIGRATE_MIGRATIONS_TRANSACTION_PER_MIGRATION": per_migration}
     mig.ok("upgrade", A, env=env)
     r = mig("upgrade", "head", env=env)
@@ -100,7 +107,7 @@ def test_a_version_table_that_did_not_change_as_expected_commits_nothing(pg, db,
             f"public.alembic_version.version_num = '{A}';); was it changed concurrently?\n"
             ) in r.stderr
     assert version_rows(pg, db) == [A]
-    assert not table_exists(pg, db, "t2")
+    assert not table_exists(pg, db, "t2") and not table_exists(pg, db, "t3")
     assert [(h[0], h[3]) for h in history_rows(pg, db)] == [(A, True), (B, False)]
 
 
