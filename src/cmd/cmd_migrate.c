@@ -29,10 +29,22 @@ struct online {
 
 static int online_open(struct ctx *c, struct online *o, int take_lock, struct err *e)
 {
+	const struct config_value *dir = &c->cfg.v[CFG_MIGRATIONS_DIR];
+	struct revdir_loader loader = {0};
+	struct err le = {0};
+	int rc;
+
 	memset(o, 0, sizeof *o);
-	if (cmd_load_revisions(c, &o->rd, e) < 0)
+	/* the files are read while the session opens (at a thousand revisions,
+	 * as long as a connection takes); a broken one ends the wait at once,
+	 * and its error is the one reported: nothing has changed yet */
+	revdir_loader_start(&loader, dir->text, dir->origin != ORIGIN_DEFAULT);
+	rc = session_open(&o->s, &c->cfg, take_lock, e);
+	if (revdir_loader_finish(&loader, &o->rd, &le) < 0) {
+		*e = le;
 		return -1;
-	return session_open(&o->s, &c->cfg, take_lock, e);
+	}
+	return rc;
 }
 
 static void online_close(struct online *o)

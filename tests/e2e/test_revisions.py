@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from conftest import MIGRATE, run
-from pgcluster import PASSWORD
+from conftest import MIGRATE, clean_env, run
+from pgcluster import PASSWORD, free_port
 from revtools import (BASELINE, HEAD, ORDERS, PREFS, Mig, create_db, history_rows, psql,
                       table_exists, tree, version_rows, write_rev)
 
@@ -268,6 +268,30 @@ def test_validate_reports_broken_graphs_naming_the_files(tmp_path, kind):
     for f in files:
         assert f in r.stderr, (f, r.stderr)
     assert r.stdout == ""
+
+
+@pytest.mark.parametrize("command", [["upgrade", "head"], ["downgrade", "base"], ["current"]])
+def test_a_broken_revision_file_does_not_wait_for_the_server(tmp_path, command):
+    """The commands read the files while they connect; a broken one ends the wait at once,
+    with its own error (exit 9), not the wait's."""
+    files, what = _broken("id-with-dash", str(tmp_path / "migrations"), "migrations")
+    url = f"postgresql://nobody:pw@127.0.0.1:{free_port()}/app"
+    # a wait of an hour: the 30 s only guard against a hang
+    r = run(command, env=clean_env(DATABASE_URL=url, MIGRATE_WAIT_TIMEOUT="1h"), cwd=tmp_path,
+            timeout=30, binary=MIGRATE)
+    assert r.returncode == 9, r.stderr
+    assert what in r.stderr and files[0] in r.stderr, r.stderr
+    assert "stopped" not in r.stderr and "timed out" not in r.stderr, r.stderr
+
+
+def test_a_broken_revision_file_changes_nothing(pg, db, mdir, mig):
+    two_revisions(mdir, "CREATE TABLE t2 (id int);")
+    (mdir / "zzzz_bad.sql").write_text("-- revision: has-dash\n-- down_revision: None\n")
+    r = mig("upgrade", "head")
+    assert r.returncode == 9, r.stderr
+    assert "zzzz_bad.sql:1" in r.stderr
+    assert not table_exists(pg, db, "t1")
+    assert version_rows(pg, db) is None
 
 
 def test_validate_warns_about_several_heads(tmp_path):
