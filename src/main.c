@@ -38,7 +38,7 @@ static const command_fn handlers[CLI_COMMAND_COUNT] = {
 	[CLI_REVISION] = cmd_revision,   [CLI_MERGE] = cmd_merge,
 	[CLI_CHECK] = cmd_check,         [CLI_VALIDATE] = cmd_validate,
 	[CLI_VERIFY] = cmd_verify,       [CLI_BASELINE] = cmd_baseline,
-	[CLI_IMPORT_ALEMBIC] = cmd_import_alembic,
+	[CLI_IMPORT_ALEMBIC] = cmd_import_alembic, [CLI_TEST] = cmd_test,
 };
 
 static const char *base_name(const char *path)

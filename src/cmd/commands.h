@@ -42,6 +42,9 @@ int cmd_revision(struct ctx *c, struct err *e);
 int cmd_merge(struct ctx *c, struct err *e);
 int cmd_validate(struct ctx *c, struct err *e);
 
+/* cmd_test.c: every revision up, down and up again on a scratch database */
+int cmd_test(struct ctx *c, struct err *e);
+
 /* cmd_import.c: an Alembic project converted into revision files (no database) */
 int cmd_import_alembic(struct ctx *c, struct err *e);
 

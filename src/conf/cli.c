@@ -44,6 +44,9 @@ static const struct command_info commands[CLI_COMMAND_COUNT] = {
 	[CLI_VALIDATE] = {"validate", "", "check revision files and the graph (no database)", 0, 0},
 	[CLI_VERIFY] = {"verify", "", "check the baseline tables (verify.*)", 0, 0},
 	[CLI_BASELINE] = {"baseline", "[REV]", "record init scripts as applied and stamp REV", 1, 0},
+	[CLI_TEST] = {"test", "",
+		      "on a scratch database: every revision up, down and up again, then down to base",
+		      0, 0},
 	[CLI_IMPORT_ALEMBIC] = {"import-alembic", "[ALEMBIC_INI]",
 				"convert an Alembic project into revision files (needs Alembic)", 1,
 				0},
@@ -80,7 +83,7 @@ struct opt {
 /* Commands that connect to the database (and so wait for it). */
 #define CONNECTING                                                                       \
 	(CMD(BOOTSTRAP) | CMD(WAIT) | CMD(CREATE) | CMD(INIT) | CMD(VERIFY) | CMD(UPGRADE) | \
-	 CMD(DOWNGRADE) | CMD(CURRENT) | CMD(STAMP) | CMD(CHECK) | CMD(BASELINE))
+	 CMD(DOWNGRADE) | CMD(CURRENT) | CMD(STAMP) | CMD(CHECK) | CMD(BASELINE) | CMD(TEST))
 /* Commands that take the migration lock. */
 #define LOCKING \
 	(CMD(BOOTSTRAP) | CMD(INIT) | CMD(UPGRADE) | CMD(DOWNGRADE) | CMD(STAMP) | CMD(BASELINE))
@@ -88,7 +91,7 @@ struct opt {
 #define REVISIONS                                                                            \
 	(CMD(BOOTSTRAP) | CMD(UPGRADE) | CMD(DOWNGRADE) | CMD(CURRENT) | CMD(HISTORY) |       \
 	 CMD(HEADS) | CMD(BRANCHES) | CMD(SHOW) | CMD(STAMP) | CMD(REVISION) | CMD(MERGE) |   \
-	 CMD(CHECK) | CMD(VALIDATE) | CMD(BASELINE))
+	 CMD(CHECK) | CMD(VALIDATE) | CMD(BASELINE) | CMD(TEST))
 
 #define SETTING(n, s, a, set, cmds, h) {n, s, OPT_SETTING, a, set, NULL, 0, cmds, h}
 #define FLAG(n, s, field, cmds, h) \
@@ -115,7 +118,7 @@ static const struct opt options[] = {
 		"also wait for tcp://host:port, http(s)://..., unix:///path (repeatable)"),
 	SETTING("lock-wait", 0, "DUR", "lock.timeout", LOCKING,
 		"how long to wait for the migration lock (default 15m)"),
-	SETTING("init-dir", 0, "DIR", "init.dir", CMD(BOOTSTRAP) | CMD(INIT) | CMD(BASELINE),
+	SETTING("init-dir", 0, "DIR", "init.dir", CMD(BOOTSTRAP) | CMD(INIT) | CMD(BASELINE) | CMD(TEST),
 		"init scripts root (default sql/init)"),
 	SETTING("migrations-dir", 0, "DIR", "migrations.dir", REVISIONS,
 		"revision files (default migrations)"),

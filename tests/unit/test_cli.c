@@ -235,7 +235,7 @@ static void test_help_lists_what_parses(void)
 	static const char *const names[CLI_COMMAND_COUNT] = {
 		"bootstrap", "wait", "create", "init", "upgrade", "downgrade", "current",
 		"history", "heads", "branches", "show", "stamp", "revision", "merge",
-		"check", "validate", "verify", "baseline", "import-alembic"};
+		"check", "validate", "verify", "baseline", "import-alembic", "test"};
 	for (int c = 0; c < CLI_COMMAND_COUNT; c++) {
 		struct strbuf b = {0};
 		char *text, *line;

@@ -1,0 +1,142 @@
+"""`migrate test` (docs/reference.md §10.7): every revision up, down and up again on a scratch
+database of the target's server, then down to base; the real database is never touched."""
+import os
+
+import pytest
+
+from conftest import MIGRATE, clean_env, run
+from revtools import Mig, write_rev
+
+A, B, C = "aaaa00000001", "bbbb00000002", "cccc00000003"
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def scratch_databases(pg):
+    return pg.sql("SELECT datname FROM pg_database WHERE datname LIKE 'migrate\\_test\\_%'")
+
+
+@pytest.fixture
+def mdir(tmp_path):
+    return tmp_path / "migrations"
+
+
+@pytest.fixture
+def mig(pg, dbname, mdir, tmp_path):
+    return Mig(pg, dbname, mdir, tmp_path)
+
+
+def test_the_example_passes_without_touching_the_target(pg, dbname):
+    r = run(["test"], env=clean_env(DATABASE_URL=pg.url(dbname)), cwd=ROOT, binary=MIGRATE,
+            timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("migrate test: passed: 4 revisions up, down and up again"), r.stdout
+    # the init scripts ran first, on the scratch database
+    assert "ran init script 08032025/01_extensions_and_types.sql" in r.stderr
+    assert not pg.database_exists(dbname)
+    assert scratch_databases(pg) == []
+
+
+def good_chain(mdir):
+    write_rev(mdir, A, upgrade="CREATE TABLE t1 (id int PRIMARY KEY, name text NOT NULL);",
+              downgrade="DROP TABLE t1;")
+    write_rev(mdir, B, down=A, upgrade="ALTER TABLE t1 ADD COLUMN note text;\n"
+                                       "CREATE INDEX t1_name ON t1 (name);",
+              downgrade="DROP INDEX t1_name;\nALTER TABLE t1 DROP COLUMN note;")
+
+
+def test_a_good_chain_passes(pg, mig, mdir):
+    good_chain(mdir)
+    r = mig("test")
+    assert r.returncode == 0, r.stderr
+    assert "passed: 2 revisions" in r.stdout
+    assert f"revision {B} (2 of 2): upgrade, downgrade, upgrade" in r.stderr
+    assert scratch_databases(pg) == []
+
+
+def test_a_broken_downgrade_names_the_revision_and_the_step(pg, mig, mdir):
+    good_chain(mdir)
+    write_rev(mdir, C, down=B, upgrade="CREATE TABLE t3 (id int);",
+              downgrade="DROP TABLE no_such_table;")
+    r = mig("test")
+    assert r.returncode == 6, r.stderr
+    assert f"revision {C}, downgrade" in r.stderr
+    assert 'table "no_such_table" does not exist' in r.stderr
+    assert r.stdout == ""
+    assert scratch_databases(pg) == []
+
+
+def test_an_irreversible_downgrade_is_reported_with_the_difference(pg, mig, mdir):
+    good_chain(mdir)
+    write_rev(mdir, C, down=B, upgrade="CREATE TABLE t3 (id int);\nALTER TABLE t1 ALTER name DROP NOT NULL;",
+              downgrade="DROP TABLE t3;")
+    r = mig("test")
+    assert r.returncode == 7, r.stderr
+    assert (f"revision {C}: its downgrade does not restore the schema from before its upgrade "
+            "(2 differences: + column public.t1 2 name text; "
+            "- column public.t1 2 name text not null)") in r.stderr, r.stderr
+    assert scratch_databases(pg) == []
+
+
+def test_a_revision_that_is_not_repeatable_fails_the_stairway(pg, mig, mdir):
+    """The downgrade restores the schema but leaves a row behind, and the second upgrade,
+    which reads it, makes another schema."""
+    write_rev(mdir, A, upgrade="CREATE TABLE settings (k text);", downgrade="DROP TABLE settings;")
+    write_rev(mdir, B, down=A, upgrade=(
+        "CREATE TABLE t (a int);\nINSERT INTO settings VALUES ('t made');\n"
+        "DO $$ BEGIN IF (SELECT count(*) FROM settings) > 1 THEN\n"
+        "  ALTER TABLE t ADD COLUMN again int;\nEND IF; END $$;"),
+        downgrade="DROP TABLE t;")
+    r = mig("test")
+    assert r.returncode == 7, r.stderr
+    assert (f"revision {B}: upgrade, downgrade, upgrade leaves another schema than the first "
+            "upgrade (1 difference: + column public.t 2 again integer)") in r.stderr, r.stderr
+
+
+def test_a_second_upgrade_that_fails_is_named(pg, mig, mdir):
+    """The downgrade restores the schema but leaves a row that the upgrade cannot insert
+    twice."""
+    write_rev(mdir, A, upgrade="CREATE TABLE settings (k text UNIQUE);",
+              downgrade="DROP TABLE settings;")
+    write_rev(mdir, B, down=A, upgrade="INSERT INTO settings VALUES ('x');\nCREATE TABLE t (a int);",
+              downgrade="DROP TABLE t;")
+    r = mig("test")
+    assert r.returncode == 6, r.stderr
+    assert f"revision {B}, upgrade after its downgrade" in r.stderr
+    assert "duplicate key value violates unique constraint" in r.stderr
+    assert scratch_databases(pg) == []
+
+
+def test_a_schema_left_behind_is_a_difference(pg, mig, mdir):
+    write_rev(mdir, A, upgrade="CREATE SCHEMA side;\nCREATE TABLE side.keep (id int);",
+              downgrade="DROP TABLE side.keep;")
+    r = mig("test")
+    assert r.returncode == 7, r.stderr
+    assert (f"revision {A}: its downgrade does not restore the schema from before its upgrade "
+            "(1 difference: + schema side)") in r.stderr, r.stderr
+
+
+def test_several_heads_fail_before_any_database_work(tmp_path, mdir):
+    write_rev(mdir, A)
+    write_rev(mdir, B, down=A)
+    write_rev(mdir, C, down=A)
+    # no server at all: the graph is checked first
+    r = run(["--migrations-dir", str(mdir), "test"],
+            env=clean_env(DATABASE_URL="postgresql://nobody@127.0.0.1:1/x",
+                          MIGRATE_WAIT_TIMEOUT="1s"),
+            cwd=tmp_path, binary=MIGRATE)
+    assert r.returncode == 9, r.stderr
+    assert f"the revisions have 2 heads: {B}, {C}" in r.stderr
+    assert "migrate merge" in r.stderr
+
+
+def test_a_branch_is_refused(tmp_path, mdir):
+    write_rev(mdir, A)
+    write_rev(mdir, B, down=A)
+    write_rev(mdir, C, down=A)
+    write_rev(mdir, "dddd00000004", down=[B, C])
+    r = run(["--migrations-dir", str(mdir), "test"],
+            env=clean_env(DATABASE_URL="postgresql://nobody@127.0.0.1:1/x",
+                          MIGRATE_WAIT_TIMEOUT="1s"),
+            cwd=tmp_path, binary=MIGRATE)
+    assert r.returncode == 9, r.stderr
+    assert "is not on a single line from base to head" in r.stderr
