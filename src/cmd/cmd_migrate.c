@@ -167,6 +167,8 @@ int cmd_check(struct ctx *c, struct err *e)
 	size_t n = 0;
 	int rc = -1;
 
+	if (c->cli.schema_file)
+		return cmd_check_schema(c, e);
 	if (online_open(c, &o, 0, e) == 0 && migrate_heads(o.s.conn, &c->cfg, &o.rd, &heads, &n, e) == 0)
 		rc = report_pending(&o.rd, heads, n, e);
 	store_free_heads(heads, n);

@@ -16,16 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cmd/commands.h"
 #include "cmd/revtext.h"
-#include "db/connect.h"
-#include "db/ready.h"
-#include "db/session.h"
+#include "db/scratch.h"
 #include "db/snapshot.h"
 #include "db/store.h"
-#include "db/target.h"
 #include "init/initdir.h"
 #include "migrate/migrate.h"
 #include "rev/revplan.h"
@@ -183,73 +179,32 @@ out:
 	return rc;
 }
 
-/* DROP DATABASE, sent as it is even after a signal (db_exec would refuse). */
-static void drop_scratch(PGconn *m, const char *name)
-{
-	char *q = PQescapeIdentifier(m, name, strlen(name));
-	char sql[256];
-	PGresult *r;
-	if (!q)
-		return;
-	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s%s", q,
-		 PQserverVersion(m) >= 130000 ? " WITH (FORCE)" : "");
-	PQfreemem(q);
-	r = PQexec(m, sql);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK)
-		log_warn("cannot drop the scratch database \"%s\": %s", name, PQerrorMessage(m));
-	PQclear(r);
-}
-
 int cmd_test(struct ctx *c, struct err *e)
 {
 	struct test_run t = {.c = c};
 	struct revplan plan = {0};
-	struct db_target target = {0};
-	PGconn *m = NULL;
-	const char *maint;
-	char appname[64], name[64], took[32];
-	int attempts = 0, created = 0, have_target = 0, rc = -1;
-	enum db_failure why;
+	struct scratch sc = {0};
+	char took[32];
+	int rc = -1;
 	int64_t start = now_ms();
-	struct ready_deadline d = {start + config_num(&c->cfg, CFG_WAIT_TIMEOUT),
-				   config_num(&c->cfg, CFG_WAIT_TIMEOUT)};
 
 	if (cmd_load_revisions(c, &t.rd, e) < 0 || init_check(&c->cfg, e) < 0)
 		goto out;
 	if (t.rd.graph && (single_head(&t.rd, e) < 0 || linear_plan(&t.rd, &plan, e) < 0 ||
 			   migrate_check_plan(&t.rd, &plan, e) < 0))
 		goto out;
-	session_application_name(appname, sizeof appname);
-	if (db_target_init(&target, config_str(&c->cfg, CFG_DATABASE_URL), appname, e) < 0)
+	if (scratch_open(&sc, &c->cfg, "test", NULL, e) < 0)
 		goto out;
-	have_target = 1;
-	if (ready_maintenance(&target, &c->cfg, d, &m, &maint, &attempts, e) < 0)
-		goto out;
-	snprintf(name, sizeof name, "migrate_test_%ld_%06lx", (long)getpid(),
-		 (unsigned long)(now_ms() & 0xffffff));
-	if (ready_create_database(m, name, &c->cfg, NULL, &created, e) < 0) {
-		ready_create_failed(e, name);
-		goto out;
-	}
-	log_info("scratch database \"%s\" created", name);
-	if (db_connect(&target, name, d.at, &t.conn, &why, e) < 0)
-		goto drop;
+	t.conn = sc.conn;
 	if (run_checks(&t, &plan, e) < 0)
-		goto drop;
+		goto out;
 	printf("migrate test: passed: %zu revision%s up, down and up again from the init scripts' "
 	       "schema, then down to base, on scratch database %s (%s)\n",
-	       plan.n_steps, plan.n_steps == 1 ? "" : "s", name,
+	       plan.n_steps, plan.n_steps == 1 ? "" : "s", sc.name,
 	       duration_format(now_ms() - start, took, sizeof took));
 	rc = 0;
-drop:
-	if (t.conn)
-		PQfinish(t.conn);
-	drop_scratch(m, name);
 out:
-	if (m)
-		PQfinish(m);
-	if (have_target)
-		db_target_release(&target);
+	scratch_close(&sc);
 	revplan_release(&plan);
 	revdir_release(&t.rd);
 	return rc;

@@ -42,6 +42,9 @@ int cmd_revision(struct ctx *c, struct err *e);
 int cmd_merge(struct ctx *c, struct err *e);
 int cmd_validate(struct ctx *c, struct err *e);
 
+/* cmd_schema.c: check --schema, the database against a schema file */
+int cmd_check_schema(struct ctx *c, struct err *e);
+
 /* cmd_test.c: every revision up, down and up again on a scratch database */
 int cmd_test(struct ctx *c, struct err *e);
 

@@ -86,6 +86,7 @@ struct cli {
 	const char *branch_label;   /* --branch-label */
 	const char *rev_range;      /* history -r */
 	const char *write_manifest; /* verify --write-manifest */
+	const char *schema_file;    /* check --schema */
 	const char *depends_on[CLI_MAX_DEPENDS_ON]; /* --depends-on (repeatable) */
 	int n_depends_on;
 	/* import-alembic */

@@ -34,7 +34,14 @@ static const char snapshot_sql[] =
 	"                    AND d.refobjid IN (SELECT c2.oid FROM pg_class c2"
 	"                                       WHERE c2.relname ~ '^migrate_entry_'"
 	"                                          OR c2.relname = $2)))"
-	"SELECT l FROM ("
+	/* PostgreSQL prints `col IN ('a', 'b')` on a varchar column as
+	 * `= ANY ((ARRAY['a'::character varying, …])::text[])`, and the same
+	 * text read back (a pg_dump script) as
+	 * `= ANY (ARRAY[('a'::character varying)::text, …])`: both are
+	 * written `= ANY (ARRAY['a'::character varying, …])` here */
+	"SELECT l FROM (SELECT regexp_replace(regexp_replace(l,"
+	"  '\\(ARRAY\\[((?:[^]'']|''(?:[^'']|'''')*'')*)\\]\\)::text\\[\\]', 'ARRAY[\\1]', 'g'),"
+	"  '\\((''(?:[^'']|'''')*''::[a-z_ ]+)\\)::text', '\\1', 'g') AS l FROM ("
 	" SELECT 'schema ' || quote_ident(nspname) AS l FROM nsp WHERE nspname <> 'public'"
 	" UNION ALL SELECT 'table ' || name || ' (' || relkind::text || ')' FROM rel"
 	" UNION ALL"
@@ -119,18 +126,34 @@ static const char snapshot_sql[] =
 	"                   AND ext.objid = t.oid)"
 	" UNION ALL"
 	" SELECT 'extension ' || quote_ident(extname) FROM pg_extension WHERE extname <> 'plpgsql'"
-	") lines ORDER BY l COLLATE \"C\"";
+	") lines) normalized ORDER BY l COLLATE \"C\"";
 
 int snapshot_take(PGconn *c, const char *version_schema, const char *version_table,
 		  struct snapshot *s, struct err *e)
 {
 	const char *params[2] = {version_schema, version_table};
-	PGresult *r;
+	/* PostgreSQL renders names as the search path sees them: with only
+	 * pg_catalog on it, every other name is schema-qualified, whatever the
+	 * session's path (a pg_dump script empties it) */
+	const struct db_stmt stmts[4] = {{"BEGIN", 0, NULL},
+					 {"SET LOCAL search_path = pg_catalog", 0, NULL},
+					 {snapshot_sql, 2, params},
+					 {"COMMIT", 0, NULL}};
+	PGresult *out[4], *r;
 	int n;
 
 	memset(s, 0, sizeof *s);
-	if (db_exec_params(c, snapshot_sql, 2, params, &r, e) < 0)
+	if (db_exec_pipeline(c, stmts, 4, out, NULL, e) < 0) {
+		for (int i = 0; i < 4; i++)
+			PQclear(out[i]);
+		if (PQtransactionStatus(c) != PQTRANS_IDLE)
+			PQclear(PQexec(c, "ROLLBACK"));
 		return err_prefix(e, "cannot read the schema");
+	}
+	r = out[2];
+	PQclear(out[0]);
+	PQclear(out[1]);
+	PQclear(out[3]);
 	n = PQntuples(r);
 	s->lines = calloc((size_t)n + 1, sizeof *s->lines);
 	for (int i = 0; s->lines && i < n; i++) {
@@ -173,12 +196,10 @@ static void note(char *out, size_t cap, size_t *len, size_t shown, char sign, co
 			*p = ' ';
 }
 
-size_t snapshot_diff(const struct snapshot *a, const struct snapshot *b, size_t max, char *out,
-		     size_t cap)
+size_t snapshot_diff_each(const struct snapshot *a, const struct snapshot *b, snapshot_diff_fn fn,
+			  void *ctx)
 {
-	size_t i = 0, k = 0, differ = 0, len = 0;
-	if (cap)
-		out[0] = '\0';
+	size_t i = 0, k = 0, differ = 0;
 	while (i < a->n || k < b->n) {
 		int cmp = i == a->n ? 1 : k == b->n ? -1 : strcmp(a->lines[i], b->lines[k]);
 		if (cmp == 0) {
@@ -186,14 +207,32 @@ size_t snapshot_diff(const struct snapshot *a, const struct snapshot *b, size_t 
 			k++;
 			continue;
 		}
-		if (differ < max && cap)
-			note(out, cap, &len, differ, cmp < 0 ? '-' : '+',
-			     cmp < 0 ? a->lines[i] : b->lines[k]);
 		differ++;
-		if (cmp < 0)
-			i++;
-		else
-			k++;
+		if (fn(ctx, cmp < 0 ? '-' : '+', cmp < 0 ? a->lines[i++] : b->lines[k++]) != 0)
+			break;
 	}
 	return differ;
+}
+
+struct shown {
+	char *out;
+	size_t cap, len, max, n;
+};
+
+static int show(void *ctx, char sign, const char *line)
+{
+	struct shown *s = ctx;
+	if (s->n < s->max && s->cap)
+		note(s->out, s->cap, &s->len, s->n, sign, line);
+	s->n++;
+	return 0;
+}
+
+size_t snapshot_diff(const struct snapshot *a, const struct snapshot *b, size_t max, char *out,
+		     size_t cap)
+{
+	struct shown s = {out, cap, 0, max, 0};
+	if (cap)
+		out[0] = '\0';
+	return snapshot_diff_each(a, b, show, &s);
 }

@@ -49,4 +49,11 @@ void snapshot_release(struct snapshot *s);
 size_t snapshot_diff(const struct snapshot *a, const struct snapshot *b, size_t max, char *out,
 		     size_t cap);
 
+/* The same comparison, calling fn for every line that differs ('-' only in
+ * a, '+' only in b), in order; stops early when fn returns nonzero.
+ * Returns the number of lines that differ (up to the stop). */
+typedef int (*snapshot_diff_fn)(void *ctx, char sign, const char *line);
+size_t snapshot_diff_each(const struct snapshot *a, const struct snapshot *b, snapshot_diff_fn fn,
+			  void *ctx);
+
 #endif

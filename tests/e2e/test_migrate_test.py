@@ -1,6 +1,7 @@
 """`migrate test` (docs/reference.md §10.7): every revision up, down and up again on a scratch
 database of the target's server, then down to base; the real database is never touched."""
 import os
+import subprocess
 
 import pytest
 
@@ -140,3 +141,88 @@ def test_a_branch_is_refused(tmp_path, mdir):
             cwd=tmp_path, binary=MIGRATE)
     assert r.returncode == 9, r.stderr
     assert "is not on a single line from base to head" in r.stderr
+
+
+# ---- check --schema -----------------------------------------------------------------------
+
+SCHEMA = """\
+CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+CREATE TABLE t1 (
+    id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name varchar(40) NOT NULL DEFAULT '' CHECK (name IN ('a', 'b', '')),
+    feeling mood,
+    note text COLLATE "C"
+);
+COMMENT ON COLUMN t1.note IS 'free text';
+CREATE INDEX t1_name ON t1 (lower(name)) WHERE feeling IS NOT NULL;
+CREATE VIEW v1 AS SELECT id, name FROM t1;
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER t1_touch BEFORE UPDATE ON t1 FOR EACH ROW EXECUTE FUNCTION touch();
+"""
+
+
+def schema_db(pg, dbname, tmp_path, body=SCHEMA):
+    """A database made by a revision holding body, and the schema file holding the same."""
+    mdir = tmp_path / "migrations"
+    write_rev(mdir, A, upgrade=body, downgrade="SELECT 1;")
+    pg.sql(f'CREATE DATABASE "{dbname}"')
+    mig = Mig(pg, dbname, mdir, tmp_path)
+    mig.ok("upgrade", "head")
+    schema = tmp_path / "schema.sql"
+    schema.write_text(body)
+    return mig, schema
+
+
+def test_check_schema_matches_the_database_it_describes(pg, dbname, tmp_path):
+    mig, schema = schema_db(pg, dbname, tmp_path)
+    r = mig("check", "--schema", str(schema))
+    assert r.returncode == 0, r.stderr + r.stdout
+    assert f'the database matches "{schema}"' in r.stderr
+    assert r.stdout == ""
+    assert scratch_databases(pg) == []
+
+
+def test_check_schema_matches_a_pg_dump_of_the_database(pg, dbname, tmp_path):
+    """pg_dump's script sets an empty search path and prints names qualified; PostgreSQL prints
+    a varchar IN list differently once read back: neither is a difference."""
+    mig, _ = schema_db(pg, dbname, tmp_path)
+    dump = tmp_path / "dump.sql"
+    subprocess.run(["/usr/lib/postgresql/15/bin/pg_dump", "--schema-only", "-f", str(dump),
+                    pg.url(dbname)], check=True)
+    r = mig("check", "--schema", str(dump))
+    assert r.returncode == 0, r.stderr + r.stdout
+
+
+def test_check_schema_lists_the_differences_and_exits_1(pg, dbname, tmp_path):
+    mig, schema = schema_db(pg, dbname, tmp_path)
+    pg.sql("CREATE TABLE extra (id int)", db=dbname)
+    schema.write_text(SCHEMA.replace("    note text COLLATE \"C\"\n",
+                                     "    note text COLLATE \"C\",\n    added int NOT NULL\n"))
+    r = mig("check", "--schema", str(schema))
+    assert r.returncode == 1, r.stderr
+    assert r.stdout.splitlines() == [
+        "- column public.extra 1 id integer",
+        "+ column public.t1 5 added integer not null",
+        "- table public.extra (r)",
+    ], r.stdout
+    assert "3 differences" in r.stderr
+    # the target is as it was
+    assert pg.sql("SELECT count(*) FROM information_schema.columns WHERE table_name = 't1'",
+                  db=dbname) == [(4,)]
+    assert scratch_databases(pg) == []
+
+
+def test_check_schema_reports_a_failing_schema_file(pg, dbname, tmp_path):
+    mig, schema = schema_db(pg, dbname, tmp_path)
+    schema.write_text("CREATE TABLE a (id int);\nCREATE TABLE a (id int);\n")
+    r = mig("check", "--schema", str(schema))
+    assert r.returncode == 6, r.stderr
+    assert f"schema file: {schema}:2:1" in r.stderr and "already exists" in r.stderr
+    assert scratch_databases(pg) == []
+
+
+def test_check_schema_needs_a_readable_file(pg, dbname, tmp_path):
+    mig, schema = schema_db(pg, dbname, tmp_path)
+    r = mig("check", "--schema", str(tmp_path / "missing.sql"))
+    assert r.returncode == 3, r.stderr
+    assert "cannot read the schema file" in r.stderr
