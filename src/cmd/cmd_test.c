@@ -74,6 +74,24 @@ static int linear_plan(const struct revdir *rd, struct revplan *plan, struct err
 	return 0;
 }
 
+/* Every revision can be walked down: its downgrade section is there and
+ * may run as marked (checked before any database work). */
+static int downgrades_present(const struct revdir *rd, const struct revplan *plan, struct err *e)
+{
+	for (size_t i = 0; i < plan->n_steps; i++) {
+		const struct revdir_file *f = &rd->files[plan->steps[i].rev];
+		if (!f->rev.downgrade.present) {
+			err_set(e, EXIT_GRAPH, "%s: revision %s has no \"-- migrate:downgrade\" section",
+				f->path, f->rev.revision);
+			return err_hint(e, "migrate test walks every revision down again; write its "
+					   "downgrade (an irreversible revision cannot pass)");
+		}
+		if (migrate_check_section(f, 0, NULL, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int snap(struct test_run *t, struct snapshot *s, struct err *e)
 {
 	return snapshot_take(t->conn, t->vschema, t->vtable, s, e);
@@ -191,7 +209,8 @@ int cmd_test(struct ctx *c, struct err *e)
 	if (cmd_load_revisions(c, &t.rd, e) < 0 || init_check(&c->cfg, e) < 0)
 		goto out;
 	if (t.rd.graph && (single_head(&t.rd, e) < 0 || linear_plan(&t.rd, &plan, e) < 0 ||
-			   migrate_check_plan(&t.rd, &plan, e) < 0))
+			   migrate_check_plan(&t.rd, &plan, e) < 0 ||
+			   downgrades_present(&t.rd, &plan, e) < 0))
 		goto out;
 	if (scratch_open(&sc, &c->cfg, "test", NULL, e) < 0)
 		goto out;

@@ -78,6 +78,18 @@ def test_an_irreversible_downgrade_is_reported_with_the_difference(pg, mig, mdir
     assert scratch_databases(pg) == []
 
 
+def test_a_revision_without_a_downgrade_fails_before_any_database_work(tmp_path, mdir):
+    good_chain(mdir)
+    path = write_rev(mdir, C, down=B, upgrade="CREATE TABLE t3 (id int);", downgrade=None)
+    r = run(["--migrations-dir", str(mdir), "test"],
+            env=clean_env(DATABASE_URL="postgresql://nobody@127.0.0.1:1/x",
+                          MIGRATE_WAIT_TIMEOUT="1s"),
+            cwd=tmp_path, binary=MIGRATE)
+    assert r.returncode == 9, r.stderr
+    assert f'{path}: revision {C} has no "-- migrate:downgrade" section' in r.stderr
+    assert "an irreversible revision cannot pass" in r.stderr
+
+
 def test_a_revision_that_is_not_repeatable_fails_the_stairway(pg, mig, mdir):
     """The downgrade restores the schema but leaves a row behind, and the second upgrade,
     which reads it, makes another schema."""
