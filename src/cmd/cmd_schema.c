@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cmd/commands.h"
 #include "db/scratch.h"
@@ -54,13 +55,19 @@ int cmd_check_schema(struct ctx *c, struct err *e)
 	struct scratch sc = {0};
 	struct snapshot have = {0}, want = {0};
 	struct store st;
+	struct stat sb;
 	FILE *f;
 	size_t n;
 	int rc = -1;
 
-	if ((f = fopen(path, "r")) == NULL)
-		return err_set(e, EXIT_CONFIG, "cannot read the schema file \"%s\": %s", path,
-			       strerror(errno));
+	/* before any database work: a file that cannot be read is a usage error */
+	if ((f = fopen(path, "r")) == NULL || fstat(fileno(f), &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		err_set(e, EXIT_CONFIG, "cannot read the schema file \"%s\": %s", path,
+			f ? "not a regular file" : strerror(errno));
+		if (f)
+			fclose(f);
+		return -1;
+	}
 	fclose(f);
 	if (session_open(&s, &c->cfg, 0, e) < 0 || store_init(&st, s.conn, &c->cfg, e) < 0 ||
 	    snapshot_take(s.conn, st.schema, st.table, &have, e) < 0 ||

@@ -33,8 +33,14 @@ int scratch_open(struct scratch *s, const struct config *cfg, const char *purpos
 		return -1;
 	snprintf(s->name, sizeof s->name, "migrate_%s_%ld_%06lx", purpose, (long)getpid(),
 		 (unsigned long)(now_ms() & 0xffffff));
-	if (ready_create_database(s->maint, s->name, cfg, template_db, &s->created, e) < 0)
+	if (ready_create_database(s->maint, s->name, cfg, template_db, &s->created, e) < 0) {
+		/* a signal may have come after the server made it: dropped if so */
+		s->created = e->code >= EXIT_SIGNAL_BASE;
 		return ready_create_failed(e, s->name);
+	}
+	if (!s->created) /* someone else's, of the same name: not ours to use or drop */
+		return err_set(e, EXIT_FAILURE_GENERIC, "a database named \"%s\" exists already",
+			       s->name);
 	log_info("scratch database \"%s\" created", s->name);
 	return db_connect(&s->target, s->name, d.at, &s->conn, &why, e);
 }

@@ -43,7 +43,22 @@ static const char snapshot_sql[] =
 	"  '\\(ARRAY\\[((?:[^]'']|''(?:[^'']|'''')*'')*)\\]\\)::text\\[\\]', 'ARRAY[\\1]', 'g'),"
 	"  '\\((''(?:[^'']|'''')*''::[a-z_ ]+)\\)::text', '\\1', 'g') AS l FROM ("
 	" SELECT 'schema ' || quote_ident(nspname) AS l FROM nsp WHERE nspname <> 'public'"
-	" UNION ALL SELECT 'table ' || name || ' (' || relkind::text || ')' FROM rel"
+	" UNION ALL"
+	" SELECT 'table ' || r.name || ' (' || c.relkind::text || ')' ||"
+	"        CASE c.relpersistence WHEN 'u' THEN ' unlogged' ELSE '' END ||"
+	"        CASE WHEN c.relrowsecurity THEN ' row security' ELSE '' END ||"
+	"        CASE WHEN c.relforcerowsecurity THEN ' forced' ELSE '' END ||"
+	"        CASE WHEN c.relreplident <> 'd' AND c.relkind IN ('r', 'p')"
+	"             THEN ' replica identity ' || c.relreplident::text ELSE '' END ||"
+	"        coalesce(' partition by ' || pg_get_partkeydef(c.oid), '') ||"
+	"        coalesce(' ' || pg_get_expr(c.relpartbound, c.oid), '') ||"
+	"        coalesce(' inherits ' || (SELECT string_agg(quote_ident(pn.nspname) || '.' ||"
+	"                 quote_ident(p.relname), ', ' ORDER BY i.inhseqno) FROM pg_inherits i"
+	"                 JOIN pg_class p ON p.oid = i.inhparent"
+	"                 JOIN pg_namespace pn ON pn.oid = p.relnamespace"
+	"                 WHERE i.inhrelid = c.oid), '') ||"
+	"        coalesce(' with ' || array_to_string(c.reloptions, ', '), '')"
+	" FROM rel r JOIN pg_class c ON c.oid = r.oid"
 	" UNION ALL"
 	" SELECT 'column ' || r.name || ' ' ||"
 	"        row_number() OVER (PARTITION BY a.attrelid ORDER BY a.attnum) || ' ' ||"
@@ -67,6 +82,10 @@ static const char snapshot_sql[] =
 	" SELECT 'constraint ' || r.name || ' ' || quote_ident(co.conname) || ' ' ||"
 	"        pg_get_constraintdef(co.oid)"
 	" FROM pg_constraint co JOIN rel r ON r.oid = co.conrelid"
+	/* a foreign key cloned onto each partition is numbered in the order
+	 * partitions came, which a restore does not keep: the parent's is
+	 * compared */
+	" WHERE co.conparentid = 0"
 	" UNION ALL"
 	" SELECT 'index ' || pg_get_indexdef(i.indexrelid) ||"
 	"        CASE WHEN NOT i.indisvalid THEN ' (invalid)' ELSE '' END"
@@ -90,7 +109,9 @@ static const char snapshot_sql[] =
 	" WHERE p.prokind IN ('a', 'w') AND NOT EXISTS (SELECT 1 FROM ext"
 	"       WHERE ext.classid = 'pg_proc'::regclass AND ext.objid = p.oid)"
 	" UNION ALL"
-	" SELECT 'trigger ' || pg_get_triggerdef(tg.oid) FROM pg_trigger tg"
+	" SELECT 'trigger ' || pg_get_triggerdef(tg.oid) ||"
+	"        CASE tg.tgenabled WHEN 'O' THEN '' ELSE ' enabled ' || tg.tgenabled::text END"
+	" FROM pg_trigger tg"
 	" JOIN rel r ON r.oid = tg.tgrelid WHERE NOT tg.tgisinternal"
 	" UNION ALL"
 	" SELECT 'rule ' || pg_get_ruledef(ru.oid) FROM pg_rewrite ru"
@@ -98,6 +119,9 @@ static const char snapshot_sql[] =
 	" UNION ALL"
 	" SELECT 'policy ' || r.name || ' ' || quote_ident(po.polname) || ' ' || po.polcmd::text ||"
 	"        CASE WHEN po.polpermissive THEN '' ELSE ' restrictive' END ||"
+	"        ' to ' || (SELECT string_agg(CASE WHEN ro = 0 THEN 'public'"
+	"                    ELSE quote_ident(pg_get_userbyid(ro)) END, ', ' ORDER BY 1)"
+	"                   FROM unnest(po.polroles) ro) ||"
 	"        coalesce(' using ' || pg_get_expr(po.polqual, po.polrelid), '') ||"
 	"        coalesce(' check ' || pg_get_expr(po.polwithcheck, po.polrelid), '')"
 	" FROM pg_policy po JOIN rel r ON r.oid = po.polrelid"
@@ -135,25 +159,35 @@ int snapshot_take(PGconn *c, const char *version_schema, const char *version_tab
 	/* PostgreSQL renders names as the search path sees them: with only
 	 * pg_catalog on it, every other name is schema-qualified, whatever the
 	 * session's path (a pg_dump script empties it) */
-	const struct db_stmt stmts[4] = {{"BEGIN", 0, NULL},
-					 {"SET LOCAL search_path = pg_catalog", 0, NULL},
-					 {snapshot_sql, 2, params},
-					 {"COMMIT", 0, NULL}};
-	PGresult *out[4], *r;
+	/* … and the other settings that change how values print, or how the
+	 * query's own literals read, fixed (a script or the database may have
+	 * set them otherwise) */
+	const struct db_stmt stmts[] = {
+		{"BEGIN", 0, NULL},
+		{"SET LOCAL search_path = pg_catalog", 0, NULL},
+		{"SET LOCAL standard_conforming_strings = on", 0, NULL},
+		{"SET LOCAL datestyle = 'ISO, MDY'", 0, NULL},
+		{"SET LOCAL intervalstyle = postgres", 0, NULL},
+		{"SET LOCAL extra_float_digits = 1", 0, NULL},
+		{"SET LOCAL quote_all_identifiers = off", 0, NULL},
+		{snapshot_sql, 2, params},
+		{"COMMIT", 0, NULL}};
+	enum { N = sizeof stmts / sizeof *stmts, QUERY = N - 2 };
+	PGresult *out[N], *r;
 	int n;
 
 	memset(s, 0, sizeof *s);
-	if (db_exec_pipeline(c, stmts, 4, out, NULL, e) < 0) {
-		for (int i = 0; i < 4; i++)
+	if (db_exec_pipeline(c, stmts, N, out, NULL, e) < 0) {
+		for (int i = 0; i < N; i++)
 			PQclear(out[i]);
 		if (PQtransactionStatus(c) != PQTRANS_IDLE)
 			PQclear(PQexec(c, "ROLLBACK"));
 		return err_prefix(e, "cannot read the schema");
 	}
-	r = out[2];
-	PQclear(out[0]);
-	PQclear(out[1]);
-	PQclear(out[3]);
+	r = out[QUERY];
+	for (int i = 0; i < N; i++)
+		if (i != QUERY)
+			PQclear(out[i]);
 	n = PQntuples(r);
 	s->lines = calloc((size_t)n + 1, sizeof *s->lines);
 	for (int i = 0; s->lines && i < n; i++) {

@@ -296,9 +296,22 @@ static int send_carry(struct run *r, struct err *e)
 static int send_commit(struct run *r, struct err *e)
 {
 	const struct revplan_step *step = r->commit_step;
+	PGresult *res;
 	r->commit_step = NULL;
-	if (step && exec(r, "COMMIT", e) < 0)
+	if (!step)
+		return 0;
+	if (!sig_received())
+		return exec(r, "COMMIT", e) < 0 ? belongs_to(r, step, r->commit_start) : 0;
+	/* after a signal: the revision ran and was checked, and is committed as
+	 * it was when its COMMIT went with its bookkeeping (db_exec would
+	 * refuse to send anything now) */
+	res = PQexec(r->c, "COMMIT");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		db_result_error(res, e);
+		PQclear(res);
 		return belongs_to(r, step, r->commit_start);
+	}
+	PQclear(res);
 	return 0;
 }
 
@@ -454,7 +467,10 @@ static int run_step(struct run *r, const struct revplan_step *step, struct err *
 	for (int attempt = 0;; attempt++) {
 		r->failed = NULL;
 		rc = run_section(r, f, sec, step, start, &stats, e);
-		if (rc == 0 || r->failed || !retry_section(r, f, sec, attempt, e))
+		/* a failure of the step before (its COMMIT, its carried
+		 * bookkeeping) is not retried here */
+		if (rc == 0 || (r->failed && r->failed != step) ||
+		    !retry_section(r, f, sec, attempt, e))
 			break;
 	}
 	if (rc < 0)
@@ -571,8 +587,9 @@ static int run_plan_once(struct run *r, const struct revplan *plan, struct err *
 		int stop = sig_check(e) < 0;
 		/* a signal between revisions: the one that ran is done and
 		 * checked, and is committed as it would have been before */
-		if (stop && r->commit_step)
-			send_commit(r, &(struct err){0});
+		if (stop && r->commit_step && send_commit(r, &(struct err){0}) < 0)
+			log_warn("revision %s: its COMMIT failed after the signal; it was rolled back",
+				 r->rd->files[r->failed->rev].rev.revision);
 		if (stop || run_step(r, &plan->steps[i], e) < 0) {
 			if (r->in_tx || PQtransactionStatus(r->c) != PQTRANS_IDLE)
 				db_exec(r->c, "ROLLBACK", NULL, &(struct err){0});

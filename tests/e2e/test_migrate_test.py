@@ -238,3 +238,53 @@ def test_check_schema_needs_a_readable_file(pg, dbname, tmp_path):
     r = mig("check", "--schema", str(tmp_path / "missing.sql"))
     assert r.returncode == 3, r.stderr
     assert "cannot read the schema file" in r.stderr
+    r = mig("check", "--schema", str(tmp_path))
+    assert r.returncode == 3, r.stderr
+    assert "not a regular file" in r.stderr
+    assert scratch_databases(pg) == []
+
+
+@pytest.mark.parametrize("change, line", [
+    ("ALTER TABLE t1 ENABLE ROW LEVEL SECURITY", "+ table public.t1 (r)"),
+    ("ALTER TABLE t1 SET UNLOGGED", "+ table public.t1 (r)"),
+    ("ALTER TABLE t1 DISABLE TRIGGER t1_touch", "+ trigger CREATE TRIGGER t1_touch"),
+    ("CREATE POLICY p ON t1 USING (id > 0)", "- policy public.t1 p * to public using (id > 0)"),
+    ("ALTER TABLE t1 ALTER note SET DEFAULT 'x'", "- column public.t1 4 note text default 'x'::text"),
+], ids=["row security", "unlogged", "trigger disabled", "policy", "default"])
+def test_check_schema_sees_a_change_made_to_the_database(pg, dbname, tmp_path, change, line):
+    mig, schema = schema_db(pg, dbname, tmp_path)
+    pg.sql(change, db=dbname)
+    r = mig("check", "--schema", str(schema))
+    assert r.returncode == 1, r.stderr
+    assert any(l.startswith(line) for l in r.stdout.splitlines()), r.stdout
+
+
+PARTITIONED = """\
+CREATE TABLE parent (id int, region text, PRIMARY KEY (id, region)) PARTITION BY LIST (region);
+CREATE TABLE parent_zz PARTITION OF parent FOR VALUES IN ('zz');
+CREATE TABLE child (id int, region text, FOREIGN KEY (id, region) REFERENCES parent);
+CREATE TABLE parent_aa PARTITION OF parent FOR VALUES IN ('aa');
+CREATE TABLE d (at date DEFAULT '2020-01-31', span interval DEFAULT '1 day 2 hours');
+"""
+
+
+def test_check_schema_does_not_depend_on_settings_or_partition_order(pg, dbname, tmp_path):
+    """A restore numbers a partitioned table's cloned foreign keys in another order, the
+    database prints dates in its own style, and the file reads its literals with
+    standard_conforming_strings off: none of it is a difference."""
+    mig, schema = schema_db(pg, dbname, tmp_path, body=PARTITIONED)
+    pg.sql(f"ALTER DATABASE \"{dbname}\" SET datestyle = 'SQL, DMY'")
+    pg.sql(f"ALTER DATABASE \"{dbname}\" SET intervalstyle = 'sql_standard'")
+    dump = tmp_path / "dump.sql"
+    subprocess.run(["/usr/lib/postgresql/15/bin/pg_dump", "--schema-only", "-f", str(dump),
+                    pg.url(dbname)], check=True)
+    dump.write_text("SET standard_conforming_strings = off;\n" + dump.read_text())
+    r = mig("check", "--schema", str(dump))
+    assert r.returncode == 0, r.stderr + r.stdout
+    # and the partition bounds are compared
+    pg.sql("ALTER TABLE parent DETACH PARTITION parent_aa", db=dbname)
+    pg.sql("ALTER TABLE parent ATTACH PARTITION parent_aa FOR VALUES IN ('aa', 'ab')", db=dbname)
+    r = mig("check", "--schema", str(dump))
+    assert r.returncode == 1, r.stderr
+    assert "- table public.parent_aa (r) FOR VALUES IN ('aa', 'ab') inherits public.parent" \
+        in r.stdout.splitlines(), r.stdout
