@@ -4,10 +4,12 @@
  * server (created as the target would be, dropped afterwards), so that the
  * real database is never touched:
  *   - the graph validates and has a single head;
- *   - the init scripts run, then every revision in order goes up, down and
- *     up again (the "stairway"): its downgrade must restore the schema from
- *     before it, and the second upgrade must leave the schema the first
- *     left (db/snapshot.h compares the catalogs);
+ *   - the init scripts run, then every revision in the order `upgrade heads`
+ *     runs them goes up, down and up again (the "stairway", one step of
+ *     the plan and its inverse at a time, so branches and merge points
+ *     too): its downgrade must restore the schema from before it, and the
+ *     second upgrade must leave the schema the first left (db/snapshot.h
+ *     compares the catalogs);
  *   - from head, a downgrade to base leaves the schema the init scripts
  *     made.
  * The first failure names the revision and the step and stops the run.
@@ -54,24 +56,22 @@ static int single_head(const struct revdir *rd, struct err *e)
 	return err_hint(e, "merge them first (migrate merge -m MSG)");
 }
 
-/* The steps from base to head, each a revision on top of the one before:
- * the stairway needs a line to walk down one step at a time. */
-static int linear_plan(const struct revdir *rd, struct revplan *plan, struct err *e)
+static int by_string(const void *a, const void *b)
 {
-	if (revplan_upgrade(rd->graph, NULL, 0, "heads", plan, e) < 0)
-		return -1;
-	for (size_t i = 0; i < plan->n_steps; i++) {
-		const struct revplan_step *s = &plan->steps[i];
-		int ok = i == 0 ? s->op == REVPLAN_INSERT && s->n_to == 1
-				: s->op == REVPLAN_UPDATE && s->n_from == 1 && s->n_to == 1;
-		if (ok)
-			continue;
-		err_set(e, EXIT_GRAPH, "%s: revision %s is not on a single line from base to head (a "
-				       "branch, a merge or a dependency)",
-			rd->files[s->rev].path, rd->files[s->rev].rev.revision);
-		return err_hint(e, "migrate test walks a linear history only, one revision at a time");
-	}
-	return 0;
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The step that undoes an upgrade step: the revision's downgrade, with the
+ * version rows the other way round (rev/revplan.h). */
+static struct revplan_step inverse(const struct revplan_step *up)
+{
+	static const enum revplan_op undo[] = {
+		[REVPLAN_INSERT] = REVPLAN_DELETE, [REVPLAN_DELETE] = REVPLAN_INSERT,
+		[REVPLAN_UPDATE] = REVPLAN_UPDATE, [REVPLAN_MERGE] = REVPLAN_UNMERGE,
+		[REVPLAN_UNMERGE] = REVPLAN_MERGE};
+	struct revplan_step down = {up->rev, REVPLAN_DOWN, undo[up->op], up->to, up->n_to,
+				    up->from, up->n_from};
+	return down;
 }
 
 /* Every revision can be walked down: its downgrade section is there and
@@ -89,6 +89,23 @@ static int downgrades_present(const struct revdir *rd, const struct revplan *pla
 		if (migrate_check_section(f, 0, NULL, e) < 0)
 			return -1;
 	}
+	return 0;
+}
+
+/* The version table's rows, sorted, as one string ("a b c"). */
+static int version_rows(struct test_run *t, char *out, size_t cap, struct err *e)
+{
+	struct store st;
+	char **heads = NULL;
+	size_t n = 0, len = 0;
+	if (store_init(&st, t->conn, &t->c->cfg, e) < 0 || store_heads(&st, &heads, &n, e) < 0)
+		return -1;
+	if (n > 1)
+		qsort(heads, n, sizeof *heads, by_string);
+	out[0] = '\0';
+	for (size_t i = 0; i < n && len + 1 < cap; i++)
+		len += (size_t)snprintf(out + len, cap - len, "%s%s", i ? " " : "", heads[i]);
+	store_free_heads(heads, n);
 	return 0;
 }
 
@@ -110,12 +127,11 @@ static int same_schema(const struct snapshot *a, const struct snapshot *b, const
 	return -1;
 }
 
-static int step(struct test_run *t, int up, const char *target, const char *rev, const char *what,
-		struct err *e)
+static int step(struct test_run *t, const struct revplan_step *st, const char *rev,
+		const char *what, struct err *e)
 {
 	struct migrate_report rep;
-	int rc = (up ? migrate_upgrade : migrate_downgrade)(t->conn, &t->c->cfg, &t->rd, target,
-							   &rep, e);
+	int rc = migrate_steps(t->conn, &t->c->cfg, &t->rd, st, 1, &rep, e);
 	if (rc < 0)
 		err_prefix(e, "revision %s, %s", rev, what);
 	return rc;
@@ -126,23 +142,34 @@ static int stairway(struct test_run *t, const struct revplan *plan, const struct
 		    struct err *e)
 {
 	struct snapshot before = {0}, first = {0}, down = {0}, again = {0};
-	char msg[256];
+	char msg[256], rows_before[1024], rows_after[1024];
 	int rc = -1;
 
 	for (size_t i = 0; i < plan->n_steps; i++) {
-		const char *rev = t->rd.files[plan->steps[i].rev].rev.revision;
-		const char *below = i == 0 ? "base" : t->rd.files[plan->steps[i - 1].rev].rev.revision;
+		const struct revplan_step *up = &plan->steps[i];
+		struct revplan_step undo = inverse(up);
+		const char *rev = t->rd.files[up->rev].rev.revision;
 		const struct snapshot *prev = i == 0 ? init : &before;
 		log_info("revision %s (%zu of %zu): upgrade, downgrade, upgrade", rev, i + 1,
 			 plan->n_steps);
-		if (step(t, 1, rev, rev, "upgrade", e) < 0 || snap(t, &first, e) < 0 ||
-		    step(t, 0, below, rev, "downgrade", e) < 0 || snap(t, &down, e) < 0)
+		if (version_rows(t, rows_before, sizeof rows_before, e) < 0 ||
+		    step(t, up, rev, "upgrade", e) < 0 || snap(t, &first, e) < 0 ||
+		    step(t, &undo, rev, "downgrade", e) < 0 ||
+		    version_rows(t, rows_after, sizeof rows_after, e) < 0 || snap(t, &down, e) < 0)
 			goto out;
+		/* the tool's own inverse step, checked: not the revision's fault */
+		if (strcmp(rows_before, rows_after) != 0) {
+			err_set(e, EXIT_FAILURE_GENERIC,
+				"revision %s: after its downgrade the version table holds \"%s\", "
+				"not \"%s\" as before its upgrade",
+				rev, rows_after, rows_before);
+			goto out;
+		}
 		snprintf(msg, sizeof msg, "revision %s: its downgrade does not restore the schema from "
 					  "before its upgrade", rev);
 		if (same_schema(prev, &down, msg, e) < 0)
 			goto out;
-		if (step(t, 1, rev, rev, "upgrade after its downgrade", e) < 0 ||
+		if (step(t, up, rev, "upgrade after its downgrade", e) < 0 ||
 		    snap(t, &again, e) < 0)
 			goto out;
 		snprintf(msg, sizeof msg, "revision %s: upgrade, downgrade, upgrade leaves another "
@@ -170,6 +197,7 @@ static int run_checks(struct test_run *t, const struct revplan *plan, struct err
 	struct init_opts io = {0};
 	struct init_report irep;
 	struct snapshot init = {0}, base = {0};
+	struct migrate_report rep;
 	struct store st;
 	int rc = -1;
 
@@ -183,12 +211,19 @@ static int run_checks(struct test_run *t, const struct revplan *plan, struct err
 	t->vtable = st.table;
 	if (snap(t, &init, e) < 0 || stairway(t, plan, &init, e) < 0)
 		goto out;
+	if (plan->n_steps == 0) {
+		rc = 0;
+		goto out;
+	}
 	log_info("head to base");
-	if (plan->n_steps > 0 &&
-	    (step(t, 0, "base", "base", "downgrade from head", e) < 0 || snap(t, &base, e) < 0 ||
-	     same_schema(&init, &base, "a downgrade from head to base leaves another schema than the "
-				       "init scripts made",
-			 e) < 0))
+	if (migrate_downgrade(t->conn, &t->c->cfg, &t->rd, "base", &rep, e) < 0) {
+		err_prefix(e, "downgrade from head to base");
+		goto out;
+	}
+	if (snap(t, &base, e) < 0 ||
+	    same_schema(&init, &base, "a downgrade from head to base leaves another schema than the "
+				      "init scripts made",
+			e) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -208,7 +243,8 @@ int cmd_test(struct ctx *c, struct err *e)
 
 	if (cmd_load_revisions(c, &t.rd, e) < 0 || init_check(&c->cfg, e) < 0)
 		goto out;
-	if (t.rd.graph && (single_head(&t.rd, e) < 0 || linear_plan(&t.rd, &plan, e) < 0 ||
+	if (t.rd.graph && (single_head(&t.rd, e) < 0 ||
+			   revplan_upgrade(t.rd.graph, NULL, 0, "heads", &plan, e) < 0 ||
 			   migrate_check_plan(&t.rd, &plan, e) < 0 ||
 			   downgrades_present(&t.rd, &plan, e) < 0))
 		goto out;

@@ -622,8 +622,10 @@ static int run_plan(struct run *r, const struct revplan *plan, struct err *e)
 typedef int (*planner)(const struct revgraph *g, const char *const *current, size_t n_current,
 		       const char *target, struct revplan *plan, struct err *e);
 
+/* Plan with plan_fn (toward target), or run the steps of given as they are. */
 static int migrate(PGconn *c, const struct config *cfg, const struct revdir *rd, const char *target,
-		   planner plan_fn, struct migrate_report *rep, struct err *e)
+		   planner plan_fn, const struct revplan *given, struct migrate_report *rep,
+		   struct err *e)
 {
 	struct run r = {.c = c, .cfg = cfg, .rd = rd};
 	struct revplan plan = {0};
@@ -646,8 +648,11 @@ static int migrate(PGconn *c, const struct config *cfg, const struct revdir *rd,
 		rc = 0;
 		goto out;
 	}
-	if (plan_fn(rd->graph, (const char *const *)heads, n, target, &plan, e) < 0 ||
-	    migrate_check_plan(rd, &plan, e) < 0)
+	if (given)
+		plan = *given;
+	else if (plan_fn(rd->graph, (const char *const *)heads, n, target, &plan, e) < 0)
+		goto out;
+	if (migrate_check_plan(rd, &plan, e) < 0)
 		goto out;
 	if (plan.n_steps > 0 &&
 	    (store_ensure_version(&r.st, e) < 0 || store_ensure_history(&r.st, e) < 0 ||
@@ -662,7 +667,8 @@ out:
 	rep->ms = now_ms() - start;
 	lockwatch_stop();
 	free(r.applied_by);
-	revplan_release(&plan);
+	if (!given)
+		revplan_release(&plan);
 	store_free_heads(heads, n);
 	return rc;
 }
@@ -690,13 +696,21 @@ int migrate_pending(PGconn *c, const struct config *cfg, const struct revdir *rd
 int migrate_upgrade(PGconn *c, const struct config *cfg, const struct revdir *rd,
 		    const char *target, struct migrate_report *rep, struct err *e)
 {
-	return migrate(c, cfg, rd, target, revplan_upgrade, rep, e);
+	return migrate(c, cfg, rd, target, revplan_upgrade, NULL, rep, e);
 }
 
 int migrate_downgrade(PGconn *c, const struct config *cfg, const struct revdir *rd,
 		      const char *target, struct migrate_report *rep, struct err *e)
 {
-	return migrate(c, cfg, rd, target, revplan_downgrade, rep, e);
+	return migrate(c, cfg, rd, target, revplan_downgrade, NULL, rep, e);
+}
+
+int migrate_steps(PGconn *c, const struct config *cfg, const struct revdir *rd,
+		  const struct revplan_step *steps, size_t n, struct migrate_report *rep,
+		  struct err *e)
+{
+	struct revplan given = {(struct revplan_step *)steps, n, NULL, 0};
+	return migrate(c, cfg, rd, NULL, NULL, &given, rep, e);
 }
 
 /* ---- stamp ---------------------------------------------------------------- */

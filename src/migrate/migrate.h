@@ -43,6 +43,13 @@ int migrate_upgrade(PGconn *c, const struct config *cfg, const struct revdir *rd
 int migrate_downgrade(PGconn *c, const struct config *cfg, const struct revdir *rd,
 		      const char *target, struct migrate_report *rep, struct err *e);
 
+/* Run steps[0..n) as they are (each a step of a plan made for the database's
+ * current version rows), with the bookkeeping, transactions and reporting
+ * of an upgrade or downgrade: migrate test walks one revision at a time. */
+int migrate_steps(PGconn *c, const struct config *cfg, const struct revdir *rd,
+		  const struct revplan_step *steps, size_t n, struct migrate_report *rep,
+		  struct err *e);
+
 /* Set the version table to target without running anything.  purge: empty
  * the table first (also when it holds unknown revisions). */
 int migrate_stamp(PGconn *c, const struct config *cfg, const struct revdir *rd, const char *target,

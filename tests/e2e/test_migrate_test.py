@@ -142,17 +142,35 @@ def test_several_heads_fail_before_any_database_work(tmp_path, mdir):
     assert "migrate merge" in r.stderr
 
 
-def test_a_branch_is_refused(tmp_path, mdir):
-    write_rev(mdir, A)
-    write_rev(mdir, B, down=A)
-    write_rev(mdir, C, down=A)
-    write_rev(mdir, "dddd00000004", down=[B, C])
-    r = run(["--migrations-dir", str(mdir), "test"],
-            env=clean_env(DATABASE_URL="postgresql://nobody@127.0.0.1:1/x",
-                          MIGRATE_WAIT_TIMEOUT="1s"),
-            cwd=tmp_path, binary=MIGRATE)
-    assert r.returncode == 9, r.stderr
-    assert "is not on a single line from base to head" in r.stderr
+def test_branches_a_merge_and_a_dependency_walk_one_revision_at_a_time(pg, mig, mdir):
+    """A, then B and C on two branches from A (C depends on a root of its own, E), merged by
+    D: each revision goes up, down and up again alone, the others staying as they are."""
+    E = "eeee00000005"
+    write_rev(mdir, A, upgrade="CREATE TABLE a (id int);", downgrade="DROP TABLE a;")
+    write_rev(mdir, E, upgrade="CREATE TABLE e (id int);", downgrade="DROP TABLE e;",
+              labels="other")
+    write_rev(mdir, B, down=A, upgrade="CREATE TABLE b (id int);", downgrade="DROP TABLE b;")
+    write_rev(mdir, C, down=A, upgrade="CREATE TABLE c (id int);", downgrade="DROP TABLE c;",
+              depends=E)
+    write_rev(mdir, "dddd00000004", down=[B, C, E], upgrade="CREATE TABLE d (id int);",
+              downgrade="DROP TABLE d;")
+    r = mig("test")
+    assert r.returncode == 0, r.stderr
+    assert "passed: 5 revisions" in r.stdout
+    assert scratch_databases(pg) == []
+
+
+def test_a_downgrade_in_a_branch_that_leaves_something_is_named(pg, mig, mdir):
+    write_rev(mdir, A, upgrade="CREATE TABLE a (id int);", downgrade="DROP TABLE a;")
+    write_rev(mdir, B, down=A, upgrade="CREATE TABLE b (id int);", downgrade="DROP TABLE b;")
+    write_rev(mdir, C, down=A, upgrade="CREATE TABLE c (id int);\nCREATE TABLE c2 (id int);",
+              downgrade="DROP TABLE c;")
+    write_rev(mdir, "dddd00000004", down=[B, C], upgrade="SELECT 1;", downgrade="SELECT 1;")
+    r = mig("test")
+    assert r.returncode == 7, r.stderr
+    assert (f"revision {C}: its downgrade does not restore the schema from before its upgrade "
+            "(2 differences: + column public.c2 1 id integer; + table public.c2 (r))") \
+        in r.stderr, r.stderr
 
 
 # ---- check --schema -----------------------------------------------------------------------
