@@ -37,6 +37,14 @@ def test_the_example_passes_without_touching_the_target(pg, dbname):
     assert scratch_databases(pg) == []
 
 
+def run_without_server(tmp_path, mdir):
+    """migrate test against no server at all: what must fail before any database work."""
+    return run(["--migrations-dir", str(mdir), "test"],
+               env=clean_env(DATABASE_URL="postgresql://nobody@127.0.0.1:1/x",
+                             MIGRATE_WAIT_TIMEOUT="1s"),
+               cwd=tmp_path, binary=MIGRATE)
+
+
 def good_chain(mdir):
     write_rev(mdir, A, upgrade="CREATE TABLE t1 (id int PRIMARY KEY, name text NOT NULL);",
               downgrade="DROP TABLE t1;")
@@ -81,10 +89,7 @@ def test_an_irreversible_downgrade_is_reported_with_the_difference(pg, mig, mdir
 def test_a_revision_without_a_downgrade_fails_before_any_database_work(tmp_path, mdir):
     good_chain(mdir)
     path = write_rev(mdir, C, down=B, upgrade="CREATE TABLE t3 (id int);", downgrade=None)
-    r = run(["--migrations-dir", str(mdir), "test"],
-            env=clean_env(DATABASE_URL="postgresql://nobody@127.0.0.1:1/x",
-                          MIGRATE_WAIT_TIMEOUT="1s"),
-            cwd=tmp_path, binary=MIGRATE)
+    r = run_without_server(tmp_path, mdir)
     assert r.returncode == 9, r.stderr
     assert f'{path}: revision {C} has no "-- migrate:downgrade" section' in r.stderr
     assert "an irreversible revision cannot pass" in r.stderr
@@ -133,10 +138,7 @@ def test_several_heads_fail_before_any_database_work(tmp_path, mdir):
     write_rev(mdir, B, down=A)
     write_rev(mdir, C, down=A)
     # no server at all: the graph is checked first
-    r = run(["--migrations-dir", str(mdir), "test"],
-            env=clean_env(DATABASE_URL="postgresql://nobody@127.0.0.1:1/x",
-                          MIGRATE_WAIT_TIMEOUT="1s"),
-            cwd=tmp_path, binary=MIGRATE)
+    r = run_without_server(tmp_path, mdir)
     assert r.returncode == 9, r.stderr
     assert f"the revisions have 2 heads: {B}, {C}" in r.stderr
     assert "migrate merge" in r.stderr
