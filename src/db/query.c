@@ -387,6 +387,19 @@ int db_exec(PGconn *c, const char *sql, PGresult **res, struct err *e)
 	return finish_query(c, res, e);
 }
 
+int db_exec_regardless(PGconn *c, const char *sql, struct err *e)
+{
+	PGresult *r = PQexec(c, sql); /* blocks, also on a nonblocking connection */
+	ExecStatusType st = PQresultStatus(r);
+	int rc = 0;
+	if (st == PGRES_FATAL_ERROR)
+		rc = db_result_error(r, e);
+	else if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+		rc = err_set(e, EXIT_FAILURE_GENERIC, "cannot run %s: %s", sql, PQerrorMessage(c));
+	PQclear(r);
+	return rc;
+}
+
 int db_exec_params(PGconn *c, const char *sql, int n, const char *const *params, PGresult **res,
 		   struct err *e)
 {

@@ -24,6 +24,12 @@
  * EXIT_FAILURE_GENERIC; a signal cancels the query and gives 128+N. */
 int db_exec(PGconn *c, const char *sql, PGresult **res, struct err *e);
 
+/* Run sql even after a signal (db_exec refuses to send then), blocking and
+ * not interruptible: what must be finished before the process stops (the
+ * COMMIT of work done and checked, the DROP of a scratch database).  Errors
+ * as db_exec's. */
+int db_exec_regardless(PGconn *c, const char *sql, struct err *e);
+
 /* Like db_exec with $1… parameters (text format). */
 int db_exec_params(PGconn *c, const char *sql, int n, const char *const *params, PGresult **res,
 		   struct err *e);

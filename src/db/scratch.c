@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "db/connect.h"
+#include "db/query.h"
 #include "db/ready.h"
 #include "db/session.h"
 #include "util/clock.h"
@@ -45,21 +46,19 @@ int scratch_open(struct scratch *s, const struct config *cfg, const char *purpos
 	return db_connect(&s->target, s->name, d.at, &s->conn, &why, e);
 }
 
-/* DROP DATABASE, sent as it is even after a signal (db_exec would refuse). */
+/* DROP DATABASE, also after a signal. */
 static void drop(PGconn *m, const char *name)
 {
 	char *q = PQescapeIdentifier(m, name, strlen(name));
 	char sql[256];
-	PGresult *r;
+	struct err e = {0};
 	if (!q)
 		return;
 	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s%s", q,
 		 PQserverVersion(m) >= 130000 ? " WITH (FORCE)" : "");
 	PQfreemem(q);
-	r = PQexec(m, sql);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK)
-		log_warn("cannot drop the scratch database \"%s\": %s", name, PQerrorMessage(m));
-	PQclear(r);
+	if (db_exec_regardless(m, sql, &e) < 0)
+		log_warn("cannot drop the scratch database \"%s\": %s", name, e.msg);
 }
 
 void scratch_close(struct scratch *s)

@@ -164,6 +164,13 @@ static int history(struct run *r, const struct revdir_file *f, const char *direc
 	return db_exec_params(r->c, sql, 5, params, NULL, e);
 }
 
+/* The section a step runs: f's upgrade or downgrade. */
+static const struct revfile_section *section_of(const struct revdir_file *f,
+						const struct revplan_step *step)
+{
+	return step->dir == REVPLAN_UP ? &f->rev.upgrade : &f->rev.downgrade;
+}
+
 static void bookkeeping_free(struct bookkeeping *b)
 {
 	if (!b)
@@ -260,26 +267,24 @@ static int bookkeeping_check(struct run *r, const struct bookkeeping *b, struct 
 /* Send b's statements in one round trip and check them; b is freed. */
 static int bookkeeping_send(struct run *r, struct bookkeeping *b, struct err *e)
 {
-	struct db_stmt stmts[64], *many = b->n > 64 ? calloc(b->n, sizeof *many) : NULL;
-	struct db_stmt *st = many ? many : stmts;
-	PGresult *out[64], **outs = b->n > 64 ? calloc(b->n, sizeof *outs) : NULL;
+	struct db_stmt *st = calloc(b->n, sizeof *st);
+	PGresult **out = calloc(b->n, sizeof *out);
 	int rc = -1;
-	if (b->n > 64 && (!many || !outs)) {
+	if (!st || !out) {
 		err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
-		goto out;
+		goto done;
 	}
 	for (size_t i = 0; i < b->n; i++)
 		st[i] = (struct db_stmt){b->stmts[i], 0, NULL};
-	rc = db_exec_pipeline(r->c, st, b->n, outs ? outs : out, NULL, e);
+	rc = db_exec_pipeline(r->c, st, b->n, out, NULL, e);
 	for (size_t i = 0; i < b->n; i++) {
-		PGresult *res = (outs ? outs : out)[i];
-		b->rows[i] = res ? atol(PQcmdTuples(res)) : -1;
-		PQclear(res);
+		b->rows[i] = out[i] ? atol(PQcmdTuples(out[i])) : -1;
+		PQclear(out[i]);
 	}
 	rc = rc < 0 ? belongs_to(r, b->step, b->start) : bookkeeping_check(r, b, e);
-out:
-	free(many);
-	free(outs);
+done:
+	free(st);
+	free(out);
 	bookkeeping_free(b);
 	return rc;
 }
@@ -296,23 +301,14 @@ static int send_carry(struct run *r, struct err *e)
 static int send_commit(struct run *r, struct err *e)
 {
 	const struct revplan_step *step = r->commit_step;
-	PGresult *res;
+	int rc;
 	r->commit_step = NULL;
 	if (!step)
 		return 0;
-	if (!sig_received())
-		return exec(r, "COMMIT", e) < 0 ? belongs_to(r, step, r->commit_start) : 0;
-	/* after a signal: the revision ran and was checked, and is committed as
-	 * it was when its COMMIT went with its bookkeeping (db_exec would
-	 * refuse to send anything now) */
-	res = PQexec(r->c, "COMMIT");
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		db_result_error(res, e);
-		PQclear(res);
-		return belongs_to(r, step, r->commit_start);
-	}
-	PQclear(res);
-	return 0;
+	/* after a signal too: the revision ran and was checked, and is
+	 * committed as it was when its COMMIT went with its bookkeeping */
+	rc = sig_received() ? db_exec_regardless(r->c, "COMMIT", e) : exec(r, "COMMIT", e);
+	return rc < 0 ? belongs_to(r, step, r->commit_start) : 0;
 }
 
 /* The bookkeeping of the step that just ran: in a revision's own
@@ -364,8 +360,7 @@ static int run_transactional(struct run *r, const struct revdir_file *f,
 		o.carry = b ? (const char *const *)b->stmts : commit;
 		o.carry_rows = b ? b->rows : commit_rows;
 		o.carry_file = cf->path;
-		o.carry_line = (size_t)(cs->dir == REVPLAN_UP ? &cf->rev.upgrade : &cf->rev.downgrade)
-				       ->marker_line;
+		o.carry_line = (size_t)section_of(cf, cs)->marker_line;
 	}
 	r->carry = NULL;
 	r->commit_step = NULL;
@@ -452,8 +447,7 @@ static int step_failed(struct run *r, const struct revplan_step *step, int64_t s
 static int run_step(struct run *r, const struct revplan_step *step, struct err *e)
 {
 	const struct revdir_file *f = &r->rd->files[step->rev];
-	int up = step->dir == REVPLAN_UP;
-	const struct revfile_section *sec = up ? &f->rev.upgrade : &f->rev.downgrade;
+	const struct revfile_section *sec = section_of(f, step);
 	struct runner_stats stats = {0};
 	char what[1024], took[32], label[64];
 	int64_t start = now_ms();
@@ -488,7 +482,7 @@ static int step_failed(struct run *r, const struct revplan_step *step, int64_t s
 {
 	const struct revdir_file *f = &r->rd->files[step->rev];
 	int up = step->dir == REVPLAN_UP;
-	const struct revfile_section *sec = up ? &f->rev.upgrade : &f->rev.downgrade;
+	const struct revfile_section *sec = section_of(f, step);
 
 	if (PQtransactionStatus(r->c) != PQTRANS_IDLE)
 		db_exec(r->c, "ROLLBACK", NULL, &(struct err){0});
@@ -543,7 +537,7 @@ int migrate_check_plan(const struct revdir *rd, const struct revplan *plan, stru
 	for (size_t i = 0; i < plan->n_steps; i++) {
 		const struct revdir_file *f = &rd->files[plan->steps[i].rev];
 		int up = plan->steps[i].dir == REVPLAN_UP;
-		if (!(up ? &f->rev.upgrade : &f->rev.downgrade)->present)
+		if (!section_of(f, &plan->steps[i])->present)
 			return err_set(e, EXIT_GRAPH,
 				       "%s: revision %s has no \"-- migrate:%s\" section", f->path,
 				       f->rev.revision, up ? "upgrade" : "downgrade");
