@@ -218,9 +218,10 @@ int db_pipeline_collect(PGconn *c, struct db_results *r, struct err *e)
 {
 	int cancelled = 0, failed_here = 0;
 	long *tuples = r->tuples;
-	size_t ntuples = r->ntuples;
+	size_t from = r->tuples_from, ntuples = r->ntuples;
 	memset(r, 0, sizeof *r);
 	r->tuples = tuples;
+	r->tuples_from = from;
 	r->ntuples = ntuples;
 	for (;;) {
 		PGresult *res;
@@ -263,8 +264,9 @@ int db_pipeline_collect(PGconn *c, struct db_results *r, struct err *e)
 		default:
 			if (!r->failed)
 				note_row_count(r, res);
-			if (!r->failed && r->completed < r->ntuples)
-				r->tuples[r->completed] = atol(PQcmdTuples(res));
+			if (!r->failed && r->completed >= r->tuples_from &&
+			    r->completed - r->tuples_from < r->ntuples)
+				r->tuples[r->completed - r->tuples_from] = atol(PQcmdTuples(res));
 			break;
 		}
 		PQclear(res);

@@ -45,10 +45,10 @@ struct db_results {
 	 * TO STDOUT, as psql's ROW_COUNT; "" when none did */
 	char row_count[24];
 	/* db_pipeline_collect, when not NULL (set by the caller, kept): the rows
-	 * affected (PQcmdTuples) by each of the first ntuples statements that
-	 * completed */
+	 * affected (PQcmdTuples) by each of the ntuples statements from the
+	 * tuples_from-th on (counting from 0) that completed */
 	long *tuples;
-	size_t ntuples;
+	size_t tuples_from, ntuples;
 };
 
 /* Read every result of the query in flight (sent with PQsendQuery or the

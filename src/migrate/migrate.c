@@ -99,24 +99,26 @@ struct run {
 	int64_t watch_ms;  /* when to look who blocks a waiting statement (db/lockwatch.h) */
 	char *applied_by;  /* the history's applied_by, a literal (run_applied_by) */
 	/* What the last step left to send, to go in the same round trip as the
-	 * next step's first statements (or alone at the end): with a
-	 * transaction per revision, its COMMIT (commit_step); in the run-wide
-	 * transaction, its bookkeeping (carry). */
-	const struct revplan_step *commit_step;
-	int64_t commit_start;
-	struct bookkeeping *carry;
+	 * next step's first statements (or alone at the end): its history row
+	 * (pending_history, NULL when it was sent) and, with a transaction per
+	 * revision, its COMMIT (pending_commit). */
+	char *pending_history;
+	int pending_commit;
+	const struct revplan_step *pending_step;
+	int64_t pending_start;
 	/* after a failure: the step it belongs to, when not the one running */
 	const struct revplan_step *failed;
 	int64_t failed_start;
 };
 
-/* One step's bookkeeping: the version-table statements (n - 1 of them, each
- * must change one row) and the history row, as plain statements with
- * literals: the server parses and plans them once per revision, so they are
- * kept simple (no CTE, no casts of text, no function lookups beyond
- * clock_timestamp). */
+/* One step's version-table statements (n of them, each must change one
+ * row), as plain statements with literals: the server parses and plans
+ * them once per revision, so they are kept simple (no CTE, no casts of
+ * text, no function lookups).  They go out with the step's section, after
+ * its last statement; the history row (which needs the step's duration)
+ * goes with the next round trip. */
 struct bookkeeping {
-	char **stmts; /* n, NULL-terminated */
+	char **stmts; /* n, then room for the history row; NULL-terminated */
 	long *rows;   /* rows each changed, -1: did not complete */
 	size_t n;
 	char *changes; /* the version-table statements, for the message */
@@ -175,7 +177,7 @@ static void bookkeeping_free(struct bookkeeping *b)
 {
 	if (!b)
 		return;
-	for (size_t i = 0; i < b->n; i++)
+	for (size_t i = 0; b->stmts && b->stmts[i]; i++)
 		free(b->stmts[i]);
 	free(b->stmts);
 	free(b->rows);
@@ -224,8 +226,6 @@ static struct bookkeeping *bookkeeping_make(struct run *r, const struct revdir_f
 	for (const char *p = ok ? b->changes : "", *end; ok && (end = strstr(p, ";\n")) != NULL;
 	     p = end + 2)
 		ok = (b->stmts[b->n++] = strndup(p, (size_t)(end - p))) != NULL;
-	if (ok)
-		ok = (b->stmts[b->n++] = history_row(r, f, step, now_ms() - start)) != NULL;
 	if (!ok) {
 		bookkeeping_free(b);
 		err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
@@ -252,7 +252,7 @@ static int belongs_to(struct run *r, const struct revplan_step *step, int64_t st
  * online); else the transaction is not committed. */
 static int bookkeeping_check(struct run *r, const struct bookkeeping *b, struct err *e)
 {
-	for (size_t i = 0; i + 1 < b->n; i++) {
+	for (size_t i = 0; i < b->n; i++) {
 		if (b->rows[i] == 1)
 			continue;
 		err_set(e, EXIT_GRAPH,
@@ -264,87 +264,97 @@ static int bookkeeping_check(struct run *r, const struct bookkeeping *b, struct 
 	return 0;
 }
 
-/* Send b's statements in one round trip and check them; b is freed. */
-static int bookkeeping_send(struct run *r, struct bookkeeping *b, struct err *e)
+/* The history row of b's step, made now that it ran (its duration). */
+static int history_pending(struct run *r, const struct bookkeeping *b, int commit, struct err *e)
 {
-	struct db_stmt *st = calloc(b->n, sizeof *st);
-	PGresult **out = calloc(b->n, sizeof *out);
-	int rc = -1;
-	if (!st || !out) {
-		err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
-		goto done;
+	r->pending_history = history_row(r, b->f, b->step, now_ms() - b->start);
+	r->pending_commit = commit;
+	r->pending_step = b->step;
+	r->pending_start = b->start;
+	return r->pending_history ? 0 : err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+}
+
+static void pending_clear(struct run *r)
+{
+	free(r->pending_history);
+	r->pending_history = NULL;
+	r->pending_commit = 0;
+	r->pending_step = NULL;
+}
+
+/* What the last step left (its history row, its COMMIT), alone. */
+static int send_pending(struct run *r, struct err *e)
+{
+	const struct revplan_step *step = r->pending_step;
+	int64_t start = r->pending_start;
+	const char *hist = r->pending_history, *commit = r->pending_commit ? "COMMIT" : "";
+	struct strbuf sql = {0};
+	int rc;
+	if (!hist && !*commit)
+		return 0;
+	strbuf_printf(&sql, "%s%s%s", hist ? hist : "", hist && *commit ? "; " : "", commit);
+	pending_clear(r);
+	if (sql.failed) {
+		strbuf_release(&sql);
+		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
 	}
-	for (size_t i = 0; i < b->n; i++)
-		st[i] = (struct db_stmt){b->stmts[i], 0, NULL};
-	rc = db_exec_pipeline(r->c, st, b->n, out, NULL, e);
-	for (size_t i = 0; i < b->n; i++) {
-		b->rows[i] = out[i] ? atol(PQcmdTuples(out[i])) : -1;
-		PQclear(out[i]);
+	/* after a signal too: the revision ran and was checked, and is
+	 * committed as it was when its COMMIT went with the next round trip */
+	rc = sig_received() ? db_exec_regardless(r->c, sql.s, e) : exec(r, sql.s, e);
+	strbuf_release(&sql);
+	if (rc < 0 && step) { /* placed as in the round trip it would have joined */
+		const struct revdir_file *f = &r->rd->files[step->rev];
+		err_prefix(e, "%s:%d:1", f->path, section_of(f, step)->marker_line);
+		return belongs_to(r, step, start);
 	}
-	rc = rc < 0 ? belongs_to(r, b->step, b->start) : bookkeeping_check(r, b, e);
-done:
-	free(st);
-	free(out);
-	bookkeeping_free(b);
 	return rc;
 }
 
-/* The carried bookkeeping, alone. */
-static int send_carry(struct run *r, struct err *e)
+/* A section that ran outside a transaction: its version-table change and
+ * history row in a transaction of their own (the run-wide one, when it
+ * goes on), sent and checked now; with a transaction per revision, its
+ * COMMIT goes with the next round trip. */
+static int record_autocommit_step(struct run *r, struct bookkeeping *b, struct err *e)
 {
-	struct bookkeeping *b = r->carry;
-	r->carry = NULL;
-	return b ? bookkeeping_send(r, b, e) : 0;
-}
-
-/* The pending COMMIT of a revision's own transaction, alone. */
-static int send_commit(struct run *r, struct err *e)
-{
-	const struct revplan_step *step = r->commit_step;
-	int rc;
-	r->commit_step = NULL;
-	if (!step)
-		return 0;
-	/* after a signal too: the revision ran and was checked, and is
-	 * committed as it was when its COMMIT went with its bookkeeping */
-	rc = sig_received() ? db_exec_regardless(r->c, "COMMIT", e) : exec(r, "COMMIT", e);
-	return rc < 0 ? belongs_to(r, step, r->commit_start) : 0;
-}
-
-/* The bookkeeping of the step that just ran: in a revision's own
- * transaction, sent and checked now, its COMMIT to go with the next step's
- * statements; in the run-wide transaction, carried to the next round trip,
- * where it is checked. */
-static int record_step(struct run *r, const struct revdir_file *f, const struct revplan_step *step,
-		       int64_t start, struct err *e)
-{
-	struct bookkeeping *b = bookkeeping_make(r, f, step, start, e);
-	if (!b)
-		return -1;
-	if (!r->per_migration) {
-		r->carry = b;
-		return 0;
+	struct db_stmt *st = calloc(b->n + 1, sizeof *st);
+	PGresult **out = calloc(b->n + 1, sizeof *out);
+	int rc = -1;
+	if (!st || !out || !(b->stmts[b->n] = history_row(r, b->f, b->step, now_ms() - b->start))) {
+		err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+		goto done;
 	}
-	if (bookkeeping_send(r, b, e) < 0)
-		return -1;
-	r->commit_step = step;
-	r->commit_start = start;
-	return 0;
+	for (size_t i = 0; i <= b->n; i++)
+		st[i] = (struct db_stmt){b->stmts[i], 0, NULL};
+	rc = db_exec_pipeline(r->c, st, b->n + 1, out, NULL, e);
+	for (size_t i = 0; i < b->n; i++)
+		b->rows[i] = out[i] ? atol(PQcmdTuples(out[i])) : -1;
+	for (size_t i = 0; i <= b->n; i++)
+		PQclear(out[i]);
+	rc = rc < 0 ? belongs_to(r, b->step, b->start) : bookkeeping_check(r, b, e);
+	if (rc == 0 && r->per_migration) {
+		r->pending_commit = 1;
+		r->pending_step = b->step;
+		r->pending_start = b->start;
+	}
+done:
+	free(st);
+	free(out);
+	return rc;
 }
 
-/* A transactional section: what the last step left (its COMMIT, or its
- * bookkeeping), BEGIN and the SET LOCAL timeouts go out with the section's
- * first statements, in the same round trip. */
+/* A transactional section: what the last step left (its history row, its
+ * COMMIT), BEGIN and the SET LOCAL timeouts go out with the section's first
+ * statements, and its version-table change (b) after its last, in the same
+ * round trip when the section is small; then its history row is pending. */
 static int run_transactional(struct run *r, const struct revdir_file *f,
-			     const struct revfile_section *sec, struct runner_stats *stats,
-			     struct err *e)
+			     const struct revfile_section *sec, struct bookkeeping *b,
+			     struct runner_stats *stats, struct err *e)
 {
 	struct runner_opts o = {.root = r->rd->dir, .lock_retries = r->retries};
 	char set[2][SESSION_TIMEOUT_SQL_MAX];
-	const char *prologue[4], *commit[2] = {"COMMIT", NULL};
-	long commit_rows[1];
-	struct bookkeeping *b = r->carry;
-	const struct revplan_step *pending = r->commit_step;
+	const char *prologue[4], *carry[3];
+	const struct revplan_step *pending = r->pending_step;
+	int64_t pending_start = r->pending_start;
 	int n = 0, k = session_timeout_sql(r->cfg, CFG_MIGRATIONS_LOCK_TIMEOUT,
 					   CFG_MIGRATIONS_STATEMENT_TIMEOUT, 1, set), rc;
 
@@ -354,31 +364,30 @@ static int run_transactional(struct run *r, const struct revdir_file *f,
 		prologue[n++] = set[i];
 	prologue[n] = NULL;
 	o.prologue = prologue;
-	if (b || pending) {
-		const struct revdir_file *cf = &r->rd->files[(b ? b->step : pending)->rev];
-		const struct revplan_step *cs = b ? b->step : pending;
-		o.carry = b ? (const char *const *)b->stmts : commit;
-		o.carry_rows = b ? b->rows : commit_rows;
+	if (pending) {
+		const struct revdir_file *cf = &r->rd->files[pending->rev];
+		n = 0;
+		if (r->pending_history)
+			carry[n++] = r->pending_history;
+		if (r->pending_commit)
+			carry[n++] = "COMMIT";
+		carry[n] = NULL;
+		o.carry = carry;
 		o.carry_file = cf->path;
-		o.carry_line = (size_t)section_of(cf, cs)->marker_line;
+		o.carry_line = (size_t)section_of(cf, pending)->marker_line;
 	}
-	r->carry = NULL;
-	r->commit_step = NULL;
+	o.epilogue = (const char *const *)b->stmts;
+	o.epilogue_rows = b->rows;
+	o.epilogue_line = (size_t)sec->marker_line;
 	stats->carry_failed = 0;
 	rc = runner_run_buffer(r->c, f->path, f->text + sec->offset, sec->length, (size_t)sec->line,
 			       &o, stats, e);
-	if (rc < 0 && stats->carry_failed) {
-		belongs_to(r, b ? b->step : pending, b ? b->start : r->commit_start);
-	} else if (b && b->rows[b->n - 1] >= 0) {
-		/* the carried bookkeeping completed: its check comes first */
-		struct err ce = {0};
-		if (bookkeeping_check(r, b, &ce) < 0) {
-			*e = ce;
-			rc = -1;
-		}
-	}
-	bookkeeping_free(b);
-	return rc;
+	pending_clear(r); /* sent (or lost with the transaction) */
+	if (rc < 0 && stats->carry_failed)
+		return belongs_to(r, pending, pending_start);
+	if (rc == 0)
+		rc = bookkeeping_check(r, b, e);
+	return rc == 0 ? history_pending(r, b, r->per_migration, e) : -1;
 }
 
 /* The section of one step and its bookkeeping, once. */
@@ -387,24 +396,29 @@ static int run_section(struct run *r, const struct revdir_file *f, const struct 
 		       struct err *e)
 {
 	struct runner_opts o = {.root = r->rd->dir, .lock_retries = r->retries};
+	struct bookkeeping *b = bookkeeping_make(r, f, step, start, e);
 	int rc;
 
+	if (!b)
+		return -1;
 	if (sec->transactional) {
-		rc = run_transactional(r, f, sec, stats, e);
+		rc = run_transactional(r, f, sec, b, stats, e);
 	} else {
 		/* Outside any transaction: end the run-wide one first (as
 		 * Alembic's autocommit_block does); the version is recorded in
 		 * a transaction of its own after the section.  A statement
 		 * that meets lock_timeout is retried by the runner (what ran
 		 * before it stays, and is not run again). */
-		if (send_commit(r, e) < 0 || send_carry(r, e) < 0)
-			return -1;
-		if (r->in_tx && exec(r, "COMMIT", e) < 0)
-			return -1;
-		r->committed |= r->in_tx;
-		r->in_tx = 0;
+		rc = send_pending(r, e);
+		if (rc == 0 && r->in_tx)
+			rc = exec(r, "COMMIT", e);
+		if (rc == 0) {
+			r->committed |= r->in_tx;
+			r->in_tx = 0;
+		}
 		o.autocommit = 1;
-		rc = set_timeouts(r, 0, e);
+		if (rc == 0)
+			rc = set_timeouts(r, 0, e);
 		if (rc == 0)
 			rc = runner_run_buffer(r->c, f->path, f->text + sec->offset, sec->length,
 					       (size_t)sec->line, &o, stats, e);
@@ -414,8 +428,11 @@ static int run_section(struct run *r, const struct revdir_file *f, const struct 
 			rc = exec(r, "BEGIN", e);
 		if (rc == 0 && !r->per_migration)
 			r->in_tx = 1; /* the run-wide transaction goes on */
+		if (rc == 0)
+			rc = record_autocommit_step(r, b, e);
 	}
-	return rc == 0 ? record_step(r, f, step, start, e) : -1;
+	bookkeeping_free(b);
+	return rc;
 }
 
 /* After a failure of run_section: 1 when it is to be run again, after a
@@ -565,7 +582,7 @@ static int finish_plan(struct run *r, struct err *e)
 	int in_tx = r->in_tx;
 	r->failed = NULL;
 	r->in_tx = 0;
-	if (send_commit(r, e) < 0 || send_carry(r, e) < 0)
+	if (send_pending(r, e) < 0)
 		return r->failed ? step_failed(r, r->failed, r->failed_start, e) : -1;
 	return in_tx ? exec(r, "COMMIT", e) : 0;
 }
@@ -581,16 +598,14 @@ static int run_plan_once(struct run *r, const struct revplan *plan, struct err *
 		int stop = sig_check(e) < 0;
 		/* a signal between revisions: the one that ran is done and
 		 * checked, and is committed as it would have been before */
-		if (stop && r->commit_step && send_commit(r, &(struct err){0}) < 0)
+		if (stop && r->pending_commit && send_pending(r, &(struct err){0}) < 0)
 			log_warn("revision %s: its COMMIT failed after the signal; it was rolled back",
 				 r->rd->files[r->failed->rev].rev.revision);
 		if (stop || run_step(r, &plan->steps[i], e) < 0) {
 			if (r->in_tx || PQtransactionStatus(r->c) != PQTRANS_IDLE)
 				db_exec(r->c, "ROLLBACK", NULL, &(struct err){0});
 			r->in_tx = 0;
-			r->commit_step = NULL;
-			bookkeeping_free(r->carry);
-			r->carry = NULL;
+			pending_clear(r);
 			return -1;
 		}
 	}

@@ -26,10 +26,12 @@ struct segment {
 	size_t line, col; /* in the file */
 	int wrapper;      /* BEGIN or COMMIT around the statement before or after it;
 			   * SEGMENT_CARRY: runner_opts.carry, the first
-			   * segments of the first flush */
+			   * segments of the first flush; SEGMENT_EPILOGUE:
+			   * runner_opts.epilogue, the last of the last */
 };
 
 #define SEGMENT_CARRY 2
+#define SEGMENT_EPILOGUE 3
 
 struct exec {
 	PGconn *c;         /* where the script's statements go */

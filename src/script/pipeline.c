@@ -27,10 +27,12 @@ static int collect(struct exec *x, struct err *e)
 {
 	struct db_results r = {0};
 	int rc = 0;
-	if (x->nseg > 0 && x->segs[0].wrapper == SEGMENT_CARRY) {
-		r.tuples = x->o->carry_rows;
-		while (r.ntuples < x->nseg && x->segs[r.ntuples].wrapper == SEGMENT_CARRY)
-			r.ntuples++;
+	r.tuples_from = x->nseg;
+	while (r.tuples_from > 0 && x->segs[r.tuples_from - 1].wrapper == SEGMENT_EPILOGUE)
+		r.tuples_from--;
+	if (r.tuples_from < x->nseg) {
+		r.tuples = x->o->epilogue_rows;
+		r.ntuples = x->nseg - r.tuples_from;
 	}
 	if (!PQpipelineSync(x->c))
 		return err_set(e, EXIT_FAILURE_GENERIC, "cannot send to the server: %s",

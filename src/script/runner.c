@@ -390,6 +390,24 @@ static int run_statement(struct exec *x, struct source *s, const struct sqlscan_
 	return 0;
 }
 
+/* The top-level script's end: the caller's epilogue goes out with its last
+ * statements (after them, when they wait in a simple-query batch), and the
+ * runner's savepoint is released. */
+static int end_of_script(struct exec *x, const struct source *s, struct err *e)
+{
+	const char *const *p = x->o->autocommit ? NULL : x->o->epilogue;
+	if (p && *p && !x->in_pipeline && x->nseg > 0 && batch_flush(x, 1, e) < 0)
+		return -1;
+	for (; p && *p; p++) {
+		x->o->epilogue_rows[p - x->o->epilogue] = -1;
+		if (pipeline_send_at(x, *p, s->name, x->o->epilogue_line, 1, SEGMENT_EPILOGUE, e) < 0)
+			return -1;
+	}
+	if (exec_flush(x, e) < 0)
+		return -1;
+	return batch_flush(x, 1, e);
+}
+
 int exec_source(struct exec *x, struct source *s, struct err *e)
 {
 	struct sqlscan_item it;
@@ -407,10 +425,9 @@ int exec_source(struct exec *x, struct source *s, struct err *e)
 		if (r == SQLSCAN_EOF) {
 			if (x->vars && lang_end_of_file(x, base, s, e) < 0)
 				return -1;
-			/* the file's name, which its statements borrow, ends with it */
-			if (exec_flush(x, e) < 0)
-				return -1;
-			return x->depth > 0 ? 0 : batch_flush(x, 1, e); /* releases the savepoint */
+			if (x->depth > 0) /* the file's name, which its statements borrow, ends with it */
+				return exec_flush(x, e);
+			return end_of_script(x, s, e);
 		}
 		if (r == SQLSCAN_STATEMENT && x->vars && !lang_active(x))
 			continue; /* a branch not taken */
@@ -452,12 +469,10 @@ static void run_cleanup(struct exec *x)
 static int send_prologue(struct exec *x, const struct source *s, size_t first_line, struct err *e)
 {
 	struct sqlscan_item at = {.line = first_line, .col = 1};
-	for (const char *const *p = x->o->carry; p && *p; p++) {
-		x->o->carry_rows[p - x->o->carry] = -1;
+	for (const char *const *p = x->o->carry; p && *p; p++)
 		if (pipeline_send_at(x, *p, x->o->carry_file, x->o->carry_line, 1, SEGMENT_CARRY,
 				     e) < 0)
 			return -1;
-	}
 	for (const char *const *p = x->o->prologue; p && *p; p++)
 		if (pipeline_send_wrapper(x, *p, s, &at, e) < 0)
 			return -1;

@@ -82,15 +82,21 @@ struct runner_opts {
 	 * errors are placed at the script's first line. */
 	const char *const *prologue;
 	/* transactional mode: statements sent before the prologue, in the same
-	 * round trip (the bookkeeping of the caller's previous step);
-	 * NULL-terminated.  Their errors are placed at carry_file:carry_line
-	 * and flagged in runner_stats.carry_failed; carry_rows (one entry per
-	 * statement) receives the rows each affected, -1 for one that did not
-	 * complete. */
+	 * round trip (what the caller's previous step left: its history row,
+	 * its COMMIT); NULL-terminated.  Their errors are placed at
+	 * carry_file:carry_line and flagged in runner_stats.carry_failed. */
 	const char *const *carry;
 	const char *carry_file;
 	size_t carry_line;
-	long *carry_rows;
+	/* transactional mode: statements sent after the script's last one, in
+	 * the same round trip (the caller's version-table change), and only
+	 * when everything before them succeeded; NULL-terminated.  Their errors
+	 * are placed at the script's file, line epilogue_line; epilogue_rows
+	 * (one entry per statement) receives the rows each affected, -1 for
+	 * one that did not complete. */
+	const char *const *epilogue;
+	size_t epilogue_line;
+	long *epilogue_rows;
 };
 
 struct runner_stats {
