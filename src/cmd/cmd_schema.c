@@ -1,24 +1,32 @@
 /*
- * cmd_schema.c — `migrate check --schema FILE` (docs/reference.md §10.8):
- * the target database's schema against the one FILE makes when run, as
- * psql -f would, in a scratch database copied from template0 (dropped
- * afterwards).  The meaning Alembic 1.9+ gives `alembic check`: exit 1 and
- * the differences when the database does not match.
+ * cmd_schema.c — the schema a file makes when run, as psql -f would, in a
+ * scratch database copied from template0 (dropped afterwards), against the
+ * target database's:
+ *   - `migrate check --schema FILE` (docs/reference.md §10.8): the meaning
+ *     Alembic 1.9+ gives `alembic check`, exit 1 and the differences when
+ *     the database does not match;
+ *   - `migrate revision --autogenerate --schema FILE` (§10.9): the DDL that
+ *     takes the database at head to FILE's schema, and back.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "cmd/commands.h"
+#include "db/catalog.h"
+#include "db/query.h"
 #include "db/scratch.h"
 #include "db/session.h"
 #include "db/snapshot.h"
 #include "db/store.h"
+#include "migrate/migrate.h"
 #include "script/runner.h"
+#include "sql/schemadiff.h"
 #include "util/log.h"
 
 static int print_difference(void *ctx, char sign, const char *line)
@@ -31,9 +39,8 @@ static int print_difference(void *ctx, char sign, const char *line)
 	return 0;
 }
 
-/* The schema the file makes, in a scratch database. */
-static int desired_schema(struct ctx *c, const char *path, const struct store *st,
-			  struct scratch *sc, struct snapshot *want, struct err *e)
+/* The file's schema, made in a scratch database (left open in *sc). */
+static int load_schema_file(struct ctx *c, const char *path, struct scratch *sc, struct err *e)
 {
 	char dir[PATH_MAX];
 	struct runner_opts o = {.autocommit = 1};
@@ -45,7 +52,23 @@ static int desired_schema(struct ctx *c, const char *path, const struct store *s
 		return -1;
 	if (runner_run_file(sc->conn, path, &o, &stats, e) < 0)
 		return err_prefix(e, "schema file");
-	return snapshot_take(sc->conn, st->schema, st->table, want, e);
+	return 0;
+}
+
+/* Before any database work: a file that cannot be read is a usage error. */
+static int check_readable(const char *path, struct err *e)
+{
+	struct stat sb;
+	FILE *f = fopen(path, "r");
+	if (f && fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode)) {
+		fclose(f);
+		return 0;
+	}
+	err_set(e, EXIT_CONFIG, "cannot read the schema file \"%s\": %s", path,
+		f ? "not a regular file" : strerror(errno));
+	if (f)
+		fclose(f);
+	return -1;
 }
 
 int cmd_check_schema(struct ctx *c, struct err *e)
@@ -55,23 +78,15 @@ int cmd_check_schema(struct ctx *c, struct err *e)
 	struct scratch sc = {0};
 	struct snapshot have = {0}, want = {0};
 	struct store st;
-	struct stat sb;
-	FILE *f;
 	size_t n;
 	int rc = -1;
 
-	/* before any database work: a file that cannot be read is a usage error */
-	if ((f = fopen(path, "r")) == NULL || fstat(fileno(f), &sb) < 0 || !S_ISREG(sb.st_mode)) {
-		err_set(e, EXIT_CONFIG, "cannot read the schema file \"%s\": %s", path,
-			f ? "not a regular file" : strerror(errno));
-		if (f)
-			fclose(f);
+	if (check_readable(path, e) < 0)
 		return -1;
-	}
-	fclose(f);
 	if (session_open(&s, &c->cfg, 0, e) < 0 || store_init(&st, s.conn, &c->cfg, e) < 0 ||
 	    snapshot_take(s.conn, st.schema, st.table, &have, e) < 0 ||
-	    desired_schema(c, path, &st, &sc, &want, e) < 0)
+	    load_schema_file(c, path, &sc, e) < 0 ||
+	    snapshot_take(sc.conn, st.schema, st.table, &want, e) < 0)
 		goto out;
 	n = snapshot_diff_each(&have, &want, print_difference, NULL);
 	if (n > 0) {
@@ -86,6 +101,136 @@ int cmd_check_schema(struct ctx *c, struct err *e)
 out:
 	snapshot_release(&have);
 	snapshot_release(&want);
+	scratch_close(&sc);
+	session_close(&s);
+	return rc;
+}
+
+/* ---- revision --autogenerate --schema FILE ------------------------------- */
+
+/* The database must be at the head the new revision builds on (as
+ * Alembic's "Target database is not up to date"). */
+static int check_at_head(PGconn *conn, const struct config *cfg, const struct revdir *rd,
+			 const char *const *down, size_t n_down, struct err *e)
+{
+	char **heads = NULL;
+	size_t n = 0;
+	int rc = 0;
+	if (migrate_heads(conn, cfg, rd, &heads, &n, e) < 0)
+		return -1;
+	for (size_t i = 0; i < n_down && rc == 0; i++) {
+		int found = 0;
+		for (size_t k = 0; k < n && !found; k++)
+			found = strcmp(heads[k], down[i]) == 0;
+		if (!found || n != n_down)
+			rc = -1;
+	}
+	if (rc == 0 && n != n_down)
+		rc = -1;
+	if (rc < 0) {
+		err_set(e, EXIT_GRAPH, "the database is not up to date: it is at %s, the new revision "
+				       "builds on %s",
+			n ? heads[0] : "base", n_down ? down[0] : "base");
+		err_hint(e, "run 'migrate upgrade head' first: the revision is the difference from "
+			    "the database's schema");
+	}
+	store_free_heads(heads, n);
+	return rc;
+}
+
+/* An upgrade that drops a table or a column that holds data is held (not
+ * run): a rename looks like a drop and an add, and data would be lost. */
+static int hold_data_drops(PGconn *conn, struct schema_diff *d, struct err *e)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		struct schema_op *op = &d->ops[i];
+		char sql[8192], why[8400];
+		PGresult *r;
+		int holds;
+		if (op->action != SCHEMA_DROP ||
+		    (strcmp(op->kind, "table") != 0 && strcmp(op->kind, "column") != 0))
+			continue;
+		if (strcmp(op->kind, "table") == 0) {
+			snprintf(sql, sizeof sql, "SELECT EXISTS (SELECT 1 FROM %s)", op->key);
+		} else {
+			/* "ALTER TABLE t DROP COLUMN c" */
+			const char *at = strstr(op->sql, " DROP COLUMN ");
+			int tlen = at ? (int)(at - op->sql) - 12 : 0;
+			if (!at)
+				continue;
+			snprintf(sql, sizeof sql, "SELECT EXISTS (SELECT 1 FROM %.*s WHERE %.*s IS NOT NULL)",
+				 tlen, op->sql + 12, (int)strcspn(at + 13, ";"), at + 13);
+		}
+		if (db_exec(conn, sql, &r, e) < 0)
+			return err_prefix(e, "cannot look whether %s %s holds data", op->kind, op->key);
+		holds = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+		PQclear(r);
+		if (!holds)
+			continue;
+		snprintf(why, sizeof why, "%s %s holds data: dropping it is not run (if it was "
+					  "renamed, write the rename instead)",
+			 op->kind, op->key);
+		if (schemadiff_hold(op, why) < 0)
+			return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+	}
+	return 0;
+}
+
+static void log_operations(const struct schema_diff *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		log_info("detected: %s%s", d->ops[i].what, d->ops[i].warning ? " (written commented "
+									       "out: see the warning)"
+									     : "");
+	if (d->n == 0)
+		log_info("no changes detected: the database at head matches the schema file");
+}
+
+int cmd_autogenerate(struct ctx *c, const struct revdir *rd, const char *const *down,
+		     size_t n_down, char **upgrade, char **downgrade, struct err *e)
+{
+	const char *path = c->cli.schema_file;
+	struct session s = {0};
+	struct scratch sc = {0};
+	struct schema have = {0}, want = {0};
+	struct schema_diff up = {0}, back = {0};
+	struct store st;
+	int rc = -1;
+
+	*upgrade = *downgrade = NULL;
+	if (!path)
+		return err_set(e, EXIT_USAGE, "--autogenerate needs --schema FILE: the schema the "
+					      "database should have");
+	if (check_readable(path, e) < 0)
+		return -1;
+	if (session_open(&s, &c->cfg, 0, e) < 0 || store_init(&st, s.conn, &c->cfg, e) < 0 ||
+	    check_at_head(s.conn, &c->cfg, rd, down, n_down, e) < 0 ||
+	    catalog_read(s.conn, st.schema, st.table, &have, e) < 0 ||
+	    load_schema_file(c, path, &sc, e) < 0 ||
+	    catalog_read(sc.conn, st.schema, st.table, &want, e) < 0)
+		goto out;
+	if (schemadiff(&have, &want, &up) < 0 || schemadiff(&want, &have, &back) < 0) {
+		err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+		goto out;
+	}
+	if (hold_data_drops(s.conn, &up, e) < 0)
+		goto out;
+	log_operations(&up);
+	*upgrade = schemadiff_render(&up, path);
+	*downgrade = schemadiff_render(&back, path);
+	if (!*upgrade || !*downgrade) {
+		free(*upgrade);
+		free(*downgrade);
+		*upgrade = *downgrade = NULL;
+		err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	schemadiff_release(&up);
+	schemadiff_release(&back);
+	schema_release(&have);
+	schema_release(&want);
 	scratch_close(&sc);
 	session_close(&s);
 	return rc;

@@ -42,8 +42,14 @@ int cmd_revision(struct ctx *c, struct err *e);
 int cmd_merge(struct ctx *c, struct err *e);
 int cmd_validate(struct ctx *c, struct err *e);
 
-/* cmd_schema.c: check --schema, the database against a schema file */
+/* cmd_schema.c: check --schema, the database against a schema file; and
+ * revision --autogenerate --schema: the sections of a new revision on down
+ * (n_down parents) that take the database, at those, to the file's schema
+ * and back (malloc'd, caller frees) */
 int cmd_check_schema(struct ctx *c, struct err *e);
+struct revdir;
+int cmd_autogenerate(struct ctx *c, const struct revdir *rd, const char *const *down,
+		     size_t n_down, char **upgrade, char **downgrade, struct err *e);
 
 /* cmd_test.c: every revision up, down and up again on a scratch database */
 int cmd_test(struct ctx *c, struct err *e);

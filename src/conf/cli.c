@@ -150,8 +150,11 @@ static const struct opt options[] = {
 	FLAG("splice", 0, splice, CMD(REVISION), "allow --head to name a non-head (a new branch)"),
 	{"depends-on", 0, OPT_DEPENDS_ON, "REV", NULL, NULL, 0, CMD(REVISION),
 	 "depend on REV (repeatable)"},
-	STRING("schema", 0, "FILE", schema_file, CMD(CHECK),
-	       "instead: compare the database with the schema FILE makes (exit 1 when they differ)"),
+	STRING("schema", 0, "FILE", schema_file, CMD(CHECK) | CMD(REVISION),
+	       "check: compare the database with the schema FILE makes (exit 1 when they "
+	       "differ); revision --autogenerate: the schema to reach"),
+	FLAG("autogenerate", 0, autogenerate, CMD(REVISION),
+	     "write the DDL from the database at head to the --schema FILE's schema, and back"),
 	STRING("write-manifest", 0, "FILE", write_manifest, CMD(VERIFY),
 	       "write the tables of verify.schema to FILE instead of checking"),
 	/* import-alembic */

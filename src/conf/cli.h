@@ -80,13 +80,14 @@ struct cli {
 	int sql;            /* --sql: offline mode */
 	int purge;          /* stamp --purge */
 	int splice;         /* revision --splice */
+	int autogenerate;   /* revision --autogenerate */
 	const char *message;        /* -m */
 	const char *rev_id;         /* --rev-id */
 	const char *head;           /* --head */
 	const char *branch_label;   /* --branch-label */
 	const char *rev_range;      /* history -r */
 	const char *write_manifest; /* verify --write-manifest */
-	const char *schema_file;    /* check --schema */
+	const char *schema_file;    /* check --schema, revision --schema */
 	const char *depends_on[CLI_MAX_DEPENDS_ON]; /* --depends-on (repeatable) */
 	int n_depends_on;
 	/* import-alembic */

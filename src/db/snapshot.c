@@ -8,32 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/objects.h"
 #include "db/query.h"
 
 /* $1 the version table's schema (NULL: any), $2 its name.  One query, one
  * line per object; the server sorts them (COLLATE "C": byte order, as
  * strcmp). */
 static const char snapshot_sql[] =
-	"WITH nsp AS ("
-	"  SELECT oid, nspname FROM pg_namespace"
-	"  WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')"
-	"    AND nspname !~ '^pg_(toast_)?temp_'"
-	"    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass"
-	"                    AND d.objid = pg_namespace.oid AND d.deptype = 'e')),"
-	" ext AS (SELECT classid, objid FROM pg_depend WHERE deptype = 'e'),"
-	" rel AS ("
-	"  SELECT c.oid, c.relkind, quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name"
-	"  FROM pg_class c JOIN nsp n ON n.oid = c.relnamespace"
-	"  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')"
-	"    AND c.relname !~ '^migrate_entry_'"
-	"    AND NOT (c.relname = $2 AND ($1::text IS NULL OR n.nspname = $1))"
-	"    AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_class'::regclass"
-	"                    AND ext.objid = c.oid)"
-	"    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass"
-	"                    AND d.objid = c.oid AND d.deptype IN ('a', 'i')"
-	"                    AND d.refobjid IN (SELECT c2.oid FROM pg_class c2"
-	"                                       WHERE c2.relname ~ '^migrate_entry_'"
-	"                                          OR c2.relname = $2)))"
+	"WITH " SCHEMA_OBJECTS_CTE
 	/* PostgreSQL prints `col IN ('a', 'b')` on a varchar column as
 	 * `= ANY ((ARRAY['a'::character varying, …])::text[])`, and the same
 	 * text read back (a pg_dump script) as
