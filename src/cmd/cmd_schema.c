@@ -189,7 +189,8 @@ static void log_operations(const struct schema_diff *d)
 int cmd_autogenerate(struct ctx *c, const struct revdir *rd, const char *const *down,
 		     size_t n_down, char **upgrade, char **downgrade, struct err *e)
 {
-	const char *path = c->cli.schema_file;
+	const char *path = c->cli.schema_file ? c->cli.schema_file
+					       : config_str(&c->cfg, CFG_MIGRATIONS_SCHEMA_FILE);
 	struct session s = {0};
 	struct scratch sc = {0};
 	struct schema have = {0}, want = {0};
@@ -199,8 +200,9 @@ int cmd_autogenerate(struct ctx *c, const struct revdir *rd, const char *const *
 
 	*upgrade = *downgrade = NULL;
 	if (!path)
-		return err_set(e, EXIT_USAGE, "--autogenerate needs --schema FILE: the schema the "
-					      "database should have");
+		return err_set(e, EXIT_USAGE, "--autogenerate needs --schema FILE (or "
+					      "migrations.schema_file): the schema the database should "
+					      "have");
 	if (check_readable(path, e) < 0)
 		return -1;
 	if (session_open(&s, &c->cfg, 0, e) < 0 || store_init(&st, s.conn, &c->cfg, e) < 0 ||

@@ -57,6 +57,8 @@ static const struct setting settings[CFG_COUNT] = {
 	[CFG_MIGRATIONS_LOCK_TIMEOUT] = {"migrations", "lock_timeout", T_DURATION, "5s"},
 	[CFG_MIGRATIONS_STATEMENT_TIMEOUT] = {"migrations", "statement_timeout", T_DURATION, NULL},
 	[CFG_MIGRATIONS_LOCK_RETRIES] = {"migrations", "lock_retries", T_INT, "5"},
+	/* the schema revision --autogenerate reaches (cmd/cmd_schema.c) */
+	[CFG_MIGRATIONS_SCHEMA_FILE] = {"migrations", "schema_file", T_STRING, NULL},
 	[CFG_INIT_LOCK_TIMEOUT] = {"init", "lock_timeout", T_DURATION, "5s"},
 	[CFG_INIT_STATEMENT_TIMEOUT] = {"init", "statement_timeout", T_DURATION, NULL},
 	[CFG_INIT_LOCK_RETRIES] = {"init", "lock_retries", T_INT, "5"},
@@ -539,7 +541,7 @@ static int check_unknown_env(struct err *e)
 	for (char **env = environ; *env; env++) {
 		const char *var = *env;
 		const char *eq = strchr(var, '=');
-		char name[256];
+		char name[256], whole[256];
 		size_t n;
 		int known = 0, our_section = 0;
 
@@ -550,6 +552,7 @@ static int check_unknown_env(struct err *e)
 			continue;
 		memcpy(name, var, n);
 		name[n] = '\0';
+		memcpy(whole, name, n + 1); /* migrations.schema_file is itself a _FILE */
 		if (n > 5 && strcmp(name + n - 5, "_FILE") == 0)
 			name[n - 5] = '\0';
 		if (strcmp(name, "MIGRATE_CONFIG") == 0 || strncmp(name, "MIGRATE_INIT_VAR_", 17) == 0)
@@ -560,7 +563,7 @@ static int check_unknown_env(struct err *e)
 			snprintf(section, sizeof section, "MIGRATE_%s_", settings[i].section);
 			for (char *c = section; *c; c++)
 				*c = (char)toupper((unsigned char)*c);
-			if (strcmp(name, want) == 0)
+			if (strcmp(name, want) == 0 || strcmp(whole, want) == 0)
 				known = 1;
 			if (strncmp(name, section, strlen(section)) == 0)
 				our_section = 1;

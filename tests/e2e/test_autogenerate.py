@@ -224,3 +224,14 @@ def test_a_failing_schema_file_names_its_line(pg, project):
     assert os.listdir(project.mdir) == []
     assert pg.sql("SELECT count(*) FROM pg_database WHERE datname LIKE 'migrate\\_schema\\_%'") \
         == [(0,)]
+
+
+def test_the_schema_file_can_be_a_setting(pg, project):
+    start_at(project, "CREATE TABLE t (a int);")
+    path = os.path.join(project.cwd, "desired.sql")
+    with open(path, "w") as f:
+        f.write("CREATE TABLE t (a int, b int);\n")
+    r = project("revision", "--autogenerate", "-m", "to the file", "--rev-id", NEW,
+                env={"MIGRATE_MIGRATIONS_SCHEMA_FILE": path})
+    assert r.returncode == 0, r.stderr
+    assert "ALTER TABLE public.t ADD COLUMN b integer;" in generated(project)

@@ -443,6 +443,19 @@ static void test_env_errors(void)
 	CHECK_STR(e.msg, "MIGRATE_VERIFY_MIN_TABLES: invalid verify.min_tables \"many\": expected a "
 			 "non-negative integer");
 	config_release(&cfg);
+
+	/* migrations.schema_file is a setting whose name ends in _FILE: its
+	 * variable is the path itself, not a typo of migrations.schema */
+	clear_env();
+	setenv("MIGRATE_MIGRATIONS_SCHEMA_FILE", "db/schema.sql", 1);
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 0);
+	CHECK_STR(config_str(&cfg, CFG_MIGRATIONS_SCHEMA_FILE), "db/schema.sql");
+	config_release(&cfg);
+	clear_env();
+	setenv("MIGRATE_MIGRATIONS_SCHEMA", "x", 1);
+	CHECK_INT(load(&cfg, NULL, NULL, 0, &e), 3);
+	CHECK_STR(e.msg, "unknown setting in environment variable MIGRATE_MIGRATIONS_SCHEMA");
+	config_release(&cfg);
 }
 
 static void test_config_file_choice(void)
