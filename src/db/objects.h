@@ -31,4 +31,15 @@
 	"                                       WHERE c2.relname ~ '^migrate_entry_'"\
 	"                                          OR c2.relname = $2)))"
 
+/* One spelling made one: PostgreSQL prints `col IN ('a', 'b')` on a varchar
+ * column as `= ANY ((ARRAY['a'::character varying, ...])::text[])`, and the
+ * same text read back (a pg_dump script) as
+ * `= ANY (ARRAY[('a'::character varying)::text, ...])`: both are written
+ * `= ANY (ARRAY['a'::character varying, ...])` by this expression of the
+ * SQL text expr. */
+#define SCHEMA_NORMALISED(expr) \
+	"regexp_replace(regexp_replace(" expr ","\
+	"  '\\(ARRAY\\[((?:[^]'']|''(?:[^'']|'''')*'')*)\\]\\)::text\\[\\]', 'ARRAY[\\1]', 'g'),"\
+	"  '\\((''(?:[^'']|'''')*''::[a-z_ ]+)\\)::text', '\\1', 'g')"
+
 #endif

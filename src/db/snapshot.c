@@ -16,14 +16,7 @@
  * strcmp). */
 static const char snapshot_sql[] =
 	"WITH " SCHEMA_OBJECTS_CTE
-	/* PostgreSQL prints `col IN ('a', 'b')` on a varchar column as
-	 * `= ANY ((ARRAY['a'::character varying, …])::text[])`, and the same
-	 * text read back (a pg_dump script) as
-	 * `= ANY (ARRAY[('a'::character varying)::text, …])`: both are
-	 * written `= ANY (ARRAY['a'::character varying, …])` here */
-	"SELECT l FROM (SELECT regexp_replace(regexp_replace(l,"
-	"  '\\(ARRAY\\[((?:[^]'']|''(?:[^'']|'''')*'')*)\\]\\)::text\\[\\]', 'ARRAY[\\1]', 'g'),"
-	"  '\\((''(?:[^'']|'''')*''::[a-z_ ]+)\\)::text', '\\1', 'g') AS l FROM ("
+	"SELECT l FROM (SELECT " SCHEMA_NORMALISED("l") " AS l FROM ("
 	" SELECT 'schema ' || quote_ident(nspname) AS l FROM nsp WHERE nspname <> 'public'"
 	" UNION ALL"
 	" SELECT 'table ' || r.name || ' (' || c.relkind::text || ')' ||"

@@ -3,9 +3,13 @@ the database at head to the schema FILE makes, and back.  Every case goes both w
 `upgrade head` the database's `pg_dump --schema-only` equals that of a database loaded straight
 from the file, and after `downgrade -1` it equals the starting point."""
 import os
+import shutil
+import subprocess
 
 import pytest
 
+from conftest import clean_env, run
+from pgcluster import PG_BIN, SUPERUSER
 from revtools import Mig, create_db, pg_dump_schema, psql, write_rev
 
 A = "aaaa00000001"
@@ -72,6 +76,23 @@ CASES = {
         "", "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS\n"
             "$$BEGIN RETURN NEW; END$$;\nCREATE TABLE t (a int);\n"
             "CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();"),
+    "comments on other objects": (
+        "", "CREATE SCHEMA s;\nCOMMENT ON SCHEMA s IS 'sch';\n"
+            "CREATE TYPE e AS ENUM ('a');\nCOMMENT ON TYPE e IS 'en';\n"
+            "CREATE DOMAIN d AS int;\nCOMMENT ON DOMAIN d IS 'dom';\n"
+            "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;\n"
+            "COMMENT ON FUNCTION f() IS 'fn';\n"
+            "CREATE TABLE t (a int CONSTRAINT a_pos CHECK (a > 0));\n"
+            "COMMENT ON CONSTRAINT a_pos ON t IS 'pos';\n"
+            "CREATE INDEX t_a ON t (a);\nCOMMENT ON INDEX t_a IS 'idx';\n"
+            "CREATE TRIGGER tg BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();\n"
+            "COMMENT ON TRIGGER tg ON t IS 'trg';"),
+    "a check constraint and an index that call a function": (
+        "", "CREATE FUNCTION ok(x int) RETURNS bool LANGUAGE sql IMMUTABLE AS 'SELECT x > 0';\n"
+            "CREATE TABLE t (a int CHECK (ok(a)));\nCREATE INDEX t_ok ON t (ok(a));"),
+    "a domain whose check calls a function": (
+        "", "CREATE FUNCTION ok(x int) RETURNS bool LANGUAGE sql IMMUTABLE AS 'SELECT x > 0';\n"
+            "CREATE DOMAIN pos AS int CHECK (ok(VALUE));\nCREATE TABLE t (p pos);"),
     "comments": ("CREATE TABLE t (a int);",
                  "CREATE TABLE t (a int);\nCOMMENT ON TABLE t IS 'things';\n"
                  "COMMENT ON COLUMN t.a IS 'the a';"),
@@ -235,3 +256,35 @@ def test_the_schema_file_can_be_a_setting(pg, project):
                 env={"MIGRATE_MIGRATIONS_SCHEMA_FILE": path})
     assert r.returncode == 0, r.stderr
     assert "ALTER TABLE public.t ADD COLUMN b integer;" in generated(project)
+
+
+def test_the_example_schema_from_nothing_and_back(pg, tmp_path):
+    """The shipped example (126 tables, enums, functions, triggers, views, comments), dumped by
+    pg_dump: one revision writes all of it on an empty database, exactly; its downgrade leaves
+    nothing; and on the example's own database the same file is no change at all."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    example = create_db(pg, "ex_" + os.urandom(6).hex())
+    r = run(["bootstrap"], env=clean_env(DATABASE_URL=pg.url(example)), cwd=root, timeout=300)
+    assert r.returncode == 0, r.stderr
+    schema = tmp_path / "schema.sql"
+    schema.write_text(subprocess.run(
+        [f"{PG_BIN}/pg_dump", "-s", "-h", pg.sock, "-p", str(pg.port), "-U", SUPERUSER,
+         "-T", "alembic_version", "-T", "migrate_entry_*", example],
+        stdout=subprocess.PIPE, text=True, check=True).stdout)
+    copied = tmp_path / "example-migrations"
+    shutil.copytree(os.path.join(root, "migrations"), copied)
+    same = Mig(pg, example, copied, tmp_path)
+    r = same("revision", "--autogenerate", "--schema", str(schema), "-m", "same", "--rev-id", NEW)
+    assert r.returncode == 0, r.stderr
+    assert "no changes detected" in r.stderr
+
+    (tmp_path / "migrations").mkdir()
+    empty = Mig(pg, create_db(pg, "ex_" + os.urandom(6).hex()), tmp_path / "migrations", tmp_path)
+    r = empty("revision", "--autogenerate", "--schema", str(schema), "-m", "to the file",
+              "--rev-id", NEW)
+    assert r.returncode == 0, r.stderr
+    assert "WARNING" not in generated(empty)
+    empty.ok("upgrade", "head")
+    assert dump(pg, empty.db) == reference(pg, schema.read_text())
+    empty.ok("downgrade", "base")
+    assert dump(pg, empty.db) == dump(pg, create_db(pg, "ex_" + os.urandom(6).hex()))
