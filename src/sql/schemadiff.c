@@ -655,7 +655,8 @@ static int order_group(struct schema_op *ops, size_t n, int drops)
 			if (edges[x][0] == pick && blockers[edges[x][1]])
 				blockers[edges[x][1]]--;
 	}
-	memcpy(ops, out, n * sizeof *ops);
+	if (n > 0)
+		memcpy(ops, out, n * sizeof *ops);
 	rc = 0;
 fail:
 	free(names);
@@ -681,7 +682,7 @@ int schemadiff_order(struct schema_op *ops, size_t n)
 		if (ops[i].action != SCHEMA_DROP)
 			tmp[k++] = ops[i];
 	rc = order_group(tmp, nd, 1) < 0 || order_group(tmp + nd, n - nd, 0) < 0 ? -1 : 0;
-	if (rc == 0)
+	if (rc == 0 && n > 0)
 		memcpy(ops, tmp, n * sizeof *ops);
 	free(tmp);
 	return rc;
