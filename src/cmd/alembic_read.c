@@ -85,8 +85,10 @@ static int read_all(int fd, struct strbuf *b)
 	}
 }
 
-int alembic_read(struct alembic_project *p, const char *python, const char *ini,
-		 const char *section, struct err *e)
+/* Run python on the embedded script with args (NULL-terminated, at most 4)
+ * and parse its records into *p. */
+static int run_script(struct alembic_project *p, const char *python, const char *ini,
+		      const char *const *args, struct err *e)
 {
 	int fds[2], status;
 	struct strbuf out = {0};
@@ -109,7 +111,8 @@ int alembic_read(struct alembic_project *p, const char *python, const char *ini,
 		close(fds[0]);
 		close(fds[1]);
 		setenv("PYTHONDONTWRITEBYTECODE", "1", 1);
-		execlp(python, python, "-c", import_alembic_py, ini, section, (char *)NULL);
+		execlp(python, python, "-c", import_alembic_py, args[0], args[1], args[2],
+		       args[3], (char *)NULL);
 		fprintf(stderr, "migrate: %s: %s\n", python, strerror(errno));
 		_exit(127);
 	}
@@ -138,6 +141,20 @@ int alembic_read(struct alembic_project *p, const char *python, const char *ini,
 			       WIFEXITED(status) ? "status" : "signal",
 			       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), ini);
 	return 0;
+}
+
+int alembic_read(struct alembic_project *p, const char *python, const char *ini,
+		 const char *section, struct err *e)
+{
+	const char *args[] = {ini, section, NULL, NULL};
+	return run_script(p, python, ini, args, e);
+}
+
+int alembic_autogenerate(struct alembic_project *p, const char *python, const char *ini,
+			 const char *section, const char *url, struct err *e)
+{
+	const char *args[] = {"--autogenerate", ini, section, url ? url : ""};
+	return run_script(p, python, ini, args, e);
 }
 
 /* ---- the records ---------------------------------------------------------- */
@@ -287,6 +304,8 @@ int alembic_parse(struct alembic_project *p, const char *buf, size_t len, struct
 			rc = push(&p->warnings, &p->n_warnings, v, n);
 		else if (strcmp(tag, "setting") == 0)
 			rc = push(&p->settings, &p->n_settings, v, n);
+		else if (strcmp(tag, "detected") == 0)
+			rc = push(&p->detected, &p->n_detected, v, n);
 		else if (strcmp(tag, "rev") == 0)
 			rc = new_rev(p, v, n);
 		else if (p->n_revs > 0)
@@ -340,5 +359,6 @@ void alembic_project_release(struct alembic_project *p)
 	free(p->alembic_version);
 	free_list(p->warnings, p->n_warnings);
 	free_list(p->settings, p->n_settings);
+	free_list(p->detected, p->n_detected);
 	memset(p, 0, sizeof *p);
 }

@@ -5,8 +5,10 @@
  * rendered by Alembic in offline mode, or the Python error that stopped the
  * rendering.
  *
- * alembic_python picks the interpreter, alembic_read runs it and
- * alembic_parse reads its records (pure; the unit tests feed it bytes).
+ * alembic_python picks the interpreter, alembic_read runs it (and
+ * alembic_autogenerate, for `revision --autogenerate` from SQLAlchemy
+ * models) and alembic_parse reads its records (pure; the unit tests feed it
+ * bytes).
  */
 #ifndef MIGRATE_ALEMBIC_READ_H
 #define MIGRATE_ALEMBIC_READ_H
@@ -49,6 +51,8 @@ struct alembic_project {
 	size_t n_warnings;
 	char **settings; /* "version_table=x": what migrate.ini should say too */
 	size_t n_settings;
+	char **detected; /* alembic_autogenerate: the operations, as Alembic names them */
+	size_t n_detected;
 };
 
 /* The interpreter to run: given (--python), else $MIGRATE_PYTHON, else the
@@ -62,6 +66,15 @@ void alembic_python(const char *given, char *out, size_t cap);
  * the project cannot be read. */
 int alembic_read(struct alembic_project *p, const char *python, const char *ini,
 		 const char *section, struct err *e);
+
+/* The models route of `revision --autogenerate`: env.py of ini's [section]
+ * runs online against url (NULL: as configured), Alembic compares its
+ * target_metadata with that database, and *p gets one revision
+ * ("autogenerate") whose upgrade and downgrade are the operations found,
+ * rendered in offline mode, and their names in p->detected.  Errors as
+ * alembic_read's. */
+int alembic_autogenerate(struct alembic_project *p, const char *python, const char *ini,
+			 const char *section, const char *url, struct err *e);
 
 /* Parse the records buf[0..len) (the format is described in the Python
  * file).  EXIT_CONFIG on malformed records or a `fatal` one. */

@@ -1,5 +1,6 @@
-"""The Python half of `migrate import-alembic` (src/cmd/cmd_import.c runs it; it is compiled
-into the binary, see the Makefile).
+"""The Python half of `migrate import-alembic` and of `migrate revision --autogenerate` from
+SQLAlchemy models (src/cmd/cmd_import.c and src/cmd/cmd_schema.c run it; it is compiled into
+the binary, see the Makefile).
 
 It loads an Alembic project (alembic.ini, its script directory, env.py) with the Alembic that
 the interpreter imports, renders every revision by itself in Alembic's offline mode (one
@@ -20,6 +21,11 @@ A record is `TAG LENGTH\\n` followed by LENGTH bytes of UTF-8 and `\\n`.  Tags:
     up.error TEXT / up.source PY upgrade() cannot be rendered offline: why, and its source
     down.* ...                   the same for downgrade()
   end                   all revisions were sent
+
+With `--autogenerate INI SECTION URL` it runs env.py online against URL (as `sqlalchemy.url`),
+has Alembic compare env.py's target_metadata with that database, and sends one `rev
+autogenerate` whose up.tx / down.tx are the operations rendered in offline mode, with a
+`detected TEXT` record per operation (as Alembic logs them) before it.
 """
 import ast
 import io
@@ -412,23 +418,137 @@ def send_revision(env, rev, versions_dirs):
             emit(direction + (".tx" if tx else ".auto"), text)
 
 
-def main(argv):
-    global OUT
-    OUT = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-    ini, section = argv[1], argv[2]
-    try:
-        import alembic
-        from alembic import util as alembic_util
-        from alembic.config import Config
-        from alembic.script import ScriptDirectory
-    except ImportError as exc:
-        fatal("%s cannot import Alembic (%s)" % (sys.executable, exc))
-    emit("alembic", alembic.__version__)
-    if not os.path.isfile(ini):
-        fatal("%s: no such file" % ini)
+# ---- revision --autogenerate from the models -----------------------------------------------
+
+TOOL_TABLES = re.compile(r"^migrate_entry_")
+
+
+def tool_table(op):
+    """An operation on one of migrate-entry's own tables, which the models do not know."""
+    name = getattr(op, "table_name", None)
+    return bool(name) and bool(TOOL_TABLES.match(name))
+
+
+def prune(container):
+    """The operations left once those on the tool's own tables are gone."""
+    kept = []
+    for op in container.ops:
+        if tool_table(op):
+            continue
+        if hasattr(op, "ops"):
+            prune(op)
+            if not op.ops:
+                continue
+        kept.append(op)
+    container.ops = kept
+
+
+def describe(diff):
+    """One line for an operation, as Alembic's log says it: `add_table public.users`."""
+    if isinstance(diff, list):  # modify_* diffs come grouped per column
+        return "; ".join(describe(d) for d in diff)
+    kind, rest = diff[0], diff[1:]
+    if kind.startswith("modify_") and len(rest) >= 3:
+        schema, table, column = rest[0], rest[1], rest[2]
+        return "%s %s%s.%s" % (kind, schema + "." if schema else "", table, column)
+    if kind in ("add_column", "remove_column"):
+        schema, table, column = rest[0], rest[1], rest[2]
+        return "%s %s%s.%s" % (kind, schema + "." if schema else "", table, column.name)
+    obj = rest[0]
+    name = getattr(obj, "fullname", None) or getattr(obj, "name", None)
+    if not name:  # an unnamed constraint: its kind and columns
+        columns = getattr(obj, "columns", None) or ()
+        name = "%s (%s)" % (type(obj).__name__, ", ".join(c.name for c in columns))
+    table = getattr(getattr(obj, "table", None), "fullname", None)
+    return "%s %s%s" % (kind, name, " on " + table if table and table != name else "")
+
+
+def render_ops(container):
+    """The SQL of the operations, in Alembic's offline mode for PostgreSQL."""
+    from alembic.operations import Operations
+    from alembic.runtime.migration import MigrationContext
+
+    buf = io.StringIO()
+    ctx = MigrationContext.configure(dialect_name="postgresql",
+                                     dialect_opts={"paramstyle": "named"},
+                                     opts={"as_sql": True, "output_buffer": buf,
+                                           "literal_binds": True})
+    ctx.dialect._backslash_escapes = False
+    operations = Operations(ctx)
+
+    def walk(op):
+        if hasattr(op, "ops"):
+            for inner in op.ops:
+                walk(inner)
+            return
+        try:
+            operations.invoke(op)
+        except Exception as exc:
+            # an operation Alembic itself cannot carry out (an unnamed constraint to drop):
+            # said in the file, where the statement would be, and in its header
+            what = " ".join(describe(d) for d in [op.to_diff_tuple()]) \
+                if hasattr(op, "to_diff_tuple") else type(op).__name__
+            why = "%s: Alembic cannot render it (%s); write it by hand" % (what, short_error(exc))
+            warnings.append(why)
+            buf.write("-- NOT RENDERED: %s\n\n" % why)
+    warnings = []
+    walk(container)
+    return buf.getvalue(), warnings
+
+
+def autogenerate(ini, section, url):
+    from alembic.autogenerate import produce_migrations
+    from alembic.config import Config
+    from alembic.runtime.environment import EnvironmentContext
+    from alembic.script import ScriptDirectory
+
     config = Config(ini, ini_section=section)
+    set_script_location(config, ini, section)
+    if url:
+        # configparser reads % as interpolation
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    logging.disable(logging.INFO)
+    literal_fallback()
+    try:
+        script = ScriptDirectory.from_config(config)
+    except Exception as exc:
+        fatal("%s: %s" % (ini, short_error(exc)))
+    found = {}
+
+    def compare(rev, context):
+        metadata = context.opts.get("target_metadata")
+        if metadata is None:
+            raise LookupError("env.py gives context.configure() no target_metadata: there are "
+                              "no models to compare")
+        found["script"] = produce_migrations(context, metadata)
+        return []
+
+    try:
+        with EnvironmentContext(config, script, fn=compare, as_sql=False):
+            script.run_env()
+    except Exception as exc:
+        fatal("env.py could not compare the models with the database: %s" % short_error(exc))
+    if "script" not in found:
+        fatal("env.py did not run the migrations online (context.run_migrations() was not "
+              "reached): nothing was compared")
+    migration = found["script"]
+    prune(migration.upgrade_ops)
+    prune(migration.downgrade_ops)
+    emit("rev", "autogenerate")
+    for diff in migration.upgrade_ops.as_diffs():
+        emit("detected", describe(diff))
+    for tag, ops in (("up.tx", migration.upgrade_ops), ("down.tx", migration.downgrade_ops)):
+        try:
+            sql, problems = render_ops(ops)
+        except Exception as exc:
+            fatal("Alembic could not render the %s in offline mode: %s"
+                  % ("upgrade" if tag == "up.tx" else "downgrade", short_error(exc)))
+        for why in problems:
+            emit("warning", "%s: %s" % ("upgrade" if tag == "up.tx" else "downgrade", why))
+        emit(tag, sql)
+
+
+def set_script_location(config, ini, section):
     try:
         location = config.get_main_option("script_location")
     except Exception as exc:
@@ -441,6 +561,34 @@ def main(argv):
             config.set_main_option("script_location", here)
         else:
             fatal("%s: no script_location in [%s]" % (ini, section))
+
+
+def main(argv):
+    global OUT
+    OUT = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    autogen = argv[1] == "--autogenerate"
+    if autogen:
+        argv = argv[1:]
+    ini, section = argv[1], argv[2]
+    try:
+        import alembic
+        from alembic import util as alembic_util
+        from alembic.config import Config
+        from alembic.script import ScriptDirectory
+    except ImportError as exc:
+        fatal("%s cannot import Alembic (%s)" % (sys.executable, exc))
+    emit("alembic", alembic.__version__)
+    if not os.path.isfile(ini):
+        fatal("%s: no such file" % ini)
+    if autogen:
+        autogenerate(ini, section, argv[3])
+        emit("end")
+        OUT.flush()
+        return
+    config = Config(ini, ini_section=section)
+    set_script_location(config, ini, section)
     logging.disable(logging.INFO)
     alembic_util.load_python_file = tolerant_loader(alembic_util)
     literal_fallback()

@@ -154,7 +154,10 @@ static const struct opt options[] = {
 	       "check: compare the database with the schema FILE makes (exit 1 when they "
 	       "differ); revision --autogenerate: the schema to reach"),
 	FLAG("autogenerate", 0, autogenerate, CMD(REVISION),
-	     "write the DDL from the database at head to the --schema FILE's schema, and back"),
+	     "write the DDL from the database at head to the --schema FILE's schema (or the "
+	     "models of alembic.ini), and back"),
+	FLAG("models", 0, models, CMD(REVISION),
+	     "--autogenerate from the SQLAlchemy models env.py of ./alembic.ini gives Alembic"),
 	STRING("write-manifest", 0, "FILE", write_manifest, CMD(VERIFY),
 	       "write the tables of verify.schema to FILE instead of checking"),
 	/* import-alembic */
@@ -162,9 +165,9 @@ static const struct opt options[] = {
 	       "where to write the revision files (default: migrations.dir)"),
 	FLAG("check", 0, check, CMD(IMPORT_ALEMBIC),
 	     "compare DIR with what the import would write; write nothing"),
-	STRING("python", 0, "PATH", python, CMD(IMPORT_ALEMBIC),
+	STRING("python", 0, "PATH", python, CMD(IMPORT_ALEMBIC) | CMD(REVISION),
 	       "the Python that imports Alembic (default: $MIGRATE_PYTHON, the alembic command's)"),
-	STRING("name", 'n', "SECTION", ini_name, CMD(IMPORT_ALEMBIC),
+	STRING("name", 'n', "SECTION", ini_name, CMD(IMPORT_ALEMBIC) | CMD(REVISION),
 	       "the ini file's section, as alembic -n (default alembic)"),
 };
 

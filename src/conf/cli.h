@@ -81,6 +81,7 @@ struct cli {
 	int purge;          /* stamp --purge */
 	int splice;         /* revision --splice */
 	int autogenerate;   /* revision --autogenerate */
+	int models;         /* revision --autogenerate --models */
 	const char *message;        /* -m */
 	const char *rev_id;         /* --rev-id */
 	const char *head;           /* --head */
