@@ -167,6 +167,11 @@ int cmd_check(struct ctx *c, struct err *e)
 	size_t n = 0;
 	int rc = -1;
 
+	if (c->cli.models && c->cli.schema_file)
+		return err_set(e, EXIT_USAGE, "--models and --schema name two sources of the schema: "
+					      "give one");
+	if (c->cli.models)
+		return cmd_check_models(c, e);
 	if (c->cli.schema_file)
 		return cmd_check_schema(c, e);
 	if (online_open(c, &o, 0, e) == 0 && migrate_heads(o.s.conn, &c->cfg, &o.rd, &heads, &n, e) == 0)

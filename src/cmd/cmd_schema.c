@@ -111,6 +111,18 @@ out:
 	return rc;
 }
 
+int cmd_schema_snapshot(struct ctx *c, const char *path, const char *vschema, const char *vtable,
+			struct snapshot *out, struct err *e)
+{
+	struct scratch sc = {0};
+	int rc = -1;
+	if (check_readable(path, e) == 0 && load_schema_file(c, path, &sc, e) == 0 &&
+	    snapshot_take(sc.conn, vschema, vtable, out, e) == 0)
+		rc = 0;
+	scratch_close(&sc);
+	return rc;
+}
+
 /* ---- revision --autogenerate --schema FILE ------------------------------- */
 
 /* The database must be at the head the new revision builds on (as
@@ -331,5 +343,35 @@ out:
 	schema_release(&want);
 	scratch_close(&sc);
 	session_close(&s);
+	return rc;
+}
+
+/* ---- check --models --------------------------------------------------------- */
+
+int cmd_check_models(struct ctx *c, struct err *e)
+{
+	const char *section = c->cli.ini_name ? c->cli.ini_name : "alembic";
+	struct alembic_project p;
+	char python[1024], url[4096];
+	int rc = -1;
+
+	if (sqlalchemy_url(&c->cfg, url, sizeof url, e) < 0)
+		return -1;
+	alembic_python(c->cli.python, python, sizeof python);
+	if (alembic_autogenerate(&p, python, "alembic.ini", section, url, e) == 0) {
+		for (size_t i = 0; i < p.n_detected; i++)
+			printf("%s\n", p.detected[i]);
+		if (p.n_detected > 0)
+			err_set(e, EXIT_FAILURE_GENERIC,
+				"the database does not match the models of alembic.ini: %zu operation%s "
+				"detected (Alembic %s)",
+				p.n_detected, p.n_detected == 1 ? "" : "s",
+				p.alembic_version ? p.alembic_version : "?");
+		else
+			log_info("the database matches the models of alembic.ini (Alembic %s)",
+				 p.alembic_version ? p.alembic_version : "?");
+		rc = p.n_detected > 0 ? -1 : 0;
+	}
+	alembic_project_release(&p);
 	return rc;
 }

@@ -3,13 +3,15 @@
  * built-in checks without Python, on a scratch database of the target's
  * server (created as the target would be, dropped afterwards), so that the
  * real database is never touched:
- *   - the graph validates and has a single head;
+ *   - the graph validates and has a single head (or exactly the heads
+ *     --expect-heads names);
  *   - the init scripts run, then every revision in the order `upgrade heads`
  *     runs them goes up, down and up again (the "stairway", one step of
  *     the plan and its inverse at a time, so branches and merge points
  *     too): its downgrade must restore the schema from before it, and the
  *     second upgrade must leave the schema the first left (db/snapshot.h
  *     compares the catalogs);
+ *   - with --schema FILE, the schema at head is the one FILE makes;
  *   - from head, a downgrade to base leaves the schema the init scripts
  *     made.
  * The first failure names the revision and the step and stops the run.
@@ -38,22 +40,63 @@ struct test_run {
 	struct revdir rd;
 	PGconn *conn;     /* to the scratch database */
 	const char *vschema, *vtable; /* the version table, left out of snapshots */
+	const struct snapshot *want;  /* --schema: the schema at head */
 };
 
-/* The one head, or EXIT_GRAPH naming them. */
-static int single_head(const struct revdir *rd, struct err *e)
+/* Is head one of the revisions expect (comma-separated ids, prefixes or
+ * labels) names?  -1 with e set when one names nothing. */
+static int expected(const struct revgraph *g, const char *expect, size_t head, struct err *e)
+{
+	char spec[256];
+	for (const char *p = expect; *p;) {
+		size_t len = strcspn(p, ","), found[64], n;
+		snprintf(spec, sizeof spec, "%.*s", (int)len, p);
+		p += len + (p[len] == ',');
+		if (!spec[0])
+			continue;
+		if (revgraph_resolve(g, spec, found, 64, &n, e) < 0)
+			return err_prefix(e, "--expect-heads");
+		for (size_t i = 0; i < n; i++)
+			if (found[i] == head)
+				return 1;
+	}
+	return 0;
+}
+
+/* The one head (or with --expect-heads, exactly the heads named), or
+ * EXIT_GRAPH naming them. */
+static int expected_heads(const struct revdir *rd, const char *expect, struct err *e)
 {
 	const size_t *heads;
-	size_t n = revgraph_heads(rd->graph, &heads);
+	size_t n = revgraph_heads(rd->graph, &heads), named = 0;
 	char list[512] = "";
 	size_t len = 0;
-	if (n == 1)
-		return 0;
 	for (size_t i = 0; i < n && len + 1 < sizeof list; i++)
 		len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "",
 					revgraph_id(rd->graph, heads[i]));
-	err_set(e, EXIT_GRAPH, "the revisions have %zu heads: %s", n, list);
-	return err_hint(e, "merge them first (migrate merge -m MSG)");
+	if (!expect) {
+		if (n == 1)
+			return 0;
+		err_set(e, EXIT_GRAPH, "the revisions have %zu heads: %s", n, list);
+		return err_hint(e, "merge them first (migrate merge -m MSG), or name the heads "
+				   "expected with --expect-heads");
+	}
+	for (size_t i = 0; i < n; i++) {
+		int k = expected(rd->graph, expect, heads[i], e);
+		if (k < 0)
+			return -1;
+		named += (size_t)k;
+	}
+	/* every head named, and nothing named that is not a head */
+	if (named == n) {
+		size_t count = 0;
+		for (const char *p = expect; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ','))
+			count += strcspn(p, ",") > 0;
+		if (count == n)
+			return 0;
+	}
+	return err_set(e, EXIT_GRAPH, "the revisions' heads are %s, not the ones expected (%s)",
+		       list, expect);
 }
 
 static int by_string(const void *a, const void *b)
@@ -211,6 +254,16 @@ static int run_checks(struct test_run *t, const struct revplan *plan, struct err
 	t->vtable = st.table;
 	if (snap(t, &init, e) < 0 || stairway(t, plan, &init, e) < 0)
 		goto out;
+	if (t->want) {
+		char what[1200];
+		snprintf(what, sizeof what, "the schema at head does not match \"%s\" (+ what the "
+					    "file has and head has not, - the reverse)",
+			 t->c->cli.schema_file);
+		log_info("the schema at head against \"%s\"", t->c->cli.schema_file);
+		if (snap(t, &base, e) < 0 || same_schema(&base, t->want, what, e) < 0)
+			goto out;
+		snapshot_release(&base);
+	}
 	if (plan->n_steps == 0) {
 		rc = 0;
 		goto out;
@@ -237,29 +290,40 @@ int cmd_test(struct ctx *c, struct err *e)
 	struct test_run t = {.c = c};
 	struct revplan plan = {0};
 	struct scratch sc = {0};
+	struct snapshot want = {0};
 	char took[32];
 	int rc = -1;
 	int64_t start = now_ms();
 
 	if (cmd_load_revisions(c, &t.rd, e) < 0 || init_check(&c->cfg, e) < 0)
 		goto out;
-	if (t.rd.graph && (single_head(&t.rd, e) < 0 ||
+	if (t.rd.graph && (expected_heads(&t.rd, c->cli.expect_heads, e) < 0 ||
 			   revplan_upgrade(t.rd.graph, NULL, 0, "heads", &plan, e) < 0 ||
 			   migrate_check_plan(&t.rd, &plan, e) < 0 ||
 			   downgrades_present(&t.rd, &plan, e) < 0))
 		goto out;
+	/* the file's schema first: a broken file stops the run before it starts */
+	if (c->cli.schema_file) {
+		if (cmd_schema_snapshot(c, c->cli.schema_file,
+					config_str(&c->cfg, CFG_MIGRATIONS_VERSION_TABLE_SCHEMA),
+					config_str(&c->cfg, CFG_MIGRATIONS_VERSION_TABLE), &want, e) < 0)
+			goto out;
+		t.want = &want;
+	}
 	if (scratch_open(&sc, &c->cfg, "test", NULL, e) < 0)
 		goto out;
 	t.conn = sc.conn;
 	if (run_checks(&t, &plan, e) < 0)
 		goto out;
 	printf("migrate test: passed: %zu revision%s up, down and up again from the init scripts' "
-	       "schema, then down to base, on scratch database %s (%s)\n",
-	       plan.n_steps, plan.n_steps == 1 ? "" : "s", sc.name,
+	       "schema,%s then down to base, on scratch database %s (%s)\n",
+	       plan.n_steps, plan.n_steps == 1 ? "" : "s",
+	       t.want ? " the schema at head matching the schema file," : "", sc.name,
 	       duration_format(now_ms() - start, took, sizeof took));
 	rc = 0;
 out:
 	scratch_close(&sc);
+	snapshot_release(&want);
 	revplan_release(&plan);
 	revdir_release(&t.rd);
 	return rc;

@@ -42,11 +42,18 @@ int cmd_revision(struct ctx *c, struct err *e);
 int cmd_merge(struct ctx *c, struct err *e);
 int cmd_validate(struct ctx *c, struct err *e);
 
-/* cmd_schema.c: check --schema, the database against a schema file; and
+/* cmd_schema.c: check --schema / --models, the database against a schema
+ * file or the SQLAlchemy models; and
  * revision --autogenerate --schema: the sections of a new revision on down
  * (n_down parents) that take the database, at those, to the file's schema
  * and back (malloc'd, caller frees) */
 int cmd_check_schema(struct ctx *c, struct err *e);
+int cmd_check_models(struct ctx *c, struct err *e);
+/* … and the snapshot of the schema a file makes (migrate test --schema),
+ * the version table vschema.vtable left out */
+struct snapshot;
+int cmd_schema_snapshot(struct ctx *c, const char *path, const char *vschema, const char *vtable,
+			struct snapshot *out, struct err *e);
 struct revdir;
 int cmd_autogenerate(struct ctx *c, const struct revdir *rd, const char *const *down,
 		     size_t n_down, char **upgrade, char **downgrade, struct err *e);

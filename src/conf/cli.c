@@ -150,14 +150,17 @@ static const struct opt options[] = {
 	FLAG("splice", 0, splice, CMD(REVISION), "allow --head to name a non-head (a new branch)"),
 	{"depends-on", 0, OPT_DEPENDS_ON, "REV", NULL, NULL, 0, CMD(REVISION),
 	 "depend on REV (repeatable)"},
-	STRING("schema", 0, "FILE", schema_file, CMD(CHECK) | CMD(REVISION),
+	STRING("schema", 0, "FILE", schema_file, CMD(CHECK) | CMD(REVISION) | CMD(TEST),
 	       "check: compare the database with the schema FILE makes (exit 1 when they "
-	       "differ); revision --autogenerate: the schema to reach"),
+	       "differ); revision --autogenerate: the schema to reach; test: the schema at head"),
 	FLAG("autogenerate", 0, autogenerate, CMD(REVISION),
 	     "write the DDL from the database at head to the --schema FILE's schema (or the "
 	     "models of alembic.ini), and back"),
-	FLAG("models", 0, models, CMD(REVISION),
-	     "--autogenerate from the SQLAlchemy models env.py of ./alembic.ini gives Alembic"),
+	FLAG("models", 0, models, CMD(REVISION) | CMD(CHECK),
+	     "the SQLAlchemy models env.py of ./alembic.ini gives Alembic: revision "
+	     "--autogenerate from them; check: compare the database with them (exit 1)"),
+	STRING("expect-heads", 0, "REV,REV", expect_heads, CMD(TEST),
+	       "the heads the revisions must have (default: a single one)"),
 	STRING("write-manifest", 0, "FILE", write_manifest, CMD(VERIFY),
 	       "write the tables of verify.schema to FILE instead of checking"),
 	/* import-alembic */
@@ -165,9 +168,9 @@ static const struct opt options[] = {
 	       "where to write the revision files (default: migrations.dir)"),
 	FLAG("check", 0, check, CMD(IMPORT_ALEMBIC),
 	     "compare DIR with what the import would write; write nothing"),
-	STRING("python", 0, "PATH", python, CMD(IMPORT_ALEMBIC) | CMD(REVISION),
+	STRING("python", 0, "PATH", python, CMD(IMPORT_ALEMBIC) | CMD(REVISION) | CMD(CHECK),
 	       "the Python that imports Alembic (default: $MIGRATE_PYTHON, the alembic command's)"),
-	STRING("name", 'n', "SECTION", ini_name, CMD(IMPORT_ALEMBIC) | CMD(REVISION),
+	STRING("name", 'n', "SECTION", ini_name, CMD(IMPORT_ALEMBIC) | CMD(REVISION) | CMD(CHECK),
 	       "the ini file's section, as alembic -n (default alembic)"),
 };
 

@@ -88,7 +88,8 @@ struct cli {
 	const char *branch_label;   /* --branch-label */
 	const char *rev_range;      /* history -r */
 	const char *write_manifest; /* verify --write-manifest */
-	const char *schema_file;    /* check --schema, revision --schema */
+	const char *schema_file;    /* check --schema, revision --schema, test --schema */
+	const char *expect_heads;   /* test --expect-heads */
 	const char *depends_on[CLI_MAX_DEPENDS_ON]; /* --depends-on (repeatable) */
 	int n_depends_on;
 	/* import-alembic */

@@ -224,3 +224,20 @@ def test_models_and_a_schema_file_together_are_a_usage_error(pg, project):
     r = autogenerate(project, "--models", "--schema", "schema.sql")
     assert r.returncode == 2, r.stderr
     assert "--models and --schema name two sources of the schema: give one" in r.stderr
+
+
+def test_check_models_lists_what_differs_and_exits_1(pg, project):
+    models(project, USERS)
+    r = project("check", "--models", timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "the database matches the models of alembic.ini (Alembic 1.8.1)" in r.stderr
+    assert r.stdout == ""
+    models(project, MORE)
+    r = project("check", "--models", timeout=120)
+    assert r.returncode == 1, r.stderr
+    assert r.stdout == ("add_table orders\nadd_index ix_orders_user_id on orders\n"
+                        "add_column users.nick\n")
+    assert ("error: the database does not match the models of alembic.ini: 3 operations detected "
+            "(Alembic 1.8.1)") in r.stderr
+    # the pending-revisions meaning of check is unchanged
+    assert project("check").returncode == 0

@@ -308,3 +308,45 @@ def test_check_schema_does_not_depend_on_settings_or_partition_order(pg, dbname,
     assert r.returncode == 1, r.stderr
     assert "- table public.parent_aa (r) FOR VALUES IN ('aa', 'ab') inherits public.parent" \
         in r.stdout.splitlines(), r.stdout
+
+
+def test_with_a_schema_file_the_schema_at_head_must_be_the_files(pg, mig, mdir, tmp_path):
+    good_chain(mdir)
+    schema = tmp_path / "schema.sql"
+    schema.write_text("CREATE TABLE t1 (id int PRIMARY KEY, name text NOT NULL, note text);\n"
+                      "CREATE INDEX t1_name ON t1 (name);\n")
+    r = mig("test", "--schema", str(schema))
+    assert r.returncode == 0, r.stderr
+    assert "the schema at head matching the schema file" in r.stdout
+    schema.write_text("CREATE TABLE t1 (id int PRIMARY KEY, name text NOT NULL, note text);\n")
+    r = mig("test", "--schema", str(schema))
+    assert r.returncode == 7, r.stderr
+    assert (f'error: the schema at head does not match "{schema}" (+ what the file has and head '
+            "has not, - the reverse) (1 difference: - index CREATE INDEX t1_name ON public.t1 "
+            "USING btree (name))") in r.stderr
+    assert scratch_databases(pg) == []
+    # a file that fails stops the run before any revision runs
+    schema.write_text("CREATE TABLE broken (;\n")
+    r = mig("test", "--schema", str(schema))
+    assert r.returncode == 6, r.stderr
+    assert "schema file: " in r.stderr and "schema.sql:1:" in r.stderr
+    assert "upgrade, downgrade, upgrade" not in r.stderr
+
+
+def test_expected_heads_are_named(pg, mig, mdir):
+    write_rev(mdir, A, upgrade="CREATE TABLE t1 (id int);", downgrade="DROP TABLE t1;")
+    write_rev(mdir, B, down=A, upgrade="CREATE TABLE t2 (id int);", downgrade="DROP TABLE t2;")
+    write_rev(mdir, C, down=A, upgrade="CREATE TABLE t3 (id int);", downgrade="DROP TABLE t3;")
+    r = mig("test")
+    assert r.returncode == 9, r.stderr
+    assert f"the revisions have 2 heads: {B}, {C}" in r.stderr
+    assert "--expect-heads" in r.stderr
+    r = mig("test", "--expect-heads", f"{C},{B[:6]}")
+    assert r.returncode == 0, r.stderr
+    assert "passed: 3 revisions" in r.stdout
+    r = mig("test", "--expect-heads", B)
+    assert r.returncode == 9, r.stderr
+    assert f"the revisions' heads are {B}, {C}, not the ones expected ({B})" in r.stderr
+    r = mig("test", "--expect-heads", "ffffffffffff")
+    assert r.returncode == 9, r.stderr
+    assert "--expect-heads: " in r.stderr
