@@ -46,7 +46,7 @@ int cmd_validate(struct ctx *c, struct err *e);
  * file or the SQLAlchemy models; and
  * revision --autogenerate --schema: the sections of a new revision on down
  * (n_down parents) that take the database, at those, to the file's schema
- * and back (malloc'd, caller frees) */
+ * and back, each from its marker line on (malloc'd, caller frees) */
 int cmd_check_schema(struct ctx *c, struct err *e);
 int cmd_check_models(struct ctx *c, struct err *e);
 /* … and the snapshot of the schema a file makes (migrate test --schema),

@@ -156,6 +156,9 @@ static const struct opt options[] = {
 	FLAG("autogenerate", 0, autogenerate, CMD(REVISION),
 	     "write the DDL from the database at head to the --schema FILE's schema (or the "
 	     "models of alembic.ini), and back"),
+	FLAG("concurrently", 0, concurrently, CMD(REVISION),
+	     "--autogenerate: build and drop indexes on existing tables CONCURRENTLY "
+	     "(a transaction:false section)"),
 	FLAG("models", 0, models, CMD(REVISION) | CMD(CHECK),
 	     "the SQLAlchemy models env.py of ./alembic.ini gives Alembic: revision "
 	     "--autogenerate from them; check: compare the database with them (exit 1)"),

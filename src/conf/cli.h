@@ -82,6 +82,7 @@ struct cli {
 	int splice;         /* revision --splice */
 	int autogenerate;   /* revision --autogenerate */
 	int models;         /* revision --autogenerate --models */
+	int concurrently;   /* revision --autogenerate --concurrently */
 	const char *message;        /* -m */
 	const char *rev_id;         /* --rev-id */
 	const char *head;           /* --head */

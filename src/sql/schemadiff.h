@@ -82,6 +82,8 @@ struct schema_op {
 	char *sql;        /* owned; one or more statements, each ending ";\n" */
 	char *warning;    /* owned; when not NULL, sql is written commented out */
 	char *what;       /* owned: "add column public.users.email", for the header */
+	int online;       /* an index (not unique) on a table that stays, not a
+			   * partitioned one: it may be built or dropped CONCURRENTLY */
 };
 
 struct schema_diff {
@@ -104,9 +106,15 @@ int schemadiff_order(struct schema_op *ops, size_t n);
 int schemadiff_hold(struct schema_op *op, const char *why);
 
 /* The section text: a header comment listing the operations and the
- * warnings, then the statements (the held ones commented out).  NULL when
- * out of memory. */
-char *schemadiff_render(const struct schema_diff *d, const char *source);
+ * warnings, then the statements (the held ones commented out).  With
+ * concurrently, when any op is online: the online drops as DROP INDEX
+ * CONCURRENTLY IF EXISTS first, the other statements in one BEGIN … COMMIT
+ * block, then the online creations as CREATE INDEX CONCURRENTLY (each after
+ * a DROP INDEX CONCURRENTLY IF EXISTS of an invalid leftover of a failed
+ * try) and the comments on them; *autocommit is then set (the section must
+ * be transaction:false).  NULL when out of memory. */
+char *schemadiff_render(const struct schema_diff *d, const char *source, int concurrently,
+			int *autocommit);
 
 void schemadiff_release(struct schema_diff *d);
 

@@ -288,3 +288,27 @@ def test_the_example_schema_from_nothing_and_back(pg, tmp_path):
     assert dump(pg, empty.db) == reference(pg, schema.read_text())
     empty.ok("downgrade", "base")
     assert dump(pg, empty.db) == dump(pg, create_db(pg, "ex_" + os.urandom(6).hex()))
+
+
+def test_concurrently_builds_indexes_outside_the_transaction(pg, project):
+    start_at(project, "CREATE TABLE t (a int, b text);\nINSERT INTO t VALUES (1, 'x');\n"
+                      "CREATE INDEX t_old ON t (b);")
+    before = dump(pg, project.db)
+    second = ("CREATE TABLE t (a int, b text, c int);\nCREATE INDEX t_a ON t (a) WHERE a > 0;\n"
+              "COMMENT ON INDEX t_a IS 'partial';\nCREATE UNIQUE INDEX t_c ON t (c);\n"
+              "CREATE TABLE n (x int);\nCREATE INDEX n_x ON n (x);")
+    r = autogenerate(project, second, "--concurrently")
+    assert r.returncode == 0, r.stderr
+    up, down = generated(project).split("-- migrate:downgrade")
+    assert "\n-- migrate:upgrade transaction:false\n" in up
+    assert "\nDROP INDEX CONCURRENTLY IF EXISTS public.t_old;\n\nBEGIN;\n" in up
+    assert ("\nCOMMIT;\n\nDROP INDEX CONCURRENTLY IF EXISTS public.t_a;\nCREATE INDEX "
+            "CONCURRENTLY t_a ON public.t USING btree (a) WHERE (a > 0);\n") in up
+    # a new table's index and a unique one stay in the transaction
+    assert "\nCREATE INDEX n_x ON public.n USING btree (x);\n" in up
+    assert "\nCREATE UNIQUE INDEX t_c ON public.t USING btree (c);\n" in up
+    assert down.startswith(" transaction:false\n")
+    project.ok("upgrade", "head")
+    assert dump(pg, project.db) == reference(pg, second)
+    project.ok("downgrade", "-1")
+    assert dump(pg, project.db) == before
