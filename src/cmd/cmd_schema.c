@@ -249,30 +249,38 @@ static char *models_section(const struct alembic_project *p, const struct alembi
 	return strbuf_detach(&s);
 }
 
-static int models_sections(struct ctx *c, char **upgrade, char **downgrade, struct err *e)
+/* Alembic's comparison of the models with the target, into *p (release it
+ * also after a failure). */
+static int compare_models(struct ctx *c, struct alembic_project *p, struct err *e)
 {
-	const char *section = c->cli.ini_name ? c->cli.ini_name : "alembic";
-	struct alembic_project p;
 	char python[1024], url[4096];
-	int rc = -1;
-
+	memset(p, 0, sizeof *p);
 	if (sqlalchemy_url(&c->cfg, url, sizeof url, e) < 0)
 		return -1;
 	alembic_python(c->cli.python, python, sizeof python);
-	if (alembic_autogenerate(&p, python, "alembic.ini", section, url, e) == 0) {
-		if (p.n_revs != 1) {
-			err_set(e, EXIT_CONFIG, "Alembic's comparison sent no result");
-		} else {
-			for (size_t i = 0; i < p.n_detected; i++)
-				log_info("detected: %s", p.detected[i]);
-			for (size_t i = 0; i < p.n_warnings; i++)
-				log_warn("%s", p.warnings[i]);
-			if (p.n_detected == 0)
-				log_info("no changes detected: the database at head matches the models");
-			*upgrade = models_section(&p, &p.revs[0].upgrade, 1);
-			*downgrade = models_section(&p, &p.revs[0].downgrade, 0);
-			rc = *upgrade && *downgrade ? 0 : err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
-		}
+	if (alembic_autogenerate(p, python, "alembic.ini", c->cli.ini_name ? c->cli.ini_name : "alembic",
+				 url, e) < 0)
+		return -1;
+	if (p->n_revs != 1)
+		return err_set(e, EXIT_CONFIG, "Alembic's comparison sent no result");
+	return 0;
+}
+
+static int models_sections(struct ctx *c, char **upgrade, char **downgrade, struct err *e)
+{
+	struct alembic_project p;
+	int rc = -1;
+
+	if (compare_models(c, &p, e) == 0) {
+		for (size_t i = 0; i < p.n_detected; i++)
+			log_info("detected: %s", p.detected[i]);
+		for (size_t i = 0; i < p.n_warnings; i++)
+			log_warn("%s", p.warnings[i]);
+		if (p.n_detected == 0)
+			log_info("no changes detected: the database at head matches the models");
+		*upgrade = models_section(&p, &p.revs[0].upgrade, 1);
+		*downgrade = models_section(&p, &p.revs[0].downgrade, 0);
+		rc = *upgrade && *downgrade ? 0 : err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
 	}
 	alembic_project_release(&p);
 	return rc;
@@ -368,26 +376,20 @@ out:
 
 int cmd_check_models(struct ctx *c, struct err *e)
 {
-	const char *section = c->cli.ini_name ? c->cli.ini_name : "alembic";
 	struct alembic_project p;
-	char python[1024], url[4096];
 	int rc = -1;
 
-	if (sqlalchemy_url(&c->cfg, url, sizeof url, e) < 0)
-		return -1;
-	alembic_python(c->cli.python, python, sizeof python);
-	if (alembic_autogenerate(&p, python, "alembic.ini", section, url, e) == 0) {
+	if (compare_models(c, &p, e) == 0) {
+		const char *v = p.alembic_version ? p.alembic_version : "?";
 		for (size_t i = 0; i < p.n_detected; i++)
 			printf("%s\n", p.detected[i]);
 		if (p.n_detected > 0)
 			err_set(e, EXIT_FAILURE_GENERIC,
 				"the database does not match the models of alembic.ini: %zu operation%s "
 				"detected (Alembic %s)",
-				p.n_detected, p.n_detected == 1 ? "" : "s",
-				p.alembic_version ? p.alembic_version : "?");
+				p.n_detected, p.n_detected == 1 ? "" : "s", v);
 		else
-			log_info("the database matches the models of alembic.ini (Alembic %s)",
-				 p.alembic_version ? p.alembic_version : "?");
+			log_info("the database matches the models of alembic.ini (Alembic %s)", v);
 		rc = p.n_detected > 0 ? -1 : 0;
 	}
 	alembic_project_release(&p);

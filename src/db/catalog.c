@@ -244,35 +244,12 @@ static char *dup_value(const PGresult *r, int row, int col, int *ok)
 int catalog_read(PGconn *c, const char *version_schema, const char *version_table,
 		 struct schema *out, struct err *e)
 {
-	const char *params[2] = {version_schema, version_table};
-	/* names rendered schema-qualified (only pg_catalog on the path), and
-	 * the settings that change how values print fixed */
-	const struct db_stmt stmts[] = {
-		{"BEGIN", 0, NULL},
-		{"SET LOCAL search_path = pg_catalog", 0, NULL},
-		{"SET LOCAL standard_conforming_strings = on", 0, NULL},
-		{"SET LOCAL datestyle = 'ISO, MDY'", 0, NULL},
-		{"SET LOCAL intervalstyle = postgres", 0, NULL},
-		{"SET LOCAL extra_float_digits = 1", 0, NULL},
-		{"SET LOCAL quote_all_identifiers = off", 0, NULL},
-		{catalog_sql, 2, params},
-		{"COMMIT", 0, NULL}};
-	enum { N = sizeof stmts / sizeof *stmts, QUERY = N - 2 };
-	PGresult *res[N], *r;
+	PGresult *r;
 	int n, ok = 1;
 
 	memset(out, 0, sizeof *out);
-	if (db_exec_pipeline(c, stmts, N, res, NULL, e) < 0) {
-		for (int i = 0; i < N; i++)
-			PQclear(res[i]);
-		if (PQtransactionStatus(c) != PQTRANS_IDLE)
-			PQclear(PQexec(c, "ROLLBACK"));
-		return err_prefix(e, "cannot read the schema");
-	}
-	r = res[QUERY];
-	for (int i = 0; i < N; i++)
-		if (i != QUERY)
-			PQclear(res[i]);
+	if (schema_objects_query(c, catalog_sql, version_schema, version_table, &r, e) < 0)
+		return -1;
 	n = PQntuples(r);
 	out->o = calloc((size_t)n + 1, sizeof *out->o);
 	ok = out->o != NULL;

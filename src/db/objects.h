@@ -4,10 +4,15 @@
  * expressions nsp (its schemas), ext (what belongs to an extension) and rel
  * (its relations, each with its quoted, schema-qualified name), leaving out
  * the catalogs, extension members and the tool's own tables ($1 the
- * version table's schema, NULL: any; $2 its name).
+ * version table's schema, NULL: any; $2 its name); and the one way they are
+ * run (schema_objects_query).
  */
 #ifndef MIGRATE_OBJECTS_H
 #define MIGRATE_OBJECTS_H
+
+#include <libpq-fe.h>
+
+#include "util/err.h"
 
 #define SCHEMA_OBJECTS_CTE \
 	"nsp AS ("\
@@ -41,5 +46,14 @@
 	"regexp_replace(regexp_replace(" expr ","\
 	"  '\\(ARRAY\\[((?:[^]'']|''(?:[^'']|'''')*'')*)\\]\\)::text\\[\\]', 'ARRAY[\\1]', 'g'),"\
 	"  '\\((''(?:[^'']|'''')*''::[a-z_ ]+)\\)::text', '\\1', 'g')"
+
+/* Run sql (a query over SCHEMA_OBJECTS_CTE, $1 and $2 as above) in a
+ * transaction of its own with the settings that decide how the catalogs
+ * print fixed: search_path of pg_catalog only (every other name printed
+ * schema-qualified), standard_conforming_strings, DateStyle,
+ * IntervalStyle, extra_float_digits, quote_all_identifiers.  *res gets its
+ * result (caller PQclears).  EXIT_SQL, "cannot read the schema: …". */
+int schema_objects_query(PGconn *c, const char *sql, const char *version_schema,
+			 const char *version_table, PGresult **res, struct err *e);
 
 #endif

@@ -130,39 +130,12 @@ static const char snapshot_sql[] =
 int snapshot_take(PGconn *c, const char *version_schema, const char *version_table,
 		  struct snapshot *s, struct err *e)
 {
-	const char *params[2] = {version_schema, version_table};
-	/* PostgreSQL renders names as the search path sees them: with only
-	 * pg_catalog on it, every other name is schema-qualified, whatever the
-	 * session's path (a pg_dump script empties it) */
-	/* … and the other settings that change how values print, or how the
-	 * query's own literals read, fixed (a script or the database may have
-	 * set them otherwise) */
-	const struct db_stmt stmts[] = {
-		{"BEGIN", 0, NULL},
-		{"SET LOCAL search_path = pg_catalog", 0, NULL},
-		{"SET LOCAL standard_conforming_strings = on", 0, NULL},
-		{"SET LOCAL datestyle = 'ISO, MDY'", 0, NULL},
-		{"SET LOCAL intervalstyle = postgres", 0, NULL},
-		{"SET LOCAL extra_float_digits = 1", 0, NULL},
-		{"SET LOCAL quote_all_identifiers = off", 0, NULL},
-		{snapshot_sql, 2, params},
-		{"COMMIT", 0, NULL}};
-	enum { N = sizeof stmts / sizeof *stmts, QUERY = N - 2 };
-	PGresult *out[N], *r;
+	PGresult *r;
 	int n;
 
 	memset(s, 0, sizeof *s);
-	if (db_exec_pipeline(c, stmts, N, out, NULL, e) < 0) {
-		for (int i = 0; i < N; i++)
-			PQclear(out[i]);
-		if (PQtransactionStatus(c) != PQTRANS_IDLE)
-			PQclear(PQexec(c, "ROLLBACK"));
-		return err_prefix(e, "cannot read the schema");
-	}
-	r = out[QUERY];
-	for (int i = 0; i < N; i++)
-		if (i != QUERY)
-			PQclear(out[i]);
+	if (schema_objects_query(c, snapshot_sql, version_schema, version_table, &r, e) < 0)
+		return -1;
 	n = PQntuples(r);
 	s->lines = calloc((size_t)n + 1, sizeof *s->lines);
 	for (int i = 0; s->lines && i < n; i++) {

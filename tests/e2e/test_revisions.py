@@ -83,59 +83,63 @@ def test_an_error_at_commit_is_the_revisions_own(pg, db, mdir, mig, last):
     assert [(h[0], h[3]) for h in history_rows(pg, db)] == [(A, True), (B, False)]
 
 
-@pytest.mark.parametrize("per_migration", ["true", "false"])
-@pytest.mark.parametrize("after", [None, "-- migrate:upgrade", "-- migrate:upgrade transaction:false"],
-                         ids=["last", "followed", "followed by transaction:false"])
-def test_a_version_table_that_did_not_change_as_expected_commits_nothing(pg, db, mdir, mig,
-                                                                         per_migration, after):
-    """Each version-table change must match one row (as Alembic checks online); here the
-    revision itself empties the table, as a concurrent writer could.  The change goes out
-    after the revision's last statement, in the same round trip; its failure is that
-    revision's, and nothing after it runs."""
+BOOKKEEPING_CASES = pytest.mark.parametrize(
+    "per_migration,after",
+    [(p, a) for a in (None, "-- migrate:upgrade", "-- migrate:upgrade transaction:false")
+     for p in ("true", "false")],
+    ids=[f"{a}-{p}" for a in ("last", "followed", "followed by transaction:false")
+         for p in ("true", "false")])
+
+
+def upgrade_through_b(mig, mdir, b_upgrade, per_migration, after):
+    """A applied; then upgrade head through B (whose upgrade is b_upgrade) and, when after is
+    a marker, a C after it: the result of that run."""
     write_rev(mdir, A, upgrade="CREATE TABLE t1 (id int);", downgrade="DROP TABLE t1;")
-    write_rev(mdir, B, down=A, upgrade="CREATE TABLE t2 (id int);\nDELETE FROM alembic_version;",
+    write_rev(mdir, B, down=A, upgrade="CREATE TABLE t2 (id int);\n" + b_upgrade,
               downgrade="SELECT 1;")
     if after:
         write_rev(mdir, C, down=B, upgrade="CREATE TABLE t3 (id int);", downgrade="DROP TABLE t3;",
                   upgrade_marker=after)
     env = {"MIGRATE_MIGRATIONS_TRANSACTION_PER_MIGRATION": per_migration}
     mig.ok("upgrade", A, env=env)
-    r = mig("upgrade", "head", env=env)
+    return mig("upgrade", "head", env=env)
+
+
+def assert_b_failed_alone(pg, db):
+    assert version_rows(pg, db) == [A]
+    assert not table_exists(pg, db, "t2") and not table_exists(pg, db, "t3")
+    assert [(h[0], h[3]) for h in history_rows(pg, db)] == [(A, True), (B, False)]
+
+
+@BOOKKEEPING_CASES
+def test_a_version_table_that_did_not_change_as_expected_commits_nothing(pg, db, mdir, mig,
+                                                                         per_migration, after):
+    """Each version-table change must match one row (as Alembic checks online); here the
+    revision itself empties the table, as a concurrent writer could.  The change goes out
+    after the revision's last statement, in the same round trip; its failure is that
+    revision's, and nothing after it runs."""
+    r = upgrade_through_b(mig, mdir, "DELETE FROM alembic_version;", per_migration, after)
     assert r.returncode == 9, r.stderr
     assert ("error: the version table alembic_version did not change as expected (each of "
             f"these must match one row: UPDATE public.alembic_version SET version_num='{B}' WHERE "
             f"public.alembic_version.version_num = '{A}';); was it changed concurrently?\n"
             ) in r.stderr
-    assert version_rows(pg, db) == [A]
-    assert not table_exists(pg, db, "t2") and not table_exists(pg, db, "t3")
-    assert [(h[0], h[3]) for h in history_rows(pg, db)] == [(A, True), (B, False)]
+    assert_b_failed_alone(pg, db)
 
 
-@pytest.mark.parametrize("per_migration", ["true", "false"])
-@pytest.mark.parametrize("after", [None, "-- migrate:upgrade", "-- migrate:upgrade transaction:false"],
-                         ids=["last", "followed", "followed by transaction:false"])
+@BOOKKEEPING_CASES
 def test_a_history_row_that_fails_is_its_revisions_failure(pg, db, mdir, mig, per_migration,
                                                           after):
     """A revision's history row goes out with the next round trip (the next revision's
     statements, the COMMIT at the end or before a transaction:false section), before its
     COMMIT: when it fails, that revision is rolled back and named, not the next one."""
-    write_rev(mdir, A, upgrade="CREATE TABLE t1 (id int);", downgrade="DROP TABLE t1;")
-    write_rev(mdir, B, down=A, upgrade="CREATE TABLE t2 (id int);\n"
-              "ALTER TABLE migrate_entry_history ADD CONSTRAINT no_b "
-              f"CHECK (revision <> '{B}') NOT VALID;", downgrade="SELECT 1;")
-    if after:
-        write_rev(mdir, C, down=B, upgrade="CREATE TABLE t3 (id int);", downgrade="DROP TABLE t3;",
-                  upgrade_marker=after)
-    env = {"MIGRATE_MIGRATIONS_TRANSACTION_PER_MIGRATION": per_migration}
-    mig.ok("upgrade", A, env=env)
-    r = mig("upgrade", "head", env=env)
+    r = upgrade_through_b(mig, mdir, "ALTER TABLE migrate_entry_history ADD CONSTRAINT no_b "
+                          f"CHECK (revision <> '{B}') NOT VALID;", per_migration, after)
     assert r.returncode == 6, r.stderr
     assert f"{B}_rev.sql:8:1: new row for relation \"migrate_entry_history\" violates check " \
         "constraint \"no_b\"" in r.stderr
     assert f"revision {B} was rolled back" in r.stderr or "the run was rolled back" in r.stderr
-    assert version_rows(pg, db) == [A]
-    assert not table_exists(pg, db, "t2") and not table_exists(pg, db, "t3")
-    assert [(h[0], h[3]) for h in history_rows(pg, db)] == [(A, True), (B, False)]
+    assert_b_failed_alone(pg, db)
 
 
 def test_failing_revision_with_one_transaction_for_the_run_rolls_back_everything(pg, db, mdir, mig):
