@@ -161,33 +161,37 @@ static int hold_data_drops(PGconn *conn, struct schema_diff *d, struct err *e)
 {
 	for (size_t i = 0; i < d->n; i++) {
 		struct schema_op *op = &d->ops[i];
-		char sql[8192], why[8400];
+		const char *table = op->key, *column = NULL;
+		struct strbuf sql = {0}, why = {0};
 		PGresult *r;
-		int holds;
-		if (op->action != SCHEMA_DROP ||
+		int holds, rc;
+		if (op->action != SCHEMA_DROP || strncmp(op->what, "drop ", 5) != 0 ||
 		    (strcmp(op->kind, "table") != 0 && strcmp(op->kind, "column") != 0))
 			continue;
-		if (strcmp(op->kind, "table") == 0) {
-			snprintf(sql, sizeof sql, "SELECT EXISTS (SELECT 1 FROM %s)", op->key);
-		} else {
-			/* "ALTER TABLE t DROP COLUMN c" */
-			const char *at = strstr(op->sql, " DROP COLUMN ");
-			int tlen = at ? (int)(at - op->sql) - 12 : 0;
-			if (!at)
-				continue;
-			snprintf(sql, sizeof sql, "SELECT EXISTS (SELECT 1 FROM %.*s WHERE %.*s IS NOT NULL)",
-				 tlen, op->sql + 12, (int)strcspn(at + 13, ";"), at + 13);
+		if (strcmp(op->kind, "column") == 0) { /* key "TABLE.COLUMN", parent "table TABLE" */
+			table = op->parent + 6;
+			column = op->key + strlen(table) + 1;
 		}
-		if (db_exec(conn, sql, &r, e) < 0)
+		strbuf_printf(&sql, "SELECT EXISTS (SELECT 1 FROM %s%s%s%s)", table,
+			      column ? " WHERE " : "", column ? column : "", column ? " IS NOT NULL" : "");
+		if (sql.failed) {
+			strbuf_release(&sql);
+			return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+		}
+		rc = db_exec(conn, sql.s, &r, e);
+		strbuf_release(&sql);
+		if (rc < 0)
 			return err_prefix(e, "cannot look whether %s %s holds data", op->kind, op->key);
 		holds = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
 		PQclear(r);
 		if (!holds)
 			continue;
-		snprintf(why, sizeof why, "%s %s holds data: dropping it is not run (if it was "
-					  "renamed, write the rename instead)",
-			 op->kind, op->key);
-		if (schemadiff_hold(op, why) < 0)
+		strbuf_printf(&why, "%s %s holds data: dropping it is not run (if it was renamed, "
+				    "write the rename instead)",
+			      op->kind, op->key);
+		rc = why.failed ? -1 : schemadiff_hold(op, why.s);
+		strbuf_release(&why);
+		if (rc < 0)
 			return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
 	}
 	return 0;
@@ -351,6 +355,10 @@ int cmd_autogenerate(struct ctx *c, const struct revdir *rd, const char *const *
 	}
 	if (hold_data_drops(s.conn, &up, e) < 0)
 		goto out;
+	if (schemadiff_hold_cascade(&up, &back) < 0) {
+		err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+		goto out;
+	}
 	log_operations(&up);
 	*upgrade = section(&up, "upgrade", path, c->cli.concurrently);
 	*downgrade = section(&back, "downgrade", path, c->cli.concurrently);

@@ -109,6 +109,7 @@ struct run {
 	/* after a failure: the step it belongs to, when not the one running */
 	const struct revplan_step *failed;
 	int64_t failed_start;
+	int run_failed; /* … or the run-wide transaction's COMMIT, no step's */
 };
 
 /* One step's version-table statements (n of them, each must change one
@@ -410,8 +411,8 @@ static int run_section(struct run *r, const struct revdir_file *f, const struct 
 		 * that meets lock_timeout is retried by the runner (what ran
 		 * before it stays, and is not run again). */
 		rc = send_pending(r, e);
-		if (rc == 0 && r->in_tx)
-			rc = exec(r, "COMMIT", e);
+		if (rc == 0 && r->in_tx && (rc = exec(r, "COMMIT", e)) < 0)
+			r->run_failed = 1;
 		if (rc == 0) {
 			r->committed |= r->in_tx;
 			r->in_tx = 0;
@@ -426,10 +427,17 @@ static int run_section(struct run *r, const struct revdir_file *f, const struct 
 			rc = reset_timeouts(r, e);
 		if (rc == 0)
 			rc = exec(r, "BEGIN", e);
-		if (rc == 0 && !r->per_migration)
-			r->in_tx = 1; /* the run-wide transaction goes on */
 		if (rc == 0)
 			rc = record_autocommit_step(r, b, e);
+		if (rc == 0 && !r->per_migration) {
+			/* the record of what ran outside any transaction is
+			 * committed at once: a later failure of the run must
+			 * not undo it; then the run-wide transaction goes on */
+			rc = exec(r, "COMMIT", e);
+			if (rc == 0)
+				rc = exec(r, "BEGIN", e);
+			r->in_tx = rc == 0;
+		}
 	}
 	bookkeeping_free(b);
 	return rc;
@@ -461,6 +469,21 @@ static int retry_run(const struct run *r, const struct err *e)
 static int step_failed(struct run *r, const struct revplan_step *step, int64_t start,
 		       struct err *e);
 
+/* The run-wide transaction's COMMIT failed (a deferred constraint): the
+ * run's failure, not a revision's. */
+static int run_commit_failed(struct run *r, struct err *e)
+{
+	if (PQtransactionStatus(r->c) != PQTRANS_IDLE)
+		db_exec(r->c, "ROLLBACK", NULL, &(struct err){0});
+	r->in_tx = 0;
+	err_prefix(e, "the run's COMMIT");
+	return err_append_hint(e, "the run was rolled back (migrations.transaction_per_migration = "
+				  "false); the database stays where it was before it%s",
+			       r->committed ? ", except for what ran before the last section outside "
+					      "a transaction"
+					    : "");
+}
+
 static int run_step(struct run *r, const struct revplan_step *step, struct err *e)
 {
 	const struct revdir_file *f = &r->rd->files[step->rev];
@@ -480,10 +503,12 @@ static int run_step(struct run *r, const struct revplan_step *step, struct err *
 		rc = run_section(r, f, sec, step, start, &stats, e);
 		/* a failure of the step before (its COMMIT, its carried
 		 * bookkeeping) is not retried here */
-		if (rc == 0 || (r->failed && r->failed != step) ||
+		if (rc == 0 || (r->failed && r->failed != step) || r->run_failed ||
 		    !retry_section(r, f, sec, attempt, e))
 			break;
 	}
+	if (rc < 0 && r->run_failed)
+		return run_commit_failed(r, e);
 	if (rc < 0)
 		return r->failed ? step_failed(r, r->failed, r->failed_start, e)
 				 : step_failed(r, step, start, e);
@@ -584,11 +609,14 @@ static int finish_plan(struct run *r, struct err *e)
 	r->in_tx = 0;
 	if (send_pending(r, e) < 0)
 		return r->failed ? step_failed(r, r->failed, r->failed_start, e) : -1;
-	return in_tx ? exec(r, "COMMIT", e) : 0;
+	if (in_tx && exec(r, "COMMIT", e) < 0)
+		return run_commit_failed(r, e);
+	return 0;
 }
 
 static int run_plan_once(struct run *r, const struct revplan *plan, struct err *e)
 {
+	r->run_failed = 0;
 	if (!r->per_migration) {
 		if (exec(r, "BEGIN", e) < 0)
 			return -1;

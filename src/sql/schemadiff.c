@@ -106,8 +106,18 @@ struct builder {
 	struct index ifrom, ito;
 	struct schema_diff *out;
 	size_t cap;
-	char *recreated; /* per object of from: its view is dropped and created again */
+	/* per object of from: what becomes of it */
+	char *fate;
 	int failed;
+};
+
+enum fate {
+	KEEP,    /* stays, changed in place when its signature differs */
+	DROP,    /* not in the new schema */
+	REMAKE,  /* dropped and created again (a view, an index … that changed, or
+		  * stands on something that is dropped or made again) */
+	UNSTABLE /* a table that stays, one of whose columns goes or changes type:
+		  * the views on it are made again */
 };
 
 static struct schema_op *add_op(struct builder *b, enum schema_action action,
@@ -127,7 +137,8 @@ static struct schema_op *add_op(struct builder *b, enum schema_action action,
 	}
 	strbuf_printf(&what, "%s %s %s", verb, o->kind, o->key);
 	op = &b->out->ops[b->out->n];
-	*op = (struct schema_op){action, o->phase, o->kind, o->key, strdup(o->deps), NULL, NULL, NULL, 0};
+	*op = (struct schema_op){action, o->phase, o->kind,  o->key, strdup(o->deps),
+				 NULL,   NULL,     NULL,     0,       o->parent};
 	if (what.failed || !op->deps || !(op->what = strbuf_detach(&what))) {
 		strbuf_release(&what);
 		free(op->deps);
@@ -246,19 +257,16 @@ static void create_table(struct builder *b, const struct schema_object *t)
 	strbuf_release(&s);
 }
 
-/* Field i (0-based) of a column signature, into buf. */
-static const char *field(const char *sig, int i, char *buf, size_t cap)
+/* Field i (0-based) of a column signature, malloc'd ("" when missing). */
+static char *field(const char *sig, int i)
 {
 	const char *p = sig, *end;
 	for (; i > 0 && p; i--)
 		p = (p = strchr(p, SCHEMA_FIELD)) ? p + 1 : NULL;
-	if (!p) {
-		buf[0] = '\0';
-		return buf;
-	}
+	if (!p)
+		return strdup("");
 	end = strchr(p, SCHEMA_FIELD);
-	snprintf(buf, cap, "%.*s", (int)(end ? (size_t)(end - p) : strlen(p)), p);
-	return buf;
+	return strndup(p, end ? (size_t)(end - p) : strlen(p));
 }
 
 enum { F_TYPE, F_NOTNULL, F_DEFAULT, F_IDENTITY, F_GENERATED, F_COLLATION };
@@ -268,6 +276,8 @@ enum { F_TYPE, F_NOTNULL, F_DEFAULT, F_IDENTITY, F_GENERATED, F_COLLATION };
 static int widening(const char *from, const char *to)
 {
 	long n, m;
+	if (strstr(from, "[]") || strstr(to, "[]"))
+		return 0;
 	if (strcmp(to, "text") == 0 && strncmp(from, "character varying", 17) == 0)
 		return 1;
 	if (sscanf(from, "character varying(%ld)", &n) == 1 && strcmp(to, "character varying") == 0)
@@ -276,71 +286,81 @@ static int widening(const char *from, const char *to)
 	       sscanf(to, "character varying(%ld)", &m) == 1 && m >= n;
 }
 
+/* A column changed in place: its type (held unless it only widens), its
+ * default (a default that goes is dropped among the drops, before what it
+ * used goes; a new one is set among the changes, after what it uses
+ * came), its nullability; a changed identity or generation is held. */
 static void change_column(struct builder *b, const struct schema_object *old,
 			  const struct schema_object *new)
 {
-	char a[4096], z[4096], ta[4096], coll[512];
-	const char *sep = strstr(new->drop, " DROP COLUMN ");
-	struct strbuf s = {0}, risky = {0};
+	enum { NF = F_COLLATION + 1 };
+	char *was[NF], *now[NF], *prefix = NULL;
+	const char *table = new->parent + 6, *column = new->key + strlen(new->parent + 6) + 1;
+	struct strbuf s = {0}, risky = {0}, drop_default = {0};
 	struct schema_op *op;
-	if (!sep) {
-		b->failed = 1;
-		return;
+	int ok = 1;
+
+	for (int i = 0; i < NF; i++) {
+		was[i] = field(old->sig, i);
+		now[i] = field(new->sig, i);
+		ok &= was[i] && now[i];
 	}
 	/* "ALTER TABLE t ALTER COLUMN c " */
-	strbuf_printf(&s, "%.*s ALTER COLUMN %s ", (int)(sep - new->drop), new->drop, sep + 13);
-	const size_t head = s.len;
-	char *prefix = strndup(s.s ? s.s : "", head);
-	strbuf_release(&s);
-	if (!prefix) {
-		b->failed = 1;
-		return;
+	strbuf_printf(&s, "ALTER TABLE %s ALTER COLUMN %s ", table, column);
+	if (!ok || s.failed || !(prefix = strbuf_detach(&s)))
+		goto fail;
+	if (strcmp(was[F_TYPE], now[F_TYPE]) || strcmp(was[F_COLLATION], now[F_COLLATION])) {
+		struct strbuf *to = widening(was[F_TYPE], now[F_TYPE]) &&
+					    strcmp(was[F_COLLATION], now[F_COLLATION]) == 0
+				    ? &s
+				    : &risky;
+		strbuf_printf(to, "%sTYPE %s%s%s USING %s::%s;\n", prefix, now[F_TYPE],
+			      now[F_COLLATION][0] ? " COLLATE " : "", now[F_COLLATION], column,
+			      now[F_TYPE]);
 	}
-	int same_collation = strcmp(field(old->sig, F_COLLATION, a, sizeof a),
-				    field(new->sig, F_COLLATION, coll, sizeof coll)) == 0;
-	if (strcmp(field(old->sig, F_TYPE, ta, sizeof ta), field(new->sig, F_TYPE, z, sizeof z)) ||
-	    !same_collation) {
-		struct strbuf *to = widening(ta, z) && same_collation ? &s : &risky;
-		strbuf_printf(to, "%sTYPE %s%s%s USING %s::%s;\n", prefix, z, coll[0] ? " COLLATE " : "",
-			      coll, sep + 13, z);
-	}
-	if (strcmp(field(old->sig, F_IDENTITY, a, sizeof a), field(new->sig, F_IDENTITY, z, sizeof z)) ||
-	    strcmp(field(old->sig, F_GENERATED, a, sizeof a),
-		   field(new->sig, F_GENERATED, z, sizeof z)))
+	if (strcmp(was[F_IDENTITY], now[F_IDENTITY]) || strcmp(was[F_GENERATED], now[F_GENERATED])) {
 		strbuf_printf(&risky, "-- identity or generation changed: drop and add %s again\n",
 			      new->key);
-	else if (strcmp(field(old->sig, F_DEFAULT, a, sizeof a),
-			field(new->sig, F_DEFAULT, z, sizeof z)) != 0) {
-		if (z[0])
-			strbuf_printf(&s, "%sSET DEFAULT %s;\n", prefix, z);
-		else
-			strbuf_printf(&s, "%sDROP DEFAULT;\n", prefix);
+	} else if (strcmp(was[F_DEFAULT], now[F_DEFAULT]) != 0) {
+		if (was[F_DEFAULT][0])
+			strbuf_printf(&drop_default, "%sDROP DEFAULT;\n", prefix);
+		if (now[F_DEFAULT][0])
+			strbuf_printf(&s, "%sSET DEFAULT %s;\n", prefix, now[F_DEFAULT]);
 	}
-	if (strcmp(field(old->sig, F_NOTNULL, a, sizeof a), field(new->sig, F_NOTNULL, z, sizeof z)))
-		strbuf_printf(&s, "%s%s NOT NULL;\n", prefix, z[0] == 't' ? "SET" : "DROP");
+	if (strcmp(was[F_NOTNULL], now[F_NOTNULL]))
+		strbuf_printf(&s, "%s%s NOT NULL;\n", prefix, now[F_NOTNULL][0] == 't' ? "SET" : "DROP");
+	if (s.failed || risky.failed || drop_default.failed)
+		goto fail;
+	if (drop_default.len && (op = add_op(b, SCHEMA_DROP, old, "change")) != NULL &&
+	    !(op->sql = strbuf_detach(&drop_default)))
+		goto fail;
+	if (s.len && (op = add_op(b, SCHEMA_CHANGE, new, "change")) != NULL &&
+	    !(op->sql = strbuf_detach(&s)))
+		goto fail;
+	if (risky.len && (op = add_op(b, SCHEMA_CHANGE, new, "change")) != NULL) {
+		struct strbuf why = {0};
+		strbuf_printf(&why, "column %s: %s; it may rewrite the table or fail on existing "
+				    "values, so it is not run: check it and uncomment",
+			      new->key, strstr(risky.s, "identity") ? "identity or generation changed"
+								    : "type or collation changed");
+		op->sql = strbuf_detach(&risky);
+		hold(b, op, why.s ? why.s : "a risky column change");
+		strbuf_release(&why);
+		if (!op->sql)
+			goto fail;
+	}
+	goto done;
+fail:
+	b->failed = 1;
+done:
+	for (int i = 0; i < NF; i++) {
+		free(was[i]);
+		free(now[i]);
+	}
 	free(prefix);
-	if (s.failed || risky.failed) {
-		b->failed = 1;
-	} else {
-		if (s.len && (op = add_op(b, SCHEMA_CHANGE, new, "change")) != NULL &&
-		    !(op->sql = strbuf_detach(&s)))
-			b->failed = 1;
-		if (risky.len && (op = add_op(b, SCHEMA_CHANGE, new, "change")) != NULL) {
-			struct strbuf why = {0};
-			strbuf_printf(&why, "column %s: %s; it may rewrite the table or fail on "
-					    "existing values, so it is not run: check it and uncomment",
-				      new->key, strstr(risky.s, "identity") ? "identity or generation "
-									      "changed"
-									    : "type or collation changed");
-			op->sql = strbuf_detach(&risky);
-			hold(b, op, why.s ? why.s : "a risky column change");
-			strbuf_release(&why);
-			if (!op->sql)
-				b->failed = 1;
-		}
-	}
 	strbuf_release(&s);
 	strbuf_release(&risky);
+	strbuf_release(&drop_default);
 }
 
 /* The next line of *p (one enum label), advancing it. */
@@ -456,55 +476,105 @@ static void change(struct builder *b, const struct schema_object *old,
 	}
 }
 
-/* Tables whose columns change type or go away: the views on them are made
- * again.  Views on a view made again, too (to a fixed point). */
-static int needs_recreate(const struct builder *b, const struct schema_object *v)
+static int kind_is(const struct schema_object *o, const char *const *kinds)
 {
-	const char *p = v->deps, *l;
+	for (; *kinds; kinds++)
+		if (strcmp(o->kind, *kinds) == 0)
+			return 1;
+	return 0;
+}
+
+/* Kinds that are dropped and created again when they change. */
+static const char *const remade_kinds[] = {"view", "constraint", "fkey", "index", "trigger", NULL};
+
+static enum fate fate_of(const struct builder *b, const struct schema_object *o)
+{
+	return (enum fate)b->fate[o - b->from->o];
+}
+
+/* Does o stand on something that is dropped or made again (or, for a
+ * view, on a table whose columns shift)? */
+static int stands_on_change(const struct builder *b, const struct schema_object *o)
+{
+	const char *p = o->deps, *l;
 	size_t n;
 	while (*p) {
 		const struct schema_object *d;
 		n = next_line(&p, &l);
-		d = index_find_ref(&b->ifrom, l, n);
-		if (!d)
+		if ((d = index_find_ref(&b->ifrom, l, n)) == NULL)
 			continue;
-		if (b->recreated[d - b->from->o])
+		if (fate_of(b, d) == DROP || fate_of(b, d) == REMAKE ||
+		    (fate_of(b, d) == UNSTABLE && strcmp(o->kind, "view") == 0))
 			return 1;
-		if (!index_find(&b->ito, d->kind, d->key))
-			return 1; /* it goes away */
 	}
 	return 0;
 }
 
-static void mark_recreated_views(struct builder *b)
+static const struct schema_object *parent_of(const struct builder *b, const struct schema_object *o)
 {
-	/* a table is "recreated" here when one of its columns goes away or
-	 * changes type: views on it cannot stay */
+	return o->parent[0] ? index_find_ref(&b->ifrom, o->parent, strlen(o->parent)) : NULL;
+}
+
+/* A function whose result, argument names or kind change cannot be
+ * replaced in place (CREATE OR REPLACE refuses): it is made again. */
+static int remade_on_change(const struct schema_object *o)
+{
+	return kind_is(o, remade_kinds) || strcmp(o->kind, "function") == 0;
+}
+
+static void decide_fates(struct builder *b)
+{
 	for (size_t i = 0; i < b->from->n; i++) {
-		const struct schema_object *c = &b->from->o[i], *n;
-		char x[4096], y[4096];
-		if (strcmp(c->kind, "column") != 0)
+		const struct schema_object *o = &b->from->o[i];
+		const struct schema_object *n = index_find(&b->ito, o->kind, o->key);
+		if (!n)
+			b->fate[i] = DROP;
+		else if (strcmp(o->sig, n->sig) != 0 && remade_on_change(o) &&
+			 (strcmp(o->kind, "function") != 0 || strcmp(o->alter, n->alter) != 0))
+			b->fate[i] = REMAKE;
+	}
+	/* a column that goes or changes type shakes the views on its table */
+	for (size_t i = 0; i < b->from->n; i++) {
+		const struct schema_object *c = &b->from->o[i], *n, *t;
+		char *x, *y;
+		int same;
+		if (strcmp(c->kind, "column") != 0 || (t = parent_of(b, c)) == NULL ||
+		    fate_of(b, t) != KEEP)
 			continue;
 		n = index_find(&b->ito, c->kind, c->key);
-		if (n && strcmp(field(c->sig, F_TYPE, x, sizeof x), field(n->sig, F_TYPE, y, sizeof y)) == 0)
-			continue;
-		const struct schema_object *t = index_find_ref(&b->ifrom, c->parent, strlen(c->parent));
-		if (t)
-			b->recreated[t - b->from->o] = 1;
+		x = field(c->sig, F_TYPE);
+		y = n ? field(n->sig, F_TYPE) : NULL;
+		same = x && y && strcmp(x, y) == 0;
+		free(x);
+		free(y);
+		if (!same)
+			b->fate[t - b->from->o] = UNSTABLE;
 	}
+	/* what stands on what is made again is made again, to a fixed point;
+	 * so is what belongs to it (an index of a materialized view, a
+	 * comment) */
 	for (int changed = 1; changed;) {
 		changed = 0;
 		for (size_t i = 0; i < b->from->n; i++) {
-			const struct schema_object *v = &b->from->o[i], *n;
-			if (b->recreated[i] || strcmp(v->kind, "view") != 0)
+			const struct schema_object *o = &b->from->o[i], *up = parent_of(b, o);
+			if (b->fate[i] != KEEP || !index_find(&b->ito, o->kind, o->key))
 				continue;
-			n = index_find(&b->ito, v->kind, v->key);
-			if (n && (strcmp(n->sig, v->sig) != 0 || needs_recreate(b, v))) {
-				b->recreated[i] = 1;
+			if ((up && fate_of(b, up) == REMAKE) ||
+			    (kind_is(o, remade_kinds) && stands_on_change(b, o))) {
+				b->fate[i] = REMAKE;
 				changed = 1;
 			}
 		}
 	}
+}
+
+/* Is o taken along by the drop of an ancestor (dropped, or made again)? */
+static int taken_along(const struct builder *b, const struct schema_object *o)
+{
+	for (int depth = 0; (o = parent_of(b, o)) != NULL && depth < 8; depth++)
+		if (fate_of(b, o) == DROP || fate_of(b, o) == REMAKE)
+			return 1;
+	return 0;
 }
 
 /* An index op that may run CONCURRENTLY (schema_op.online). */
@@ -525,31 +595,26 @@ int schemadiff(const struct schema *from, const struct schema *to, struct schema
 	struct builder b = {.from = from, .to = to, .out = out};
 	memset(out, 0, sizeof *out);
 	if (index_build(&b.ifrom, from) < 0 || index_build(&b.ito, to) < 0 ||
-	    !(b.recreated = calloc(from->n + 1, 1))) {
+	    !(b.fate = calloc(from->n + 1, 1))) {
 		b.failed = 1;
 		goto done;
 	}
-	mark_recreated_views(&b);
+	decide_fates(&b);
 	for (size_t i = 0; i < from->n && !b.failed; i++) {
 		const struct schema_object *o = &from->o[i], *n = index_find(&b.ito, o->kind, o->key);
-		if (!n && !parent_gone(&b.ifrom, &b.ito, o))
-			set_sql(&b, add_op(&b, SCHEMA_DROP, o, "drop"), o->drop);
-		else if (!n) /* goes with its parent, which must go before what it needs */
+		if ((b.fate[i] == DROP || b.fate[i] == REMAKE) && taken_along(&b, o))
+			/* goes with its parent, which must go before what it needs */
 			add_deps(&b, taken_by(&b, o), o);
-		else if (n && strcmp(o->kind, "view") == 0 && b.recreated[i])
-			drop_and_create(&b, o, n);
-		else if (n && strcmp(o->sig, n->sig) != 0)
+		else if (b.fate[i] == DROP || b.fate[i] == REMAKE)
+			set_sql(&b, add_op(&b, SCHEMA_DROP, o, "drop"), o->drop);
+		else if (strcmp(o->sig, n->sig) != 0)
 			change(&b, o, n);
 	}
 	for (size_t i = 0; i < to->n && !b.failed; i++) {
 		const struct schema_object *o = &to->o[i];
-		const struct schema_object *old = index_find(&b.ifrom, o->kind, o->key), *up;
+		const struct schema_object *old = index_find(&b.ifrom, o->kind, o->key);
 		if (old) {
-			/* unchanged, on a view that is made again: made again with it */
-			up = old->parent[0] ? index_find_ref(&b.ifrom, old->parent, strlen(old->parent))
-					    : NULL;
-			if (up && b.recreated[up - from->o] && strcmp(up->kind, "view") == 0 &&
-			    strcmp(old->sig, o->sig) == 0)
+			if (fate_of(&b, old) == REMAKE)
 				set_sql(&b, add_op(&b, SCHEMA_CREATE, o, "add"), o->create);
 			continue;
 		}
@@ -568,10 +633,77 @@ int schemadiff(const struct schema *from, const struct schema *to, struct schema
 done:
 	free(b.ifrom.by_name);
 	free(b.ito.by_name);
-	free(b.recreated);
+	free(b.fate);
 	if (b.failed)
 		schemadiff_release(out);
 	return b.failed ? -1 : 0;
+}
+
+/* ---- held drops ------------------------------------------------------------- */
+
+/* Does op need other ("kind key" of other among op's deps)? */
+static int op_needs(const struct schema_op *op, const struct schema_op *other)
+{
+	size_t kl = strlen(other->kind), keyl = strlen(other->key), n;
+	const char *p = op->deps ? op->deps : "", *l;
+	while (*p) {
+		n = next_line(&p, &l);
+		if (n == kl + 1 + keyl && memcmp(l, other->kind, kl) == 0 && l[kl] == ' ' &&
+		    memcmp(l + kl + 1, other->key, keyl) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int hold_why(struct schema_op *op, const char *fmt, const char *a, const char *b,
+		    const char *c, const char *d)
+{
+	struct strbuf why = {0};
+	int rc;
+	strbuf_printf(&why, fmt, a, b, c, d);
+	rc = why.failed ? -1 : schemadiff_hold(op, why.s);
+	strbuf_release(&why);
+	return rc;
+}
+
+int schemadiff_hold_cascade(struct schema_diff *up, struct schema_diff *down)
+{
+	for (int changed = 1; changed;) {
+		changed = 0;
+		for (size_t i = 0; i < up->n; i++) {
+			const struct schema_op *h = &up->ops[i];
+			if (!h->warning || h->action != SCHEMA_DROP)
+				continue;
+			for (size_t j = 0; j < up->n; j++) {
+				struct schema_op *x = &up->ops[j];
+				if (x->warning || x->action != SCHEMA_DROP || !op_needs(h, x))
+					continue;
+				if (hold_why(x, "%s %s is still needed by %s %s, whose drop is not run",
+					     x->kind, x->key, h->kind, h->key) < 0)
+					return -1;
+				changed = 1;
+			}
+		}
+	}
+	for (size_t i = 0; i < up->n; i++) {
+		const struct schema_op *h = &up->ops[i];
+		size_t kl = strlen(h->kind);
+		if (!h->warning || h->action != SCHEMA_DROP)
+			continue;
+		for (size_t j = 0; j < down->n; j++) {
+			struct schema_op *x = &down->ops[j];
+			int same = strcmp(x->kind, h->kind) == 0 && strcmp(x->key, h->key) == 0;
+			int child = strncmp(x->parent, h->kind, kl) == 0 && x->parent[kl] == ' ' &&
+				    strcmp(x->parent + kl + 1, h->key) == 0;
+			if (x->warning || x->action != SCHEMA_CREATE || !(same || child))
+				continue;
+			if (hold_why(x, "%s %s: the upgrade does not drop %s %s, so it is not created "
+					"again",
+				     x->kind, x->key, h->kind, h->key) < 0)
+				return -1;
+		}
+	}
+	return 0;
 }
 
 /* ---- order ------------------------------------------------------------------ */
@@ -730,6 +862,19 @@ static int on_online_index(const struct schema_diff *d, const struct schema_op *
 	return 0;
 }
 
+/* Function bodies are checked when they run, not when they are created (a
+ * body may name a view made later in the section), as pg_dump's scripts
+ * do. */
+static void function_bodies_unchecked(struct strbuf *s, const struct schema_diff *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (strcmp(d->ops[i].kind, "function") == 0 && d->ops[i].action != SCHEMA_DROP &&
+		    !d->ops[i].warning) {
+			strbuf_puts(s, "\nSET LOCAL check_function_bodies = off;\n");
+			return;
+		}
+}
+
 static void statement(struct strbuf *s, const struct schema_op *op)
 {
 	strbuf_puts(s, "\n");
@@ -750,8 +895,10 @@ static void render_concurrently(struct strbuf *s, const struct schema_diff *d)
 	for (size_t i = 0; i < d->n; i++) {
 		if (d->ops[i].online || on_online_index(d, &d->ops[i]))
 			continue;
-		if (!in_block++)
+		if (!in_block++) {
 			strbuf_puts(s, "\nBEGIN;\n");
+			function_bodies_unchecked(s, d);
+		}
 		statement(s, &d->ops[i]);
 	}
 	if (in_block)
@@ -794,6 +941,7 @@ char *schemadiff_render(const struct schema_diff *d, const char *source, int con
 				"after the COMMIT leaves what ran before it applied.\n");
 		render_concurrently(&s, d);
 	} else {
+		function_bodies_unchecked(&s, d);
 		for (size_t i = 0; i < d->n; i++)
 			statement(&s, &d->ops[i]);
 	}

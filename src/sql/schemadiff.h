@@ -84,6 +84,7 @@ struct schema_op {
 	char *what;       /* owned: "add column public.users.email", for the header */
 	int online;       /* an index (not unique) on a table that stays, not a
 			   * partitioned one: it may be built or dropped CONCURRENTLY */
+	const char *parent; /* borrowed: "kind key" of what it belongs to, "" none */
 };
 
 struct schema_diff {
@@ -104,6 +105,11 @@ int schemadiff_order(struct schema_op *ops, size_t n);
 
 /* Mark an operation as not to be run: written commented out, with why. */
 int schemadiff_hold(struct schema_op *op, const char *why);
+
+/* After drops of up were held: what a held drop still needs is not
+ * dropped either, and in down (the way back) what up no longer drops is
+ * not created again (both held, with why).  -1 when out of memory. */
+int schemadiff_hold_cascade(struct schema_diff *up, struct schema_diff *down);
 
 /* The section text: a header comment listing the operations and the
  * warnings, then the statements (the held ones commented out).  With

@@ -93,6 +93,34 @@ CASES = {
     "a domain whose check calls a function": (
         "", "CREATE FUNCTION ok(x int) RETURNS bool LANGUAGE sql IMMUTABLE AS 'SELECT x > 0';\n"
             "CREATE DOMAIN pos AS int CHECK (ok(VALUE));\nCREATE TABLE t (p pos);"),
+    "a serial column and a plain one": ("CREATE TABLE t (id serial, a int);",
+                                        "CREATE TABLE t (id int NOT NULL, a int);"),
+    "a unique index under a foreign key changes": (
+        "CREATE TABLE a (code int);\nCREATE UNIQUE INDEX u ON a (code);\n"
+        "CREATE TABLE b (c int REFERENCES a (code));",
+        "CREATE TABLE a (code int);\nCREATE UNIQUE INDEX u ON a (code) WITH (fillfactor = 80);\n"
+        "CREATE TABLE b (c int REFERENCES a (code));"),
+    "a function's result changes under a view": (
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
+        "CREATE VIEW v AS SELECT f() AS x;",
+        "CREATE FUNCTION f() RETURNS bigint LANGUAGE sql AS 'SELECT 1::bigint';\n"
+        "CREATE VIEW v AS SELECT f() AS x;"),
+    "types over types": (
+        "", "CREATE TYPE z_mood AS ENUM ('a');\nCREATE TYPE a_pair AS (m z_mood, n int);\n"
+            "CREATE DOMAIN a_dom AS z_mood;"),
+    "a function that returns a view's rows": (
+        "", "CREATE TABLE t (a int);\nCREATE VIEW v AS SELECT a FROM t;\n"
+            "CREATE FUNCTION f() RETURNS SETOF v LANGUAGE sql AS 'SELECT * FROM v';"),
+    "a remade index keeps its comment": (
+        "CREATE TABLE t (a int, b int);\nCREATE INDEX i ON t (a);\nCOMMENT ON INDEX i IS 'x';",
+        "CREATE TABLE t (a int, b int);\nCREATE INDEX i ON t (a, b);\nCOMMENT ON INDEX i IS 'x';"),
+    "view options": ("CREATE TABLE t (a int);\nCREATE VIEW v AS SELECT a FROM t;",
+                     "CREATE TABLE t (a int);\n"
+                     "CREATE VIEW v WITH (security_invoker = true) AS SELECT a FROM t;"),
+    "a domain with a constraint not validated": (
+        "", "CREATE DOMAIN d AS int;\n"
+            "ALTER DOMAIN d ADD CONSTRAINT pos CHECK (VALUE > 0) NOT VALID;"),
+    "an extension whose members have comments": ("", "CREATE EXTENSION cube;"),
     "comments": ("CREATE TABLE t (a int);",
                  "CREATE TABLE t (a int);\nCOMMENT ON TABLE t IS 'things';\n"
                  "COMMENT ON COLUMN t.a IS 'the a';"),
@@ -312,3 +340,21 @@ def test_concurrently_builds_indexes_outside_the_transaction(pg, project):
     assert dump(pg, project.db) == reference(pg, second)
     project.ok("downgrade", "-1")
     assert dump(pg, project.db) == before
+
+
+def test_a_held_drop_keeps_what_it_needs_and_the_way_back_does_not_remake_it(pg, project):
+    start_at(project, "CREATE TABLE t (id serial, a int);\nINSERT INTO t (a) VALUES (1);\n"
+                      "CREATE TABLE keep (x int);")
+    r = autogenerate(project, "CREATE TABLE keep (x int);")
+    assert r.returncode == 0, r.stderr
+    up, down = generated(project).split("-- migrate:downgrade")
+    assert "WARNING: table public.t holds data: dropping it is not run" in up
+    assert ("WARNING: sequence public.t_id_seq is still needed by table public.t, whose drop is "
+            "not run") in up
+    assert "\n-- DROP SEQUENCE IF EXISTS public.t_id_seq;\n" in up
+    assert ("WARNING: table public.t: the upgrade does not drop table public.t, so it is not "
+            "created again") in down
+    project.ok("upgrade", "head")
+    assert pg.sql("SELECT a FROM t", db=project.db) == [(1,)]
+    project.ok("downgrade", "-1")
+    assert pg.sql("SELECT a FROM t", db=project.db) == [(1,)]

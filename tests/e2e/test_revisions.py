@@ -583,3 +583,43 @@ def test_a_revision_changed_after_it_was_applied_is_reported_with_its_date(pg, d
     assert r.stderr.count("changed after it was applied") == 1, r.stderr
     assert f"revision {A} ({first}) changed after it was applied on {finished}" in r.stderr, r.stderr
     assert version_rows(pg, db) == [A]
+
+
+def test_one_transaction_keeps_the_record_of_a_section_outside_it(pg, db, mdir, mig):
+    """With one transaction for the run, what a transaction:false section did stays done when
+    a later revision fails; so does its record (version row and history row), committed in a
+    transaction of its own, so that the next run does not run it again."""
+    write_rev(mdir, A, upgrade="CREATE TABLE t (a int);", downgrade="DROP TABLE t;")
+    write_rev(mdir, B, down=A, upgrade="CREATE INDEX CONCURRENTLY t_a ON t (a);",
+              downgrade="DROP INDEX CONCURRENTLY t_a;",
+              upgrade_marker="-- migrate:upgrade transaction:false")
+    write_rev(mdir, C, down=B, upgrade="SELECT 1/0;", downgrade="SELECT 1;")
+    env = {"MIGRATE_MIGRATIONS_TRANSACTION_PER_MIGRATION": "false"}
+    r = mig("upgrade", "head", env=env)
+    assert r.returncode == 6, r.stderr
+    assert version_rows(pg, db) == [B]
+    assert table_exists(pg, db, "t_a")
+    assert [(h[0], h[3]) for h in history_rows(pg, db)] == [(A, True), (B, True), (C, False)]
+    # the next run starts after B
+    write_rev(mdir, C, down=B, upgrade="SELECT 1;", downgrade="SELECT 1;")
+    mig.ok("upgrade", "head", env=env)
+    assert version_rows(pg, db) == [C]
+
+
+def test_one_transaction_whose_commit_fails_is_the_runs_failure(pg, db, mdir, mig):
+    """A deferred constraint fails at the run's COMMIT: the run is rolled back, and no
+    revision is blamed for it (no history row of a failed revision)."""
+    write_rev(mdir, A, upgrade="CREATE TABLE p (id int PRIMARY KEY);\n"
+                               "CREATE TABLE c (pid int REFERENCES p (id) "
+                               "DEFERRABLE INITIALLY DEFERRED);",
+              downgrade="DROP TABLE c, p;")
+    write_rev(mdir, B, down=A, upgrade="INSERT INTO c VALUES (42);", downgrade="SELECT 1;")
+    r = mig("upgrade", "head", env={"MIGRATE_MIGRATIONS_TRANSACTION_PER_MIGRATION": "false"})
+    assert r.returncode == 6, r.stderr
+    assert "error: the run's COMMIT: " in r.stderr
+    assert "violates foreign key constraint" in r.stderr
+    assert ("the run was rolled back (migrations.transaction_per_migration = false); the "
+            "database stays where it was before it") in r.stderr
+    assert version_rows(pg, db) in (None, [])
+    assert not table_exists(pg, db, "p")
+    assert history_rows(pg, db) in (None, [])

@@ -138,7 +138,7 @@ static void test_a_column_type_change_remakes_the_views_on_its_table(void)
 			"table public.t"};
 	struct def have[] = {TABLE, COL_A, v}, want[] = {TABLE, col2, v};
 	char *s = diff_sql(have, N(have), want, N(want));
-	CHECK_STR(s, "DROP VIEW v;\nHELD ALTER TABLE t ALTER COLUMN a TYPE bigint USING a::bigint;\n"
+	CHECK_STR(s, "DROP VIEW v;\nHELD ALTER TABLE public.t ALTER COLUMN a TYPE bigint USING a::bigint;\n"
 		     "CREATE VIEW v;\n");
 	free(s);
 }
@@ -149,12 +149,12 @@ static void test_column_changes_in_place(void)
 	c2.sig = "int\x1ftrue\x1f" "42\x1f\x1f\x1f";
 	struct def have[] = {TABLE, COL_A}, want[] = {TABLE, c2};
 	char *s = diff_sql(have, N(have), want, N(want));
-	CHECK_STR(s, "ALTER TABLE t ALTER COLUMN a SET DEFAULT 42;\n"
-		     "ALTER TABLE t ALTER COLUMN a SET NOT NULL;\n");
+	CHECK_STR(s, "ALTER TABLE public.t ALTER COLUMN a SET DEFAULT 42;\n"
+		     "ALTER TABLE public.t ALTER COLUMN a SET NOT NULL;\n");
 	free(s);
 	s = diff_sql(want, N(want), have, N(have));
-	CHECK_STR(s, "ALTER TABLE t ALTER COLUMN a DROP DEFAULT;\n"
-		     "ALTER TABLE t ALTER COLUMN a DROP NOT NULL;\n");
+	CHECK_STR(s, "ALTER TABLE public.t ALTER COLUMN a DROP DEFAULT;\n"
+		     "ALTER TABLE public.t ALTER COLUMN a DROP NOT NULL;\n");
 	free(s);
 	/* a longer varchar runs; a shorter one is held */
 	struct def v10 = COL_A, v40 = COL_A;
@@ -162,7 +162,7 @@ static void test_column_changes_in_place(void)
 	v40.sig = "character varying(40)\x1f" "false\x1f\x1f\x1f\x1f";
 	struct def h10[] = {TABLE, v10}, h40[] = {TABLE, v40};
 	s = diff_sql(h10, 2, h40, 2);
-	CHECK_STR(s, "ALTER TABLE t ALTER COLUMN a TYPE character varying(40) USING "
+	CHECK_STR(s, "ALTER TABLE public.t ALTER COLUMN a TYPE character varying(40) USING "
 		     "a::character varying(40);\n");
 	free(s);
 	s = diff_sql(h40, 2, h10, 2);
@@ -194,13 +194,16 @@ static void test_enum_values(void)
 
 static void test_order_breaks_a_cycle_and_keeps_ties_stable(void)
 {
+	/* one op: what the order reads (action, phase, kind, key, deps) */
+#define OP(a, ph, k, ky, dp) {.action = a, .phase = ph, .kind = L(k), .key = L(ky), .deps = L(dp)}
 	struct schema_op ops[] = {
-		{SCHEMA_CREATE, PHASE_VIEW, L("view"), L("public.a"), L("view public.b"), NULL, NULL, NULL, 0},
-		{SCHEMA_CREATE, PHASE_VIEW, L("view"), L("public.b"), L("view public.a"), NULL, NULL, NULL, 0},
-		{SCHEMA_CREATE, PHASE_TABLE, L("table"), L("public.z"), L(""), NULL, NULL, NULL, 0},
-		{SCHEMA_CREATE, PHASE_TABLE, L("table"), L("public.y"), L(""), NULL, NULL, NULL, 0},
-		{SCHEMA_DROP, PHASE_INDEX, L("index"), L("public.i"), L(""), NULL, NULL, NULL, 0},
+		OP(SCHEMA_CREATE, PHASE_VIEW, "view", "public.a", "view public.b"),
+		OP(SCHEMA_CREATE, PHASE_VIEW, "view", "public.b", "view public.a"),
+		OP(SCHEMA_CREATE, PHASE_TABLE, "table", "public.z", ""),
+		OP(SCHEMA_CREATE, PHASE_TABLE, "table", "public.y", ""),
+		OP(SCHEMA_DROP, PHASE_INDEX, "index", "public.i", ""),
 	};
+#undef OP
 	CHECK_INT(schemadiff_order(ops, N(ops)), 0);
 	CHECK_STR(ops[0].key, "public.i");
 	CHECK_STR(ops[1].key, "public.z");
@@ -212,10 +215,11 @@ static void test_order_breaks_a_cycle_and_keeps_ties_stable(void)
 static void test_render_comments_out_what_is_held(void)
 {
 	struct schema_op ops[] = {
-		{SCHEMA_DROP, PHASE_COLUMN, L("column"), L("public.t.a"), L(""), L("ALTER TABLE t DROP COLUMN a;\n"),
-		 NULL, L("drop column public.t.a"), 0},
-		{SCHEMA_CREATE, PHASE_COLUMN, L("column"), L("public.t.b"), L(""), L("ALTER TABLE t ADD COLUMN b int;\n"),
-		 NULL, L("add column public.t.b"), 0},
+		{.action = SCHEMA_DROP, .phase = PHASE_COLUMN, .kind = L("column"), .key = L("public.t.a"),
+		 .sql = L("ALTER TABLE t DROP COLUMN a;\n"), .what = L("drop column public.t.a")},
+		{.action = SCHEMA_CREATE, .phase = PHASE_COLUMN, .kind = L("column"),
+		 .key = L("public.t.b"), .sql = L("ALTER TABLE t ADD COLUMN b int;\n"),
+		 .what = L("add column public.t.b")},
 	};
 	struct schema_diff d = {ops, 2};
 	char *text;
