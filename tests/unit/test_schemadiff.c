@@ -281,6 +281,69 @@ static void test_concurrently(void)
 	schema_release(&y);
 }
 
+static const struct def SEQ = {"sequence", "public.s", "", PHASE_SEQUENCE, "s", "CREATE SEQUENCE s",
+			       "DROP SEQUENCE s", "", ""};
+
+static void test_a_default_that_goes_is_dropped_before_its_sequence(void)
+{
+	struct def with_default = COL_A;
+	with_default.sig = "int\x1f" "false\x1fnextval('s')\x1f\x1f\x1f";
+	with_default.deps = "sequence public.s";
+	struct def have[] = {SEQ, TABLE, with_default}, want[] = {TABLE, COL_A};
+	char *s = diff_sql(have, N(have), want, N(want));
+	CHECK_STR(s, "ALTER TABLE public.t ALTER COLUMN a DROP DEFAULT;\nDROP SEQUENCE s;\n");
+	free(s);
+	/* the other way: the sequence first, then the default */
+	s = diff_sql(want, N(want), have, N(have));
+	CHECK_STR(s, "CREATE SEQUENCE s;\nALTER TABLE public.t ALTER COLUMN a SET DEFAULT "
+		     "nextval('s');\n");
+	free(s);
+}
+
+static void test_a_foreign_key_on_a_remade_index_is_remade(void)
+{
+	struct def u1 = {"index", "public.u", "table public.t", PHASE_INDEX, "u1", "CREATE UNIQUE INDEX u1",
+			 "DROP INDEX u", "", ""};
+	struct def u2 = u1;
+	u2.sig = "u2";
+	u2.create = "CREATE UNIQUE INDEX u2";
+	struct def fk = {"fkey", "public.b.fk", "table public.b", PHASE_FKEY, "fk", "ADD fk",
+			 "DROP fk", "", "index public.u"};
+	struct def b = TABLE;
+	b.key = "public.b";
+	b.create = "CREATE TABLE b (\x1e)";
+	struct def have[] = {TABLE, b, u1, fk}, want[] = {TABLE, b, u2, fk};
+	char *s = diff_sql(have, N(have), want, N(want));
+	CHECK_STR(s, "DROP fk;\nDROP INDEX u;\nCREATE UNIQUE INDEX u2;\nADD fk;\n");
+	free(s);
+}
+
+static void test_a_held_drop_holds_what_it_needs_and_the_way_back(void)
+{
+	struct def col = COL_A;
+	col.deps = "sequence public.s";
+	struct def have[] = {SEQ, TABLE, col};
+	struct schema x = make(have, N(have)), none = {NULL, 0};
+	struct schema_diff up, down;
+	CHECK_INT(schemadiff(&x, &none, &up), 0);
+	CHECK_INT(schemadiff(&none, &x, &down), 0);
+	CHECK_INT((int)up.n, 2);
+	CHECK_STR(up.ops[0].key, "public.t"); /* the table first: its column needs the sequence */
+	CHECK_INT(schemadiff_hold(&up.ops[0], "table public.t holds data"), 0);
+	CHECK_INT(schemadiff_hold_cascade(&up, &down), 0);
+	CHECK_STR(up.ops[1].warning, "sequence public.s is still needed by table public.t, whose "
+				     "drop is not run");
+	CHECK_INT((int)down.n, 2);
+	CHECK_STR(down.ops[1].warning, "table public.t: the upgrade does not drop table public.t, "
+				       "so it is not created again");
+	/* the sequence is created again on the way back only if the upgrade drops it: it is
+	 * held there too, by its own held drop */
+	CHECK(down.ops[0].warning != NULL);
+	schemadiff_release(&up);
+	schemadiff_release(&down);
+	schema_release(&x);
+}
+
 int main(void)
 {
 	RUN(test_create_in_phase_order_with_columns_inline);
@@ -293,5 +356,8 @@ int main(void)
 	RUN(test_order_breaks_a_cycle_and_keeps_ties_stable);
 	RUN(test_render_comments_out_what_is_held);
 	RUN(test_concurrently);
+	RUN(test_a_default_that_goes_is_dropped_before_its_sequence);
+	RUN(test_a_foreign_key_on_a_remade_index_is_remade);
+	RUN(test_a_held_drop_holds_what_it_needs_and_the_way_back);
 	return tap_done();
 }
