@@ -111,6 +111,9 @@ static int run_script(struct alembic_project *p, const char *python, const char 
 		close(fds[0]);
 		close(fds[1]);
 		setenv("PYTHONDONTWRITEBYTECODE", "1", 1);
+		/* env.py that reads the database from DATABASE_URL reads ours */
+		if (strcmp(args[0], "--autogenerate") == 0 && args[3] && args[3][0])
+			setenv("DATABASE_URL", args[3], 1);
 		execlp(python, python, "-c", import_alembic_py, args[0], args[1], args[2],
 		       args[3], (char *)NULL);
 		fprintf(stderr, "migrate: %s: %s\n", python, strerror(errno));

@@ -69,7 +69,8 @@ int alembic_read(struct alembic_project *p, const char *python, const char *ini,
 
 /* The models route of `revision --autogenerate`: env.py of ini's [section]
  * runs online against url (NULL: as configured), Alembic compares its
- * target_metadata with that database, and *p gets one revision
+ * target_metadata with that database (url is also its DATABASE_URL, for
+ * the env.py files that read that), and *p gets one revision
  * ("autogenerate") whose upgrade and downgrade are the operations found,
  * rendered in offline mode, and their names in p->detected.  Errors as
  * alembic_read's. */

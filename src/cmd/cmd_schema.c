@@ -253,14 +253,38 @@ static char *models_section(const struct alembic_project *p, const struct alembi
 	return strbuf_detach(&s);
 }
 
-/* Alembic's comparison of the models with the target, into *p (release it
- * also after a failure). */
-static int compare_models(struct ctx *c, struct alembic_project *p, struct err *e)
+/* url with its database name replaced by dbname (a plain name). */
+static int with_dbname(char *url, size_t cap, const char *dbname)
+{
+	char *rest = strstr(url, "://"), *path, *query;
+	char tail[4096];
+	if (!rest)
+		return -1;
+	path = strchr(rest + 3, '/');
+	query = strchr(rest + 3, '?');
+	if (path && query && query < path)
+		path = NULL; /* "postgresql://h?x=y": no path */
+	snprintf(tail, sizeof tail, "%s", query ? query : "");
+	if (!path)
+		path = query ? query : url + strlen(url);
+	return (size_t)snprintf(path, cap - (size_t)(path - url), "/%s%s", dbname, tail) <
+			       cap - (size_t)(path - url)
+		       ? 0
+		       : -1;
+}
+
+/* Alembic's comparison of the models with the target (or with its server's
+ * database dbname, when not NULL), into *p (release it also after a
+ * failure). */
+static int compare_models(struct ctx *c, const char *dbname, struct alembic_project *p,
+			  struct err *e)
 {
 	char python[1024], url[4096];
 	memset(p, 0, sizeof *p);
 	if (sqlalchemy_url(&c->cfg, url, sizeof url, e) < 0)
 		return -1;
+	if (dbname && with_dbname(url, sizeof url, dbname) < 0)
+		return err_set(e, EXIT_CONFIG, "the database URL is too long");
 	alembic_python(c->cli.python, python, sizeof python);
 	if (alembic_autogenerate(p, python, "alembic.ini", c->cli.ini_name ? c->cli.ini_name : "alembic",
 				 url, e) < 0)
@@ -275,7 +299,7 @@ static int models_sections(struct ctx *c, char **upgrade, char **downgrade, stru
 	struct alembic_project p;
 	int rc = -1;
 
-	if (compare_models(c, &p, e) == 0) {
+	if (compare_models(c, NULL, &p, e) == 0) {
 		for (size_t i = 0; i < p.n_detected; i++)
 			log_info("detected: %s", p.detected[i]);
 		for (size_t i = 0; i < p.n_warnings; i++)
@@ -387,7 +411,7 @@ int cmd_check_models(struct ctx *c, struct err *e)
 	struct alembic_project p;
 	int rc = -1;
 
-	if (compare_models(c, &p, e) == 0) {
+	if (compare_models(c, NULL, &p, e) == 0) {
 		const char *v = p.alembic_version ? p.alembic_version : "?";
 		for (size_t i = 0; i < p.n_detected; i++)
 			printf("%s\n", p.detected[i]);
@@ -399,6 +423,26 @@ int cmd_check_models(struct ctx *c, struct err *e)
 		else
 			log_info("the database matches the models of alembic.ini (Alembic %s)", v);
 		rc = p.n_detected > 0 ? -1 : 0;
+	}
+	alembic_project_release(&p);
+	return rc;
+}
+
+int cmd_models_match(struct ctx *c, const char *dbname, struct err *e)
+{
+	struct alembic_project p;
+	int rc = -1;
+	if (compare_models(c, dbname, &p, e) == 0) {
+		struct strbuf ops = {0};
+		for (size_t i = 0; i < p.n_detected && i < 5; i++)
+			strbuf_printf(&ops, "%s%s", i ? "; " : "", p.detected[i]);
+		if (p.n_detected > 0)
+			err_set(e, EXIT_VERIFY, "the schema at head does not match the models of "
+						"alembic.ini: Alembic detects %zu operation%s (%s%s)",
+				p.n_detected, p.n_detected == 1 ? "" : "s", ops.s ? ops.s : "",
+				p.n_detected > 5 ? "; …" : "");
+		rc = p.n_detected > 0 ? -1 : 0;
+		strbuf_release(&ops);
 	}
 	alembic_project_release(&p);
 	return rc;

@@ -11,7 +11,8 @@
  *     too): its downgrade must restore the schema from before it, and the
  *     second upgrade must leave the schema the first left (db/snapshot.h
  *     compares the catalogs);
- *   - with --schema FILE, the schema at head is the one FILE makes;
+ *   - with --schema FILE, the schema at head is the one FILE makes; with
+ *     --models, Alembic finds nothing between it and the SQLAlchemy models;
  *   - from head, a downgrade to base leaves the schema the init scripts
  *     made.
  * The first failure names the revision and the step and stops the run.
@@ -41,6 +42,7 @@ struct test_run {
 	PGconn *conn;     /* to the scratch database */
 	const char *vschema, *vtable; /* the version table, left out of snapshots */
 	const struct snapshot *want;  /* --schema: the schema at head */
+	const char *scratch_name;     /* --models: the database Alembic compares */
 };
 
 /* Is head one of the revisions expect (comma-separated ids, prefixes or
@@ -264,6 +266,11 @@ static int run_checks(struct test_run *t, const struct revplan *plan, struct err
 			goto out;
 		snapshot_release(&base);
 	}
+	if (t->c->cli.models) {
+		log_info("the schema at head against the models of alembic.ini");
+		if (cmd_models_match(t->c, t->scratch_name, e) < 0)
+			goto out;
+	}
 	if (plan->n_steps == 0) {
 		rc = 0;
 		goto out;
@@ -310,15 +317,22 @@ int cmd_test(struct ctx *c, struct err *e)
 			goto out;
 		t.want = &want;
 	}
+	if (c->cli.models && c->cli.schema_file) {
+		err_set(e, EXIT_USAGE, "--models and --schema name two sources of the schema: give one");
+		goto out;
+	}
 	if (scratch_open(&sc, &c->cfg, "test", NULL, e) < 0)
 		goto out;
 	t.conn = sc.conn;
+	t.scratch_name = sc.name;
 	if (run_checks(&t, &plan, e) < 0)
 		goto out;
 	printf("migrate test: passed: %zu revision%s up, down and up again from the init scripts' "
 	       "schema,%s then down to base, on scratch database %s (%s)\n",
 	       plan.n_steps, plan.n_steps == 1 ? "" : "s",
-	       t.want ? " the schema at head matching the schema file," : "", sc.name,
+	       t.want ? " the schema at head matching the schema file,"
+	       : c->cli.models ? " the schema at head matching the models," : "",
+	       sc.name,
 	       duration_format(now_ms() - start, took, sizeof took));
 	rc = 0;
 out:

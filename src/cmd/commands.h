@@ -54,6 +54,9 @@ int cmd_check_models(struct ctx *c, struct err *e);
 struct snapshot;
 int cmd_schema_snapshot(struct ctx *c, const char *path, const char *vschema, const char *vtable,
 			struct snapshot *out, struct err *e);
+/* … and whether the database dbname of the target's server matches the
+ * models (migrate test --models): EXIT_VERIFY naming what Alembic detects */
+int cmd_models_match(struct ctx *c, const char *dbname, struct err *e);
 struct revdir;
 int cmd_autogenerate(struct ctx *c, const struct revdir *rd, const char *const *down,
 		     size_t n_down, char **upgrade, char **downgrade, struct err *e);

@@ -159,9 +159,9 @@ static const struct opt options[] = {
 	FLAG("concurrently", 0, concurrently, CMD(REVISION),
 	     "--autogenerate: build and drop indexes on existing tables CONCURRENTLY "
 	     "(a transaction:false section)"),
-	FLAG("models", 0, models, CMD(REVISION) | CMD(CHECK),
+	FLAG("models", 0, models, CMD(REVISION) | CMD(CHECK) | CMD(TEST),
 	     "the SQLAlchemy models env.py of ./alembic.ini gives Alembic: revision "
-	     "--autogenerate from them; check: compare the database with them (exit 1)"),
+	     "--autogenerate from them; check, test: compare the database (at head) with them"),
 	STRING("expect-heads", 0, "REV,REV", expect_heads, CMD(TEST),
 	       "the heads the revisions must have (default: a single one)"),
 	STRING("write-manifest", 0, "FILE", write_manifest, CMD(VERIFY),
@@ -171,9 +171,11 @@ static const struct opt options[] = {
 	       "where to write the revision files (default: migrations.dir)"),
 	FLAG("check", 0, check, CMD(IMPORT_ALEMBIC),
 	     "compare DIR with what the import would write; write nothing"),
-	STRING("python", 0, "PATH", python, CMD(IMPORT_ALEMBIC) | CMD(REVISION) | CMD(CHECK),
+	STRING("python", 0, "PATH", python,
+	       CMD(IMPORT_ALEMBIC) | CMD(REVISION) | CMD(CHECK) | CMD(TEST),
 	       "the Python that imports Alembic (default: $MIGRATE_PYTHON, the alembic command's)"),
-	STRING("name", 'n', "SECTION", ini_name, CMD(IMPORT_ALEMBIC) | CMD(REVISION) | CMD(CHECK),
+	STRING("name", 'n', "SECTION", ini_name,
+	       CMD(IMPORT_ALEMBIC) | CMD(REVISION) | CMD(CHECK) | CMD(TEST),
 	       "the ini file's section, as alembic -n (default alembic)"),
 };
 

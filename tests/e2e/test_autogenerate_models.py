@@ -241,3 +241,34 @@ def test_check_models_lists_what_differs_and_exits_1(pg, project):
             "(Alembic 1.8.1)") in r.stderr
     # the pending-revisions meaning of check is unchanged
     assert project("check").returncode == 0
+
+
+def test_migrate_test_checks_the_schema_at_head_against_the_models(pg, project):
+    models(project, USERS)
+    r = project("test", "--models", timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "the schema at head matching the models," in r.stdout
+    models(project, MORE)
+    r = project("test", "--models", timeout=120)
+    assert r.returncode == 7, r.stderr
+    assert ("error: the schema at head does not match the models of alembic.ini: Alembic "
+            "detects 3 operations (add_table orders; add_index ix_orders_user_id on orders; "
+            "add_column users.nick)") in r.stderr
+    assert pg.sql("SELECT count(*) FROM pg_database WHERE datname LIKE 'migrate\\_test\\_%'") \
+        == [(0,)]
+
+
+def test_migrate_test_compares_the_models_with_the_scratch_database(pg, project):
+    """The target already has what the models add: only the scratch database at head lacks
+    it, so a failure shows that the scratch database is the one compared."""
+    models(project, MORE)
+    subprocess.run(["/usr/bin/python3", "-c",
+                    "import sys, models; from sqlalchemy import create_engine, text; "
+                    "e = create_engine(sys.argv[1]); models.Base.metadata.create_all(e); "
+                    "c = e.connect(); c.execute(text('ALTER TABLE users ADD COLUMN nick text')); "
+                    "c.commit() if hasattr(c, 'commit') else None",
+                    project.pg.url(project.db)], cwd=project.cwd, check=True)
+    assert project("check", "--models", timeout=120).returncode == 0
+    r = project("test", "--models", timeout=120)
+    assert r.returncode == 7, r.stderr
+    assert "Alembic detects 3 operations" in r.stderr
