@@ -80,21 +80,27 @@ static const struct schema_object *index_find(const struct index *ix, const char
 	return hit ? *hit : NULL;
 }
 
+#define KIND_MAX 32
+
+/* A reference "kind key" (one line of deps, a parent; len bytes) split:
+ * the kind into kind, the key malloc'd (NULL when malformed or out of
+ * memory). */
+static char *split_ref(const char *ref, size_t len, char kind[KIND_MAX])
+{
+	const char *sp = memchr(ref, ' ', len);
+	if (!sp || (size_t)(sp - ref) >= KIND_MAX)
+		return NULL;
+	memcpy(kind, ref, (size_t)(sp - ref));
+	kind[sp - ref] = '\0';
+	return strndup(sp + 1, len - (size_t)(sp - ref) - 1);
+}
+
 /* "kind key" (one line of deps or a parent) found in ix. */
 static const struct schema_object *index_find_ref(const struct index *ix, const char *ref,
 						  size_t len)
 {
-	char kind[32];
-	char *key;
-	const struct schema_object *o;
-	const char *sp = memchr(ref, ' ', len);
-	if (!sp || (size_t)(sp - ref) >= sizeof kind)
-		return NULL;
-	memcpy(kind, ref, (size_t)(sp - ref));
-	kind[sp - ref] = '\0';
-	if ((key = strndup(sp + 1, len - (size_t)(sp - ref) - 1)) == NULL)
-		return NULL;
-	o = index_find(ix, kind, key);
+	char kind[KIND_MAX], *key = split_ref(ref, len, kind);
+	const struct schema_object *o = key ? index_find(ix, kind, key) : NULL;
 	free(key);
 	return o;
 }
@@ -433,13 +439,6 @@ static void change_enum(struct builder *b, const struct schema_object *old,
 	strbuf_release(&why);
 }
 
-static void drop_and_create(struct builder *b, const struct schema_object *old,
-			    const struct schema_object *new)
-{
-	set_sql(b, add_op(b, SCHEMA_DROP, old, "drop"), old->drop);
-	set_sql(b, add_op(b, SCHEMA_CREATE, new, "add"), new->create);
-}
-
 static void change(struct builder *b, const struct schema_object *old,
 		   const struct schema_object *new)
 {
@@ -471,9 +470,10 @@ static void change(struct builder *b, const struct schema_object *old,
 						      : "its definition");
 		hold(b, op, why.s ? why.s : "changed");
 		strbuf_release(&why);
-	} else {
-		drop_and_create(b, old, new);
 	}
+	/* the kinds that are dropped and made again when they change
+	 * (remade_kinds) are not changed in place: decide_fates made them
+	 * REMAKE; a schema's signature is its name */
 }
 
 static int kind_is(const struct schema_object *o, const char *const *kinds)
@@ -719,7 +719,7 @@ static long rank(const struct schema_op *op)
 
 struct named {
 	const char *kind, *key;
-	size_t len_kind, at;
+	size_t at;
 };
 
 static int compare_named(const void *a, const void *b)
@@ -732,18 +732,10 @@ static int compare_named(const void *a, const void *b)
 /* The op named by one line of deps ("kind key"), or n. */
 static size_t find_named(const struct named *names, size_t n, const char *line, size_t len)
 {
-	char kind[32];
-	const char *sp = memchr(line, ' ', len);
-	char *key;
-	struct named probe, *hit;
-	if (!sp || (size_t)(sp - line) >= sizeof kind)
-		return n;
-	memcpy(kind, line, (size_t)(sp - line));
-	kind[sp - line] = '\0';
-	if ((key = strndup(sp + 1, len - (size_t)(sp - line) - 1)) == NULL)
-		return n;
-	probe = (struct named){kind, key, 0, 0};
-	hit = bsearch(&probe, names, n, sizeof *names, compare_named);
+	char kind[KIND_MAX], *key = split_ref(line, len, kind);
+	struct named probe = {kind, key, 0}, *hit = NULL;
+	if (key)
+		hit = bsearch(&probe, names, n, sizeof *names, compare_named);
 	free(key);
 	return hit ? hit->at : n;
 }
@@ -762,7 +754,7 @@ static int order_group(struct schema_op *ops, size_t n, int drops)
 	if (!names || !blockers || !out || !done)
 		goto fail;
 	for (size_t i = 0; i < n; i++)
-		names[i] = (struct named){ops[i].kind, ops[i].key, 0, i};
+		names[i] = (struct named){ops[i].kind, ops[i].key, i};
 	qsort(names, n, sizeof *names, compare_named);
 	for (size_t i = 0; i < n; i++) {
 		const char *p = ops[i].deps ? ops[i].deps : "", *l;
