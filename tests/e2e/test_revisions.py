@@ -623,3 +623,24 @@ def test_one_transaction_whose_commit_fails_is_the_runs_failure(pg, db, mdir, mi
     assert version_rows(pg, db) in (None, [])
     assert not table_exists(pg, db, "p")
     assert history_rows(pg, db) in (None, [])
+
+
+@pytest.mark.parametrize("per_migration", ["true", "false"])
+def test_a_revision_long_enough_for_batches_still_records_and_checks_its_version(
+        pg, db, mdir, mig, per_migration):
+    """Past its first 1,000 statements a revision goes on in simple-query batches; its
+    version-table change then follows the last batch, and is checked as before."""
+    inserts = "\n".join(f"INSERT INTO t VALUES ({i});" for i in range(2500))
+    write_rev(mdir, A, upgrade="CREATE TABLE t (id int);\n" + inserts, downgrade="DROP TABLE t;")
+    env = {"MIGRATE_MIGRATIONS_TRANSACTION_PER_MIGRATION": per_migration}
+    mig.ok("upgrade", "head", env=env)
+    assert version_rows(pg, db) == [A]
+    assert pg.sql("SELECT count(*) FROM t", db=db) == [(2500,)]
+    assert [(h[0], h[3]) for h in history_rows(pg, db)] == [(A, True)]
+    write_rev(mdir, B, down=A, upgrade=inserts + "\nDELETE FROM alembic_version;",
+              downgrade="SELECT 1;")
+    r = mig("upgrade", "head", env=env)
+    assert r.returncode == 9, r.stderr
+    assert "did not change as expected" in r.stderr
+    assert version_rows(pg, db) == [A]
+    assert pg.sql("SELECT count(*) FROM t", db=db) == [(2500,)]
