@@ -122,7 +122,8 @@ static int append_option(PGconn *c, char *sql, size_t cap, const char *keyword, 
 }
 
 int ready_create_database(PGconn *c, const char *dbname, const struct config *cfg,
-			  const char *template_db, int *created, struct err *e)
+			  const char *template_db, const char *strategy, int *created,
+			  struct err *e)
 {
 	char sql[2048];
 	char *ident = PQescapeIdentifier(c, dbname, strlen(dbname));
@@ -133,13 +134,14 @@ int ready_create_database(PGconn *c, const char *dbname, const struct config *cf
 	PQfreemem(ident);
 	if (!template_db)
 		template_db = config_str(cfg, CFG_DATABASE_TEMPLATE);
+	if (!strategy)
+		strategy = config_str(cfg, CFG_DATABASE_STRATEGY);
 	if (append_option(c, sql, sizeof sql, "OWNER", config_str(cfg, CFG_DATABASE_OWNER), 1, e) < 0 ||
 	    append_option(c, sql, sizeof sql, "TEMPLATE", template_db, 1, e) < 0 ||
 	    append_option(c, sql, sizeof sql, "ENCODING", config_str(cfg, CFG_DATABASE_ENCODING), 0,
 			  e) < 0 ||
 	    append_option(c, sql, sizeof sql, "LOCALE", config_str(cfg, CFG_DATABASE_LOCALE), 0, e) < 0 ||
-	    append_option(c, sql, sizeof sql, "STRATEGY", config_str(cfg, CFG_DATABASE_STRATEGY), 0,
-			  e) < 0)
+	    append_option(c, sql, sizeof sql, "STRATEGY", strategy, 0, e) < 0)
 		return -1;
 	log_debug("%s", sql);
 	/* CREATE DATABASE cannot run in a transaction block: sent on its own. */
@@ -197,7 +199,7 @@ int ready_create(struct db_target *t, const struct config *cfg, struct ready_dea
 
 	if (ready_maintenance(t, cfg, d, &c, &maint, &attempts, e) < 0)
 		return err_prefix(e, "cannot create database \"%s\"", dbname);
-	rc = ready_create_database(c, dbname, cfg, NULL, &r->created, e);
+	rc = ready_create_database(c, dbname, cfg, NULL, NULL, &r->created, e);
 	PQfinish(c);
 	if (rc < 0)
 		return ready_create_failed(e, dbname);

@@ -55,12 +55,13 @@ int ready_maintenance(struct db_target *t, const struct config *cfg, struct read
 		      PGconn **c, const char **used, int *attempts, struct err *e);
 
 /* CREATE DATABASE dbname on the maintenance connection c with the
- * config's OWNER, TEMPLATE (template_db instead when not NULL), ENCODING
- * and LOCALE.  *created is 1, or 0 when another process created it first
+ * config's OWNER, TEMPLATE (template_db instead when not NULL), ENCODING,
+ * LOCALE and STRATEGY (strategy instead when not NULL).  *created is 1, or 0 when another process created it first
  * (42P04, 23505: logged, success).  Any other failure is -1 with the
  * server's error in e as it came (ready_create_failed words it). */
 int ready_create_database(PGconn *c, const char *dbname, const struct config *cfg,
-			  const char *template_db, int *created, struct err *e);
+			  const char *template_db, const char *strategy, int *created,
+			  struct err *e);
 
 /* Word a failure of ready_create_database for dbname as ready_create
  * reports it: "cannot create database …", a missing privilege EXIT_AUTH

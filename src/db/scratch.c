@@ -34,7 +34,7 @@ int scratch_open(struct scratch *s, const struct config *cfg, const char *purpos
 		return -1;
 	snprintf(s->name, sizeof s->name, "migrate_%s_%ld_%06lx", purpose, (long)getpid(),
 		 (unsigned long)(now_ms() & 0xffffff));
-	if (ready_create_database(s->maint, s->name, cfg, template_db, &s->created, e) < 0) {
+	if (ready_create_database(s->maint, s->name, cfg, template_db, NULL, &s->created, e) < 0) {
 		/* a signal may have come after the server made it: dropped if so */
 		s->created = e->code >= EXIT_SIGNAL_BASE;
 		return ready_create_failed(e, s->name);

@@ -11,10 +11,14 @@
  * in a template makes every copy of it fail), and is finished when it is a
  * template (datistemplate) and carries the comment
  *
- *     migrate-entry template cache 1: digest <64 hex>; project <identity>
+ *     migrate-entry template cache 1: digest <64 hex>; checked <16 hex>;
+ *     project <identity>
  *
- * (COMMENT ON DATABASE; the comment and the two flags are set in one
- * transaction, so a template is either finished or recognisably not).
+ * (one line; COMMENT ON DATABASE; the comment and the two flags are set in
+ * one transaction, so a template is either finished or recognisably not).
+ * "checked" names the checks the database passed before it was copied (the
+ * verify settings and manifest, entry/template.c); templates made before
+ * it was added lack it.
  * Another database is one of ours, and may be dropped, only when its name
  * has the prefix and 16 hex digits and its comment has that form.
  */
@@ -29,6 +33,7 @@
 #define TCACHE_PREFIX "migrate_entry_template_"
 #define TCACHE_COMMENT_HEAD "migrate-entry template cache 1: digest "
 #define TCACHE_NAME_MAX 64
+#define TCACHE_CHECKS_LEN 16
 /* What the application_name of a run making a template from a database
  * starts with: this, a space, and 12 hex digits of the SHA-256 of the
  * database's name. */
@@ -38,22 +43,24 @@
 /* Which template: owned by the caller, filled by tcache_id_init. */
 struct tcache_id {
 	char digest[DIGEST_HEX_LEN + 1];
+	char checks[TCACHE_CHECKS_LEN + 1];
 	char name[TCACHE_NAME_MAX];
 	char *identity; /* the project, as written after "; project " (malloc'd) */
 	char *comment;  /* the whole comment (malloc'd) */
 };
 
-/* Fill id from a digest and a project identity (copied).  -1 (no memory)
+/* Fill id from a digest, the checks' digest (its first TCACHE_CHECKS_LEN
+ * hex digits are kept) and a project identity (copied).  -1 (no memory)
  * with e set. */
 int tcache_id_init(struct tcache_id *id, const char digest[DIGEST_HEX_LEN + 1],
-		   const char *identity, struct err *e);
+		   const char *checks, const char *identity, struct err *e);
 void tcache_id_release(struct tcache_id *id);
 
-/* Parse a comment of the form above: 1 with digest (64 hex and a NUL) and
- * *identity (pointing into comment) set, 0 when it is not one of ours.
- * Pure. */
+/* Parse a comment of the form above: 1 with digest (64 hex and a NUL),
+ * checks (16 hex and a NUL, or "" when the comment has none) and *identity
+ * (pointing into comment) set, 0 when it is not one of ours.  Pure. */
 int tcache_comment_parse(const char *comment, char digest[DIGEST_HEX_LEN + 1],
-			 const char **identity);
+			 char checks[TCACHE_CHECKS_LEN + 1], const char **identity);
 
 /* 1 when name is TCACHE_PREFIX followed by exactly 16 lowercase hex
  * digits.  Pure. */
@@ -66,11 +73,22 @@ enum tcache_state {
 			      remains of a run that stopped half-way */
 };
 
-/* Look id's template up on m: *st, and *sessions, the sessions connected
- * to it (pg_stat_activity; a clone of a template in use fails after five
- * seconds with 55006, so it is not tried). */
-int tcache_lookup(PGconn *m, const struct tcache_id *id, enum tcache_state *st, int *sessions,
-		  struct err *e);
+/* What tcache_lookup found. */
+struct tcache_found {
+	enum tcache_state st;
+	/* the sessions connected to it (pg_stat_activity; a clone of a
+	 * template in use fails after five seconds with 55006, so it is not
+	 * tried) */
+	int sessions;
+	/* READY, made under the same checks, and still not taking
+	 * connections: nobody has changed it since it was made (a change needs
+	 * ALTER DATABASE … ALLOW_CONNECTIONS true first, by its owner or a
+	 * superuser), so a copy of it is what the run that made it verified */
+	int sealed;
+};
+
+/* Look id's template up on m. */
+int tcache_lookup(PGconn *m, const struct tcache_id *id, struct tcache_found *f, struct err *e);
 
 /* Make id's template from source (a database at head nobody is connected
  * to): CREATE DATABASE, then in one transaction the comment,

@@ -193,6 +193,7 @@ int bootstrap_run(const struct config *cfg, const struct bootstrap_opts *opts,
 			if (template_create(&tmpl, &target, cfg, &rd, deadline, may_build, &ready, e) < 0)
 				goto out;
 			rep->cloned = tmpl.cloned;
+			rep->sealed = tmpl.sealed;
 			snprintf(rep->template_name, sizeof rep->template_name, "%s", tmpl.id.name);
 		} else if (ready_create(&target, cfg, deadline, &ready, e) < 0) {
 			goto out;
@@ -202,6 +203,14 @@ int bootstrap_run(const struct config *cfg, const struct bootstrap_opts *opts,
 	}
 	if (opts->stop == BOOTSTRAP_STOP_AFTER_CREATE) {
 		rc = 0;
+		goto out;
+	}
+	/* A copy of a sealed template is what the run that made the template
+	 * verified, under a digest of these files and settings: the steps
+	 * would find nothing to do (template.h). */
+	if (rep->sealed) {
+		rep->no_lock = 1;
+		rc = migrate_fresh_heads(&rd, rep->upgrade.to, sizeof rep->upgrade.to, e);
 		goto out;
 	}
 
@@ -291,6 +300,13 @@ char *bootstrap_summary(const struct bootstrap_report *rep, const struct bootstr
 		strbuf_printf(&b, "; no lock needed");
 	else
 		strbuf_printf(&b, "; lock %s", duration_format(rep->lock_ms, d1, sizeof d1));
+	if (rep->sealed) {
+		strbuf_printf(&b, "; init scripts and revisions as in the template; %s%s",
+			      rep->revisions ? "at head " : "no revisions",
+			      rep->revisions ? rep->upgrade.to : "");
+		strbuf_printf(&b, "; verified when the template was made");
+		goto exec;
+	}
 	if (opts->skip_init)
 		strbuf_printf(&b, "; init skipped");
 	else if (rep->init.files == 0)
@@ -314,6 +330,7 @@ char *bootstrap_summary(const struct bootstrap_report *rep, const struct bootstr
 	if (rep->template_made)
 		strbuf_printf(&b, "; template %s made in %s", rep->template_name,
 			      duration_format(rep->template_ms, d1, sizeof d1));
+exec:
 	if (exec_argv && exec_argv[0]) {
 		int i;
 		strbuf_printf(&b, "; exec");

@@ -43,6 +43,7 @@ struct bootstrap_report {
 	int no_lock;          /* nothing to do: the migration lock was not taken */
 	int db_missing, created;
 	int cloned;              /* created from the template cache's template_name */
+	int sealed;              /* ... a sealed one: the steps were not run (template.h) */
 	int template_made;       /* this run made template_name (template_ms) */
 	int64_t template_ms;
 	char template_name[64];

@@ -101,6 +101,29 @@ static int add_revisions(struct strbuf *b, struct strbuf *roots, const struct re
 	return rc;
 }
 
+/* The digest of the checks a database passes before it is copied into
+ * the template: the verify settings and the manifest's bytes (unreadable:
+ * a value no file has; the verify step reports the file).  A copy is taken
+ * on trust only by a run that would check the same (tcache.h, sealed). */
+static void checks_digest(const struct config *cfg, char hex[DIGEST_HEX_LEN + 1])
+{
+	const char *manifest = config_str(cfg, CFG_VERIFY_MANIFEST);
+	char bytes[DIGEST_HEX_LEN + 1];
+	struct strbuf b = {0};
+
+	add_field(&b, "verify.schema", config_str(cfg, CFG_VERIFY_SCHEMA));
+	add_field(&b, "verify.min_tables", config_str(cfg, CFG_VERIFY_MIN_TABLES));
+	add_field(&b, "verify.manifest", manifest);
+	if (manifest)
+		add_field(&b, "manifest bytes",
+			  fs_digest_bytes(manifest, bytes, &(struct err){0}) == 0 ? bytes : NULL);
+	/* out of memory: "", which no template carries */
+	hex[0] = '\0';
+	if (b.s && !b.failed)
+		digest_hex(b.s, b.len, hex);
+	strbuf_release(&b);
+}
+
 /* The digest over everything that decides the content of a database the
  * pipeline builds (template.h), and the project's identity: its root
  * revisions, version table and role, what stays the same while the
@@ -120,7 +143,7 @@ static int make_id(struct template_run *tr, const struct config *cfg, const stru
 	};
 	const char *schema = config_str(cfg, CFG_MIGRATIONS_VERSION_TABLE_SCHEMA);
 	struct strbuf b = {0}, roots = {0}, identity = {0};
-	char digest[DIGEST_HEX_LEN + 1];
+	char digest[DIGEST_HEX_LEN + 1], checks[DIGEST_HEX_LEN + 1];
 	char *text = NULL, *who = NULL;
 	int rc = -1;
 
@@ -147,7 +170,8 @@ static int make_id(struct template_run *tr, const struct config *cfg, const stru
 		goto out;
 	}
 	digest_hex(text, strlen(text), digest);
-	if (!digest[0] || tcache_id_init(&tr->id, digest, who, e) < 0)
+	checks_digest(cfg, checks);
+	if (!digest[0] || tcache_id_init(&tr->id, digest, checks, who, e) < 0)
 		goto out;
 	tr->have_id = 1;
 	log_debug("template cache: digest %s of %zu bytes of input, project %s", digest, strlen(text),
@@ -193,6 +217,18 @@ static int take_lock(struct template_run *tr, struct db_target *t, const struct 
 	return 0;
 }
 
+/* How the cache's copies are made: database.strategy, or else FILE_COPY
+ * where the server lets the client choose (15 and later).  Its default,
+ * WAL_LOG, writes every block of the template to the WAL: for a template of
+ * some megabytes, several times the time of copying the files, and the
+ * template's size in WAL (and on every replica) for each copy; FILE_COPY
+ * costs two checkpoints instead (docs/reference.md §3). */
+static const char *copy_strategy(PGconn *m, const struct config *cfg)
+{
+	const char *s = config_str(cfg, CFG_DATABASE_STRATEGY);
+	return s ? s : PQserverVersion(m) >= 150000 ? "file_copy" : NULL;
+}
+
 /* Clone the target from the ready template: 0 done (r->created, or created
  * by another process), 1 to go the plain way (said in one line), -1 on a
  * signal. */
@@ -204,7 +240,8 @@ static int clone(struct template_run *tr, PGconn *m, const char *dbname, const s
 			 tr->id.name, sessions, sessions == 1 ? "" : "s", dbname);
 		return 1;
 	}
-	if (ready_create_database(m, dbname, cfg, tr->id.name, &r->created, e) == 0) {
+	if (ready_create_database(m, dbname, cfg, tr->id.name, copy_strategy(m, cfg), &r->created,
+				  e) == 0) {
 		tr->cloned = r->created;
 		return 0;
 	}
@@ -227,24 +264,23 @@ int template_create(struct template_run *tr, struct db_target *t, const struct c
 {
 	const char *dbname = db_target_dbname(t);
 	PGconn *m = NULL;
-	enum tcache_state st;
+	struct tcache_found found;
 	int64_t start = now_ms();
-	int attempts = 0, sessions, rc = -1, plain = 1;
+	int attempts = 0, rc = -1, plain = 1;
 	char role[256];
 
 	memset(tr, 0, sizeof *tr);
 	if (ready_maintenance(t, cfg, d, &m, &tr->maint_name, &attempts, e) < 0)
 		return err_prefix(e, "cannot create database \"%s\"", dbname);
 	if (query_role(m, role, sizeof role, e) < 0 || make_id(tr, cfg, rd, role, e) < 0 ||
-	    tcache_lookup(m, &tr->id, &st, &sessions, e) < 0)
+	    tcache_lookup(m, &tr->id, &found, e) < 0)
 		goto out;
 	/* the lock sits in the maintenance database: held in template1 it
 	 * would fail every CREATE DATABASE that copies template1 */
-	if (st != TCACHE_READY && may_build && strcmp(tr->maint_name, "template1") != 0) {
-		if (take_lock(tr, t, cfg, d, &m, e) < 0 ||
-		    tcache_lookup(m, &tr->id, &st, &sessions, e) < 0)
+	if (found.st != TCACHE_READY && may_build && strcmp(tr->maint_name, "template1") != 0) {
+		if (take_lock(tr, t, cfg, d, &m, e) < 0 || tcache_lookup(m, &tr->id, &found, e) < 0)
 			goto out;
-		if (st == TCACHE_UNFINISHED) {
+		if (found.st == TCACHE_UNFINISHED) {
 			/* under the lock nobody is making it: the remains of a run
 			 * that stopped half-way, under a name that holds our digest */
 			struct err de = {0};
@@ -254,9 +290,9 @@ int template_create(struct template_run *tr, struct db_target *t, const struct c
 				log_warn("cannot drop \"%s\", a template left unfinished: %s",
 					 tr->id.name, de.msg);
 		}
-		if (st == TCACHE_READY)
+		if (found.st == TCACHE_READY)
 			lock_release(&tr->lock, &(struct err){0});
-	} else if (st != TCACHE_READY) {
+	} else if (found.st != TCACHE_READY) {
 		log_info("no template \"%s\" of this project yet (%s): creating database \"%s\" without "
 			 "it",
 			 tr->id.name,
@@ -264,14 +300,16 @@ int template_create(struct template_run *tr, struct db_target *t, const struct c
 				    : "none is made while the maintenance database is template1",
 			 dbname);
 	}
-	if (st == TCACHE_READY && (plain = clone(tr, m, dbname, cfg, sessions, r, e)) < 0)
+	if (found.st == TCACHE_READY &&
+	    (plain = clone(tr, m, dbname, cfg, found.sessions, r, e)) < 0)
 		goto out;
+	tr->sealed = tr->cloned && found.sealed;
 	if (plain) {
 		/* the mark goes up before the target exists: whoever sees the
 		 * target sees the mark (template.h) */
 		if (tr->lock.held && tcache_wear_mark(tr->lock.conn, dbname, e) < 0)
 			goto out;
-		if (ready_create_database(m, dbname, cfg, NULL, &r->created, e) < 0) {
+		if (ready_create_database(m, dbname, cfg, NULL, NULL, &r->created, e) < 0) {
 			ready_create_failed(e, dbname);
 			goto out;
 		}
@@ -287,7 +325,14 @@ int template_create(struct template_run *tr, struct db_target *t, const struct c
 		log_info("created database \"%s\" from template \"%s\"", dbname, tr->id.name);
 	else if (r->created)
 		log_info("created database \"%s\"", dbname);
-	rc = ready_open_created(t, d, r, &attempts, e);
+	/* a copy of a sealed template is at head and verified: nothing for
+	 * the run to look at in it (template.h) */
+	if (tr->sealed) {
+		r->db_missing = 0;
+		rc = 0;
+	} else {
+		rc = ready_open_created(t, d, r, &attempts, e);
+	}
 	r->create_ms = now_ms() - start;
 out:
 	if (m)
@@ -296,7 +341,7 @@ out:
 }
 
 /* The builder: make the template from the target, drop the stale ones. */
-static int make_template(struct template_run *tr, const char *dbname, const char *strategy,
+static int make_template(struct template_run *tr, const char *dbname, const struct config *cfg,
 			 struct err *e)
 {
 	int64_t start = now_ms();
@@ -304,7 +349,7 @@ static int make_template(struct template_run *tr, const char *dbname, const char
 	int dropped;
 	char took[32];
 
-	if (tcache_make(tr->maint, dbname, strategy, &tr->id, &me) < 0) {
+	if (tcache_make(tr->maint, dbname, copy_strategy(tr->maint, cfg), &tr->id, &me) < 0) {
 		if (me.code >= EXIT_SIGNAL_BASE) {
 			*e = me;
 			return -1;
@@ -392,12 +437,14 @@ int template_finish(struct template_run *tr, struct db_target *t, const struct c
 {
 	int rc;
 
+	if (tr->sealed)
+		return 0;
 	if (!tr->builder)
 		return wait_for_builder(t, cfg, work, e);
 	/* the copy needs the target without sessions */
 	PQfinish(*work);
 	*work = NULL;
-	rc = make_template(tr, db_target_dbname(t), config_str(cfg, CFG_DATABASE_STRATEGY), e);
+	rc = make_template(tr, db_target_dbname(t), cfg, e);
 	template_release(tr);
 	return rc;
 }

@@ -7,8 +7,12 @@
  *
  * Creation of a missing target, with the cache on:
  *   - this project's template is there and finished (db/tcache.h): CREATE
- *     DATABASE target TEMPLATE it, and the pipeline then finds nothing (or
- *     only what is newer) to do;
+ *     DATABASE target TEMPLATE it (FILE_COPY unless database.strategy says
+ *     otherwise).  When the template is sealed (made under the same checks,
+ *     and nobody let connections into it since), the copy is what the
+ *     builder verified, under the same digest: the run does not connect to it, and
+ *     the steps are not run (the program's first connection is the first
+ *     one).  Otherwise the steps run on the copy as on any database;
  *   - it is not, and the run may make one (a bootstrap that runs every
  *     step): take the template lock (an advisory lock in the maintenance
  *     database, keyed by the digest, held until the template is made, so
@@ -28,7 +32,10 @@
  * The template's name holds a digest of what decides the database's
  * content: every file below init.dir (path and bytes), the revision files
  * (id and bytes), the [init.variables] (a secret one by name only), the
- * version-table settings, the CREATE DATABASE settings and the role.
+ * version-table settings, the CREATE DATABASE settings and the role.  Its
+ * comment also names the checks the builder ran (the verify settings and
+ * the manifest's bytes): a run that would check something else copies it
+ * and runs the steps on the copy.
  */
 #ifndef MIGRATE_TEMPLATE_H
 #define MIGRATE_TEMPLATE_H
@@ -54,13 +61,15 @@ struct template_run {
 	int builder;
 	/* for the summary line */
 	int cloned;             /* the target was created from id.name */
+	int sealed;             /* ... and id.name was sealed (tcache_found) */
 	int made;               /* the builder made id.name */
 	int64_t make_ms;
 };
 
 /* Step 2 with the cache on: create the missing target of t as described
  * above (rd: the revision files; may_build: this run may make the
- * template), then connect to it (r->conn), as ready_create does.  Errors
+ * template), then connect to it (r->conn), as ready_create does, unless
+ * it is a copy of a sealed template (tr->sealed, r->conn NULL).  Errors
  * are those of ready_create, plus EXIT_LOCK_TIMEOUT for the template lock
  * (lock.timeout). */
 int template_create(struct template_run *tr, struct db_target *t, const struct config *cfg,

@@ -730,6 +730,20 @@ int migrate_pending(PGconn *c, const struct config *cfg, const struct revdir *rd
 	return rc;
 }
 
+int migrate_fresh_heads(const struct revdir *rd, char *buf, size_t cap, struct err *e)
+{
+	struct revplan plan = {0};
+
+	snprintf(buf, cap, "base");
+	if (!rd->graph)
+		return 0;
+	if (revplan_upgrade(rd->graph, NULL, 0, "heads", &plan, e) < 0)
+		return -1;
+	join_ids(plan.heads, plan.n_heads, buf, cap);
+	revplan_release(&plan);
+	return 0;
+}
+
 int migrate_upgrade(PGconn *c, const struct config *cfg, const struct revdir *rd,
 		    const char *target, struct migrate_report *rep, struct err *e)
 {

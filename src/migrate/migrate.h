@@ -38,6 +38,11 @@ int migrate_heads(PGconn *c, const struct config *cfg, const struct revdir *rd, 
 int migrate_pending(PGconn *c, const struct config *cfg, const struct revdir *rd, size_t *pending,
 		    struct err *e);
 
+/* The version-table rows (joined as a report's "to") of a database that
+ * `upgrade heads` brought from base: what a copy of a template at head
+ * holds.  No database needed. */
+int migrate_fresh_heads(const struct revdir *rd, char *buf, size_t cap, struct err *e);
+
 int migrate_upgrade(PGconn *c, const struct config *cfg, const struct revdir *rd,
 		    const char *target, struct migrate_report *rep, struct err *e);
 int migrate_downgrade(PGconn *c, const struct config *cfg, const struct revdir *rd,

@@ -20,7 +20,8 @@ from initlib import strip_restrict
 from pgcluster import PG_BIN, SUPERUSER, Cluster
 
 PREFIX = "migrate_entry_template_"
-COMMENT_RE = re.compile(r"^migrate-entry template cache 1: digest ([0-9a-f]{64}); project (.*)$")
+COMMENT_RE = re.compile(r"^migrate-entry template cache 1: digest ([0-9a-f]{64}); "
+                        r"checked [0-9a-f]{16}; project (.*)$")
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +89,12 @@ def templates(cluster):
     return {r[0]: r[1:] for r in rows}
 
 
+def sessions(cluster, db):
+    """How many sessions were opened in db (pg_stat_database, flushed when each ends)."""
+    return cluster.sql("SELECT sessions FROM pg_stat_database WHERE datname = %s",
+                       params=(db,))[0][0]
+
+
 def summary(r):
     return r.stderr.strip().splitlines()[-1]
 
@@ -145,10 +152,12 @@ def test_second_database_is_cloned_and_equal(tc, project):
     s = summary(r)
     assert f"; database created from template {name} in " in s, s
     assert f'created database "{second}" from template "{name}"' in r.stderr
-    assert "; init 0 of 2 scripts ran" in s and f"; at head {project.head}" in s, s
+    # the template is sealed (it takes no connections): its copy is what the first run
+    # verified, under the same digest, and the run does not connect to it at all
+    assert (f"; no lock needed; init scripts and revisions as in the template; at head "
+            f"{project.head}; verified when the template was made; exec true") in s, s
     assert "made in" not in s
-    # a clone is at head: nothing to do, so no migration lock (docs/reference.md §7.4)
-    assert "; no lock needed;" in s, s
+    assert sessions(tc, second) == 0
     assert head(tc, second) == [(project.head,)]
     assert schema(tc, first) == schema(tc, second)
     for table in ("items", "migrate_entry_init", "migrate_entry_history"):
@@ -214,6 +223,62 @@ def test_template_in_use_falls_back_with_one_line(tc, project):
     assert "; database created in " in summary(r)
     assert "; init 2 of 2 scripts ran" in summary(r)
     assert head(tc, db) == [(project.head,)]
+    assert list(templates(tc)) == [name]
+
+
+def test_a_template_opened_for_connections_is_copied_and_checked(tc, project):
+    r = boot(tc, project, newdb())
+    assert r.returncode == 0, r.stderr
+    name = made(r)
+    # someone let connections in and changed it: its copies are no longer taken on trust
+    tc.sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+    tc.sql("DROP TABLE tags", db=name)
+    db = newdb()
+    r = boot(tc, project, db)
+    assert r.returncode == 7, r.stderr
+    assert f'created database "{db}" from template "{name}"' in r.stderr
+    assert "verification failed: 2 tables in public, at least 3 expected" in r.stderr, r.stderr
+    # the same template, left unchanged but open: the copy is checked, and passes
+    tc.sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+    drop_templates(tc, [name])
+    r = boot(tc, project, newdb())
+    assert r.returncode == 0, r.stderr
+    name = made(r)
+    tc.sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+    db = newdb()
+    r = boot(tc, project, db)
+    assert r.returncode == 0, r.stderr
+    s = summary(r)
+    assert f"; database created from template {name} in " in s, s
+    assert "; no lock needed; init 0 of 2 scripts ran" in s, s
+    assert f"; at head {project.head}; verified: " in s, s
+    assert sessions(tc, db) >= 1
+
+
+def test_a_run_that_checks_something_else_checks_the_copy(tc, project):
+    # the template's comment names the checks its database passed; a run with other verify
+    # settings clones the same template (its content is the same) and checks the copy
+    r = boot(tc, project, newdb())
+    assert r.returncode == 0, r.stderr
+    name = made(r)
+    db = newdb()
+    r = run(["--min-tables", "2", "--", "true"], env=env_for(tc, db), cwd=project.path,
+            timeout=120)
+    assert r.returncode == 0, r.stderr
+    s = summary(r)
+    assert f"; database created from template {name} in " in s, s
+    assert "; verified: 3 tables in public (at least 2 expected)" in s, s
+    assert sessions(tc, db) >= 1
+    manifest = project.path / "tables.txt"
+    manifest.write_text("public.items\npublic.notes\n")
+    r = boot(tc, project, newdb(), MIGRATE_VERIFY_MANIFEST=str(manifest))
+    assert r.returncode == 0, r.stderr
+    assert "; verified: 2 of 2 baseline tables present" in summary(r), r.stderr
+    manifest.write_text("public.items\npublic.notes\npublic.tasks\n")
+    r = boot(tc, project, newdb(), MIGRATE_VERIFY_MANIFEST=str(manifest))
+    assert r.returncode == 7, r.stderr
+    assert "public.tasks" in r.stderr
+    assert "made in" not in r.stderr
     assert list(templates(tc)) == [name]
 
 
@@ -366,8 +431,21 @@ def requested_checkpoints(cluster):
 
 def test_strategy_is_used_for_every_copy(tc, project):
     """database.strategy (docs/reference.md §3): FILE_COPY checkpoints around the copy, WAL_LOG
-    does not; the clone is the same either way."""
+    does not; the clone is the same either way.  Unset, the cache's copies (not the plain
+    CREATE DATABASE) use FILE_COPY."""
     first, second, third = newdb(), newdb(), newdb()
+    before = requested_checkpoints(tc)
+    r = boot(tc, project, first)
+    assert r.returncode == 0, r.stderr
+    made(r)
+    assert requested_checkpoints(tc) == before + 2  # the template's copy, not the create
+    before = requested_checkpoints(tc)
+    r = boot(tc, project, second)
+    assert r.returncode == 0, r.stderr
+    assert "; database created from template " in summary(r), r.stderr
+    assert requested_checkpoints(tc) == before + 2
+    drop_templates(tc, list(templates(tc)))
+    first, second = newdb(), newdb()
     before = requested_checkpoints(tc)
     r = boot(tc, project, first, MIGRATE_DATABASE_STRATEGY="wal_log")
     assert r.returncode == 0, r.stderr
