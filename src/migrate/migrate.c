@@ -106,10 +106,22 @@ struct run {
 	int pending_commit;
 	const struct revplan_step *pending_step;
 	int64_t pending_start;
+	/* With one transaction for the run, the history rows of the steps
+	 * that ran wait here and go out as one INSERT before the COMMIT (or
+	 * before a section outside a transaction): in the one transaction
+	 * nobody sees them earlier either, and one statement of n rows costs
+	 * the server a fraction of n statements. */
+	struct history_batch {
+		char **values;      /* "literal, literal, literal" of each row */
+		int64_t *start, *finish;
+		size_t n, cap;
+	} batch;
 	/* after a failure: the step it belongs to, when not the one running */
 	const struct revplan_step *failed;
 	int64_t failed_start;
-	int run_failed; /* … or the run-wide transaction's COMMIT, no step's */
+	/* … or the run-wide transaction's (no step's): RUN_COMMIT, its COMMIT;
+	 * RUN_HISTORY, the batch of history rows */
+	enum { RUN_OK, RUN_COMMIT, RUN_HISTORY } run_failed;
 };
 
 /* One step's version-table statements (n of them, each must change one
@@ -186,9 +198,14 @@ static void bookkeeping_free(struct bookkeeping *b)
 	free(b);
 }
 
-/* The history row of a step whose section ran, with literals. */
-static char *history_row(const struct run *r, const struct revdir_file *f,
-			 const struct revplan_step *step, int64_t ms)
+#define HISTORY_INSERT                                                                             \
+	"INSERT INTO %s (revision, direction, sha256, started_at, finished_at, duration_ms, "      \
+	"success, applied_by) VALUES "
+
+/* The revision, direction and sha256 of a step's history row, as
+ * literals: "'…', '…', '…'" (malloc'd; NULL: no memory). */
+static char *history_literals(const struct run *r, const struct revdir_file *f,
+			      const struct revplan_step *step)
 {
 	const char *raw[3] = {f->rev.revision, step->dir == REVPLAN_UP ? "upgrade" : "downgrade",
 			      f->sha256};
@@ -198,17 +215,107 @@ static char *history_row(const struct run *r, const struct revdir_file *f,
 	for (int i = 0; ok && i < 3; i++)
 		ok = (lit[i] = PQescapeLiteral(r->c, raw[i], strlen(raw[i]))) != NULL;
 	if (ok)
-		strbuf_printf(&sql,
-			      "INSERT INTO %s (revision, direction, sha256, started_at, finished_at, "
-			      "duration_ms, success, applied_by) VALUES (%s, %s, %s, clock_timestamp() "
-			      "- '%lld ms'::interval, clock_timestamp(), %lld, true, %s)",
-			      r->st.history, lit[0], lit[1], lit[2], (long long)ms, (long long)ms,
-			      r->applied_by);
+		strbuf_printf(&sql, "%s, %s, %s", lit[0], lit[1], lit[2]);
 	for (int i = 0; i < 3; i++)
 		PQfreemem(lit[i]);
 	if (!ok)
 		strbuf_release(&sql);
 	return ok ? strbuf_detach(&sql) : NULL;
+}
+
+/* One row of values: the literals, then the times, on the server's clock,
+ * from how long ago (at now) the step started and finished. */
+static void history_values(struct strbuf *sql, const struct run *r, const char *literals,
+			   int64_t start, int64_t finish, int64_t now)
+{
+	strbuf_printf(sql,
+		      "(%s, clock_timestamp() - '%lld ms'::interval, clock_timestamp() - '%lld "
+		      "ms'::interval, %lld, true, %s)",
+		      literals, (long long)(now - start), (long long)(now - finish),
+		      (long long)(finish - start), r->applied_by);
+}
+
+/* The history row of a step whose section ran, with literals. */
+static char *history_row(const struct run *r, const struct revdir_file *f,
+			 const struct revplan_step *step, int64_t start)
+{
+	char *lit = history_literals(r, f, step);
+	int64_t now = now_ms();
+	struct strbuf sql = {0};
+	if (!lit)
+		return NULL;
+	strbuf_printf(&sql, HISTORY_INSERT, r->st.history);
+	history_values(&sql, r, lit, start, now, now);
+	free(lit);
+	return strbuf_detach(&sql);
+}
+
+static void batch_clear(struct history_batch *h)
+{
+	for (size_t i = 0; i < h->n; i++)
+		free(h->values[i]);
+	h->n = 0;
+}
+
+static void batch_free(struct history_batch *h)
+{
+	batch_clear(h);
+	free(h->values);
+	free(h->start);
+	free(h->finish);
+	memset(h, 0, sizeof *h);
+}
+
+/* Keep the history row of a step that finished now (one transaction for
+ * the run). */
+static int batch_add(struct run *r, const struct revdir_file *f, const struct revplan_step *step,
+		     int64_t start, struct err *e)
+{
+	struct history_batch *h = &r->batch;
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? 2 * h->cap : 64;
+		char **v = realloc(h->values, cap * sizeof *v);
+		int64_t *s = v ? realloc(h->start, cap * sizeof *s) : NULL;
+		int64_t *t = s ? realloc(h->finish, cap * sizeof *t) : NULL;
+		if (v)
+			h->values = v;
+		if (s)
+			h->start = s;
+		if (!t)
+			return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+		h->finish = t;
+		h->cap = cap;
+	}
+	if (!(h->values[h->n] = history_literals(r, f, step)))
+		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+	h->start[h->n] = start;
+	h->finish[h->n++] = now_ms();
+	return 0;
+}
+
+/* Send the kept history rows, as one INSERT. */
+static int batch_send(struct run *r, struct err *e)
+{
+	struct history_batch *h = &r->batch;
+	struct strbuf sql = {0};
+	int64_t now = now_ms();
+	int rc;
+	if (h->n == 0)
+		return 0;
+	strbuf_printf(&sql, HISTORY_INSERT, r->st.history);
+	for (size_t i = 0; i < h->n; i++) {
+		if (i)
+			strbuf_puts(&sql, ", ");
+		history_values(&sql, r, h->values[i], h->start[i], h->finish[i], now);
+	}
+	batch_clear(h);
+	rc = sql.failed ? err_set(e, EXIT_FAILURE_GENERIC, "out of memory") : exec(r, sql.s, e);
+	strbuf_release(&sql);
+	if (rc < 0) {
+		r->run_failed = RUN_HISTORY;
+		err_prefix(e, "the history rows of the run's revisions");
+	}
+	return rc;
 }
 
 static struct bookkeeping *bookkeeping_make(struct run *r, const struct revdir_file *f,
@@ -265,10 +372,13 @@ static int bookkeeping_check(struct run *r, const struct bookkeeping *b, struct 
 	return 0;
 }
 
-/* The history row of b's step, made now that it ran (its duration). */
+/* The history row of b's step, made now that it ran (its duration): kept
+ * for the run's batch with one transaction for the run, else pending. */
 static int history_pending(struct run *r, const struct bookkeeping *b, int commit, struct err *e)
 {
-	r->pending_history = history_row(r, b->f, b->step, now_ms() - b->start);
+	if (!r->per_migration)
+		return batch_add(r, b->f, b->step, b->start, e);
+	r->pending_history = history_row(r, b->f, b->step, b->start);
 	r->pending_commit = commit;
 	r->pending_step = b->step;
 	r->pending_start = b->start;
@@ -291,6 +401,8 @@ static int send_pending(struct run *r, struct err *e)
 	const char *hist = r->pending_history, *commit = r->pending_commit ? "COMMIT" : "";
 	struct strbuf sql = {0};
 	int rc;
+	if (r->batch.n > 0 && batch_send(r, e) < 0)
+		return -1;
 	if (!hist && !*commit)
 		return 0;
 	strbuf_printf(&sql, "%s%s%s", hist ? hist : "", hist && *commit ? "; " : "", commit);
@@ -320,7 +432,7 @@ static int record_autocommit_step(struct run *r, struct bookkeeping *b, struct e
 	struct db_stmt *st = calloc(b->n + 1, sizeof *st);
 	PGresult **out = calloc(b->n + 1, sizeof *out);
 	int rc = -1;
-	if (!st || !out || !(b->stmts[b->n] = history_row(r, b->f, b->step, now_ms() - b->start))) {
+	if (!st || !out || !(b->stmts[b->n] = history_row(r, b->f, b->step, b->start))) {
 		err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
 		goto done;
 	}
@@ -412,7 +524,7 @@ static int run_section(struct run *r, const struct revdir_file *f, const struct 
 		 * before it stays, and is not run again). */
 		rc = send_pending(r, e);
 		if (rc == 0 && r->in_tx && (rc = exec(r, "COMMIT", e)) < 0)
-			r->run_failed = 1;
+			r->run_failed = RUN_COMMIT;
 		if (rc == 0) {
 			r->committed |= r->in_tx;
 			r->in_tx = 0;
@@ -469,14 +581,15 @@ static int retry_run(const struct run *r, const struct err *e)
 static int step_failed(struct run *r, const struct revplan_step *step, int64_t start,
 		       struct err *e);
 
-/* The run-wide transaction's COMMIT failed (a deferred constraint): the
- * run's failure, not a revision's. */
+/* The run-wide transaction's COMMIT failed (a deferred constraint), or its
+ * batch of history rows: the run's failure, not a revision's. */
 static int run_commit_failed(struct run *r, struct err *e)
 {
 	if (PQtransactionStatus(r->c) != PQTRANS_IDLE)
 		db_exec(r->c, "ROLLBACK", NULL, &(struct err){0});
 	r->in_tx = 0;
-	err_prefix(e, "the run's COMMIT");
+	if (r->run_failed != RUN_HISTORY)
+		err_prefix(e, "the run's COMMIT");
 	return err_append_hint(e, "the run was rolled back (migrations.transaction_per_migration = "
 				  "false); the database stays where it was before it%s",
 			       r->committed ? ", except for what ran before the last section outside "
@@ -608,7 +721,9 @@ static int finish_plan(struct run *r, struct err *e)
 	r->failed = NULL;
 	r->in_tx = 0;
 	if (send_pending(r, e) < 0)
-		return r->failed ? step_failed(r, r->failed, r->failed_start, e) : -1;
+		return r->failed      ? step_failed(r, r->failed, r->failed_start, e)
+		       : r->run_failed ? run_commit_failed(r, e)
+				       : -1;
 	if (in_tx && exec(r, "COMMIT", e) < 0)
 		return run_commit_failed(r, e);
 	return 0;
@@ -616,7 +731,7 @@ static int finish_plan(struct run *r, struct err *e)
 
 static int run_plan_once(struct run *r, const struct revplan *plan, struct err *e)
 {
-	r->run_failed = 0;
+	r->run_failed = RUN_OK;
 	if (!r->per_migration) {
 		if (exec(r, "BEGIN", e) < 0)
 			return -1;
@@ -634,6 +749,7 @@ static int run_plan_once(struct run *r, const struct revplan *plan, struct err *
 				db_exec(r->c, "ROLLBACK", NULL, &(struct err){0});
 			r->in_tx = 0;
 			pending_clear(r);
+			batch_clear(&r->batch); /* rolled back with the run */
 			return -1;
 		}
 	}
@@ -703,6 +819,7 @@ static int migrate(PGconn *c, const struct config *cfg, const struct revdir *rd,
 out:
 	rep->ms = now_ms() - start;
 	lockwatch_stop();
+	batch_free(&r.batch);
 	free(r.applied_by);
 	if (!given)
 		revplan_release(&plan);

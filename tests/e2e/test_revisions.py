@@ -130,16 +130,46 @@ def test_a_version_table_that_did_not_change_as_expected_commits_nothing(pg, db,
 @BOOKKEEPING_CASES
 def test_a_history_row_that_fails_is_its_revisions_failure(pg, db, mdir, mig, per_migration,
                                                           after):
-    """A revision's history row goes out with the next round trip (the next revision's
-    statements, the COMMIT at the end or before a transaction:false section), before its
-    COMMIT: when it fails, that revision is rolled back and named, not the next one."""
+    """With a transaction per revision, a revision's history row goes out with the next round
+    trip (the next revision's statements, the COMMIT at the end or before a transaction:false
+    section), before its COMMIT: when it fails, that revision is rolled back and named, not the
+    next one.  With one transaction for the run, the rows go out together before the COMMIT
+    (or the transaction:false section): their failure is the run's, and it is rolled back."""
     r = upgrade_through_b(mig, mdir, "ALTER TABLE migrate_entry_history ADD CONSTRAINT no_b "
                           f"CHECK (revision <> '{B}') NOT VALID;", per_migration, after)
     assert r.returncode == 6, r.stderr
-    assert f"{B}_rev.sql:8:1: new row for relation \"migrate_entry_history\" violates check " \
-        "constraint \"no_b\"" in r.stderr
-    assert f"revision {B} was rolled back" in r.stderr or "the run was rolled back" in r.stderr
-    assert_b_failed_alone(pg, db)
+    violates = 'new row for relation "migrate_entry_history" violates check constraint "no_b"'
+    if per_migration == "true":
+        assert f"{B}_rev.sql:8:1: {violates}" in r.stderr, r.stderr
+        assert f"revision {B} was rolled back" in r.stderr
+        assert_b_failed_alone(pg, db)
+        return
+    assert f"error: the history rows of the run's revisions: {violates}" in r.stderr, r.stderr
+    assert "the run was rolled back" in r.stderr
+    assert version_rows(pg, db) == [A]
+    assert not table_exists(pg, db, "t2") and not table_exists(pg, db, "t3")
+    assert [(h[0], h[3]) for h in history_rows(pg, db)] == [(A, True)]
+
+
+def test_one_transaction_records_each_revisions_own_times(pg, db, mdir, mig):
+    """The history rows of a run in one transaction go out together at its end, with each
+    revision's own start, finish and duration (not the time they were sent)."""
+    write_rev(mdir, A, upgrade="CREATE TABLE t1 (id int);\nSELECT pg_sleep(0.3);",
+              downgrade="DROP TABLE t1;")
+    write_rev(mdir, B, down=A, upgrade="CREATE TABLE t2 (id int);", downgrade="DROP TABLE t2;")
+    write_rev(mdir, C, down=B, upgrade="SELECT pg_sleep(0.3);", downgrade="SELECT 1;")
+    mig.ok("upgrade", "head", env={"MIGRATE_MIGRATIONS_TRANSACTION_PER_MIGRATION": "false"})
+    rows = pg.sql("SELECT revision, duration_ms, "
+                  "extract(epoch FROM finished_at - started_at) * 1000, "
+                  "extract(epoch FROM clock_timestamp() - finished_at) * 1000 "
+                  "FROM migrate_entry_history ORDER BY started_at", db=db)
+    assert [row[0] for row in rows] == [A, B, C]
+    (_, a_ms, a_span, a_ago), (_, b_ms, b_span, b_ago), (_, c_ms, c_span, c_ago) = rows
+    assert a_ms >= 300 and c_ms >= 300 and b_ms < 300, rows
+    for ms, span in ((a_ms, a_span), (b_ms, b_span), (c_ms, c_span)):
+        assert abs(float(span) - ms) <= 1, rows
+    # A finished before C slept: its row says so, though both went out at the end
+    assert float(a_ago) - float(c_ago) >= 300, rows
 
 
 def test_failing_revision_with_one_transaction_for_the_run_rolls_back_everything(pg, db, mdir, mig):
