@@ -112,8 +112,11 @@ struct run {
 	 * nobody sees them earlier either, and one statement of n rows costs
 	 * the server a fraction of n statements. */
 	struct history_batch {
-		char **values;      /* "literal, literal, literal" of each row */
-		int64_t *start, *finish;
+		struct batch_row {
+			const struct revdir_file *f;
+			int up;
+			int64_t start, finish;
+		} *rows;
 		size_t n, cap;
 	} batch;
 	/* after a failure: the step it belongs to, when not the one running */
@@ -198,24 +201,24 @@ static void bookkeeping_free(struct bookkeeping *b)
 	free(b);
 }
 
-#define HISTORY_INSERT                                                                             \
-	"INSERT INTO %s (revision, direction, sha256, started_at, finished_at, duration_ms, "      \
-	"success, applied_by) VALUES "
-
-/* The revision, direction and sha256 of a step's history row, as
- * literals: "'…', '…', '…'" (malloc'd; NULL: no memory). */
-static char *history_literals(const struct run *r, const struct revdir_file *f,
-			      const struct revplan_step *step)
+/* The history row of a step whose section ran, with literals. */
+static char *history_row(const struct run *r, const struct revdir_file *f,
+			 const struct revplan_step *step, int64_t start)
 {
 	const char *raw[3] = {f->rev.revision, step->dir == REVPLAN_UP ? "upgrade" : "downgrade",
 			      f->sha256};
 	char *lit[3] = {0};
 	struct strbuf sql = {0};
+	long long ms = (long long)(now_ms() - start);
 	int ok = 1;
 	for (int i = 0; ok && i < 3; i++)
 		ok = (lit[i] = PQescapeLiteral(r->c, raw[i], strlen(raw[i]))) != NULL;
 	if (ok)
-		strbuf_printf(&sql, "%s, %s, %s", lit[0], lit[1], lit[2]);
+		strbuf_printf(&sql,
+			      "INSERT INTO %s (revision, direction, sha256, started_at, finished_at, "
+			      "duration_ms, success, applied_by) VALUES (%s, %s, %s, clock_timestamp() "
+			      "- '%lld ms'::interval, clock_timestamp(), %lld, true, %s)",
+			      r->st.history, lit[0], lit[1], lit[2], ms, ms, r->applied_by);
 	for (int i = 0; i < 3; i++)
 		PQfreemem(lit[i]);
 	if (!ok)
@@ -223,46 +226,9 @@ static char *history_literals(const struct run *r, const struct revdir_file *f,
 	return ok ? strbuf_detach(&sql) : NULL;
 }
 
-/* One row of values: the literals, then the times, on the server's clock,
- * from how long ago (at now) the step started and finished. */
-static void history_values(struct strbuf *sql, const struct run *r, const char *literals,
-			   int64_t start, int64_t finish, int64_t now)
-{
-	strbuf_printf(sql,
-		      "(%s, clock_timestamp() - '%lld ms'::interval, clock_timestamp() - '%lld "
-		      "ms'::interval, %lld, true, %s)",
-		      literals, (long long)(now - start), (long long)(now - finish),
-		      (long long)(finish - start), r->applied_by);
-}
-
-/* The history row of a step whose section ran, with literals. */
-static char *history_row(const struct run *r, const struct revdir_file *f,
-			 const struct revplan_step *step, int64_t start)
-{
-	char *lit = history_literals(r, f, step);
-	int64_t now = now_ms();
-	struct strbuf sql = {0};
-	if (!lit)
-		return NULL;
-	strbuf_printf(&sql, HISTORY_INSERT, r->st.history);
-	history_values(&sql, r, lit, start, now, now);
-	free(lit);
-	return strbuf_detach(&sql);
-}
-
-static void batch_clear(struct history_batch *h)
-{
-	for (size_t i = 0; i < h->n; i++)
-		free(h->values[i]);
-	h->n = 0;
-}
-
 static void batch_free(struct history_batch *h)
 {
-	batch_clear(h);
-	free(h->values);
-	free(h->start);
-	free(h->finish);
+	free(h->rows);
 	memset(h, 0, sizeof *h);
 }
 
@@ -274,42 +240,72 @@ static int batch_add(struct run *r, const struct revdir_file *f, const struct re
 	struct history_batch *h = &r->batch;
 	if (h->n == h->cap) {
 		size_t cap = h->cap ? 2 * h->cap : 64;
-		char **v = realloc(h->values, cap * sizeof *v);
-		int64_t *s = v ? realloc(h->start, cap * sizeof *s) : NULL;
-		int64_t *t = s ? realloc(h->finish, cap * sizeof *t) : NULL;
-		if (v)
-			h->values = v;
-		if (s)
-			h->start = s;
-		if (!t)
+		struct batch_row *rows = realloc(h->rows, cap * sizeof *rows);
+		if (!rows)
 			return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
-		h->finish = t;
+		h->rows = rows;
 		h->cap = cap;
 	}
-	if (!(h->values[h->n] = history_literals(r, f, step)))
-		return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
-	h->start[h->n] = start;
-	h->finish[h->n++] = now_ms();
+	h->rows[h->n++] = (struct batch_row){f, step->dir == REVPLAN_UP, start, now_ms()};
 	return 0;
 }
 
-/* Send the kept history rows, as one INSERT. */
+/* s as an element of an array literal: in double quotes, with \ and "
+ * escaped. */
+static void array_element(struct strbuf *b, const char *s)
+{
+	strbuf_puts(b, b->len > 1 ? ",\"" : "\"");
+	for (; *s; s++)
+		strbuf_printf(b, "%s%c", *s == '"' || *s == '\\' ? "\\" : "", *s);
+	strbuf_puts(b, "\"");
+}
+
+/* Send the kept history rows, as one INSERT of arrays: its text and plan
+ * do not grow with the rows (a VALUES list of a thousand rows takes the
+ * server longer to parse than to insert).  The times are the server's
+ * clock, set back by how long ago each step started and finished. */
 static int batch_send(struct run *r, struct err *e)
 {
 	struct history_batch *h = &r->batch;
-	struct strbuf sql = {0};
+	struct strbuf sql = {0}, col[5] = {{0}};
+	const char *params[5];
 	int64_t now = now_ms();
-	int rc;
+	int rc = 0;
+
 	if (h->n == 0)
 		return 0;
-	strbuf_printf(&sql, HISTORY_INSERT, r->st.history);
+	for (int k = 0; k < 5; k++)
+		strbuf_puts(&col[k], "{");
 	for (size_t i = 0; i < h->n; i++) {
-		if (i)
-			strbuf_puts(&sql, ", ");
-		history_values(&sql, r, h->values[i], h->start[i], h->finish[i], now);
+		const struct batch_row *row = &h->rows[i];
+		char ago[2][24];
+		snprintf(ago[0], sizeof ago[0], "%lld", (long long)(now - row->start));
+		snprintf(ago[1], sizeof ago[1], "%lld", (long long)(now - row->finish));
+		array_element(&col[0], row->f->rev.revision);
+		array_element(&col[1], row->up ? "upgrade" : "downgrade");
+		array_element(&col[2], row->f->sha256);
+		array_element(&col[3], ago[0]);
+		array_element(&col[4], ago[1]);
 	}
-	batch_clear(h);
-	rc = sql.failed ? err_set(e, EXIT_FAILURE_GENERIC, "out of memory") : exec(r, sql.s, e);
+	h->n = 0;
+	strbuf_printf(&sql,
+		      "INSERT INTO %s (revision, direction, sha256, started_at, finished_at, "
+		      "duration_ms, success, applied_by) "
+		      "SELECT u.rev, u.dir, u.sha, c.t - u.started * interval '1 ms', "
+		      "c.t - u.finished * interval '1 ms', u.started - u.finished, true, %s "
+		      "FROM (SELECT clock_timestamp() AS t) c, "
+		      "unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[]) "
+		      "WITH ORDINALITY AS u(rev, dir, sha, started, finished, n) ORDER BY u.n",
+		      r->st.history, r->applied_by);
+	for (int k = 0; k < 5; k++) {
+		strbuf_puts(&col[k], "}");
+		params[k] = col[k].s;
+		rc |= col[k].failed;
+	}
+	rc = rc || sql.failed ? err_set(e, EXIT_FAILURE_GENERIC, "out of memory")
+			      : db_exec_params(r->c, sql.s, 5, params, NULL, e);
+	for (int k = 0; k < 5; k++)
+		strbuf_release(&col[k]);
 	strbuf_release(&sql);
 	if (rc < 0) {
 		r->run_failed = RUN_HISTORY;
@@ -749,7 +745,7 @@ static int run_plan_once(struct run *r, const struct revplan *plan, struct err *
 				db_exec(r->c, "ROLLBACK", NULL, &(struct err){0});
 			r->in_tx = 0;
 			pending_clear(r);
-			batch_clear(&r->batch); /* rolled back with the run */
+			r->batch.n = 0; /* rolled back with the run */
 			return -1;
 		}
 	}
