@@ -119,12 +119,24 @@ struct run {
 		} *rows;
 		size_t n, cap;
 	} batch;
+	/* … and so do their version-table changes: kept as the rows the table
+	 * holds (at) and the rows it will hold (now), and written as the one
+	 * net change, in the same round trip as the history rows.  In the one
+	 * transaction nobody sees the rows in between; Alembic's statement per
+	 * step costs the server as much as a small revision's body. */
+	struct net_version {
+		const char **at, **now;
+		size_t n_at, n_now, cap;
+	} net;
+	const char *const *heads; /* the version-table rows the plan starts from */
+	size_t n_heads;
 	/* after a failure: the step it belongs to, when not the one running */
 	const struct revplan_step *failed;
 	int64_t failed_start;
 	/* … or the run-wide transaction's (no step's): RUN_COMMIT, its COMMIT;
-	 * RUN_HISTORY, the batch of history rows */
-	enum { RUN_OK, RUN_COMMIT, RUN_HISTORY } run_failed;
+	 * RUN_KEPT, what it kept to send (its history rows, its net
+	 * version-table change) */
+	enum { RUN_OK, RUN_COMMIT, RUN_KEPT } run_failed;
 };
 
 /* One step's version-table statements (n of them, each must change one
@@ -260,67 +272,21 @@ static void array_element(struct strbuf *b, const char *s)
 	strbuf_puts(b, "\"");
 }
 
-/* Send the kept history rows, as one INSERT of arrays: its text and plan
- * do not grow with the rows (a VALUES list of a thousand rows takes the
- * server longer to parse than to insert).  The times are the server's
- * clock, set back by how long ago each step started and finished. */
-static int batch_send(struct run *r, struct err *e)
-{
-	struct history_batch *h = &r->batch;
-	struct strbuf sql = {0}, col[5] = {{0}};
-	const char *params[5];
-	int64_t now = now_ms();
-	int rc = 0;
-
-	if (h->n == 0)
-		return 0;
-	for (int k = 0; k < 5; k++)
-		strbuf_puts(&col[k], "{");
-	for (size_t i = 0; i < h->n; i++) {
-		const struct batch_row *row = &h->rows[i];
-		char ago[2][24];
-		snprintf(ago[0], sizeof ago[0], "%lld", (long long)(now - row->start));
-		snprintf(ago[1], sizeof ago[1], "%lld", (long long)(now - row->finish));
-		array_element(&col[0], row->f->rev.revision);
-		array_element(&col[1], row->up ? "upgrade" : "downgrade");
-		array_element(&col[2], row->f->sha256);
-		array_element(&col[3], ago[0]);
-		array_element(&col[4], ago[1]);
-	}
-	h->n = 0;
-	strbuf_printf(&sql,
-		      "INSERT INTO %s (revision, direction, sha256, started_at, finished_at, "
-		      "duration_ms, success, applied_by) "
-		      "SELECT u.rev, u.dir, u.sha, c.t - u.started * interval '1 ms', "
-		      "c.t - u.finished * interval '1 ms', u.started - u.finished, true, %s "
-		      "FROM (SELECT clock_timestamp() AS t) c, "
-		      "unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[]) "
-		      "WITH ORDINALITY AS u(rev, dir, sha, started, finished, n) ORDER BY u.n",
-		      r->st.history, r->applied_by);
-	for (int k = 0; k < 5; k++) {
-		strbuf_puts(&col[k], "}");
-		params[k] = col[k].s;
-		rc |= col[k].failed;
-	}
-	rc = rc || sql.failed ? err_set(e, EXIT_FAILURE_GENERIC, "out of memory")
-			      : db_exec_params(r->c, sql.s, 5, params, NULL, e);
-	for (int k = 0; k < 5; k++)
-		strbuf_release(&col[k]);
-	strbuf_release(&sql);
-	if (rc < 0) {
-		r->run_failed = RUN_HISTORY;
-		err_prefix(e, "the history rows of the run's revisions");
-	}
-	return rc;
-}
-
+/* The version-table statements of step (none when deferred: the run's
+ * net change has them, net_apply), or of changes (malloc'd, taken, when
+ * step is NULL: the net change). */
 static struct bookkeeping *bookkeeping_make(struct run *r, const struct revdir_file *f,
 					    const struct revplan_step *step, int64_t start,
-					    struct err *e)
+					    int deferred, char *changes, struct err *e)
 {
 	struct bookkeeping *b = calloc(1, sizeof *b);
 	size_t cap = 2;
-	int ok = b != NULL && (b->changes = versionsql_step(step, r->st.table, r->st.qualifier));
+	int ok = b != NULL && (b->changes = step ? deferred ? strdup("")
+							   : versionsql_step(step, r->st.table,
+									     r->st.qualifier)
+						 : changes) != NULL;
+	if (!b)
+		free(changes);
 	for (const char *p = ok ? b->changes : ""; *p; p++)
 		cap += *p == '\n';
 	ok = ok && (b->stmts = calloc(cap, sizeof *b->stmts)) && (b->rows = malloc(cap * sizeof *b->rows));
@@ -363,9 +329,236 @@ static int bookkeeping_check(struct run *r, const struct bookkeeping *b, struct 
 			"the version table %s did not change as expected (each of these must match "
 			"one row: %s); was it changed concurrently?",
 			r->st.version_plain, b->changes);
+		if (!b->step) {
+			r->run_failed = RUN_KEPT;
+			return -1;
+		}
 		return belongs_to(r, b->step, b->start);
 	}
 	return 0;
+}
+
+/* ---- what a run in one transaction keeps until its COMMIT ---------------- */
+
+static int net_holds(const char *const *v, size_t n, const char *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i], id) == 0)
+			return 1;
+	return 0;
+}
+
+static void net_remove(struct net_version *v, const char *id)
+{
+	for (size_t i = 0; i < v->n_now; i++)
+		if (strcmp(v->now[i], id) == 0) {
+			memmove(&v->now[i], &v->now[i + 1], (v->n_now - i - 1) * sizeof *v->now);
+			v->n_now--;
+			return;
+		}
+}
+
+static int net_add(struct net_version *v, const char *id, struct err *e)
+{
+	if (v->n_now == v->cap || v->n_at == v->cap) {
+		size_t cap = v->cap ? 2 * v->cap : 8;
+		const char **at = realloc(v->at, cap * sizeof *at);
+		const char **now = at ? realloc(v->now, cap * sizeof *now) : NULL;
+		if (at)
+			v->at = at;
+		if (!now)
+			return err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+		v->now = now;
+		v->cap = cap;
+	}
+	v->now[v->n_now++] = id;
+	return 0;
+}
+
+/* The table holds the rows now. */
+static void net_settle(struct net_version *v)
+{
+	if (v->n_now > 0)
+		memcpy(v->at, v->now, v->n_now * sizeof *v->at);
+	v->n_at = v->n_now;
+}
+
+/* Start from the rows the table holds (the run's first plan: heads). */
+static int net_start(struct run *r, const char *const *heads, size_t n, struct err *e)
+{
+	struct net_version *v = &r->net;
+	v->n_at = v->n_now = 0;
+	for (size_t i = 0; i < n; i++)
+		if (net_add(v, heads[i], e) < 0)
+			return -1;
+	net_settle(v);
+	return 0;
+}
+
+/* The rows after step, as versionsql_step's statements leave them. */
+static int net_apply(struct run *r, const struct revplan_step *s, struct err *e)
+{
+	struct net_version *v = &r->net;
+	int pair = s->n_from > 0 && s->n_to > 0;
+	size_t i;
+
+	switch (s->op) {
+	case REVPLAN_INSERT:
+		for (i = 0; i < s->n_to; i++)
+			if (net_add(v, s->to[i], e) < 0)
+				return -1;
+		return 0;
+	case REVPLAN_DELETE:
+		for (i = 0; i < s->n_from; i++)
+			net_remove(v, s->from[i]);
+		return 0;
+	case REVPLAN_UPDATE:
+		if (pair)
+			net_remove(v, s->from[0]);
+		return pair ? net_add(v, s->to[0], e) : 0;
+	case REVPLAN_MERGE:
+		for (i = 0; i < s->n_from; i++)
+			net_remove(v, s->from[i]);
+		return pair ? net_add(v, s->to[0], e) : 0;
+	case REVPLAN_UNMERGE:
+		for (i = 0; i + 1 < s->n_to; i++)
+			if (net_add(v, s->to[i], e) < 0)
+				return -1;
+		if (pair)
+			net_remove(v, s->from[0]);
+		return pair ? net_add(v, s->to[s->n_to - 1], e) : 0;
+	}
+	return 0;
+}
+
+/* The statements of the net change (malloc'd; "" for none; NULL: no
+ * memory), in versionsql_step's words: an UPDATE per row that went for one
+ * that came, then DELETEs or INSERTs for the rest. */
+static char *net_changes(const struct run *r)
+{
+	const struct net_version *v = &r->net;
+	const char **gone = malloc((v->n_at + 1) * sizeof *gone);
+	const char **came = malloc((v->n_now + 1) * sizeof *came);
+	size_t n_gone = 0, n_came = 0, i;
+	struct strbuf b = {0};
+
+	strbuf_puts(&b, "");
+	if (!gone || !came)
+		b.failed = 1;
+	for (i = 0; !b.failed && i < v->n_at; i++)
+		if (!net_holds(v->now, v->n_now, v->at[i]))
+			gone[n_gone++] = v->at[i];
+	for (i = 0; !b.failed && i < v->n_now; i++)
+		if (!net_holds(v->at, v->n_at, v->now[i]))
+			came[n_came++] = v->now[i];
+	for (i = 0; !b.failed && i < n_gone + n_came; i++) {
+		struct revplan_step t = {0};
+		char *text;
+		if (i < n_gone && i < n_came)
+			t = (struct revplan_step){.op = REVPLAN_UPDATE, .from = &gone[i], .n_from = 1,
+						  .to = &came[i], .n_to = 1};
+		else if (i < n_gone)
+			t = (struct revplan_step){.op = REVPLAN_DELETE, .from = &gone[i], .n_from = 1};
+		else if (i < n_came)
+			t = (struct revplan_step){.op = REVPLAN_INSERT, .to = &came[i], .n_to = 1};
+		else
+			break;
+		if ((text = versionsql_step(&t, r->st.table, r->st.qualifier)) != NULL)
+			strbuf_puts(&b, text);
+		else
+			b.failed = 1;
+		free(text);
+	}
+	free(gone);
+	free(came);
+	if (b.failed) {
+		strbuf_release(&b);
+		return NULL;
+	}
+	return strbuf_detach(&b);
+}
+
+/* Send what the run kept, in one round trip: its net version-table change
+ * (each statement checked) and its history rows, as one INSERT of arrays
+ * (its text and plan do not grow with the rows; a VALUES list of a
+ * thousand rows takes the server longer to parse than to insert).  The
+ * times are the server's clock, set back by how long ago each step
+ * started and finished.  A failure is the run's (RUN_KEPT). */
+static int kept_send(struct run *r, struct err *e)
+{
+	struct history_batch *h = &r->batch;
+	struct strbuf hist = {0}, col[5] = {{0}};
+	const char *params[5];
+	struct bookkeeping *b;
+	struct db_stmt *st = NULL;
+	PGresult **out = NULL;
+	int64_t now = now_ms();
+	size_t n = 0;
+	int rc = -1, oom = 0;
+
+	if (!(b = bookkeeping_make(r, NULL, NULL, 0, 0, net_changes(r), e)))
+		return -1;
+	if (b->n == 0 && h->n == 0) {
+		bookkeeping_free(b);
+		return 0;
+	}
+	for (int k = 0; k < 5; k++)
+		strbuf_puts(&col[k], "{");
+	for (size_t i = 0; i < h->n; i++) {
+		const struct batch_row *row = &h->rows[i];
+		char ago[2][24];
+		snprintf(ago[0], sizeof ago[0], "%lld", (long long)(now - row->start));
+		snprintf(ago[1], sizeof ago[1], "%lld", (long long)(now - row->finish));
+		array_element(&col[0], row->f->rev.revision);
+		array_element(&col[1], row->up ? "upgrade" : "downgrade");
+		array_element(&col[2], row->f->sha256);
+		array_element(&col[3], ago[0]);
+		array_element(&col[4], ago[1]);
+	}
+	for (int k = 0; k < 5; k++) {
+		strbuf_puts(&col[k], "}");
+		params[k] = col[k].s;
+		oom |= col[k].failed;
+	}
+	strbuf_printf(&hist,
+		      "INSERT INTO %s (revision, direction, sha256, started_at, finished_at, "
+		      "duration_ms, success, applied_by) "
+		      "SELECT u.rev, u.dir, u.sha, c.t - u.started * interval '1 ms', "
+		      "c.t - u.finished * interval '1 ms', u.started - u.finished, true, %s "
+		      "FROM (SELECT clock_timestamp() AS t) c, "
+		      "unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[]) "
+		      "WITH ORDINALITY AS u(rev, dir, sha, started, finished, n) ORDER BY u.n",
+		      r->st.history, r->applied_by);
+	st = calloc(b->n + 1, sizeof *st);
+	out = calloc(b->n + 1, sizeof *out);
+	if (oom || hist.failed || !st || !out) {
+		err_set(e, EXIT_FAILURE_GENERIC, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < b->n; i++)
+		st[n++] = (struct db_stmt){b->stmts[i], 0, NULL};
+	if (h->n > 0)
+		st[n++] = (struct db_stmt){hist.s, 5, params};
+	h->n = 0;
+	rc = db_exec_pipeline(r->c, st, n, out, NULL, e);
+	for (size_t i = 0; i < b->n; i++)
+		b->rows[i] = out[i] ? atol(PQcmdTuples(out[i])) : -1;
+	for (size_t i = 0; i < n; i++)
+		PQclear(out[i]);
+	if (rc < 0) {
+		r->run_failed = RUN_KEPT;
+		err_prefix(e, "recording the run's revisions");
+	} else if ((rc = bookkeeping_check(r, b, e)) == 0) {
+		net_settle(&r->net);
+	}
+done:
+	free(st);
+	free(out);
+	for (int k = 0; k < 5; k++)
+		strbuf_release(&col[k]);
+	strbuf_release(&hist);
+	bookkeeping_free(b);
+	return rc;
 }
 
 /* The history row of b's step, made now that it ran (its duration): kept
@@ -397,7 +590,7 @@ static int send_pending(struct run *r, struct err *e)
 	const char *hist = r->pending_history, *commit = r->pending_commit ? "COMMIT" : "";
 	struct strbuf sql = {0};
 	int rc;
-	if (r->batch.n > 0 && batch_send(r, e) < 0)
+	if (!r->per_migration && kept_send(r, e) < 0)
 		return -1;
 	if (!hist && !*commit)
 		return 0;
@@ -444,6 +637,11 @@ static int record_autocommit_step(struct run *r, struct bookkeeping *b, struct e
 		r->pending_commit = 1;
 		r->pending_step = b->step;
 		r->pending_start = b->start;
+	} else if (rc == 0) {
+		/* written (what the run kept went before the section): the
+		 * table holds the rows after this step */
+		rc = net_apply(r, b->step, e);
+		net_settle(&r->net);
 	}
 done:
 	free(st);
@@ -496,6 +694,8 @@ static int run_transactional(struct run *r, const struct revdir_file *f,
 		return belongs_to(r, pending, pending_start);
 	if (rc == 0)
 		rc = bookkeeping_check(r, b, e);
+	if (rc == 0 && !r->per_migration)
+		rc = net_apply(r, b->step, e);
 	return rc == 0 ? history_pending(r, b, r->per_migration, e) : -1;
 }
 
@@ -505,7 +705,10 @@ static int run_section(struct run *r, const struct revdir_file *f, const struct 
 		       struct err *e)
 {
 	struct runner_opts o = {.root = r->rd->dir, .lock_retries = r->retries};
-	struct bookkeeping *b = bookkeeping_make(r, f, step, start, e);
+	/* with one transaction for the run, a transactional section's change
+	 * goes into the net one */
+	int deferred = !r->per_migration && sec->transactional;
+	struct bookkeeping *b = bookkeeping_make(r, f, step, start, deferred, NULL, e);
 	int rc;
 
 	if (!b)
@@ -584,7 +787,7 @@ static int run_commit_failed(struct run *r, struct err *e)
 	if (PQtransactionStatus(r->c) != PQTRANS_IDLE)
 		db_exec(r->c, "ROLLBACK", NULL, &(struct err){0});
 	r->in_tx = 0;
-	if (r->run_failed != RUN_HISTORY)
+	if (r->run_failed != RUN_KEPT)
 		err_prefix(e, "the run's COMMIT");
 	return err_append_hint(e, "the run was rolled back (migrations.transaction_per_migration = "
 				  "false); the database stays where it was before it%s",
@@ -729,7 +932,7 @@ static int run_plan_once(struct run *r, const struct revplan *plan, struct err *
 {
 	r->run_failed = RUN_OK;
 	if (!r->per_migration) {
-		if (exec(r, "BEGIN", e) < 0)
+		if (net_start(r, r->heads, r->n_heads, e) < 0 || exec(r, "BEGIN", e) < 0)
 			return -1;
 		r->in_tx = 1;
 	}
@@ -797,6 +1000,8 @@ static int migrate(PGconn *c, const struct config *cfg, const struct revdir *rd,
 		rc = 0;
 		goto out;
 	}
+	r.heads = (const char *const *)heads;
+	r.n_heads = n;
 	if (given)
 		plan = *given;
 	else if (plan_fn(rd->graph, (const char *const *)heads, n, target, &plan, e) < 0)
@@ -816,6 +1021,8 @@ out:
 	rep->ms = now_ms() - start;
 	lockwatch_stop();
 	batch_free(&r.batch);
+	free(r.net.at);
+	free(r.net.now);
 	free(r.applied_by);
 	if (!given)
 		revplan_release(&plan);

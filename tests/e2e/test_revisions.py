@@ -115,16 +115,26 @@ def assert_b_failed_alone(pg, db):
 def test_a_version_table_that_did_not_change_as_expected_commits_nothing(pg, db, mdir, mig,
                                                                          per_migration, after):
     """Each version-table change must match one row (as Alembic checks online); here the
-    revision itself empties the table, as a concurrent writer could.  The change goes out
-    after the revision's last statement, in the same round trip; its failure is that
-    revision's, and nothing after it runs."""
+    revision itself empties the table, as a concurrent writer could.  With a transaction per
+    revision the change goes out after the revision's last statement, in the same round trip;
+    its failure is that revision's, and nothing after it runs.  With one transaction for the
+    run, the run's net change goes out before its COMMIT (or before a transaction:false
+    section): its failure is the run's, and the run is rolled back."""
     r = upgrade_through_b(mig, mdir, "DELETE FROM alembic_version;", per_migration, after)
     assert r.returncode == 9, r.stderr
+    # one transaction: B and C (transactional) are one change, A to the last of them
+    last = C if per_migration == "false" and after == "-- migrate:upgrade" else B
     assert ("error: the version table alembic_version did not change as expected (each of "
-            f"these must match one row: UPDATE public.alembic_version SET version_num='{B}' WHERE "
-            f"public.alembic_version.version_num = '{A}';); was it changed concurrently?\n"
+            f"these must match one row: UPDATE public.alembic_version SET version_num='{last}' "
+            f"WHERE public.alembic_version.version_num = '{A}';); was it changed concurrently?\n"
             ) in r.stderr
-    assert_b_failed_alone(pg, db)
+    if per_migration == "true":
+        assert_b_failed_alone(pg, db)
+        return
+    assert "the run was rolled back" in r.stderr
+    assert version_rows(pg, db) == [A]
+    assert not table_exists(pg, db, "t2") and not table_exists(pg, db, "t3")
+    assert [(h[0], h[3]) for h in history_rows(pg, db)] == [(A, True)]
 
 
 @BOOKKEEPING_CASES
@@ -144,7 +154,7 @@ def test_a_history_row_that_fails_is_its_revisions_failure(pg, db, mdir, mig, pe
         assert f"revision {B} was rolled back" in r.stderr
         assert_b_failed_alone(pg, db)
         return
-    assert f"error: the history rows of the run's revisions: {violates}" in r.stderr, r.stderr
+    assert f"error: recording the run's revisions: {violates}" in r.stderr, r.stderr
     assert "the run was rolled back" in r.stderr
     assert version_rows(pg, db) == [A]
     assert not table_exists(pg, db, "t2") and not table_exists(pg, db, "t3")
