@@ -247,7 +247,7 @@ int tcache_mark_holder(PGconn *c, const char *dbname, char *pid, size_t cap, str
 	tcache_mark(dbname, mark);
 	pid[0] = '\0';
 	if (db_exec_params(c,
-			   "SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+			   "SELECT pid FROM pg_stat_get_activity(NULL) WHERE pid <> pg_backend_pid() "
 			   "AND left(application_name, length($1)) = $1 ORDER BY pid LIMIT 1",
 			   1, params, &r, e) < 0)
 		return err_prefix(e, "cannot look for a run making a template");
