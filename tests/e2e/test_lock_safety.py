@@ -99,6 +99,48 @@ def columns(pg, db, table="t1"):
 
 # ---- revisions -----------------------------------------------------------------------------------
 
+class Busy:
+    """A session running pg_sleep, as the statement of a killed earlier run goes on."""
+
+    def __init__(self, pg, db, app):
+        import psycopg2
+        import psycopg2.extras
+        self.conn = psycopg2.connect(pg.url(db) + f"?application_name={app}", async_=1)
+        psycopg2.extras.wait_select(self.conn)
+        self.cur = self.conn.cursor()
+        self.cur.execute("SELECT pg_backend_pid()")
+        psycopg2.extras.wait_select(self.conn)
+        self.pid = self.cur.fetchone()[0]
+        self.cur.execute("SELECT pg_sleep(600)")
+
+    def stop(self, pg):
+        pg.sql("SELECT pg_cancel_backend(%s)", params=(self.pid,))
+        self.conn.close()
+
+
+def test_a_busy_statement_of_an_earlier_run_is_waited_for(pg, db, tmp_path):
+    """Work sessions wear " (migrating)" in application_name: a run that takes the lock waits
+    while one of an earlier run is busy in the same database (docs/reference.md 7.4), and
+    not for one in another database."""
+    mdir = tmp_path / "m"
+    revs(mdir, "ALTER TABLE t1 ADD COLUMN c int;")
+    elsewhere = Busy(pg, "postgres", "migrate-entry@old (migrating)")
+    here = Busy(pg, db, "migrate-entry@old (migrating)")
+    try:
+        p = start(pg, db, tmp_path, mdir, "upgrade", "head")
+        m = p.wait_for(r"holding the migration lock, waiting for a statement of an earlier run "
+                       r"that is still busy on the server: pid (\d+) \(active for \d+s: "
+                       r"SELECT pg_sleep\(600\)\)")
+        assert int(m.group(1)) == here.pid
+        here.stop(pg)
+        rc, err = p.finish()
+    finally:
+        elsewhere.stop(pg)
+    assert rc == 0, err
+    assert "c" in columns(pg, db)
+    assert version_rows(pg, db) == ["b2"]
+
+
 def test_revision_waits_names_the_blocker_retries_and_succeeds_once_it_ends(pg, db, tmp_path):
     mdir = tmp_path / "m"
     revs(mdir, "ALTER TABLE t1 ADD COLUMN c int;")
