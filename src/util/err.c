@@ -55,9 +55,6 @@ int err_append_hint(struct err *e, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(more, sizeof more, fmt, ap);
 	va_end(ap);
-	/* "Server's sentence." + "ours" reads "Server's sentence; ours" */
-	if (n > 0 && e->hint[n - 1] == '.')
-		n--;
 	if (n > 0 && n + 2 < sizeof e->hint) {
 		memcpy(e->hint + n, "; ", 3);
 		n += 2;
