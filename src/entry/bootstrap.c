@@ -205,6 +205,9 @@ int bootstrap_run(const struct config *cfg, const struct bootstrap_opts *opts,
 		rc = 0;
 		goto out;
 	}
+
+	/* 3. Lock (unless there is nothing to do), 4–6 under it. */
+	session_check_settings(cfg);
 	/* A copy of a sealed template is what the run that made the template
 	 * verified, under a digest of these files and settings: the steps
 	 * would find nothing to do (template.h). */
@@ -213,9 +216,6 @@ int bootstrap_run(const struct config *cfg, const struct bootstrap_opts *opts,
 		rc = migrate_fresh_heads(&rd, rep->upgrade.to, sizeof rep->upgrade.to, e);
 		goto out;
 	}
-
-	/* 3. Lock (unless there is nothing to do), 4–6 under it. */
-	session_check_settings(cfg);
 	/* a database found missing (created here the plain way, or by another
 	 * replica that is working on it) is not looked at; one cloned from the
 	 * template is at head, and is */
